@@ -1,0 +1,1 @@
+"""Kafka consumers: projection runners, downstream feeds, dead-letter handling."""

@@ -1,0 +1,1 @@
+"""Domain of CaseLedger: aggregates, events, rules, clocks. Pure: no Kafka, SQL or logging."""

@@ -1,0 +1,1 @@
+"""Read models: pure functions from event to row changes, and the SQL of each model."""
