@@ -1,0 +1,72 @@
+"""The `caseledger` command line.
+
+Each group of subcommands lives in its own module under `infra/commands/` and
+exposes `register(subparsers)`; a subcommand sets `func(args, settings) -> int`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from infra import logs
+from infra.settings import Settings
+
+# Modules under infra/commands/, in the order they appear in --help.
+COMMAND_MODULES = ("stack", "smoke")
+
+EPILOG = """\
+examples:
+  caseledger stack up          start Kafka and PostgreSQL on 127.0.0.1
+  caseledger stack status      show what runs and where it listens
+  caseledger smoke             record an event, publish it, read it back
+  caseledger stack down        stop what `stack up` started
+
+Settings come from CASELEDGER_* environment variables (see infra/settings.py);
+the defaults point at the local stack.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="caseledger",
+        description="CaseLedger: the event-sourced case ledger of the socio-educational "
+        "system (SINASE), Mato Grosso.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--log-format", choices=("auto", "console", "json"), help="log output (default: auto)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"infra.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"infra.commands.{name}":
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    settings = Settings.from_env()
+    logs.configure(
+        args.log_format or settings.log_format,
+        settings.log_level,
+        component=getattr(args, "component", None) or args.command,
+    )
+    try:
+        return int(args.func(args, settings) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

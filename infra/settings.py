@@ -1,0 +1,120 @@
+"""Settings: the only place that reads the environment.
+
+Every variable has a default that points at the local stack started by
+`caseledger stack up`, so a fresh clone works with no configuration. Settings
+are read once into a frozen object and passed to whatever needs them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"{name}={raw!r} is not an integer; unset it or give a number") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where the local stack keeps its downloads, data and pid files (git-ignored).
+    state_dir: Path = REPO_ROOT / ".stack"
+
+    # Kafka (KRaft, one combined broker+controller locally; a cluster in production).
+    kafka_bootstrap_servers: str = "127.0.0.1:19092"
+    kafka_controller_port: int = 19093
+    kafka_version: str = "4.3.1"
+    kafka_heap: str = "-Xms128m -Xmx384m"
+    case_events_topic: str = "caseledger.case-events"
+    unit_events_topic: str = "caseledger.unit-events"
+    schema_catalogue_topic: str = "caseledger.schemas"
+    dead_letter_topic: str = "caseledger.dead-letter"
+    topic_partitions: int = 6
+    topic_replication_factor: int = 1  # 3 in production
+    topic_min_insync_replicas: int = 1  # 2 in production
+
+    # PostgreSQL: read models and the event store.
+    pg_host: str = "127.0.0.1"
+    pg_port: int = 15432
+    pg_user: str = "caseledger"
+    pg_password: str = ""
+    pg_database: str = "caseledger"
+
+    # Logs: "auto" = readable in a terminal, JSON lines otherwise.
+    log_format: str = "auto"
+    log_level: str = "INFO"
+
+    # Extra variables passed through to the eventsourcing library untouched.
+    eventsourcing_overrides: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def pg_dsn(self) -> str:
+        """libpq connection string (psycopg2 and psql both accept it)."""
+        password = f" password={self.pg_password}" if self.pg_password else ""
+        return (
+            f"host={self.pg_host} port={self.pg_port} user={self.pg_user} "
+            f"dbname={self.pg_database}{password}"
+        )
+
+    def eventsourcing_env(self, **extra: str) -> dict[str, str]:
+        """Environment for an eventsourcing Application storing in our PostgreSQL.
+
+        POSTGRES_ENABLE_DB_FUNCTIONS stays off: it gives up the table lock that
+        keeps notification ids in commit order, which the relay relies on.
+        """
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.pg_database,
+            "POSTGRES_HOST": self.pg_host,
+            "POSTGRES_PORT": str(self.pg_port),
+            "POSTGRES_USER": self.pg_user,
+            "POSTGRES_PASSWORD": self.pg_password,
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+            "POSTGRES_CREATE_TABLE": "y",
+        }
+        env.update(self.eventsourcing_overrides)
+        env.update(extra)
+        return env
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        """Read CASELEDGER_* variables (and the library's POSTGRES_*/PERSISTENCE_* ones)."""
+        env = os.environ if env is None else env
+        d = cls()
+        es_keys = ("PERSISTENCE_MODULE", "POSTGRES_", "SQLITE_", "IS_SNAPSHOTTING_ENABLED")
+        return cls(
+            state_dir=Path(env.get("CASELEDGER_STATE_DIR", d.state_dir)),
+            kafka_bootstrap_servers=env.get("CASELEDGER_KAFKA_BOOTSTRAP", d.kafka_bootstrap_servers),
+            kafka_controller_port=_int(env, "CASELEDGER_KAFKA_CONTROLLER_PORT", d.kafka_controller_port),
+            kafka_version=env.get("CASELEDGER_KAFKA_VERSION", d.kafka_version),
+            kafka_heap=env.get("CASELEDGER_KAFKA_HEAP", d.kafka_heap),
+            case_events_topic=env.get("CASELEDGER_CASE_EVENTS_TOPIC", d.case_events_topic),
+            unit_events_topic=env.get("CASELEDGER_UNIT_EVENTS_TOPIC", d.unit_events_topic),
+            schema_catalogue_topic=env.get("CASELEDGER_SCHEMA_TOPIC", d.schema_catalogue_topic),
+            dead_letter_topic=env.get("CASELEDGER_DLQ_TOPIC", d.dead_letter_topic),
+            topic_partitions=_int(env, "CASELEDGER_TOPIC_PARTITIONS", d.topic_partitions),
+            topic_replication_factor=_int(env, "CASELEDGER_TOPIC_REPLICATION", d.topic_replication_factor),
+            topic_min_insync_replicas=_int(env, "CASELEDGER_TOPIC_MIN_ISR", d.topic_min_insync_replicas),
+            pg_host=env.get("CASELEDGER_PG_HOST", d.pg_host),
+            pg_port=_int(env, "CASELEDGER_PG_PORT", d.pg_port),
+            pg_user=env.get("CASELEDGER_PG_USER", d.pg_user),
+            pg_password=env.get("CASELEDGER_PG_PASSWORD", d.pg_password),
+            pg_database=env.get("CASELEDGER_PG_DATABASE", d.pg_database),
+            log_format=env.get("CASELEDGER_LOG_FORMAT", d.log_format),
+            log_level=env.get("CASELEDGER_LOG_LEVEL", d.log_level),
+            eventsourcing_overrides={k: v for k, v in env.items() if k.startswith(es_keys)},
+        )
+
+    @property
+    def kafka_port(self) -> int:
+        return int(self.kafka_bootstrap_servers.split(",")[0].rsplit(":", 1)[1])
