@@ -1,0 +1,297 @@
+"""A real Apache Kafka broker (KRaft, combined broker+controller) from Maven Central jars.
+
+The broker is in neither PyPI nor Debian: Maven resolves `kafka_2.13` and the
+log4j backend its POMs leave out (pom.xml beside this file) into
+`.stack/kafka-VERSION/libs`, once; later starts reuse the cache. One node on
+127.0.0.1, so the internal topics get replication factor 1 and min ISR 1 —
+without that, consumer groups, idempotent and transactional producers fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.settings import Settings
+from infra.stack.process import PidFile, StackError, port_open, tail, terminate
+
+HERE = Path(__file__).resolve().parent
+
+LOG4J2 = """\
+Configuration:
+  Appenders:
+    File:
+      name: FILE
+      fileName: "{log}"
+      PatternLayout:
+        pattern: "[%d] %p %m (%c)%n"
+  Loggers:
+    Root:
+      level: INFO
+      AppenderRef:
+        - ref: FILE
+    Logger:
+      - name: kafka.request.logger
+        level: WARN
+      - name: org.apache.kafka.controller
+        level: WARN
+"""
+
+
+@dataclass(frozen=True)
+class KafkaServer:
+    settings: Settings
+
+    # -- paths ---------------------------------------------------------------
+    @property
+    def home(self) -> Path:
+        return self.settings.state_dir / "kafka"
+
+    @property
+    def libs(self) -> Path:
+        # Keyed by version: changing the pinned version downloads the new jars once.
+        return self.settings.state_dir / f"kafka-{self.settings.kafka_version}" / "libs"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def config(self) -> Path:
+        return self.home / "server.properties"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "server.log"
+
+    @property
+    def pidfile(self) -> PidFile:
+        return PidFile(self.home / "kafka.pid", signature=str(self.config))
+
+    @property
+    def host(self) -> str:
+        return self.settings.kafka_bootstrap_servers.split(",")[0].rsplit(":", 1)[0]
+
+    @property
+    def port(self) -> int:
+        return self.settings.kafka_port
+
+    # -- set-up --------------------------------------------------------------
+    def check_tools(self) -> None:
+        java = shutil.which("java")
+        if not java:
+            raise StackError(
+                "Java 17+ is needed to run the Kafka broker and was not found. "
+                "Install it with: apt-get install -y openjdk-17-jre-headless"
+            )
+        if not self._jars_ready() and not shutil.which("mvn"):
+            raise StackError(
+                "Maven is needed once, to fetch the Kafka broker jars from Maven Central, and was not "
+                "found. Install it with: apt-get install -y maven"
+            )
+
+    def _jars_ready(self) -> bool:
+        return (self.libs / f"kafka_2.13-{self.settings.kafka_version}.jar").exists()
+
+    def fetch_jars(self, echo=print) -> bool:
+        """Resolve the broker jars into the cache. Returns True if it had to download."""
+        if self._jars_ready():
+            return False
+        echo(f"fetching Apache Kafka {self.settings.kafka_version} jars from Maven Central (once)…")
+        partial = self.libs.with_name("libs.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        cmd = [
+            "mvn", "-q", "-B", "-f", str(HERE / "pom.xml"),
+            f"-Dkafka.version={self.settings.kafka_version}",
+            "dependency:copy-dependencies", "-DincludeScope=runtime",
+            f"-DoutputDirectory={partial}",
+        ]
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        if result.returncode != 0:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise StackError(
+                f"Maven could not fetch Kafka {self.settings.kafka_version}:\n"
+                f"{(result.stdout + result.stderr)[-2000:]}\n"
+                "Check that Maven Central is reachable, then run `caseledger stack up` again."
+            )
+        # Rename last, so an interrupted download is never mistaken for a complete one.
+        partial.rename(self.libs)
+        return True
+
+    def write_config(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        host, s = self.host, self.settings
+        props = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "controller.quorum.voters": f"1@{host}:{s.kafka_controller_port}",
+            "listeners": f"PLAINTEXT://{host}:{self.port},CONTROLLER://{host}:{s.kafka_controller_port}",
+            "advertised.listeners": f"PLAINTEXT://{host}:{self.port}",
+            "controller.listener.names": "CONTROLLER",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "log.dirs": str(self.data_dir),
+            "num.partitions": "1",
+            # One node: internal topics cannot have more replicas than brokers.
+            "offsets.topic.replication.factor": "1",
+            "offsets.topic.num.partitions": "1",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "transaction.state.log.num.partitions": "1",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            "group.initial.rebalance.delay.ms": "0",
+            # The default reserves 128 MiB of heap for compaction; our heap is small.
+            "log.cleaner.dedupe.buffer.size": "2097152",
+            # Topics are created by the project with explicit configuration, never by accident.
+            "auto.create.topics.enable": "false",
+        }
+        self.config.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+        (self.home / "log4j2.yaml").write_text(LOG4J2.format(log=self.home / "broker-detail.log"))
+
+    def _java(self, *args: str, fast: bool = False) -> list[str]:
+        jvm = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"] if fast else []
+        return ["java", *jvm, f"-Dlog4j2.configurationFile={self.home / 'log4j2.yaml'}",
+                "-cp", str(self.libs / "*"), *args]
+
+    def format_storage(self) -> None:
+        if (self.data_dir / "meta.properties").exists():
+            return
+        cluster_id = uuid.uuid4().bytes
+        # Kafka cluster ids are 16 bytes in URL-safe base64 without padding.
+        cid = base64.urlsafe_b64encode(cluster_id).decode().rstrip("=")
+        result = subprocess.run(
+            self._java("kafka.tools.StorageTool", "format", "-t", cid, "-c", str(self.config),
+                       "--ignore-formatted", fast=True),
+            capture_output=True, text=True,
+        )
+        if result.returncode != 0:
+            raise StackError(f"formatting Kafka storage failed:\n{(result.stdout + result.stderr)[-2000:]}")
+
+    # -- lifecycle -----------------------------------------------------------
+    def running_pid(self) -> int | None:
+        return self.pidfile.running_pid()
+
+    def start(self, timeout: float = 90.0) -> int:
+        """Start the broker (if not running) and wait until it really serves."""
+        pid = self.running_pid()
+        if pid:
+            return pid
+        if port_open(self.host, self.port):
+            raise StackError(
+                f"port {self.port} on {self.host} is taken by a process this stack did not start. "
+                f"Stop it, or set CASELEDGER_KAFKA_BOOTSTRAP to another port."
+            )
+        self.check_tools()
+        self.fetch_jars()
+        self.write_config()
+        self.format_storage()
+        heap = self.settings.kafka_heap.split()
+        cmd = self._java(*heap, "-XX:+ExitOnOutOfMemoryError", "kafka.Kafka", str(self.config))
+        with open(self.log_file, "ab") as log:
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+        self.pidfile.write(proc.pid)
+        try:
+            self._wait_ready(proc, timeout)
+        except BaseException:
+            # Clean up after a failed start: no half-started broker left behind.
+            terminate(proc.pid, grace=10)
+            self.pidfile.clear()
+            raise
+        return proc.pid
+
+    def _wait_ready(self, proc: subprocess.Popen, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise StackError(
+                    f"the Kafka broker exited with code {proc.returncode} while starting. "
+                    f"Last lines of {self.log_file}:\n{tail(self.log_file)}"
+                )
+            if port_open(self.host, self.port):
+                break
+            time.sleep(0.2)
+        else:
+            raise StackError(f"the Kafka broker did not open port {self.port} within {timeout:.0f} s. "
+                             f"Last lines of {self.log_file}:\n{tail(self.log_file)}")
+        remaining = max(5.0, deadline - time.monotonic())
+        round_trip(self.settings.kafka_bootstrap_servers, timeout=remaining)
+
+    def stop(self) -> bool:
+        """Stop the broker we started (SIGTERM, then SIGKILL). True if one was running."""
+        pid = self.running_pid()
+        self.pidfile.clear()
+        if not pid:
+            return False
+        terminate(pid, grace=30)
+        return True
+
+    def status(self) -> dict:
+        pid = self.running_pid()
+        listening = port_open(self.host, self.port)
+        state = "up" if pid and listening else ("starting" if pid else "down")
+        if not pid and listening:
+            state = "foreign"  # something else listens on our port
+        return {"server": "kafka", "state": state, "pid": pid,
+                "listens": self.settings.kafka_bootstrap_servers,
+                "version": self.settings.kafka_version, "log": str(self.log_file)}
+
+
+HEALTH_TOPIC = "caseledger.healthcheck"
+
+
+def round_trip(bootstrap: str, timeout: float = 30.0) -> float:
+    """Produce a record with an idempotent producer and read it back. Returns seconds taken.
+
+    This is "ready": the port opening is not enough (the broker accepts
+    connections before its metadata is loaded and its group coordinator runs).
+    """
+    from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+    from kafka.admin import NewTopic
+    from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+    started = time.monotonic()
+    deadline = started + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000,
+                                     client_id="caseledger-healthcheck")
+            try:
+                admin.create_topics([NewTopic(HEALTH_TOPIC, 1, 1, topic_configs={"retention.ms": "3600000"})])
+            except TopicAlreadyExistsError:
+                pass
+            finally:
+                admin.close()
+            token = uuid.uuid4().hex.encode()
+            producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
+                                     request_timeout_ms=5000, max_block_ms=5000)
+            try:
+                meta = producer.send(HEALTH_TOPIC, key=b"ping", value=token,
+                                     headers=[("check", b"round-trip")]).get(timeout=10)
+            finally:
+                producer.close(timeout=5)
+            consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                     consumer_timeout_ms=5000, request_timeout_ms=6000)
+            try:
+                tp = TopicPartition(HEALTH_TOPIC, meta.partition)
+                consumer.assign([tp])
+                consumer.seek(tp, meta.offset)
+                for record in consumer:
+                    if record.value == token:
+                        return time.monotonic() - started
+            finally:
+                consumer.close()
+            last_error = StackError("the record produced was not read back")
+        except KafkaError as exc:  # broker still loading: try again
+            last_error = exc
+        time.sleep(0.5)
+    raise StackError(f"Kafka at {bootstrap} did not complete a produce+consume round trip "
+                     f"within {timeout:.0f} s (last error: {last_error!r})")
+

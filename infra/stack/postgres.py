@@ -1,0 +1,237 @@
+"""A throw-away PostgreSQL cluster for the ledger, from Debian's server packages.
+
+`initdb` makes a cluster in `.stack/postgres/data` (git-ignored) listening on
+127.0.0.1 at a non-default port; its bootstrap superuser is the ledger's role,
+with trust authentication on loopback only. PostgreSQL refuses to run as root,
+so when we are root the server runs as the `postgres` system user that the
+Debian package creates.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.settings import Settings
+from infra.stack.process import PidFile, StackError, port_open, tail, terminate
+
+INSTALL_HINT = "Install the server with: apt-get update && apt-get install -y postgresql"
+
+
+def find_bin(name: str) -> str | None:
+    """A PostgreSQL server binary: on PATH, or in Debian's versioned folder (newest first)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+                        key=lambda p: int(Path(p).parts[4]) if Path(p).parts[4].isdigit() else 0,
+                        reverse=True)
+    return candidates[0] if candidates else None
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    settings: Settings
+
+    @property
+    def home(self) -> Path:
+        return self.settings.state_dir / "postgres"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "server.log"
+
+    @property
+    def pidfile(self) -> PidFile:
+        # The postmaster's command line names its data directory.
+        return PidFile(self.home / "postgres.pid", signature=str(self.data_dir))
+
+    def _run_as(self) -> list[str]:
+        """Prefix that runs a server command as the postgres user when we are root."""
+        if os.geteuid() != 0:
+            return []
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            raise StackError("running as root, and there is no `postgres` user to run the server as. "
+                             + INSTALL_HINT) from None
+        return ["runuser", "-u", "postgres", "--"]
+
+    def _bin(self, name: str) -> str:
+        path = find_bin(name)
+        if not path:
+            raise StackError(f"PostgreSQL's `{name}` was not found. {INSTALL_HINT}")
+        return path
+
+    def check_tools(self) -> None:
+        for name in ("initdb", "postgres"):
+            self._bin(name)
+
+    def init_cluster(self) -> None:
+        if (self.data_dir / "PG_VERSION").exists():
+            return
+        self.home.mkdir(parents=True, exist_ok=True)
+        self._own(self.home)
+        cmd = [*self._run_as(), self._bin("initdb"), "-D", str(self.data_dir),
+               "-U", self.settings.pg_user, "--auth=trust", "-E", "UTF8", "--locale=C"]
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        if result.returncode != 0:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+            raise StackError(f"initdb failed:\n{(result.stdout + result.stderr)[-2000:]}")
+
+    def _own(self, path: Path) -> None:
+        if os.geteuid() == 0:
+            entry = pwd.getpwnam("postgres")
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+            # The server user must be able to reach the folder through its parents.
+            for parent in path.parents:
+                mode = parent.stat().st_mode
+                if not mode & 0o001:
+                    os.chmod(parent, mode | 0o001)
+                if parent == Path("/"):
+                    break
+
+    def running_pid(self) -> int | None:
+        return self.pidfile.running_pid()
+
+    def start(self, timeout: float = 60.0) -> int:
+        pid = self.running_pid()
+        if pid:
+            return pid
+        s = self.settings
+        if port_open(s.pg_host, s.pg_port):
+            raise StackError(
+                f"port {s.pg_port} on {s.pg_host} is taken by a process this stack did not start. "
+                "Stop it, or set CASELEDGER_PG_PORT to another port."
+            )
+        self.check_tools()
+        self.init_cluster()
+        # A postmaster.pid left by a kill -9 blocks a restart only if its pid is alive; the server
+        # itself checks that, so we leave the file alone.
+        self.log_file.touch()
+        self._own(self.log_file)
+        cmd = [
+            *self._run_as(), self._bin("postgres"), "-D", str(self.data_dir),
+            "-p", str(s.pg_port), "-c", f"listen_addresses={s.pg_host}",
+            "-c", f"unix_socket_directories={self.home}",
+            "-c", "max_connections=200", "-c", "shared_buffers=128MB",
+        ]
+        with open(self.log_file, "ab") as log:
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            server_pid = self._wait_postmaster(proc, timeout)
+            self.pidfile.write(server_pid)
+            self._wait_ready(proc, timeout)
+            self._create_database()
+        except BaseException:
+            terminate(self.pidfile.read() or proc.pid, first=signal.SIGINT, grace=10)
+            if proc.poll() is None:
+                terminate(proc.pid, grace=5)
+            self.pidfile.clear()
+            raise
+        return server_pid
+
+    def _wait_postmaster(self, proc: subprocess.Popen, timeout: float) -> int:
+        """The postmaster's own pid (runuser forks it as a child), from postmaster.pid."""
+        deadline = time.monotonic() + timeout
+        pm = self.data_dir / "postmaster.pid"
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise StackError(f"PostgreSQL exited with code {proc.returncode} while starting. "
+                                 f"Last lines of {self.log_file}:\n{tail(self.log_file)}")
+            try:
+                pid = int(pm.read_text().split()[0])
+                if PidFile(pm, str(self.data_dir)).running_pid():
+                    return pid
+            except (FileNotFoundError, ValueError, IndexError):
+                pass
+            time.sleep(0.1)
+        raise StackError(f"PostgreSQL did not start within {timeout:.0f} s:\n{tail(self.log_file)}")
+
+    def _wait_ready(self, proc: subprocess.Popen, timeout: float) -> None:
+        import psycopg2
+
+        deadline = time.monotonic() + timeout
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise StackError(f"PostgreSQL exited while starting:\n{tail(self.log_file)}")
+            try:
+                conn = psycopg2.connect(self._dsn("postgres"), connect_timeout=2)
+                try:
+                    with conn.cursor() as cur:
+                        cur.execute("SELECT 1")
+                        if cur.fetchone() == (1,):
+                            return
+                finally:
+                    conn.close()
+            except psycopg2.OperationalError as exc:
+                last = exc
+            time.sleep(0.2)
+        raise StackError(f"PostgreSQL did not answer SELECT 1 within {timeout:.0f} s ({last})")
+
+    def _dsn(self, database: str) -> str:
+        s = self.settings
+        return f"host={s.pg_host} port={s.pg_port} user={s.pg_user} dbname={database}"
+
+    def _create_database(self) -> None:
+        import psycopg2
+
+        conn = psycopg2.connect(self._dsn("postgres"), connect_timeout=5)
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.settings.pg_database,))
+                if not cur.fetchone():
+                    # Identifier from settings, not user input; quoted all the same.
+                    cur.execute(f'CREATE DATABASE "{self.settings.pg_database}"')
+        finally:
+            conn.close()
+
+    def stop(self) -> bool:
+        """Fast shutdown (SIGINT) of the server we started, SIGKILL after a grace period."""
+        pid = self.running_pid()
+        self.pidfile.clear()
+        if not pid:
+            return False
+        terminate(pid, first=signal.SIGINT, grace=30)
+        return True
+
+    def ready(self, timeout: float = 2.0) -> bool:
+        import psycopg2
+
+        try:
+            conn = psycopg2.connect(self.settings.pg_dsn, connect_timeout=max(1, int(timeout)))
+        except psycopg2.OperationalError:
+            return False
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1")
+                return cur.fetchone() == (1,)
+        finally:
+            conn.close()
+
+    def status(self) -> dict:
+        s = self.settings
+        pid = self.running_pid()
+        listening = port_open(s.pg_host, s.pg_port)
+        if pid and listening:
+            state = "up" if self.ready() else "starting"
+        elif pid:
+            state = "starting"
+        else:
+            state = "foreign" if listening else "down"
+        return {"server": "postgres", "state": state, "pid": pid,
+                "listens": f"{s.pg_host}:{s.pg_port}/{s.pg_database}", "log": str(self.log_file)}
