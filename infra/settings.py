@@ -29,6 +29,8 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 class Settings:
     # Where the local stack keeps its downloads, data and pid files (git-ignored).
     state_dir: Path = REPO_ROOT / ".stack"
+    # Downloads (the broker jars), shared by every state dir so they are fetched once.
+    cache_dir: Path = REPO_ROOT / ".stack" / "cache"
 
     # Kafka (KRaft, one combined broker+controller locally; a cluster in production).
     kafka_bootstrap_servers: str = "127.0.0.1:19092"
@@ -94,6 +96,7 @@ class Settings:
         es_keys = ("PERSISTENCE_MODULE", "POSTGRES_", "SQLITE_", "IS_SNAPSHOTTING_ENABLED")
         return cls(
             state_dir=Path(env.get("CASELEDGER_STATE_DIR", d.state_dir)),
+            cache_dir=Path(env.get("CASELEDGER_CACHE_DIR", d.cache_dir)),
             kafka_bootstrap_servers=env.get("CASELEDGER_KAFKA_BOOTSTRAP", d.kafka_bootstrap_servers),
             kafka_controller_port=_int(env, "CASELEDGER_KAFKA_CONTROLLER_PORT", d.kafka_controller_port),
             kafka_version=env.get("CASELEDGER_KAFKA_VERSION", d.kafka_version),

@@ -2,7 +2,7 @@
 
 The broker is in neither PyPI nor Debian: Maven resolves `kafka_2.13` and the
 log4j backend its POMs leave out (pom.xml beside this file) into
-`.stack/kafka-VERSION/libs`, once; later starts reuse the cache. One node on
+`.stack/cache/kafka-VERSION/libs`, once; later starts reuse the cache. One node on
 127.0.0.1, so the internal topics get replication factor 1 and min ISR 1 —
 without that, consumer groups, idempotent and transactional producers fail.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.settings import Settings
-from infra.stack.process import PidFile, StackError, port_open, tail, terminate
+from infra.stack.process import PidFile, StackError, port_open, port_released, tail, terminate
 
 HERE = Path(__file__).resolve().parent
 
@@ -55,7 +55,7 @@ class KafkaServer:
     @property
     def libs(self) -> Path:
         # Keyed by version: changing the pinned version downloads the new jars once.
-        return self.settings.state_dir / f"kafka-{self.settings.kafka_version}" / "libs"
+        return self.settings.cache_dir / f"kafka-{self.settings.kafka_version}" / "libs"
 
     @property
     def data_dir(self) -> Path:
@@ -182,7 +182,7 @@ class KafkaServer:
         pid = self.running_pid()
         if pid:
             return pid
-        if port_open(self.host, self.port):
+        if not port_released(self.host, self.port):
             raise StackError(
                 f"port {self.port} on {self.host} is taken by a process this stack did not start. "
                 f"Stop it, or set CASELEDGER_KAFKA_BOOTSTRAP to another port."
@@ -236,7 +236,7 @@ class KafkaServer:
         pid = self.running_pid()
         listening = port_open(self.host, self.port)
         state = "up" if pid and listening else ("starting" if pid else "down")
-        if not pid and listening:
+        if not pid and listening and not port_released(self.host, self.port):
             state = "foreign"  # something else listens on our port
         return {"server": "kafka", "state": state, "pid": pid,
                 "listens": self.settings.kafka_bootstrap_servers,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.settings import Settings
-from infra.stack.process import PidFile, StackError, port_open, tail, terminate
+from infra.stack.process import PidFile, StackError, port_open, port_released, tail, terminate
 
 INSTALL_HINT = "Install the server with: apt-get update && apt-get install -y postgresql"
 
@@ -110,7 +110,7 @@ class PostgresServer:
         if pid:
             return pid
         s = self.settings
-        if port_open(s.pg_host, s.pg_port):
+        if not port_released(s.pg_host, s.pg_port):
             raise StackError(
                 f"port {s.pg_port} on {s.pg_host} is taken by a process this stack did not start. "
                 "Stop it, or set CASELEDGER_PG_PORT to another port."
@@ -232,6 +232,6 @@ class PostgresServer:
         elif pid:
             state = "starting"
         else:
-            state = "foreign" if listening else "down"
+            state = "foreign" if listening and not port_released(s.pg_host, s.pg_port) else "down"
         return {"server": "postgres", "state": state, "pid": pid,
                 "listens": f"{s.pg_host}:{s.pg_port}/{s.pg_database}", "log": str(self.log_file)}

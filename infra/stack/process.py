@@ -58,12 +58,16 @@ def is_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    # A zombie (exited, not yet reaped by its parent) is not running.
+    # A zombie (exited, not yet reaped by its parent) is not running — but a multi-threaded
+    # process (the JVM) shows its leader as a zombie while other threads still hold its sockets.
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        return state != "Z"
-    except (FileNotFoundError, IndexError):
+        status = dict(
+            line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
+        )
+    except FileNotFoundError:
         return False
+    zombie = status.get("State", "").strip().startswith("Z")
+    return not zombie or int(status.get("Threads", "1").strip() or 1) > 1
 
 
 def cmdline(pid: int) -> str:
@@ -79,6 +83,16 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
             return True
     except OSError:
         return False
+
+
+def port_released(host: str, port: int, within: float = 2.0) -> bool:
+    """True once nothing listens on the port. A killed process's sockets close a moment after it dies."""
+    deadline = time.monotonic() + within
+    while port_open(host, port, timeout=0.2):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def terminate(pid: int, *, first: int = signal.SIGTERM, grace: float = 20.0) -> bool:

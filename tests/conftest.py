@@ -1,0 +1,88 @@
+"""Test session fixtures.
+
+Integration tests run against the real servers: a Kafka broker and a PostgreSQL
+server of their own (state in .stack/test, ports apart from the development
+stack), started once per test session and stopped at the end, even when tests
+fail. Each test gets its own topics and its own database schema.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from pathlib import Path
+
+import pytest
+
+from infra.settings import REPO_ROOT, Settings
+
+TEST_STATE = REPO_ROOT / ".stack" / "test"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "/tests/integration/" in str(item.fspath) or "/tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+def test_settings() -> Settings:
+    """Settings of the test stack: the development defaults moved to other ports and folders."""
+    base = Settings.from_env({})
+    return dataclasses.replace(
+        base,
+        state_dir=TEST_STATE,
+        kafka_bootstrap_servers="127.0.0.1:29092",
+        kafka_controller_port=29093,
+        pg_port=25432,
+        log_format="console",
+    )
+
+
+test_settings.__test__ = False  # a helper, not a test
+
+
+@pytest.fixture(scope="session")
+def stack_settings() -> Settings:
+    """The running test stack (started here once; stopped when the session ends)."""
+    from infra import stack
+
+    settings = test_settings()
+    try:
+        stack.up(settings)
+    except stack.StackError as exc:
+        stack.down(settings)
+        pytest.fail(f"the test stack could not start: {exc}", pytrace=False)
+    yield settings
+    stack.down(settings)
+
+
+@pytest.fixture
+def unique_topic():
+    """A factory of fresh topic names, so tests never see each other's records."""
+
+    def make(prefix: str = "test") -> str:
+        return f"{prefix}.{uuid.uuid4().hex[:12]}"
+
+    return make
+
+
+@pytest.fixture
+def pg_schema(stack_settings):
+    """A fresh PostgreSQL schema for one test, dropped afterwards."""
+    import psycopg2
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    conn = psycopg2.connect(stack_settings.pg_dsn)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE SCHEMA "{name}"')
+    yield name
+    with conn.cursor() as cur:
+        cur.execute(f'DROP SCHEMA "{name}" CASCADE')
+    conn.close()
+
+
+@pytest.fixture
+def es_env(stack_settings, pg_schema) -> dict[str, str]:
+    """Environment for an eventsourcing Application storing in this test's schema."""
+    return stack_settings.eventsourcing_env(POSTGRES_SCHEMA=pg_schema)
