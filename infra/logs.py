@@ -14,6 +14,14 @@ import sys
 import structlog
 
 _configured = False
+_component: str | None = None
+
+
+def _add_component(logger, method, event_dict):
+    # Process-wide, so lines from the clients' own threads carry it too (contextvars would not).
+    if _component:
+        event_dict.setdefault("component", _component)
+    return event_dict
 
 
 def configure(fmt: str = "auto", level: str = "INFO", stream=None, component: str | None = None) -> None:
@@ -21,14 +29,15 @@ def configure(fmt: str = "auto", level: str = "INFO", stream=None, component: st
 
     `component` is bound for the whole process, so library log lines carry it too.
     """
-    global _configured
+    global _configured, _component
     if component:
-        structlog.contextvars.bind_contextvars(component=component)
+        _component = component
     stream = stream or sys.stderr
     if fmt == "auto":
         fmt = "console" if stream.isatty() else "json"
     shared = [
         structlog.contextvars.merge_contextvars,
+        _add_component,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -57,6 +66,10 @@ def configure(fmt: str = "auto", level: str = "INFO", stream=None, component: st
     # The clients are chatty at INFO; their warnings and errors still come through.
     for noisy in ("kafka", "psycopg", "eventsourcing"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # kafka-python logs every failed reconnect as an error, several times a second while a broker
+    # is away; our components log the outage once per retry with what they are waiting for.
+    for chatty in ("kafka.net", "kafka.cluster", "kafka.conn", "kafka.client"):
+        logging.getLogger(chatty).setLevel(logging.CRITICAL)
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

@@ -1,0 +1,320 @@
+"""The relay: every event of the event store's notification log, in order, on Kafka.
+
+Guarantee: **exactly-once publication**. Each batch of notifications is sent in
+one Kafka transaction together with a position record (the last notification
+id of the batch) on a single-partition position topic. Either the events and
+the new position become visible together, or neither does. On start — and
+after any error — the relay:
+
+1. calls `init_transactions()` with its fixed `transactional.id`, which aborts
+   whatever transaction a crashed predecessor left open and fences it off;
+2. reads the last committed position back from the position topic
+   (read_committed), and continues with notification ids greater than it
+   (ids can have gaps after failed inserts, never reorder, because the library
+   locks the table on insert — POSTGRES_ENABLE_DB_FUNCTIONS stays off).
+
+Subscribers reading with `isolation_level="read_committed"` therefore see
+every event exactly once, in notification order within each stream (key =
+stream id, so one stream stays in one partition). A subscriber reading
+uncommitted data can still meet aborted records; the headers (event id,
+stream sequence) let it detect them: see `infra/stream_check.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable, Protocol, Sequence
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
+
+from infra.settings import Settings
+from infra.topics import relay_position_topic
+
+POSITION_KEY = b"relay-position"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One Kafka record made from one stored event."""
+
+    topic: str
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
+    notification_id: int
+
+
+def outgoing(
+    topic: str,
+    notification,
+    *,
+    value: bytes,
+    event_id: str,
+    event_type: str,
+    fingerprint: str,
+    occurred_at: str,
+    recorded_at: str,
+) -> Outgoing:
+    """The Kafka record for one notification: key = stream id, headers for subscribers.
+
+    Headers let a subscriber route, deduplicate and check order without decoding
+    the value: event id, type, schema fingerprint, global position (notification
+    id), stream id and sequence, occurred-at and recorded-at (ISO 8601, UTC).
+    """
+    stream_id = str(notification.originator_id)
+    return Outgoing(
+        topic=topic,
+        key=stream_id.encode(),
+        value=value,
+        headers=[
+            ("event_id", event_id.encode()),
+            ("event_type", event_type.encode()),
+            ("schema_fingerprint", fingerprint.encode()),
+            ("notification_id", str(notification.id).encode()),
+            ("stream_id", stream_id.encode()),
+            ("stream_seq", str(notification.originator_version).encode()),
+            ("occurred_at", occurred_at.encode()),
+            ("recorded_at", recorded_at.encode()),
+        ],
+        notification_id=notification.id,
+    )
+
+
+class NotificationSource(Protocol):
+    """What the relay needs of the event store (the library's ApplicationRecorder has it)."""
+
+    def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
+                             topics: Sequence[str] = (), *, inclusive_of_start: bool = True) -> Sequence: ...
+
+    def max_notification_id(self) -> int | None: ...
+
+
+class Stopped(Exception):
+    pass
+
+
+class Relay:
+    """Follows the notification log and publishes each event once, in order."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        source: NotificationSource,
+        to_record: Callable[[object], Outgoing],
+        log,
+        batch_size: int = 1000,
+        idle_sleep: float = 0.05,
+        transactional_id: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.source = source
+        self.to_record = to_record
+        self.log = log
+        self.batch_size = batch_size
+        self.idle_sleep = idle_sleep
+        self.position_topic = relay_position_topic(settings)
+        # One relay per ledger (tenant): a second instance fences the first.
+        self.transactional_id = transactional_id or f"caseledger-relay.{settings.case_events_topic}"
+        self._stop = threading.Event()
+        self._producer: KafkaProducer | None = None
+        self.position: int = 0
+        self.published_total = 0
+
+    # -- lifecycle -----------------------------------------------------------
+    def request_stop(self, *_args) -> None:
+        """Finish the batch in flight, then stop (SIGTERM and SIGINT call this)."""
+        if not self._stop.is_set():
+            self.log.info("relay_stop_requested")
+        self._stop.set()
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self.request_stop)
+        signal.signal(signal.SIGINT, self.request_stop)
+
+    def close(self) -> None:
+        if self._producer is not None:
+            try:
+                self._producer.close(timeout=5)
+            except Exception:  # closing a producer whose broker is gone must not mask the real outcome
+                pass
+            self._producer = None
+
+    # -- the loop ------------------------------------------------------------
+    def run(self, once: bool = False, progress: Callable[[int, int], None] | None = None) -> int:
+        """Publish until stopped (or, with once=True, until caught up). Returns events published.
+
+        Broker errors never end the loop: the relay backs off (0.5 s doubling to
+        30 s), logs each attempt, reconnects and resumes from the committed position.
+        """
+        backoff = 0.5
+        published_before = self.published_total
+        while not self._stop.is_set():
+            try:
+                self._connect()
+                caught_up = self._publish_available(progress)
+                backoff = 0.5
+                if caught_up:
+                    if once:
+                        break
+                    self._stop.wait(self.idle_sleep)
+            except KafkaError as exc:
+                self.log.warning("relay_kafka_unavailable", error=repr(exc), retry_in_s=backoff,
+                                 position=self.position)
+                self.close()
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+        self.close()
+        count = self.published_total - published_before
+        self.log.info("relay_stopped", position=self.position, published=count)
+        return count
+
+    def _connect(self) -> None:
+        if self._producer is not None:
+            return
+        s = self.settings
+        producer = KafkaProducer(
+            bootstrap_servers=s.kafka_bootstrap_servers,
+            client_id="caseledger-relay",
+            transactional_id=self.transactional_id,
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=5,
+            batch_size=256 * 1024,
+            max_request_size=4 * 1024 * 1024,
+            request_timeout_ms=15000,
+            max_block_ms=15000,
+            transaction_timeout_ms=60000,
+        )
+        try:
+            # Aborts a predecessor's open transaction and fences it: nothing half-published survives.
+            producer.init_transactions()
+            self.position = read_position(s, self.position_topic)
+        except BaseException:
+            try:
+                producer.close(timeout=2)
+            except Exception:
+                pass
+            raise
+        self._producer = producer
+        self.log.info("relay_connected", position=self.position,
+                      store_head=self.source.max_notification_id() or 0)
+
+    @contextmanager
+    def _waiting_logged(self, every: float = 3.0, **context):
+        """Log `relay_waiting_for_kafka` every few seconds while the block runs."""
+        done = threading.Event()
+        started = time.monotonic()
+
+        def watch():
+            while not done.wait(every):
+                self.log.warning("relay_waiting_for_kafka", waited_s=round(time.monotonic() - started, 1),
+                                 **context)
+
+        watcher = threading.Thread(target=watch, name="relay-watchdog", daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            done.set()
+            watcher.join()
+
+    def _publish_available(self, progress) -> bool:
+        """Publish one batch. True when there was nothing (left) to publish."""
+        notifications = self.source.select_notifications(
+            start=self.position, limit=self.batch_size, inclusive_of_start=False)
+        if not notifications:
+            return True
+        records = [self.to_record(n) for n in notifications]
+        last_id = records[-1].notification_id
+        producer = self._producer
+        assert producer is not None
+        producer.begin_transaction()
+        try:
+            with self._waiting_logged(position=self.position, batch=len(records)):
+                for r in records:
+                    producer.send(r.topic, key=r.key, value=r.value, headers=r.headers)
+                producer.send(self.position_topic, key=POSITION_KEY,
+                              value=encode_position(last_id, len(records)))
+                # The client retries a lost broker by itself and blocks meanwhile; that keeps the
+                # batch atomic. The watchdog makes the wait visible in the logs.
+                producer.commit_transaction()
+        except BaseException:
+            try:
+                producer.abort_transaction()
+            except Exception:  # the broker may be gone; the next init_transactions aborts it then
+                pass
+            raise
+        # Reported only after the commit: a batch is never half-reported as published.
+        self.position = last_id
+        self.published_total += len(records)
+        self.log.info("relay_batch_published", events=len(records), position=last_id,
+                      first=records[0].notification_id)
+        if progress:
+            progress(len(records), last_id)
+        return len(notifications) < self.batch_size
+
+
+class PositionUnreadable(KafkaError):
+    """The position topic could not be read in time (handled like any broker error: retry)."""
+
+
+def encode_position(notification_id: int, events: int) -> bytes:
+    return json.dumps({
+        "notification_id": notification_id,
+        "events_in_batch": events,
+        "committed_at": datetime.now(timezone.utc).isoformat(),
+    }).encode()
+
+
+def read_position(settings: Settings, topic: str, timeout: float = 15.0) -> int:
+    """The last notification id committed by the relay (0 if it never published).
+
+    Reads the tail of the single-partition position topic with read_committed, so
+    an aborted batch's position is never seen.
+    """
+    tp = TopicPartition(topic, 0)
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                             client_id="caseledger-relay-position",
+                             isolation_level="read_committed", enable_auto_commit=False,
+                             request_timeout_ms=int(timeout * 1000))
+    try:
+        consumer.assign([tp])
+        end = consumer.end_offsets([tp], timeout_ms=int(timeout * 1000))[tp]
+        if end == 0:
+            return 0
+        # Each batch writes one position record plus a commit marker; look back a little further.
+        window = 16
+        deadline = time.monotonic() + timeout
+        while True:
+            start = max(0, end - window)
+            consumer.seek(tp, start)
+            last = None
+            while consumer.position(tp) < end and time.monotonic() < deadline:
+                for records in consumer.poll(timeout_ms=500).values():
+                    for rec in records:
+                        if rec.key == POSITION_KEY and rec.offset < end:
+                            last = json.loads(rec.value)["notification_id"]
+            if last is not None:
+                return int(last)
+            if start == 0 or time.monotonic() >= deadline:
+                if start == 0:
+                    return 0
+                raise PositionUnreadable(f"could not read the relay position from {topic}")
+            window *= 8
+    finally:
+        consumer.close()
+
+
+def lag(settings: Settings, source: NotificationSource) -> dict:
+    """The notification-log head, the last published position and the difference."""
+    head = source.max_notification_id() or 0
+    published = read_position(settings, relay_position_topic(settings))
+    return {"store_head": head, "published": published, "lag": max(0, head - published)}
+
