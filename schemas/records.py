@@ -46,8 +46,6 @@ class _Invalid(Exception):
 def _got(value: Any) -> str:
     if value is None:
         return "None"
-    if isinstance(value, dt.datetime) and value.tzinfo is None:
-        return "naive datetime (no time zone)"
     return type(value).__name__
 
 
@@ -84,8 +82,10 @@ class _Converter:
                     raise _Invalid(path, f"expected a tuple, got {_got(value)}")
                 return [self.convert(schema["items"], item, f"{path}[{i}]") for i, item in enumerate(value)]
             if logical == "timestamp-micros":
-                if not isinstance(value, dt.datetime) or value.tzinfo is None or value.utcoffset() is None:
+                if not isinstance(value, dt.datetime):
                     raise _Invalid(path, f"expected a timezone-aware datetime, got {_got(value)}")
+                if value.tzinfo is None or value.utcoffset() is None:
+                    raise _Invalid(path, "expected a timezone-aware datetime, got naive datetime (no time zone)")
                 return value
             if logical == "date":
                 if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
