@@ -1,0 +1,51 @@
+"""The composition root: builds the ledger, the relay and their connections from settings.
+
+Nothing else constructs a Kafka client or a database connection for these
+components; everything receives what it needs from here.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from infra.relay import Outgoing, Relay, outgoing
+from infra.settings import Settings
+
+
+def ledger(settings: Settings):
+    """The CaseLedger application on the configured event store."""
+    from infra.ledger import CaseLedger
+
+    return CaseLedger(env=settings.eventsourcing_env())
+
+
+def codec():
+    from schemas.codec import default_codec
+
+    return default_codec()
+
+
+def avro_records(settings: Settings, mapper, codec) -> Callable[[object], Outgoing]:
+    """Stored notification → Kafka record: Avro single-object value, key = stream id."""
+    from schemas.records import event_id
+
+    def make(notification) -> Outgoing:
+        event = mapper.to_domain_event(notification)
+        event_type = codec.events.of(event)
+        value = codec.encode(event)
+        topic = settings.unit_events_topic if event_type.aggregate.__name__ == "Unit" else settings.case_events_topic
+        return outgoing(
+            topic, notification, value=value,
+            event_id=str(event_id(notification.originator_id, notification.originator_version)),
+            event_type=event_type.name,
+            fingerprint=value[2:10].hex(),
+            occurred_at=event.occurred_at.isoformat(),
+            recorded_at=event.timestamp.isoformat(),
+        )
+
+    return make
+
+
+def relay(settings: Settings, log, batch_size: int = 1000, app=None) -> Relay:
+    app = app or ledger(settings)
+    return Relay(settings, app.recorder, avro_records(settings, app.mapper, codec()), log, batch_size=batch_size)
