@@ -19,8 +19,19 @@ def up(settings: Settings, echo=print) -> dict[str, float]:
     Returns the seconds each start took (0 when it was already up).
     """
     settings.state_dir.mkdir(parents=True, exist_ok=True)
+    servers = (PostgresServer(settings), KafkaServer(settings))
+    # Say everything that is missing before starting anything.
+    problems = []
+    for server in servers:
+        if not server.running_pid():
+            try:
+                server.check_tools()
+            except StackError as exc:
+                problems.append(str(exc))
+    if problems:
+        raise StackError("\n".join(problems))
     timings: dict[str, float] = {}
-    for server in (PostgresServer(settings), KafkaServer(settings)):
+    for server in servers:
         name = type(server).__name__.removesuffix("Server").lower()
         if server.running_pid():
             timings[name] = 0.0

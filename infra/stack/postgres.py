@@ -66,7 +66,11 @@ class PostgresServer:
         except KeyError:
             raise StackError("running as root, and there is no `postgres` user to run the server as. "
                              + INSTALL_HINT) from None
-        return ["runuser", "-u", "postgres", "--"]
+        runuser = shutil.which("runuser")
+        if not runuser:
+            raise StackError("running as root needs `runuser` (package util-linux) to start PostgreSQL as "
+                             "the postgres user. Install it with: apt-get install -y util-linux")
+        return [runuser, "-u", "postgres", "--"]
 
     def _bin(self, name: str) -> str:
         path = find_bin(name)
@@ -77,6 +81,7 @@ class PostgresServer:
     def check_tools(self) -> None:
         for name in ("initdb", "postgres"):
             self._bin(name)
+        self._run_as()
 
     def init_cluster(self) -> None:
         if (self.data_dir / "PG_VERSION").exists():
