@@ -1,0 +1,644 @@
+"""Projection runners: Kafka in, rows and offsets out, in one PostgreSQL transaction.
+
+Two entry points share one batch writer (`write_batch`):
+
+- `ProjectionRunner.run()` — the continuous runner. One consumer group per
+  projection (`caseledger-projection.<name>`), so a projection scales out over
+  processes by partitions. Each batch is one PostgreSQL transaction holding the
+  rows *and* the next offset of every partition in it (`projection_offsets`,
+  keyed by projection, generation, topic and partition). Offsets are never
+  committed to Kafka (`enable_auto_commit=False`): on assignment the runner
+  seeks to the offsets stored in PostgreSQL, and inside the batch it skips any
+  record below the stored offset — so a redelivered or replayed record is a
+  no-op, and a crash at any point neither loses nor double-applies an event.
+  An event it cannot decode, project or write goes to the dead-letter topic
+  (`consumers/dead_letter.py`), acknowledged by the broker *before* the offset
+  moves past it; the partition keeps moving. Broker or database away: it backs
+  off (0.5 s doubling to 30 s), logs each retry, reconnects, and resumes from
+  the stored offsets. SIGTERM: finish the batch, commit, exit 0.
+
+- `replay()` — a rebuild without downtime. It creates the next generation of
+  the projection's tables (`<table>_v<N+1>`), reads the topics from offset 0
+  into it (no consumer group) while the live generation keeps serving, reports
+  progress, and when caught up compares the two (`TableDiff`) and switches the
+  read views and the pointer row in one transaction. Live runners lock the
+  pointer row FOR SHARE in every batch, so each batch lands wholly before the
+  switch or is redone against the new generation from *its* stored offsets.
+  A rebuild stops on the first poison event and reports it (continuous runners
+  dead-letter, rebuilds stop). `dry_run=True` reports and drops the new tables.
+
+Versions: a projection's `version` is recorded with each generation. A runner
+whose code is newer than the live generation waits (logging) for a rebuild to
+switch; one whose code is older than the live generation exits with code 3, so
+the deployment replaces it.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+import psycopg2
+from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
+
+from consumers.dead_letter import Failure, send_dead_letters
+from infra.logs import get_logger
+from projections import tablesets
+from projections.engine import Projection, project
+from projections.tablesets import TableDiff
+
+Decode = Callable[[Any], Any]
+
+# Errors of the surroundings, not of an event: back off and retry.
+RETRYABLE = (KafkaError, psycopg2.OperationalError, psycopg2.InterfaceError)
+
+EXIT_OUTDATED = 3
+
+
+def is_data_error(exc: psycopg2.Error) -> bool:
+    """SQLSTATE class 22 (data exception) or 23 (integrity violation): this event's rows, not the set-up.
+
+    Anything else (permission denied, a missing table) would fail for every
+    event alike; dead-lettering them all would empty the view, so those stop
+    the batch and are retried instead.
+    """
+    return (getattr(exc, "pgcode", None) or "")[:2] in ("22", "23")
+
+
+# -- the batch, shared by the runner and the rebuild ----------------------------------------
+
+
+class ReplayStopped(Exception):
+    """A rebuild met an event it cannot project; the live generation is untouched."""
+
+    def __init__(self, projection: str, failure: Failure) -> None:
+        self.failure = failure
+        topic, partition, offset = failure.origin
+        super().__init__(f"rebuild of {projection} stopped at {topic}[{partition}]@{offset}: "
+                         f"{failure.reason} ({failure.error_class})")
+
+
+@dataclass
+class BatchResult:
+    applied: int = 0
+    skipped: int = 0  # already applied (offset below the stored one): redelivery, rebalance, replay
+    failures: list[Failure] = field(default_factory=list)
+    positions: dict[tuple[str, int], int] = field(default_factory=dict)
+
+
+def _failure(record, reason: str, exc: BaseException) -> Failure:
+    return Failure(record, reason, type(exc).__name__, str(exc))
+
+
+def write_batch(cur, schema: str, projection: Projection, generation: int, records: Sequence,
+                decode: Decode, strict: bool = False) -> BatchResult:
+    """Project `records` into `generation` inside the caller's transaction, offsets included.
+
+    Records must be in offset order within each partition. The stored offsets
+    are locked first (FOR UPDATE), so two runners that both hold a partition
+    for a moment during a rebalance take turns, and the second skips what the
+    first applied. `strict=True` (rebuilds) raises ReplayStopped on the first
+    failure; otherwise failures are returned for the dead-letter topic and
+    their offsets are passed like any other.
+    """
+    result = BatchResult()
+    stored = tablesets.lock_offsets(cur, schema, projection.name, generation,
+                                    {(r.topic, r.partition) for r in records})
+    fresh = [r for r in records if r.offset >= stored[(r.topic, r.partition)]]
+    result.skipped = len(records) - len(fresh)
+
+    def fail(record, reason, exc):
+        failure = _failure(record, reason, exc)
+        if strict:
+            raise ReplayStopped(projection.name, failure)
+        result.failures.append(failure)
+
+    projected = []
+    for record in fresh:
+        try:
+            event = decode(record)
+        except Exception as exc:
+            fail(record, "decode_failed", exc)
+            continue
+        try:
+            changes = project(projection, event)
+        except Exception as exc:
+            fail(record, "apply_failed", exc)
+            continue
+        projected.append((record, changes))
+
+    # Optimistic: the whole batch in a few round trips. Only if a row change is refused do we
+    # go back and find which events were at fault, one savepoint each.
+    cur.execute("SAVEPOINT batch")
+    try:
+        tablesets.execute_changes(cur, schema, projection, generation, [c for _, cs in projected for c in cs])
+        cur.execute("RELEASE SAVEPOINT batch")
+    except psycopg2.Error as exc:
+        if not is_data_error(exc):
+            raise
+        cur.execute("ROLLBACK TO SAVEPOINT batch")
+        for record, changes in projected:
+            cur.execute("SAVEPOINT event")
+            try:
+                tablesets.execute_changes(cur, schema, projection, generation, changes)
+                cur.execute("RELEASE SAVEPOINT event")
+            except psycopg2.Error as exc2:
+                if not is_data_error(exc2):
+                    raise
+                cur.execute("ROLLBACK TO SAVEPOINT event")
+                fail(record, "write_failed", exc2)
+
+    for record in fresh:
+        tp = (record.topic, record.partition)
+        result.positions[tp] = max(result.positions.get(tp, 0), record.offset + 1)
+    tablesets.store_offsets(cur, schema, projection.name, generation, result.positions)
+    result.applied = len(fresh) - len(result.failures)
+    return result
+
+
+def _in_order(polled: dict) -> list:
+    return [r for tp in sorted(polled, key=lambda t: (t.topic, t.partition)) for r in polled[tp]]
+
+
+# -- wiring from settings ----------------------------------------------------------------------
+
+
+def consumer_factory(settings, client_id: str = "caseledger-projection", max_poll_records: int = 2000):
+    """KafkaConsumers as every projection reader needs them: read_committed, no auto-commit."""
+
+    def make(group_id: str | None = None) -> KafkaConsumer:
+        return KafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            group_id=group_id,
+            client_id=client_id,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            # Only used when the listener could not seek yet; the offset check makes it safe.
+            auto_offset_reset="earliest",
+            max_poll_records=max_poll_records,
+            request_timeout_ms=15000,
+            session_timeout_ms=10000,
+            heartbeat_interval_ms=3000,
+        )
+
+    return make
+
+
+def producer_factory(settings, client_id: str = "caseledger-dead-letter"):
+    def make() -> KafkaProducer:
+        return KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, client_id=client_id,
+                             acks="all", enable_idempotence=True, linger_ms=5,
+                             request_timeout_ms=15000, max_block_ms=15000)
+
+    return make
+
+
+def pg_connector(settings, application_name: str = "caseledger-projection"):
+    def connect():
+        # Keepalives: a database that vanishes without closing the socket is noticed in seconds.
+        return psycopg2.connect(settings.pg_dsn, connect_timeout=5, application_name=application_name,
+                                keepalives=1, keepalives_idle=10, keepalives_interval=5, keepalives_count=3)
+
+    return connect
+
+
+# -- the continuous runner ---------------------------------------------------------------------
+
+
+class Outdated(Exception):
+    """The live generation was built by a newer version of the projection than this process runs."""
+
+
+class NotReady(Exception):
+    """This process runs a newer projection version than the live generation: wait for its rebuild."""
+
+
+class _SeekToStored(ConsumerRebalanceListener):
+    """On assignment, position each partition at the offset stored in PostgreSQL."""
+
+    def __init__(self, runner: "ProjectionRunner") -> None:
+        self.runner = runner
+
+    def on_partitions_revoked(self, revoked):
+        self.runner._pending_seeks.difference_update(revoked)
+        if revoked:
+            self.runner.log.info("projection_partitions_revoked", partitions=_names(revoked))
+
+    def on_partitions_assigned(self, assigned):
+        self.runner._pending_seeks.update(assigned)
+        try:
+            self.runner._seek_pending()
+        except Exception as exc:  # the database may be away: the main loop seeks before it applies anything
+            self.runner.log.warning("projection_seek_deferred", error_class=type(exc).__name__)
+
+
+def _names(tps: Iterable[TopicPartition]) -> list[str]:
+    return sorted(f"{tp.topic}[{tp.partition}]" for tp in tps)
+
+
+class ProjectionRunner:
+    """Keeps one projection's live generation up to date with its topics."""
+
+    def __init__(self, projection: Projection, decode: Decode, topics: Sequence[str], *, schema: str,
+                 connect_pg: Callable[[], Any], make_consumer: Callable[..., KafkaConsumer],
+                 make_producer: Callable[[], KafkaProducer], dead_letter_topic: str,
+                 batch_size: int = 500, poll_timeout_ms: int = 500, group_id: str | None = None,
+                 log=None) -> None:
+        self.projection = projection
+        self.decode = decode
+        self.topics = list(topics)
+        self.schema = schema
+        self.connect_pg = connect_pg
+        self.make_consumer = make_consumer
+        self.make_producer = make_producer
+        self.dead_letter_topic = dead_letter_topic
+        self.batch_size = batch_size
+        self.poll_timeout_ms = poll_timeout_ms
+        self.group_id = group_id or f"caseledger-projection.{projection.name}"
+        self.log = log or get_logger("projection-runner", projection=projection.name)
+        self.generation: int | None = None
+        self.applied_total = 0
+        self.dead_lettered_total = 0
+        self._stop = threading.Event()
+        self._conn = None
+        self._consumer: KafkaConsumer | None = None
+        self._producer: KafkaProducer | None = None
+        self._pending_seeks: set[TopicPartition] = set()
+
+    # -- lifecycle ---------------------------------------------------------------
+    def request_stop(self, *_args) -> None:
+        """Finish the batch in flight, commit it, then stop (SIGTERM and SIGINT call this)."""
+        if not self._stop.is_set():
+            self.log.info("projection_runner_stop_requested")
+        self._stop.set()
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self.request_stop)
+        signal.signal(signal.SIGINT, self.request_stop)
+
+    def run(self, until_caught_up: bool = False) -> int:
+        """Project until stopped (or, with until_caught_up, until every assigned partition is at its end).
+
+        Returns the process exit code: 0, or 3 if a newer version of the
+        projection has taken over the live tables.
+        """
+        backoff = 0.5
+        code = 0
+        try:
+            while not self._stop.is_set():
+                try:
+                    self._connect()
+                    applied = self._step()
+                    backoff = 0.5
+                    if until_caught_up and applied == 0 and self._caught_up():
+                        break
+                except Outdated as exc:
+                    self.log.error("projection_code_outdated", detail=str(exc))
+                    code = EXIT_OUTDATED
+                    break
+                except (*RETRYABLE, NotReady, psycopg2.Error) as exc:
+                    event = ("projection_waiting_for_rebuild" if isinstance(exc, NotReady)
+                             else "projection_runner_unavailable" if isinstance(exc, RETRYABLE)
+                             else "projection_batch_failed")
+                    # Class and SQLSTATE only: messages of data errors can quote event data.
+                    self.log.warning(event, error_class=type(exc).__name__,
+                                     pgcode=getattr(exc, "pgcode", None), retry_in_s=backoff,
+                                     generation=self.generation)
+                    self._close()
+                    self._stop.wait(backoff)
+                    backoff = min(backoff * 2, 30.0)
+        finally:
+            self._close()
+        self.log.info("projection_runner_stopped", applied=self.applied_total,
+                      dead_lettered=self.dead_lettered_total, generation=self.generation)
+        return code
+
+    # -- connections ---------------------------------------------------------------
+    def _connect(self) -> None:
+        if self._conn is None:
+            conn = self.connect_pg()
+            try:
+                generation = tablesets.ensure_live_generation(conn, self.schema, self.projection)
+                self._check_version(conn, generation)
+            except BaseException:
+                conn.close()
+                raise
+            self._conn, self.generation = conn, generation
+        if self._producer is None:
+            self._producer = self.make_producer()
+        if self._consumer is None:
+            consumer = self.make_consumer(group_id=self.group_id)
+            consumer.subscribe(self.topics, listener=_SeekToStored(self))
+            self._consumer = consumer
+            self.log.info("projection_runner_connected", generation=self.generation, group=self.group_id)
+
+    def _check_version(self, conn, generation: int) -> None:
+        with conn:
+            with conn.cursor() as cur:
+                live = tablesets.code_version(cur, self.schema, self.projection.name, generation)
+        mine = self.projection.version
+        if live is not None and live > mine:
+            raise Outdated(f"generation {generation} was built by version {live}; this process runs {mine}")
+        if live is not None and live < mine:
+            raise NotReady(f"generation {generation} was built by version {live}; rebuild for {mine}")
+
+    def _close(self) -> None:
+        if self._consumer is not None:
+            try:
+                self._consumer.close(autocommit=False)
+            except Exception:  # closing against a vanished broker must not mask the real outcome
+                pass
+            self._consumer = None
+            self._pending_seeks.clear()
+        if self._producer is not None:
+            try:
+                self._producer.close(timeout=5)
+            except Exception:
+                pass
+            self._producer = None
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:
+                pass
+            self._conn = None
+
+    # -- positions -------------------------------------------------------------------
+    def _seek_pending(self) -> None:
+        pending = sorted(self._pending_seeks, key=lambda t: (t.topic, t.partition))
+        if not pending:
+            return
+        with self._conn:
+            with self._conn.cursor() as cur:
+                stored = tablesets.read_offsets(cur, self.schema, self.projection.name, self.generation)
+        for tp in pending:
+            offset = stored.get((tp.topic, tp.partition))
+            if offset is None:
+                self._consumer.seek_to_beginning(tp)
+            else:
+                self._consumer.seek(tp, offset)
+        self._pending_seeks.difference_update(pending)
+        self.log.info("projection_partitions_positioned", partitions=_names(pending), generation=self.generation,
+                      offsets={f"{tp.topic}[{tp.partition}]": stored.get((tp.topic, tp.partition), 0)
+                               for tp in pending})
+
+    def _caught_up(self) -> bool:
+        assignment = self._consumer.assignment()
+        if not assignment or self._pending_seeks:
+            return False
+        end = self._consumer.end_offsets(list(assignment))
+        return all(self._consumer.position(tp) >= end[tp] for tp in assignment)
+
+    # -- one batch ---------------------------------------------------------------------
+    def _step(self) -> int:
+        if self._pending_seeks:
+            self._seek_pending()
+        polled = self._consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.batch_size)
+        # A partition assigned during this poll whose seek failed may have been read from 0;
+        # drop its records until it is positioned (applying them would be skipped anyway).
+        records = _in_order({tp: rs for tp, rs in polled.items() if tp not in self._pending_seeks})
+        if not records:
+            return 0
+        return self._apply(records)
+
+    def _apply(self, records: list) -> int:
+        conn = self._conn
+        try:
+            with conn.cursor() as cur:
+                live = tablesets.current_generation(cur, self.schema, self.projection.name, lock="share")
+                if live != self.generation:
+                    conn.rollback()
+                    self._follow_switch(live)
+                    return 0
+                result = write_batch(cur, self.schema, self.projection, self.generation, records, self.decode)
+                if result.failures:
+                    # Before the commit: if the DLQ cannot take them, the batch is not committed either.
+                    send_dead_letters(self._producer, self.dead_letter_topic, result.failures,
+                                      self.projection.name, self.generation)
+            conn.commit()
+        except BaseException:
+            try:
+                conn.rollback()
+            except Exception:
+                pass
+            raise
+        self.applied_total += result.applied
+        self.dead_lettered_total += len(result.failures)
+        for f in result.failures:
+            topic, partition, offset = f.origin
+            self.log.warning("projection_event_dead_lettered", origin_topic=topic, origin_partition=partition,
+                             origin_offset=offset, reason=f.reason, error_class=f.error_class,
+                             generation=self.generation)
+        self.log.info("projection_batch_applied", events=result.applied, skipped=result.skipped,
+                      dead_lettered=len(result.failures), generation=self.generation,
+                      positions={f"{t}[{p}]": o for (t, p), o in sorted(result.positions.items())})
+        return len(records)
+
+    def _follow_switch(self, generation: int | None) -> None:
+        """A rebuild switched generations: continue in the new one from its own stored offsets."""
+        self._check_version(self._conn, generation)
+        self.log.info("projection_generation_switched", previous=self.generation, generation=generation)
+        self.generation = generation
+        self._pending_seeks.update(self._consumer.assignment())
+        self._seek_pending()
+
+
+def runner_from_settings(settings, projection: Projection, decode: Decode, topics: Sequence[str],
+                         schema: str = "projections", **kwargs) -> ProjectionRunner:
+    """A runner wired to the settings' Kafka, PostgreSQL and dead-letter topic (for the composition root)."""
+    return ProjectionRunner(projection, decode, topics, schema=schema, connect_pg=pg_connector(settings),
+                            make_consumer=consumer_factory(settings), make_producer=producer_factory(settings),
+                            dead_letter_topic=settings.dead_letter_topic, **kwargs)
+
+
+# -- rebuilds ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    events: int
+    total: int  # from the partitions' offsets: an estimate (transaction markers take offsets too)
+    elapsed_s: float
+    rate_per_s: float
+    eta_s: float | None
+
+
+class ProgressBar:
+    """A one-line progress bar for people (stderr), redrawn at most a few times a second."""
+
+    def __init__(self, stream=None, label: str = "rebuild", width: int = 30, every_s: float = 0.2) -> None:
+        self.stream = stream or sys.stderr
+        self.label, self.width, self.every_s = label, width, every_s
+        self._last = 0.0
+        self._drawn = False
+
+    def __call__(self, p: Progress) -> None:
+        now = time.monotonic()
+        if now - self._last < self.every_s and p.events < p.total:
+            return
+        self._last = now
+        share = min(1.0, p.events / p.total) if p.total else 1.0
+        filled = int(share * self.width)
+        left = "" if p.eta_s is None else f"  ~{p.eta_s:,.0f} s left"
+        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {share:4.0%}  "
+                          f"{p.events:,}/{p.total:,} events  {p.rate_per_s:,.0f}/s{left}   ")
+        self.stream.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        if self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+@dataclass
+class ReplayReport:
+    projection: str
+    generation: int
+    previous: int | None
+    events: int
+    elapsed_s: float
+    diffs: list[TableDiff]
+    switched: bool
+    kept: bool
+    positions: dict[tuple[str, int], int]
+
+    @property
+    def identical(self) -> bool:
+        return all(d.identical for d in self.diffs)
+
+    def render(self) -> str:
+        """The differences, as a table for people."""
+        from infra.tables import render_table
+
+        what = ("switched to" if self.switched else "kept (dry run)" if self.kept else "dropped (dry run)")
+        head = (f"{self.projection}: rebuilt generation {self.generation} from {self.events:,} events in "
+                f"{self.elapsed_s:.1f} s; {what} generation {self.generation}"
+                f"{'' if self.previous is None else f' (live was {self.previous})'}")
+        rows = [{"table": d.table, "live rows": d.live_rows, "rebuilt rows": d.rebuilt_rows,
+                 "only live": d.only_live, "only rebuilt": d.only_rebuilt, "changed": d.changed,
+                 "sample keys": ", ".join("/".join(map(str, k)) for k in d.sample_keys)} for d in self.diffs]
+        cols = ["table", "live rows", "rebuilt rows", "only live", "only rebuilt", "changed", "sample keys"]
+        return head + "\n" + render_table(rows, cols)
+
+
+def _all_partitions(consumer: KafkaConsumer, topics: Sequence[str], timeout: float = 30.0) -> list[TopicPartition]:
+    deadline = time.monotonic() + timeout
+    out = []
+    for topic in topics:
+        partitions = consumer.partitions_for_topic(topic)
+        while not partitions:
+            if time.monotonic() > deadline:
+                raise LookupError(f"topic {topic} not found")
+            time.sleep(0.2)
+            partitions = consumer.partitions_for_topic(topic)
+        out += [TopicPartition(topic, p) for p in sorted(partitions)]
+    return out
+
+
+def replay(projection: Projection, decode: Decode, topics: Sequence[str], *, schema: str,
+           connect_pg: Callable[[], Any], make_consumer: Callable[..., KafkaConsumer],
+           dry_run: bool = False, keep: bool = False, batch_size: int = 2000,
+           progress: Callable[[Progress], None] | None = None, sample: int = 10,
+           stop: threading.Event | None = None, log=None) -> ReplayReport:
+    """Rebuild `projection` into a new generation from offset 0, compare it with the live one, switch.
+
+    The live generation serves (and its runners keep writing) throughout. On a
+    poison event it raises ReplayStopped and drops the new tables (or keeps
+    them, state `failed`, with keep=True). With dry_run, only the comparison is
+    made; the new tables are dropped, or kept with state `dry_run` if `keep`.
+    Rebuilding twice from the same events gives identical tables.
+    """
+    log = log or get_logger("projection-replay", projection=projection.name)
+    conn = connect_pg()
+    consumer = None
+    generation = None
+    try:
+        with conn:
+            with conn.cursor() as cur:
+                tablesets.ensure_catalogue(cur, schema)
+                generation = tablesets.create_generation(cur, schema, projection, state="building")
+        log.info("projection_rebuild_started", generation=generation, dry_run=dry_run)
+        consumer = make_consumer(group_id=None)
+        parts = _all_partitions(consumer, topics)
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        begin = consumer.beginning_offsets(parts)
+        end = consumer.end_offsets(parts)
+        total = sum(end[tp] - begin[tp] for tp in parts)
+        events, started = 0, time.monotonic()
+        while True:
+            if stop is not None and stop.is_set():
+                raise KeyboardInterrupt("rebuild interrupted")
+            if all(consumer.position(tp) >= end[tp] for tp in parts):
+                # Caught up with what existed when we looked; events written since are chased too.
+                latest = consumer.end_offsets(parts)
+                if all(consumer.position(tp) >= latest[tp] for tp in parts):
+                    break
+                total += sum(latest[tp] - end[tp] for tp in parts)
+                end = latest
+            records = _in_order(consumer.poll(timeout_ms=500, max_records=batch_size))
+            if not records:
+                continue
+            with conn:
+                with conn.cursor() as cur:
+                    result = write_batch(cur, schema, projection, generation, records, decode, strict=True)
+            events += result.applied
+            if progress:
+                elapsed = time.monotonic() - started
+                rate = events / elapsed if elapsed > 0 else 0.0
+                eta = (max(0, total - events) / rate) if rate > 0 else None
+                progress(Progress(events, max(total, events), elapsed, rate, eta))
+            log.info("projection_rebuild_batch_applied", generation=generation, events=result.applied,
+                     done=events, estimated_total=total)
+        elapsed = time.monotonic() - started
+        if progress:
+            progress(Progress(events, events, elapsed, events / elapsed if elapsed > 0 else 0.0, 0.0))
+        with conn:
+            with conn.cursor() as cur:
+                previous = tablesets.current_generation(cur, schema, projection.name)
+                diffs = tablesets.diff_generations(cur, schema, projection, previous, generation, sample)
+                positions = tablesets.read_offsets(cur, schema, projection.name, generation)
+                if dry_run and keep:
+                    tablesets.set_state(cur, schema, projection.name, generation, "dry_run")
+                elif dry_run:
+                    tablesets.drop_generation(cur, schema, projection, generation)
+                else:
+                    previous = tablesets.switch_to(cur, schema, projection, generation)
+        report = ReplayReport(projection.name, generation, previous, events, elapsed, diffs,
+                              switched=not dry_run, kept=dry_run and keep, positions=positions)
+        log.info("projection_rebuild_finished", generation=generation, previous=previous, events=events,
+                 elapsed_s=round(elapsed, 2), switched=report.switched, identical=report.identical,
+                 differences={d.table: d.only_live + d.only_rebuilt + d.changed for d in report.diffs})
+        return report
+    except BaseException as exc:
+        if generation is not None:
+            _abandon(conn, schema, projection, generation, keep, log, exc)
+        raise
+    finally:
+        if consumer is not None:
+            consumer.close(autocommit=False)
+        conn.close()
+
+
+def _abandon(conn, schema, projection, generation, keep, log, exc) -> None:
+    """A rebuild that did not finish leaves the live generation as it was, and no half-built one."""
+    origin = exc.failure.origin if isinstance(exc, ReplayStopped) else None
+    log.error("projection_rebuild_stopped", generation=generation, error_class=type(exc).__name__,
+              origin=None if origin is None else f"{origin[0]}[{origin[1]}]@{origin[2]}",
+              reason=getattr(getattr(exc, "failure", None), "reason", None), kept=keep)
+    try:
+        conn.rollback()
+        with conn:
+            with conn.cursor() as cur:
+                if keep:
+                    tablesets.set_state(cur, schema, projection.name, generation, "failed")
+                else:
+                    tablesets.drop_generation(cur, schema, projection, generation)
+    except Exception:  # the database may be the reason we stopped; the tables stay, state `building`
+        log.warning("projection_rebuild_cleanup_failed", generation=generation)
