@@ -20,7 +20,7 @@ import io
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from fastavro import parse_schema, schemaless_reader, schemaless_writer
+from fastavro import schemaless_reader, schemaless_writer
 
 from schemas.errors import CorruptMessageError, SchemaError, UnknownSchemaError
 from schemas.events import DomainEvents

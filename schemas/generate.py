@@ -364,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
             due = [n for n, s in generate_schemas().items() if store.differs_from_latest(n, s)]
             for name in due:
                 print(f"new version due: {name}")
+            print(f"{len(due)} event type(s) need a new version" if due else "schemas are up to date")
             return 1 if due else 0
         written = write_new_versions(store)
     except SchemaError as exc:

@@ -12,7 +12,6 @@ import pytest
 
 from schemas.compatibility import assert_compatible, can_read, check_store, check_versions, reading_problems
 from schemas.errors import IncompatibleSchemaError
-from schemas.generate import write_new_versions
 from schemas.store import SchemaStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
