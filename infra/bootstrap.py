@@ -49,3 +49,22 @@ def avro_records(settings: Settings, mapper, codec) -> Callable[[object], Outgoi
 def relay(settings: Settings, log, batch_size: int = 1000, app=None) -> Relay:
     app = app or ledger(settings)
     return Relay(settings, app.recorder, avro_records(settings, app.mapper, codec()), log, batch_size=batch_size)
+
+
+def recording_ledger(settings: Settings):
+    """The ledger, keeping the recordings of each save so the CLI can report event ids."""
+    from infra.ledger import CaseLedger
+
+    class RecordingLedger(CaseLedger):
+        name = CaseLedger.name  # same tables as the plain ledger
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.recordings: list = []
+
+        def save(self, *objs, **kwargs):
+            recordings = super().save(*objs, **kwargs)
+            self.recordings.extend(recordings)
+            return recordings
+
+    return RecordingLedger(env=settings.eventsourcing_env())

@@ -1,0 +1,96 @@
+"""Applying commands given as JSON to the ledger, one at a time, in order.
+
+Each command is validated (JSON, then argument types, then the domain's rules
+and the event schemas) and either recorded whole or refused with nothing
+written. The outcome of each is returned for the CLI to print.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+from infra.command_input import CommandInputError, RawCommand, bind, example
+
+# Ledger methods that read rather than record.
+QUERIES = frozenset({"case", "unit", "close"})
+
+
+def command_names(ledger_cls: type) -> list[str]:
+    """The public command methods the ledger class itself defines (not the library's)."""
+    from eventsourcing.application import Application
+
+    names = []
+    for name, member in inspect.getmembers(ledger_cls, inspect.isfunction):
+        if name.startswith("_") or name in QUERIES or hasattr(Application, name):
+            continue
+        if member.__qualname__.split(".")[0] != ledger_cls.__name__:
+            continue
+        names.append(name)
+    return sorted(names)
+
+
+def command_example(ledger_cls: type, name: str) -> dict:
+    return example(getattr(ledger_cls, name), name)
+
+
+@dataclass
+class Outcome:
+    line: int
+    command: str
+    accepted: bool
+    events: list[dict] = field(default_factory=list)  # type, stream id, version, notification id
+    code: str = ""
+    message: str = ""
+    source: str = ""
+    where: str = ""
+
+    def as_dict(self) -> dict:
+        d = {"line": self.line, "command": self.command, "accepted": self.accepted}
+        if self.accepted:
+            d["events"] = self.events
+        else:
+            d.update(code=self.code, message=self.message, source=self.source, where=self.where)
+        return d
+
+
+def apply_command(ledger, raw: RawCommand) -> Outcome:
+    """Validate and apply one command. Never raises for a refusal: returns it."""
+    from domain.rules import RuleViolation
+    from schemas.errors import EventValidationError
+
+    name = raw.payload["command"]
+    outcome = Outcome(raw.line, name, accepted=False)
+    if name not in command_names(type(ledger)):
+        outcome.code, outcome.where = "INPUT", "command"
+        outcome.message = f"unknown command {name!r}; `caseledger record --list` shows the commands"
+        return outcome
+    method = getattr(ledger, name)
+    try:
+        kwargs = bind(method, raw.payload)
+    except CommandInputError as exc:
+        outcome.code, outcome.where, outcome.message = "INPUT", exc.where, exc.message
+        return outcome
+    before = len(ledger.recordings)
+    try:
+        method(**kwargs)
+    except RuleViolation as exc:
+        outcome.code, outcome.message, outcome.source = exc.code, exc.message, exc.source
+        return outcome
+    except EventValidationError as exc:
+        outcome.code, outcome.where, outcome.message = "SCHEMA", getattr(exc, "path", ""), str(exc)
+        return outcome
+    outcome.accepted = True
+    outcome.events = [_describe(r) for r in ledger.recordings[before:]]
+    return outcome
+
+
+def _describe(recording: Any) -> dict:
+    event = recording.domain_event
+    return {
+        "event": type(event).__qualname__,
+        "stream_id": str(event.originator_id),
+        "version": event.originator_version,
+        "notification_id": recording.notification.id,
+    }
