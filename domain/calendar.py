@@ -1,0 +1,168 @@
+"""Calendars and day counting (*contagem de prazos*).
+
+* ECA clocks count calendar days (*dias corridos*, ECA 152 §2).
+* Regimento clocks written as *dias úteis* (Reg. art. 32, 39) count business days:
+  no weekends, no national, Mato Grosso or configured municipal holidays.
+* Every date is read in the America/Cuiaba time zone (DOMAIN.md Decision 9).
+* Decision 11: "the Nth day of the measure" counts the intake day as day 1; a deadline
+  "within N days" excludes the start day and ends at the end of start + N days.
+
+Standard library only; the Easter-based movable holidays are computed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from domain.rules import refuse
+
+CUIABA = ZoneInfo("America/Cuiaba")
+
+
+def easter_sunday(year: int) -> date:
+    """Gregorian Easter Sunday (*Domingo de Páscoa*), anonymous Gregorian algorithm."""
+    a = year % 19
+    b, c = divmod(year, 100)
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l = (32 + 2 * e + 2 * i - h - k) % 7  # noqa: E741 - the algorithm's own name
+    m = (a + 11 * h + 22 * l) // 451
+    month, day = divmod(h + l - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+# Lei 662/1949, 6.802/1980, 10.607/2002, 14.759/2023 (20 de novembro became national).
+NATIONAL_FIXED: tuple[tuple[int, int], ...] = (
+    (1, 1),  # Confraternização Universal
+    (4, 21),  # Tiradentes
+    (5, 1),  # Dia do Trabalho
+    (9, 7),  # Independência
+    (10, 12),  # Nossa Senhora Aparecida
+    (11, 2),  # Finados
+    (11, 15),  # Proclamação da República
+    (11, 20),  # Zumbi e Consciência Negra (also a Mato Grosso state holiday)
+    (12, 25),  # Natal
+)
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Business-day calendar for one municipality of Mato Grosso.
+
+    ``municipal_holidays`` are (month, day) pairs set per unit (e.g. Cuiabá, 8 April).
+    Carnival (Monday and Tuesday) and Corpus Christi are *pontos facultativos* decreed
+    every year by the state government; they count as non-business days unless disabled.
+    """
+
+    municipal_holidays: frozenset[tuple[int, int]] = field(default_factory=frozenset)
+    state_holidays: frozenset[tuple[int, int]] = field(default_factory=frozenset)
+    carnival_off: bool = True
+    corpus_christi_off: bool = True
+
+    def holidays(self, year: int) -> frozenset[date]:
+        """All non-business holidays of ``year`` (weekends excluded)."""
+        easter = easter_sunday(year)
+        days = {date(year, m, d) for m, d in NATIONAL_FIXED}
+        days |= {date(year, m, d) for m, d in self.state_holidays | self.municipal_holidays}
+        days.add(easter - timedelta(days=2))  # Sexta-feira da Paixão (national)
+        if self.carnival_off:
+            days.add(easter - timedelta(days=48))
+            days.add(easter - timedelta(days=47))
+        if self.corpus_christi_off:
+            days.add(easter + timedelta(days=60))
+        return frozenset(days)
+
+    def is_business_day(self, day: date) -> bool:
+        """True on a weekday that is not a holiday (*dia útil*)."""
+        return day.weekday() < 5 and day not in self.holidays(day.year)
+
+    def add_business_days(self, start: date, days: int) -> date:
+        """The date ``days`` business days after ``start`` (start day excluded)."""
+        current, remaining = start, days
+        while remaining > 0:
+            current += timedelta(days=1)
+            if self.is_business_day(current):
+                remaining -= 1
+        return current
+
+
+# Cuiabá's municipal anniversary (8 April); other municipalities configure their own.
+CUIABA_CALENDAR = BusinessCalendar(municipal_holidays=frozenset({(4, 8)}))
+DEFAULT_CALENDAR = CUIABA_CALENDAR
+
+
+def require_aware(moment: datetime) -> datetime:
+    """Refuse a naive datetime: business time must carry its offset (D-01)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        refuse("D-01", "Give occurred-at with its time zone (e.g. -04:00 for Cuiabá).")
+    return moment
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar date of ``moment`` in Cuiabá."""
+    return require_aware(moment).astimezone(CUIABA).date()
+
+
+def local_time(moment: datetime) -> time:
+    """The wall-clock time of ``moment`` in Cuiabá."""
+    return require_aware(moment).astimezone(CUIABA).time()
+
+
+def day_of_measure(start: date, on: date) -> int:
+    """The ordinal day of the measure on ``on``: the start day is day 1 (Decision 11)."""
+    return (on - start).days + 1
+
+
+def nth_day(start: date, n: int) -> date:
+    """The date of day ``n`` of a measure that started on ``start`` (day 45 = start + 44)."""
+    return start + timedelta(days=n - 1)
+
+
+def calendar_deadline(start: date, days: int) -> date:
+    """Last day of a "within N days" ECA deadline: start excluded, so start + N (ECA 152 §2)."""
+    return start + timedelta(days=days)
+
+
+def within_office_hours(
+    moment: datetime,
+    *,
+    opens: time = time(8, 0),
+    closes: time = time(15, 0),
+    weekdays_only: bool = True,
+    calendar: BusinessCalendar = DEFAULT_CALENDAR,
+) -> bool:
+    """True when ``moment`` falls in an office window (Reg. art. 25: 08–15 h on business days)."""
+    day, clock = local_date(moment), local_time(moment)
+    if weekdays_only and not calendar.is_business_day(day):
+        return False
+    return opens <= clock <= closes
+
+
+def age_on(birth_date: date, on: date) -> int:
+    """Completed years of age on ``on``."""
+    years = on.year - birth_date.year
+    if (on.month, on.day) < (birth_date.month, birth_date.day):
+        years -= 1
+    return years
+
+
+def add_months(start: date, months: int) -> date:
+    """``start`` moved by ``months`` calendar months (clamped to the month's last day)."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    for day in (start.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has 28 days")
+
+
+def add_years(start: date, years: int) -> date:
+    """``start`` moved by ``years`` (29 February becomes 28 February)."""
+    return add_months(start, 12 * years)

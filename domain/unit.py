@@ -1,0 +1,600 @@
+"""The Unit aggregate (*unidade socioeducativa*): capacity and profile from its Portaria,
+who is inside and in which room, the unit's disciplinary incidents and its visitor
+suspensions (Reg. art. 61).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.calendar import local_date, require_aware
+from domain.corrections import EntryRef, check_correction
+from domain.rules import refuse
+from domain.values import (
+    DEFAULT_INTAKE_DOCUMENTS,
+    AdmissionReason,
+    Actor,
+    DepartureReason,
+    FieldCorrection,
+    IntakeDocument,
+    PersonalText,
+    RecordedException,
+    Role,
+    Sex,
+    SourceDocument,
+    UnitType,
+)
+
+UNIT_NAMESPACE = uuid5(NAMESPACE_URL, "https://caseledger.mt.gov.br/unit")
+
+# Reg. art. 14 IX; CNMP67 Annex II: the SINASE reference module for semiliberdade is 20.
+SEMILIBERDADE_MAX_CAPACITY = 20
+
+
+def unit_id_for(unit_code: str) -> UUID:
+    """Opaque unit id from the unit's official code (CNES/Portaria code)."""
+    return uuid5(UNIT_NAMESPACE, unit_code.strip().upper())
+
+
+@dataclass(frozen=True)
+class Resident:
+    """A youth inside the unit (state only, never an event field)."""
+
+    case_id: UUID
+    room: str | None
+
+
+class Unit(Aggregate):
+    """A socio-educational unit, with the capacity and profile its Portaria sets (Reg. art. 10)."""
+
+    class Event(Aggregate.Event):
+        occurred_at: datetime
+        actor: Actor
+        unit_id: str
+        source_document: SourceDocument | None
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate._entries[self.originator_version] = EntryRef(
+                type(self).__name__, bool(self.source_document and self.source_document.is_judicial)
+            )
+
+    class UnitCapacityDefined(Aggregate.Created, Event):
+        """*Portaria de capacidade*: type, capacity and profile of a new unit (E62)."""
+
+        unit_code: str
+        name: str
+        unit_type: UnitType
+        capacity: int
+        sex: Sex
+        min_age: int
+        max_age: int
+        comarca: str
+        required_intake_documents: tuple[IntakeDocument, ...]
+
+    class UnitCapacityRedefined(Event):
+        """A new Portaria changes capacity or profile (E62)."""
+
+        capacity: int
+        min_age: int
+        max_age: int
+        required_intake_documents: tuple[IntakeDocument, ...]
+
+    class ResidentAdmitted(Event):
+        """A youth starts a stay in this unit (intake, transfer in, return from evasion)."""
+
+        case_id: UUID
+        reason: AdmissionReason
+        exceptions: tuple[RecordedException, ...]
+
+    class ResidentDeparted(Event):
+        """A youth's stay in this unit ends (release, transfer out, evasion)."""
+
+        case_id: UUID
+        reason: DepartureReason
+
+    class ResidentMoved(Event):
+        """A youth is assigned to a room (*Quadro de Localização*, Reg. art. 21 XIX)."""
+
+        case_id: UUID
+        room: str
+
+    class DisciplinaryIncidentReported(Event):
+        """*Registro de ocorrência disciplinar* listing each youth involved (E27)."""
+
+        incident_id: UUID
+        involved_case_ids: tuple[UUID, ...]
+        location: str
+        description: PersonalText
+
+    class VisitorTemporarilySuspended(Event):
+        """The unit suspends one visitor caught with forbidden items (Reg. art. 61; E43)."""
+
+        visitor_id: UUID
+        until: date
+        items_found: PersonalText
+        police_called: bool
+
+    class EntryCorrected(Event):
+        """*Retificação* of an earlier unit entry (E67)."""
+
+        target_version: int
+        corrections: tuple[FieldCorrection, ...]
+        reason: PersonalText
+        authorised_by: Actor
+
+    class EntryVoided(Event):
+        """*Anulação* of an entry recorded by mistake (E68)."""
+
+        target_version: int
+        reason: PersonalText
+        authorised_by: Actor
+
+    @staticmethod
+    def create_id(unit_code: str, **_: Any) -> UUID:
+        return unit_id_for(unit_code)
+
+    @classmethod
+    def define(
+        cls,
+        *,
+        unit_code: str,
+        name: str,
+        unit_type: UnitType,
+        capacity: int,
+        sex: Sex,
+        comarca: str,
+        occurred_at: datetime,
+        actor: Actor,
+        portaria: SourceDocument,
+        min_age: int = 12,
+        max_age: int = 20,
+        required_intake_documents: tuple[IntakeDocument, ...] = DEFAULT_INTAKE_DOCUMENTS,
+    ) -> Unit:
+        """Register a unit from its Portaria (*definição de capacidade*)."""
+        require_aware(occurred_at)
+        _check_capacity(unit_type, capacity)
+        return cls(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=str(unit_id_for(unit_code)),
+            source_document=portaria,
+            unit_code=unit_code,
+            name=name,
+            unit_type=unit_type,
+            capacity=capacity,
+            sex=sex,
+            min_age=min_age,
+            max_age=max_age,
+            comarca=comarca,
+            required_intake_documents=tuple(required_intake_documents),
+        )
+
+    @event(UnitCapacityDefined)
+    def __init__(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        unit_code: str,
+        name: str,
+        unit_type: UnitType,
+        capacity: int,
+        sex: Sex,
+        min_age: int,
+        max_age: int,
+        comarca: str,
+        required_intake_documents: tuple[IntakeDocument, ...],
+    ) -> None:
+        self.unit_code = unit_code
+        self.name = name
+        self.unit_type = unit_type
+        self.capacity = capacity
+        self.sex = sex
+        self.min_age = min_age
+        self.max_age = max_age
+        self.comarca = comarca
+        self.required_intake_documents = tuple(required_intake_documents)
+        self.residents: dict[UUID, Resident] = {}
+        self.incidents: dict[UUID, tuple[UUID, ...]] = {}
+        self.visitor_suspensions: dict[UUID, date] = {}
+        self._entries: dict[int, EntryRef] = {1: EntryRef("UnitCapacityDefined", False)}
+        self.voided: set[int] = set()
+
+    # --- queries ---------------------------------------------------------------------
+
+    @property
+    def occupancy(self) -> int:
+        """How many youths have an active stay here (*lotação*)."""
+        return len(self.residents)
+
+    def room_of(self, case_id: UUID) -> str | None:
+        """The room of a resident, if assigned."""
+        resident = self.residents.get(case_id)
+        return resident.room if resident else None
+
+    def roommates(self, room: str, *, excluding: UUID | None = None) -> tuple[UUID, ...]:
+        """Case ids of residents in ``room``."""
+        return tuple(r.case_id for r in self.residents.values() if r.room == room and r.case_id != excluding)
+
+    def is_visitor_suspended(self, visitor_id: UUID, on: date) -> bool:
+        """True while the unit's Reg. art. 61 suspension of this visitor lasts."""
+        until = self.visitor_suspensions.get(visitor_id)
+        return until is not None and on <= until
+
+    # --- capacity --------------------------------------------------------------------
+
+    def admission_exceptions(
+        self,
+        *,
+        court_ordered_over_capacity: bool,
+        justification: str | None,
+    ) -> tuple[RecordedException, ...]:
+        """Check there is a place; return the exceptions to record when the unit is full.
+
+        Semiliberdade (R-04, HARD): over capacity only with a court order that says so,
+        recorded as an exception. Internação (R-05, ALERT): the fact is always recorded,
+        with an exception and an alert (HC 143.988 numerus clausus).
+        """
+        if self.occupancy < self.capacity:
+            return ()
+        if self.unit_type is UnitType.SEMILIBERDADE:
+            if not court_ordered_over_capacity or not (justification or "").strip():
+                refuse(
+                    "R-04",
+                    f"Unit {self.unit_code} is full ({self.occupancy}/{self.capacity}). Admit only with a court "
+                    "order for admission over capacity and its justification, or ask the Central de Vagas for a place.",
+                )
+            return (RecordedException("R-04", justification or "", True),)
+        return (
+            RecordedException(
+                "R-05",
+                justification or "over capacity; no justification given at recording",
+                True,
+            ),
+        )
+
+    def admit_resident(
+        self,
+        *,
+        case_id: UUID,
+        reason: AdmissionReason,
+        occurred_at: datetime,
+        actor: Actor,
+        source_document: SourceDocument | None,
+        exceptions: tuple[RecordedException, ...],
+    ) -> None:
+        """Start a stay (called by the Case command that admits, in the same save)."""
+        if case_id in self.residents:
+            refuse("R-07", "This youth already has an active stay in this unit.")
+        self._admit_resident(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=str(self.id),
+            source_document=source_document,
+            case_id=case_id,
+            reason=reason,
+            exceptions=exceptions,
+        )
+
+    @event(ResidentAdmitted)
+    def _admit_resident(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        case_id: UUID,
+        reason: AdmissionReason,
+        exceptions: tuple[RecordedException, ...],
+    ) -> None:
+        self.residents[case_id] = Resident(case_id, None)
+
+    def discharge_resident(
+        self,
+        *,
+        case_id: UUID,
+        reason: DepartureReason,
+        occurred_at: datetime,
+        actor: Actor,
+        source_document: SourceDocument | None,
+    ) -> None:
+        """End a stay (called by the Case command that releases, transfers or records an evasion)."""
+        if case_id not in self.residents:
+            refuse("D-02", "This youth has no active stay in this unit.")
+        self._discharge_resident(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=str(self.id),
+            source_document=source_document,
+            case_id=case_id,
+            reason=reason,
+        )
+
+    @event(ResidentDeparted)
+    def _discharge_resident(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        case_id: UUID,
+        reason: DepartureReason,
+    ) -> None:
+        self.residents.pop(case_id, None)
+
+    def move_resident(
+        self, *, case_id: UUID, room: str, occurred_at: datetime, actor: Actor, source_document: SourceDocument | None
+    ) -> None:
+        """Put a resident in ``room`` (called by ``Case.assign_room``)."""
+        if case_id not in self.residents:
+            refuse("D-02", "Only a youth with an active stay in this unit can be given a room here.")
+        self._move_resident(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=str(self.id),
+            source_document=source_document,
+            case_id=case_id,
+            room=room,
+        )
+
+    @event(ResidentMoved)
+    def _move_resident(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        case_id: UUID,
+        room: str,
+    ) -> None:
+        self.residents[case_id] = Resident(case_id, room)
+
+    # --- commands ----------------------------------------------------------------------
+
+    def redefine_capacity(
+        self,
+        *,
+        capacity: int,
+        occurred_at: datetime,
+        actor: Actor,
+        portaria: SourceDocument,
+        min_age: int | None = None,
+        max_age: int | None = None,
+        required_intake_documents: tuple[IntakeDocument, ...] | None = None,
+    ) -> None:
+        """Apply a new Portaria (*nova portaria de capacidade*, Reg. art. 10)."""
+        require_aware(occurred_at)
+        _check_capacity(self.unit_type, capacity)
+        self._redefine_capacity(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=str(self.id),
+            source_document=portaria,
+            capacity=capacity,
+            min_age=self.min_age if min_age is None else min_age,
+            max_age=self.max_age if max_age is None else max_age,
+            required_intake_documents=tuple(
+                self.required_intake_documents if required_intake_documents is None else required_intake_documents
+            ),
+        )
+
+    @event(UnitCapacityRedefined)
+    def _redefine_capacity(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        capacity: int,
+        min_age: int,
+        max_age: int,
+        required_intake_documents: tuple[IntakeDocument, ...],
+    ) -> None:
+        self.capacity = capacity
+        self.min_age = min_age
+        self.max_age = max_age
+        self.required_intake_documents = tuple(required_intake_documents)
+
+    def report_incident(
+        self,
+        *,
+        incident_id: UUID,
+        involved_case_ids: tuple[UUID, ...],
+        location: str,
+        description: str,
+        occurred_at: datetime,
+        actor: Actor,
+    ) -> None:
+        """Record a disciplinary incident (*ocorrência disciplinar*), each youth listed (E27)."""
+        require_aware(occurred_at)
+        if not involved_case_ids:
+            refuse("R-47", "List each youth involved individually; an incident names its youths one by one.")
+        if len(set(involved_case_ids)) != len(involved_case_ids):
+            refuse("R-47", "A youth is listed twice; list each youth involved once.")
+        outside = [c for c in involved_case_ids if c not in self.residents]
+        if outside:
+            refuse("D-02", "Every youth listed must have an active stay in this unit.")
+        if incident_id in self.incidents:
+            refuse("D-02", "This incident is already recorded; report a new incident id.")
+        self._report_incident(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=str(self.id),
+            source_document=None,
+            incident_id=incident_id,
+            involved_case_ids=tuple(involved_case_ids),
+            location=location,
+            description=description,
+        )
+
+    @event(DisciplinaryIncidentReported)
+    def _report_incident(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        incident_id: UUID,
+        involved_case_ids: tuple[UUID, ...],
+        location: str,
+        description: str,
+    ) -> None:
+        self.incidents[incident_id] = tuple(involved_case_ids)
+
+    def suspend_visitor(
+        self,
+        *,
+        visitor_id: UUID,
+        until: date,
+        items_found: str,
+        police_called: bool,
+        occurred_at: datetime,
+        actor: Actor,
+        source_document: SourceDocument | None = None,
+    ) -> None:
+        """Suspend one visitor caught with forbidden items (*suspensão temporária do visitante*).
+
+        Scope is that visitor only: the youth's right to visits is untouched (Reg. art. 60, 61).
+        """
+        require_aware(occurred_at)
+        # Reg. art. 61: recorded by the líder de equipe on duty.
+        if actor.role is not Role.LIDER:
+            refuse("R-34", "The líder de equipe on duty records a visitor suspension (Reg. art. 61).")
+        if not items_found.strip():
+            refuse("R-34", "Describe the forbidden items found; a visitor is suspended only for that (Reg. art. 61).")
+        if until < local_date(occurred_at):
+            refuse("R-34", "The suspension must end on or after the day it is recorded.")
+        self._suspend_visitor(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=str(self.id),
+            source_document=source_document,
+            visitor_id=visitor_id,
+            until=until,
+            items_found=items_found,
+            police_called=police_called,
+        )
+
+    @event(VisitorTemporarilySuspended)
+    def _suspend_visitor(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        visitor_id: UUID,
+        until: date,
+        items_found: str,
+        police_called: bool,
+    ) -> None:
+        self.visitor_suspensions[visitor_id] = until
+
+    def correct_entry(
+        self,
+        *,
+        target_version: int,
+        corrections: tuple[FieldCorrection, ...],
+        reason: str,
+        authorised_by: Actor,
+        occurred_at: datetime,
+        actor: Actor,
+        source_document: SourceDocument | None = None,
+    ) -> None:
+        """Correct fields of an earlier unit entry (*retificação*, E67)."""
+        require_aware(occurred_at)
+        check_correction(
+            self._entries,
+            self.voided,
+            target_version=target_version,
+            authorised_by=authorised_by,
+            reason=reason,
+            source_document=source_document,
+            voiding=False,
+        )
+        if not corrections:
+            refuse("R-66", "Name at least one corrected field and its new value.")
+        self._correct_entry(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=str(self.id),
+            source_document=source_document,
+            target_version=target_version,
+            corrections=tuple(corrections),
+            reason=reason,
+            authorised_by=authorised_by,
+        )
+
+    @event(EntryCorrected)
+    def _correct_entry(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        target_version: int,
+        corrections: tuple[FieldCorrection, ...],
+        reason: str,
+        authorised_by: Actor,
+    ) -> None:
+        pass
+
+    def void_entry(
+        self,
+        *,
+        target_version: int,
+        reason: str,
+        authorised_by: Actor,
+        occurred_at: datetime,
+        actor: Actor,
+        source_document: SourceDocument | None = None,
+    ) -> None:
+        """Void an entry recorded by mistake (*anulação*, E68); the entry stays in history."""
+        require_aware(occurred_at)
+        check_correction(
+            self._entries,
+            self.voided,
+            target_version=target_version,
+            authorised_by=authorised_by,
+            reason=reason,
+            source_document=source_document,
+            voiding=True,
+        )
+        self._void_entry(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=str(self.id),
+            source_document=source_document,
+            target_version=target_version,
+            reason=reason,
+            authorised_by=authorised_by,
+        )
+
+    @event(EntryVoided)
+    def _void_entry(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        target_version: int,
+        reason: str,
+        authorised_by: Actor,
+    ) -> None:
+        self.voided.add(target_version)
+
+
+def _check_capacity(unit_type: UnitType, capacity: int) -> None:
+    if capacity < 1:
+        refuse("R-04", "Capacity must be at least 1 place, as set by the unit's Portaria (Reg. art. 10).")
+    if unit_type is UnitType.SEMILIBERDADE and capacity > SEMILIBERDADE_MAX_CAPACITY:
+        refuse(
+            "R-04",
+            f"A semiliberdade unit holds at most {SEMILIBERDADE_MAX_CAPACITY} places (Reg. art. 14 IX); "
+            "check the Portaria.",
+        )
