@@ -38,6 +38,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
 import psycopg2
+import psycopg2.errors
 from kafka import TopicPartition
 
 from projections import tablesets
@@ -210,11 +211,13 @@ def unique_by_origin(letters: Sequence[DeadLetter]) -> list[DeadLetter]:
 
 def redriven_origins(conn, schema: str, projection: str) -> set[tuple[str, int, int]]:
     """Origins already re-driven into the projection's live generation."""
-    with conn:
-        with conn.cursor() as cur:
-            tablesets.ensure_catalogue(cur, schema)
-            generation = tablesets.current_generation(cur, schema, projection)
-            return set() if generation is None else tablesets.redriven(cur, schema, projection, generation)
+    try:
+        with conn:
+            with conn.cursor() as cur:
+                generation = tablesets.current_generation(cur, schema, projection)
+                return set() if generation is None else tablesets.redriven(cur, schema, projection, generation)
+    except (psycopg2.errors.UndefinedTable, psycopg2.errors.InvalidSchemaName):
+        return set()  # no runner has created the catalogue here yet: nothing was re-driven
 
 
 # -- re-driving ----------------------------------------------------------------------------

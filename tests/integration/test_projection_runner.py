@@ -9,6 +9,7 @@ applied twice would show in the rows.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -29,6 +30,12 @@ from tests.integration.projection_support import (
 from tests.unit.projections.toy import (
     Accounts, AccountsDefusingBooms, AccountsIgnoringLabels, an_event, decode,
 )
+
+
+def printed_json(capsys):
+    """The JSON a command printed (log lines, unconfigured in tests, share stdout before it)."""
+    out = capsys.readouterr().out
+    return json.loads(out[min(i for i in (out.find("{\n"), out.find("[\n")) if i >= 0):])
 
 
 def a_stream(accounts: int = 30, deposits: int = 8, prefix: str = "acc") -> list[dict]:
@@ -281,3 +288,34 @@ def test_runner_reconnects_after_losing_its_database_connection(stack_settings, 
         live.request_stop()
         thread.join(timeout=30)
     assert view_rows(settings, pg_schema) == expected_rows(events)
+
+
+def test_dlq_commands_list_the_dead_letters_and_redrive_them_once(
+        stack_settings, pg_schema, unique_topic, capsys, monkeypatch):
+    from infra.commands import dlq
+    from projections import registry
+
+    settings = make_topics(stack_settings, unique_topic)
+    events = [an_event("Opened", "r"), an_event("Boom", "r"), an_event("Deposited", "r", amount=2)]
+    publish(settings, events)
+    runner(settings, pg_schema).run(until_caught_up=True)
+    capsys.readouterr()
+
+    list_args = argparse.Namespace(projection=None, schema=pg_schema, json=False)
+    assert dlq.cmd_list(list_args, settings) == 0
+    table = capsys.readouterr().out
+    assert f"{settings.case_events_topic}[" in table and "apply_failed" in table and "ValueError" in table
+    assert table.splitlines()[-1].rstrip().endswith("False"), "shown as re-driven before any re-drive"
+
+    monkeypatch.setitem(registry._FACTORIES, "accounts", lambda s: (AccountsDefusingBooms(), decode))
+    redrive_args = argparse.Namespace(projection="accounts", schema=pg_schema, dry_run=False, json=True)
+    assert dlq.cmd_redrive(redrive_args, settings) == 0
+    assert printed_json(capsys)["applied"] == 1
+    assert dlq.cmd_redrive(redrive_args, settings) == 0
+    assert printed_json(capsys)["already_redriven"] == 1
+
+    assert dlq.cmd_list(argparse.Namespace(projection="accounts", schema=pg_schema, json=True), settings) == 0
+    [row] = printed_json(capsys)
+    assert (row["reason"], row["redriven"], row["error_message"]) == (
+        "apply_failed", True, "this event cannot be projected")
+    assert view_rows(settings, pg_schema)["accounts"][("r",)]["balance"] == 1002
