@@ -27,7 +27,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from psycopg2 import sql
 from psycopg2.extras import execute_batch
 
-from projections.engine import Change, Delete, Increment, Insert, Projection, Table, Upsert, table_map
+from projections.engine import Change, Increment, Insert, Projection, Table, Upsert, table_map
 
 # -- the catalogue -------------------------------------------------------------
 

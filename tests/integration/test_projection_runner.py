@@ -22,7 +22,6 @@ from kafka import KafkaConsumer, TopicPartition
 from consumers.dead_letter import read_dead_letters, redrive
 from consumers.runner import ReplayStopped, write_batch
 from infra.logs import get_logger
-from projections import tablesets
 from tests.integration.projection_support import (
     PARTITIONS, current_generation, expected_rows, make_topics, publish, rebuild, runner, start_worker,
     stored_offsets, view_rows, wait_for,
