@@ -43,10 +43,12 @@ def publish(settings, events: list[dict], raw: dict[int, bytes] | None = None) -
     producer.close()
 
 
-def runner(settings, schema: str, projection=None, **kwargs) -> ProjectionRunner:
+def runner(settings, schema: str, projection=None, application_name: str = "caseledger-projection",
+           **kwargs) -> ProjectionRunner:
     kwargs.setdefault("poll_timeout_ms", 200)
     return ProjectionRunner(projection or Accounts(), decode, [settings.case_events_topic], schema=schema,
-                            connect_pg=pg_connector(settings), make_consumer=consumer_factory(settings),
+                            connect_pg=pg_connector(settings, application_name),
+                            make_consumer=consumer_factory(settings),
                             make_producer=producer_factory(settings),
                             dead_letter_topic=settings.dead_letter_topic,
                             group_id=f"test.{settings.case_events_topic}", **kwargs)

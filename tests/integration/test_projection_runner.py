@@ -265,11 +265,13 @@ def test_a_rebuild_stops_at_a_poison_event_and_the_live_generation_stays(stack_s
     conn.close()
 
 
-def test_runner_reconnects_after_losing_its_database_connection(stack_settings, pg_schema, unique_topic):
+def test_runner_reconnects_after_losing_its_database_connection(stack_settings, pg_schema, unique_topic, capsys):
     settings = make_topics(stack_settings, unique_topic)
     events = a_stream(accounts=10)
     publish(settings, events[:40])
-    live = runner(settings, pg_schema)
+    # Its own application name, so the test cuts only this runner's connection.
+    app = f"projection-test-{pg_schema}"
+    live = runner(settings, pg_schema, application_name=app)
     thread = threading.Thread(target=live.run, daemon=True)
     thread.start()
     try:
@@ -277,8 +279,8 @@ def test_runner_reconnects_after_losing_its_database_connection(stack_settings, 
         admin = psycopg2.connect(settings.pg_dsn)
         admin.autocommit = True
         with admin.cursor() as cur:
-            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE application_name = 'caseledger-projection' AND pid <> pg_backend_pid()")
+            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                        (app,))
             assert cur.rowcount >= 1
         admin.close()
         publish(settings, events[40:])
@@ -287,6 +289,8 @@ def test_runner_reconnects_after_losing_its_database_connection(stack_settings, 
         live.request_stop()
         thread.join(timeout=30)
     assert view_rows(settings, pg_schema) == expected_rows(events)
+    assert live.applied_total == len(events), "an event was applied twice or not at all across the reconnect"
+    assert "projection_runner_unavailable" in capsys.readouterr().out, "it never noticed the lost connection"
 
 
 def test_dlq_commands_list_the_dead_letters_and_redrive_them_once(
