@@ -17,7 +17,7 @@ Subscribers reading with `isolation_level="read_committed"` therefore see
 every event exactly once, in notification order within each stream (key =
 stream id, so one stream stays in one partition). A subscriber reading
 uncommitted data can still meet aborted records; the headers (event id,
-stream sequence) let it detect them: see `infra/stream_check.py`.
+stream sequence) let it detect them: see `consumers/stream_check.py`.
 """
 
 from __future__ import annotations
