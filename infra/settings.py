@@ -51,6 +51,8 @@ class Settings:
     pg_user: str = "caseledger"
     pg_password: str = ""
     pg_database: str = "caseledger"
+    # PostgreSQL schema of the read models (the event store keeps the library's tables).
+    projection_schema: str = "projections"
 
     # Logs: "auto" = readable in a terminal, JSON lines otherwise.
     log_format: str = "auto"
@@ -113,6 +115,7 @@ class Settings:
             pg_user=env.get("CASELEDGER_PG_USER", d.pg_user),
             pg_password=env.get("CASELEDGER_PG_PASSWORD", d.pg_password),
             pg_database=env.get("CASELEDGER_PG_DATABASE", d.pg_database),
+            projection_schema=env.get("CASELEDGER_PROJECTION_SCHEMA", d.projection_schema),
             log_format=env.get("CASELEDGER_LOG_FORMAT", d.log_format),
             log_level=env.get("CASELEDGER_LOG_LEVEL", d.log_level),
             eventsourcing_overrides={k: v for k, v in env.items() if k.startswith(es_keys)},

@@ -9,7 +9,6 @@ import sys
 from infra.settings import Settings
 from infra.tables import render_table
 
-DEFAULT_SCHEMA = "projections"
 
 EXAMPLES_LIST = """\
 examples:
@@ -44,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "Keys and values are not printed (they may hold personal data); --json adds the error message.",
         epilog=EXAMPLES_LIST, formatter_class=argparse.RawDescriptionHelpFormatter)
     ls.add_argument("--projection", help="only this read model's dead letters")
-    ls.add_argument("--schema", default=DEFAULT_SCHEMA, help=f"schema of the read models (default: {DEFAULT_SCHEMA})")
+    ls.add_argument("--schema", default=None,
+                    help="schema of the read models (default: CASELEDGER_PROJECTION_SCHEMA, else projections)")
     ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ls.set_defaults(func=cmd_list)
 
@@ -56,7 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "reach every other read model a second time). Where the order of events matters, prefer a rebuild.",
         epilog=EXAMPLES_REDRIVE, formatter_class=argparse.RawDescriptionHelpFormatter)
     rd.add_argument("--projection", required=True, help="the read model whose dead letters to re-drive")
-    rd.add_argument("--schema", default=DEFAULT_SCHEMA, help=f"schema of the read models (default: {DEFAULT_SCHEMA})")
+    rd.add_argument("--schema", default=None,
+                    help="schema of the read models (default: CASELEDGER_PROJECTION_SCHEMA, else projections)")
     rd.add_argument("--dry-run", action="store_true", help="project them, write nothing, report")
     rd.add_argument("--json", action="store_true", help="print JSON instead of a summary")
     rd.set_defaults(func=cmd_redrive)
@@ -85,7 +86,7 @@ def cmd_list(args, settings: Settings) -> int:
         conn = pg_connector(settings, "caseledger-dlq")()
         try:
             for name in {d.projection for d in letters}:
-                done[name] = redriven_origins(conn, args.schema, name)
+                done[name] = redriven_origins(conn, (args.schema or settings.projection_schema), name)
         finally:
             conn.close()
     except psycopg2.Error as exc:
@@ -117,7 +118,7 @@ def cmd_redrive(args, settings: Settings) -> int:
     letters = _letters(settings, args.projection)
     conn = pg_connector(settings, "caseledger-dlq")()
     try:
-        report = redrive(conn, args.schema, projection, decode, letters,
+        report = redrive(conn, (args.schema or settings.projection_schema), projection, decode, letters,
                          get_logger("dlq", projection=args.projection), dry_run=args.dry_run)
     finally:
         conn.close()
