@@ -187,3 +187,18 @@ def new_ledger() -> CaseLedger:
 def event_count(ledger: CaseLedger) -> int:
     """How many events the store holds (the notification log's length)."""
     return ledger.recorder.max_notification_id() or 0
+
+
+def events_named(ledger: CaseLedger, name: str) -> list[Any]:
+    """Every stored event of type ``name``, in commit order."""
+    return [
+        ledger.mapper.to_domain_event(n)
+        for n in ledger.recorder.select_notifications(start=1, limit=1_000_000)
+        if n.topic.rsplit(".", 1)[-1] == name
+    ]
+
+
+def last_event(ledger: CaseLedger, name: str) -> Any:
+    found = events_named(ledger, name)
+    assert found, f"no {name} event"
+    return found[-1]
