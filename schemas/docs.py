@@ -26,7 +26,9 @@ ENVELOPE_FIELD_DOCS = {
     "occurred_at": "When the fact happened in the world (valid time), UTC.",
     "recorded_at": "When the ledger recorded the fact (transaction time, system clock), UTC.",
     "actor": "Who recorded the event and in which role.",
-    "unit_id": "Code of the unit where the event was recorded.",
+    "unit_id": "Id of the unit where the event was recorded: the Unit stream id (a uuid, as text), "
+    "not the unit code. Empty in a Case event recorded while the youth is in no unit (before "
+    "intake, after release).",
     "source_document": "The document the record is based on (court order, ofício, form), if any.",
 }
 
@@ -78,6 +80,232 @@ FIELD_DOCS: dict[str, str] = {
     "VisitorTemporarilySuspended.police_called": "Whether the police were called.",
     "EntryCorrected.reason": "Why the entry is corrected (free text).",
     "EntryVoided.reason": "Why the entry is voided (free text).",
+    # --- names used with one meaning across Case events ---
+    "exceptions": "Protective rules the fact breaks, recorded anyway with their justification "
+    "(the ledger records facts; empty when none).",
+    "procedure_id": "Id of the youth's disciplinary procedure (procedimento disciplinar), given when it is opened.",
+    "leave_id": "Id of the family leave (visita à família), given when it is authorised.",
+    "exit_id": "Id of the external exit (saída externa), given when it starts; the return names it.",
+    "isolation_id": "Id of the isolation, given when it is applied; its notices and its end name it.",
+    "incentive_id": "Id of the incentive (estímulo), given when it is granted.",
+    "suspension_id": "Id of the court's visit suspension, given when it is recorded; the lifting names it.",
+    "petition_id": "Id of the youth's petition, given when it is filed; the answer names it.",
+    "visitor_id": "Id of the visitor on the youth's visitor list (rol de visitantes).",
+    # --- Case: A. identity and intake ---
+    "AdolescentRegistered.process_number": "Number of the execution process (processo de execução); the case id "
+    "is a uuid5 of it.",
+    "AdolescentRegistered.guia_number": "Number of the Guia de Execução, if known.",
+    "AdolescentRegistered.sipia_id": "The youth's id in SIPIA/SINASE, if known.",
+    "AdolescentRegistered.name": "The youth's civil name (nome).",
+    "AdolescentRegistered.social_name": "The youth's social name (nome social), if any.",
+    "AdolescentRegistered.birth_date": "Date of birth; sets the release at 21 (ECA 121 §5) and the age checks.",
+    "AdolescentRegistered.sex": "Sex, used for unit profile and room separation.",
+    "AdolescentRegistered.civil_document": "Civil document (RG or certidão de nascimento), as text.",
+    "AdolescentRegistered.filiation": "Parents' names (filiação).",
+    "AdolescentRegistered.family_address": "The family's address.",
+    "AdolescentRegistered.family_comarca": "Judicial district (comarca) where the family lives.",
+    "IntakeRecorded.modality": "Legal modality of the stay that begins (ECA 108, 120, 122).",
+    "IntakeRecorded.origin": "Where the youth comes from (provisional unit, police station, other unit, "
+    "recapture, spontaneous presentation).",
+    "IntakeRecorded.apprehended_on": "Date of apprehension (apreensão), if known; the 45 days of internação "
+    "provisória count from it (ECA 108).",
+    "IntakeRecorded.days_in_police_custody": "Days the youth spent in police custody before arriving (ECA 185 §2).",
+    "IntakeRecorded.documents_presented": "Intake documents presented; all those the unit requires must be "
+    "present (Reg. arts. 24, 28, 29).",
+    "IntakeRecorded.escort_name": "Name of the escorting officer (Oficial de Justiça or police officer).",
+    "IntakeRecorded.escort_document": "ID document number of the escorting officer.",
+    "IntakeRecorded.search_witnessed_by_escort": "Whether the escorting officer witnessed and signed the intake "
+    "search (revista; Reg. art. 33).",
+    "IntakeRecorded.belongings_receipt_id": "Number of the belongings receipt signed by the youth (Reg. art. 35).",
+    "IntakeRecorded.body_exam_reference": "Reference of the exame de corpo de delito (Reg. art. 28 IV).",
+    "IntakeRecorded.seriousness": "Seriousness of the offence, for room separation (ECA 123), if assessed.",
+    "IntakeRecorded.build": "Physical build (compleição física), for room separation (Reg. art. 40), if assessed.",
+    "IntakeRecorded.exceptions": "Protective rules the intake breaks, recorded anyway (e.g. over capacity, "
+    "R-04/R-05; outside 08-15 h on a business day, R-06, Reg. art. 25).",
+    "IntakeRefused.reasons": "Why the intake was refused, from the closed list (Reg. art. 24 par. único, "
+    "28 par. único, 33).",
+    "IntakeRefused.missing_documents": "Intake documents that were missing (the court must send them); empty "
+    "unless a document was missing.",
+    "IntakeRefused.destination": "Where the youth was sent: back with the escort or to the specialised police "
+    "station (Reg. art. 28 par. único, 33 par. único).",
+    "IntakeRefused.presenting_officer": "Name of the officer who presented the youth.",
+    "IntakeRefused.court_notified": "Whether the court was notified of the refused intake.",
+    "OrientationAcknowledged.document_version": "Version of the written rules, disciplinary rules included, "
+    "handed to the youth (Reg. art. 34; SINASE 49 V).",
+    "OrientationAcknowledged.family_acknowledged": "Whether the family also acknowledged the rules.",
+    "AcolhimentoStepCompleted.step": "The acolhimento step completed (Reg. art. 31 I-IV).",
+    "AcolhimentoCompleted.exceptions": "Protective rules the closure breaks, recorded anyway (e.g. R-12: "
+    "acolhimento beyond 3 business days, Reg. art. 32).",
+    "FamilyAcolhimentoHeld.members_present": "Number of family members present (at least one).",
+    "FamilyAcolhimentoHeld.rights_and_visits_explained": "Whether rights, duties and visit rules were explained "
+    "to the family (Reg. art. 44).",
+    "RoomAssigned.room": "Room (alojamento) the youth is assigned to.",
+    "RoomAssigned.reason": "Why the room is assigned: routine, protection or emergency (Reg. art. 21 XIX, 51 XI).",
+    "RoomAssigned.justification": "Justification (free text); required for an emergency change (Reg. art. 21 XIX).",
+    "RoomAssigned.exceptions": "Separation rules the assignment breaks, recorded anyway (age band, build, "
+    "seriousness, provisional with definitive; ECA 123, Reg. art. 40).",
+    # --- Case: B. PIA and judicial execution ---
+    "PIASubmitted.version": "Number of this PIA proposal for the case, from 1 (a resubmission is the next one).",
+    "PIASubmitted.sections": "Sections the PIA contains; all eight minimum ones are required (Reg. art. 69 I-VIII).",
+    "PIASubmitted.youth_participated": "Whether the youth took part in the PIA (SINASE 49 VI).",
+    "PIASubmitted.family_participated": "Whether the family took part in the PIA (SINASE 52 par. único; Reg. art. 67).",
+    "PIASubmitted.protocol_number": "Protocol number under which the PIA was filed with the court.",
+    "PIASubmitted.exceptions": "Protective rules the submission breaks, recorded anyway (e.g. R-22: PIA sent "
+    "after 45 days).",
+    "PIAHomologated.tacit": "Whether the homologation is tacit (no challenge in time) rather than express.",
+    "PIAImpugned.challenged_by": "Who challenged the PIA (normally the MP or the defence).",
+    "ProgressReportSubmitted.kind": "Kind of report: initial, follow-up, reassessment or conclusive.",
+    "ProgressReportSubmitted.conclusion": "The report's explicit conclusion (CNMP67 Annex bimestral 3.3).",
+    "ProgressReportSubmitted.authors": "Authors, from at least two technical professions (interdisciplinary).",
+    "ProgressReportSubmitted.protocol_number": "Protocol number under which the report was filed with the court.",
+    "ProgressReportSubmitted.exceptions": "Protective rules the report breaks, recorded anyway (e.g. R-25: sent "
+    "after the reassessment deadline).",
+    "ReassessmentRequested.requester": "Who asks for the reassessment (SINASE 43; Reg. art. 73).",
+    "ReassessmentRequested.ground": "Ground of the request (SINASE 43 I-III).",
+    "ReassessmentHearingHeld.hearing_on": "Date of the hearing.",
+    "ReassessmentHearingHeld.technical_team_present": "Whether the unit's technical team attended (CNMP67 item 3.6).",
+    "ReassessmentHearingHeld.defender_present": "Whether the youth's defender attended.",
+    "ReassessmentHearingHeld.youth_present": "Whether the youth attended.",
+    "ReassessmentHearingHeld.family_notified": "Whether the family was notified of the hearing.",
+    "MeasureDecisionRecorded.decision": "What the court decided on the measure.",
+    "MeasureDecisionRecorded.new_modality": "Modality the decision sets, if it changes it (required for "
+    "substitution and conversion into a definitive measure).",
+    "MeasureDecisionRecorded.effective_on": "Date the decision takes effect; the next reassessment counts from it.",
+    "MeasureDecisionRecorded.raw_text": "Text of the decision as transcribed (free text).",
+    "JudicialOrderReceived.kind": "Kind of court order.",
+    "JudicialOrderReceived.protocol_number": "Protocol number under which the order was filed in the case.",
+    # --- Case: C. movement ---
+    "TransferCompleted.origin_unit_id": "Unit the youth leaves (Unit stream id, as text).",
+    "TransferCompleted.destination_unit_id": "Unit the youth enters (Unit stream id, as text).",
+    "TransferCompleted.pia_and_history_sent": "Whether the PIA and the execution history went with the youth "
+    "(SINASE 44 par. único).",
+    "TransferCompleted.vehicle": "Vehicle used for the transport.",
+    "TransferCompleted.exceptions": "Protective rules the transfer breaks, recorded anyway (e.g. destination over "
+    "capacity, handcuffs used, Reg. art. 51 XXVIII).",
+    "ExternalExitStarted.purpose": "Purpose of the exit; in the first 8 days only Reg. art. 76 I-VI.",
+    "ExternalExitStarted.authorised_by": "Who authorised the exit (staff id and role; the gerente in the first "
+    "8 days, Reg. art. 76).",
+    "ExternalExitStarted.team_assessed": "Whether the technical team assessed the exit (required in the first "
+    "8 days, Reg. art. 76).",
+    "ExternalExitStarted.search_done": "Whether the youth was searched before leaving (Reg. art. 20 VI).",
+    "ExternalExitStarted.expected_return_at": "When the youth is expected back; a later return is flagged.",
+    "ExternalExitEnded.search_done": "Whether the youth was searched on return (Reg. art. 20 VI).",
+    "ExternalExitEnded.exceptions": "Protective rules the return breaks, recorded anyway (e.g. a late return).",
+    "FamilyLeaveAuthorized.kind": "Same-day return or return on a later day (Reg. art. 63 I-II).",
+    "FamilyLeaveAuthorized.leave_date": "Day the youth leaves; there are no make-up days (Reg. art. 79 II).",
+    "FamilyLeaveAuthorized.day_of_measure": "Day of the measure in this unit on the leave date, intake day = 1 "
+    "(Reg. art. 63, 75).",
+    "FamilyLeaveAuthorized.technical_assessment_done": "Whether the technical team assessed the family context "
+    "(Reg. art. 79 I).",
+    "FamilyLeaveAuthorized.travels_alone": "Whether the youth travels without a parent or guardian (Reg. art. 79 III).",
+    "FamilyLeaveAuthorized.guardian_term_signed": "Whether the guardian signed the term of responsibility "
+    "(required when the youth travels alone, Reg. art. 79 III).",
+    "FamilyLeaveAuthorized.exceptions": "Protective rules the authorisation breaks, recorded anyway (R-31: "
+    "before the eligible day, on an individual revision with reasons).",
+    "FamilyLeaveStarted.search_done": "Whether the youth was searched before leaving (Reg. art. 20 VI).",
+    "FamilyLeaveReturned.search_done": "Whether the youth was searched on return (Reg. art. 20 VI).",
+    "FamilyLeaveReturned.late": "Whether the youth came back after 19:30 of the due day (Reg. art. 63; "
+    "a possible evasion).",
+    "FamilyLeaveReturned.exceptions": "Protective rules the return breaks, recorded anyway (R-32: late return).",
+    "EvasionRecorded.kind": "How the evasion happened (from inside the unit, during an external activity, "
+    "not returning from an exit).",
+    "EvasionRecorded.court_notified": "Whether the court was notified (Reg. art. 14 XI).",
+    "EvasionRecorded.superintendencia_notified": "Whether the Superintendência was notified (Reg. art. 14 XI).",
+    "EvasionRecorded.exceptions": "Protective rules the record breaks, recorded anyway (R-53: court or "
+    "Superintendência not yet notified).",
+    "ReturnedFromEvasion.exceptions": "Protective rules the re-admission breaks, recorded anyway (over "
+    "capacity, R-04/R-05).",
+    # --- Case: D. discipline ---
+    "DisciplinaryProcedureOpened.incident_id": "The unit's incident (ocorrência, Unit.DisciplinaryIncidentReported) "
+    "that names this youth.",
+    "DisciplinaryProcedureOpened.offence_code": "Code of the offence in the disciplinary catalogue (SINASE 71 I).",
+    "DisciplinaryProcedureOpened.severity": "Severity of the offence, from the catalogue (leve, média, grave).",
+    "DisciplinaryProcedureOpened.commission": "Commission (Conselho Socioeducador): at least 3 members, one from "
+    "the technical team, no psychologist (SINASE 71 VIII; Reg. art. 15 X).",
+    "DisciplinaryProcedureOpened.defender_notified": "Whether the youth's defender was notified (SINASE 49 I).",
+    "DisciplinaryProcedureOpened.parents_notified": "Whether the parents or guardian were notified.",
+    "DisciplinaryHearingHeld.youth_heard": "Whether the youth was heard (oitiva; SINASE 71 III).",
+    "DisciplinaryHearingHeld.defender_present": "Whether the youth's defender assisted (SINASE 49 I; Reg. art. 97 "
+    "par. único).",
+    "DisciplinaryHearingHeld.parents_present": "Whether the parents or guardian were present.",
+    "DisciplinaryHearingHeld.defence_presented": "Whether a defence was presented.",
+    "DisciplinaryDecisionIssued.outcome": "Outcome: no sanction, filed (arquivado) or sanction.",
+    "DisciplinaryDecisionIssued.sanction": "Measure applied, from the closed list; null without a sanction.",
+    "DisciplinaryDecisionIssued.starts_on": "First day of the sanction; null without a sanction.",
+    "DisciplinaryDecisionIssued.ends_on": "Last day of the sanction (fixed duration, SINASE 71 IV); null without "
+    "a sanction.",
+    "DisciplinaryDecisionIssued.exclusion_grounds_examined": "Whether the exclusion grounds were examined "
+    "(SINASE 75).",
+    "DisciplinaryDecisionIssued.exclusion_ground_found": "Exclusion ground found, if any; then there is no "
+    "sanction (SINASE 75).",
+    "DisciplinaryDecisionIssued.aggravating": "Aggravating circumstances considered (free text each).",
+    "DisciplinaryDecisionIssued.attenuating": "Attenuating circumstances considered (free text each).",
+    "DisciplinaryDecisionIssued.decided_by": "Who decided (staff id and role; never the psychologist, Reg. art. 15 X).",
+    "DisciplinaryDecisionIssued.appeal_information_given": "Whether the youth was told how to appeal (SINASE 71 VII).",
+    "AppealFiled.filed_by": "Who filed the appeal (defender, MP, youth, parents, ...).",
+    "AppealDecided.outcome": "Outcome of the appeal: upheld, reduced or annulled.",
+    "AppealDecided.new_ends_on": "New last day of a reduced sanction; null unless reduced.",
+    "IsolationApplied.ground": "Safety ground of the isolation, the only one allowed (SINASE 48 §2).",
+    "IsolationApplied.justification": "Why isolation is indispensable for safety (free text).",
+    "IsolationApplied.place": "Where in the unit the youth is isolated.",
+    "IsolationNoticesSent.defender_notified_at": "When the defender was notified.",
+    "IsolationNoticesSent.prosecutor_notified_at": "When the Ministério Público was notified.",
+    "IsolationNoticesSent.judge_notified_at": "When the judge was notified.",
+    "IsolationNoticesSent.exceptions": "Protective rules the notices break, recorded anyway (R-48: sent more "
+    "than 24 h after the isolation began).",
+    "IsolationEnded.exceptions": "Protective rules the end breaks, recorded anyway (R-48: ended without the "
+    "notices to defender, MP and judge).",
+    "IncentiveGranted.kind": "Kind of incentive (Reg. arts. 65, 66).",
+    "IncentiveGranted.team_heard": "Whether the reference team was heard before granting (Reg. art. 64 §3).",
+    "IncentiveSuspended.motive": "Why the incentive is suspended (Reg. art. 64 §3).",
+    "IncentiveSuspended.procedure_id": "Disciplinary procedure whose sanction grounds a suspension for misconduct "
+    "(SINASE 74); null for other motives.",
+    # --- Case: E. visits ---
+    "VisitorRegistered.visitor_id": "Id given to the visitor on the youth's list; visits, refusals and suspensions "
+    "name it.",
+    "VisitorRegistered.name": "The visitor's name.",
+    "VisitorRegistered.photo_id_kind": "Kind of photo ID presented (Reg. art. 56).",
+    "VisitorRegistered.photo_id_number": "Number of the visitor's photo ID.",
+    "VisitorRegistered.relationship": "The visitor's relationship to the youth.",
+    "VisitorRegistered.relationship_proof": "Document proving the relationship (Reg. art. 58), as text.",
+    "VisitorRegistered.is_minor": "Whether the visitor is under 18 (Reg. art. 55 V).",
+    "VisitorRegistered.parental_authorisation": "Written authorisation of a minor visitor's parents or guardian "
+    "(Reg. art. 55 V), as text; null for adults.",
+    "VisitorRegistered.qualified_by_team": "Whether the technical team qualified the visitor (required for "
+    "exceptional visits, Reg. art. 55 II).",
+    "VisitorRegistered.modalities": "Visit modalities the visitor may use (Reg. art. 55 I-II).",
+    "VisitorRegistered.priority": "Whether the visitor has priority (person with disability, elderly, pregnant; "
+    "Reg. art. 57).",
+    "VisitorDeactivated.reason": "Why the visitor is deactivated (free text).",
+    "VisitHeld.visitor_ids": "Visitors at the visit: one or two (Reg. art. 55 IV).",
+    "VisitHeld.modality": "Visit modality: common or exceptional (Reg. art. 55 I-II).",
+    "VisitHeld.started_at": "When the visit started.",
+    "VisitHeld.ended_at": "When the visit ended.",
+    "VisitHeld.search_done": "Whether the visitors were searched before the visit (Reg. art. 55 IX).",
+    "VisitRefused.visitor_id": "The refused visitor, if on the youth's list; null for someone not on it.",
+    "VisitRefused.reason": "Why entry was refused, from the closed list (Reg. art. 62 I-VIII).",
+    "VisitRefused.family_guidance_signed": "Whether the family received and signed the written guidance "
+    "(Reg. art. 62 par. único).",
+    "VisitRefused.noted_in_agenda": "Whether the refusal was noted in the youth's individual agenda "
+    "(Reg. art. 62 par. único).",
+    "VisitsSuspendedByCourt.visitor_ids": "Visitors the suspension covers; empty means every visitor.",
+    "VisitsSuspendedByCourt.starts_on": "First day of the suspension.",
+    "VisitsSuspendedByCourt.ends_on": "Last day of the suspension; null if open-ended (until lifted).",
+    # --- Case: I. petitions ---
+    "PetitionFiled.addressee": "Authority the petition is addressed to (ECA 124 II).",
+    "PetitionFiled.subject": "Subject category only; the content is never in the event.",
+    "PetitionFiled.sealed": "Whether the content is sealed from unit staff (addressed to the judge, MP or Defensoria).",
+    "PetitionAnswered.exceptions": "Protective rules the answer breaks, recorded anyway (R-41: answered after "
+    "15 days, SINASE 49 IV).",
+    # --- Case: J. release ---
+    "ReleaseOrderReceived.protocol_number": "Protocol number under which the release order was filed.",
+    "Released.basis": "Legal basis of the release; ex_lege_* are releases by operation of law.",
+    "Released.documents_delivered": "Whether the youth's documents were delivered (ECA 124 XVI; Reg. art. 51 X).",
+    "Released.belongings_returned": "Whether the belongings kept at intake were returned.",
+    "Released.termo_de_desligamento_signed": "Whether the Termo de Desligamento was signed (Reg. art. 107).",
+    "Released.family_present": "Whether the family was present at the release.",
+    "Released.exceptions": "Protective rules the release breaks, recorded anyway (release by law with the "
+    "checklist pending; outside 08-15 h Mon-Fri, Reg. art. 107).",
 }
 
 TYPE_DOCS: dict[str, str] = {}
