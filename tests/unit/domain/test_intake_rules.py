@@ -148,6 +148,12 @@ def test_internacao_over_capacity_is_recorded_with_alert_never_refused_R05(ledge
     assert [e.rule_code for e in last_event(ledger, "IntakeRecorded").exceptions] == ["R-05"]
 
 
+def test_internacao_within_capacity_has_no_exception_R05(ledger):
+    unit = an_internacao_unit(ledger, capacity=2)
+    an_admitted_youth(ledger, unit, modality=Modality.INTERNACAO)
+    assert last_event(ledger, "ResidentAdmitted").exceptions == ()
+
+
 def test_intake_in_office_hours_has_no_exception_R06(ledger, unit):
     an_admitted_youth(ledger, unit)
     assert last_event(ledger, "IntakeRecorded").exceptions == ()

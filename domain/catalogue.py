@@ -1,0 +1,210 @@
+"""Generates docs/RULES.md: which rule codes are enforced where, which are tested, and which
+catalogue events (E01–E68 of DOMAIN.md) are modelled.
+
+Run ``python -m domain.catalogue > docs/RULES.md``; a test fails when the checked-in file is
+stale. The facts are read from the source itself (``ast``), so the list cannot drift from
+the code.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from domain.rules import RULES
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAIN_DIR = ROOT / "domain"
+TESTS_DIR = ROOT / "tests" / "unit" / "domain"
+CODE = re.compile(r"^[RD]-\d\d$")
+TEST_CODE = re.compile(r"_([RD])(\d\d)$")
+
+# DOMAIN.md §2: catalogue entry → the event classes that model it ("Aggregate.Event").
+EVENT_CATALOGUE: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("E01", "AdolescentRegistered", ("Case.AdolescentRegistered",)),
+    ("E02", "VacancyReleased", ()),
+    ("E03", "IntakeRecorded", ("Case.IntakeRecorded", "Unit.ResidentAdmitted")),
+    ("E04", "IntakeRefused", ("Case.IntakeRefused",)),
+    ("E05", "IntakeFindingReported", ()),
+    ("E06", "BelongingsDeposited / BelongingsReturned", ("Case.IntakeRecorded", "Case.Released")),
+    ("E07", "OrientationAcknowledged", ("Case.OrientationAcknowledged",)),
+    ("E08", "AcolhimentoStepCompleted / AcolhimentoCompleted", ("Case.AcolhimentoStepCompleted", "Case.AcolhimentoCompleted")),
+    ("E09", "FamilyAcolhimentoHeld", ("Case.FamilyAcolhimentoHeld",)),
+    ("E10", "RoomAssigned / InternalRoomChange", ("Case.RoomAssigned", "Unit.ResidentMoved")),
+    ("E11", "CaseStudyHeld", ()),
+    ("E12", "ContractAgreed", ()),
+    ("E13", "PIASubmitted", ("Case.PIASubmitted",)),
+    ("E14", "PIAImpugned / PIAHomologated", ("Case.PIAImpugned", "Case.PIAHomologated")),
+    ("E15", "PIAUpdated", ()),
+    ("E16", "ProgressReportSubmitted", ("Case.ProgressReportSubmitted",)),
+    ("E17", "ReassessmentRequested", ("Case.ReassessmentRequested",)),
+    ("E18", "ReassessmentHearingScheduled / Held", ("Case.ReassessmentHearingHeld",)),
+    ("E19", "MeasureDecisionRecorded", ("Case.MeasureDecisionRecorded",)),
+    ("E20", "JudicialOrderReceived", ("Case.JudicialOrderReceived",)),
+    ("E21", "TransferOrdered → TransferDeparted → TransferCompleted", ("Case.TransferCompleted", "Unit.ResidentDeparted", "Unit.ResidentAdmitted")),
+    ("E22", "ExternalExitStarted / Ended", ("Case.ExternalExitStarted", "Case.ExternalExitEnded")),
+    ("E23", "FamilyLeaveAuthorized / Started / Returned / ReturnedLate", ("Case.FamilyLeaveAuthorized", "Case.FamilyLeaveStarted", "Case.FamilyLeaveReturned")),
+    ("E24", "EvasionRecorded", ("Case.EvasionRecorded", "Unit.ResidentDeparted")),
+    ("E25", "ReturnedFromEvasion", ("Case.ReturnedFromEvasion", "Unit.ResidentAdmitted")),
+    ("E26", "ApprehendedByPoliceInUnit", ()),
+    ("E27", "DisciplinaryIncidentReported", ("Unit.DisciplinaryIncidentReported",)),
+    ("E28", "DisciplinaryProcedureOpened", ("Case.DisciplinaryProcedureOpened",)),
+    ("E29", "IsolationApplied / IsolationEnded", ("Case.IsolationApplied", "Case.IsolationNoticesSent", "Case.IsolationEnded")),
+    ("E30", "DisciplinaryHearingHeld", ("Case.DisciplinaryHearingHeld",)),
+    ("E31", "DisciplinaryDecisionIssued", ("Case.DisciplinaryDecisionIssued",)),
+    ("E32", "DisciplinarySanctionStarted / Ended", ("Case.DisciplinaryDecisionIssued",)),
+    ("E33", "AppealFiled / AppealDecided", ("Case.AppealFiled", "Case.AppealDecided")),
+    ("E34", "SanctionReviewRequested / SanctionSuspendedByCourt / SanctionReviewDecided", ()),
+    ("E35", "DamageRepairAssessed", ()),
+    ("E36", "IncentiveGranted / Suspended / Restricted", ("Case.IncentiveGranted", "Case.IncentiveSuspended")),
+    ("E37", "UseOfForceRecorded", ()),
+    ("E38", "SearchPerformed", ()),
+    ("E39", "VisitorRegistered / VisitorDeactivated", ("Case.VisitorRegistered", "Case.VisitorDeactivated")),
+    ("E40", "VisitScheduled", ()),
+    ("E41", "VisitHeld", ("Case.VisitHeld",)),
+    ("E42", "VisitRefused", ("Case.VisitRefused",)),
+    ("E43", "VisitorTemporarilySuspended", ("Unit.VisitorTemporarilySuspended",)),
+    ("E44", "VisitsSuspendedByCourt / Lifted", ("Case.VisitsSuspendedByCourt", "Case.VisitsSuspensionLifted")),
+    ("E45", "PhoneCallHeld / CorrespondenceLogged", ()),
+    ("E46", "PrivateInterviewHeld", ()),
+    ("E47", "AuthorityOrVisitorAccessLogged", ()),
+    ("E48", "HealthReferralMade / HealthAppointmentAttended", ()),
+    ("E49", "HospitalizationStarted / Ended", ()),
+    ("E50", "MedicationAdministered", ()),
+    ("E51", "SevereMentalDisorderFlagged", ()),
+    ("E52", "NotifiableDiseaseReported", ()),
+    ("E53", "DeathRecorded", ()),
+    ("E54", "EnrollmentRecorded / ActivityAttendance", ()),
+    ("E55", "OccurrenceLogged / ShiftHandover / PoliceReportFiled / RebellionRecorded", ()),
+    ("E56", "PetitionFiled", ("Case.PetitionFiled",)),
+    ("E57", "PetitionForwarded / PetitionAnswered", ("Case.PetitionAnswered",)),
+    ("E58", "ReleaseOrderReceived", ("Case.ReleaseOrderReceived",)),
+    ("E59", "Released", ("Case.Released", "Unit.ResidentDeparted")),
+    ("E60", "ReintegrationReportedToCourt", ()),
+    ("E61", "EgressFollowUpRecorded", ()),
+    ("E62", "UnitCapacityDefined", ("Unit.UnitCapacityDefined", "Unit.UnitCapacityRedefined")),
+    ("E63", "StaffRosterChanged", ()),
+    ("E64", "InspectionRecorded", ()),
+    ("E65", "MonthlyReportSubmitted", ()),
+    ("E66", "SIPIAExportSubmitted", ()),
+    ("E67", "EntryCorrected", ("Case.EntryCorrected", "Unit.EntryCorrected")),
+    ("E68", "EntryVoided", ("Case.EntryVoided", "Unit.EntryVoided")),
+)
+
+# Partial models, said plainly.
+NOTES: dict[str, str] = {
+    "E06": "receipt id required at intake; belongings returned is a release checklist item; no own event",
+    "E18": "hearing held only; scheduling not modelled",
+    "E21": "one-step transfer; ordered/departed steps not modelled",
+    "E23": "a late return is FamilyLeaveReturned with late=true and an R-32 exception",
+    "E32": "fixed start and end dates carried by the decision; no separate start/end events",
+    "E36": "restriction not modelled",
+    "E57": "forwarding not modelled",
+}
+
+
+@dataclass(frozen=True)
+class Use:
+    """Where a rule code appears in the domain: module, function, and how it is applied."""
+
+    module: str
+    function: str
+    kind: str  # "refuses" or "records exception"
+
+
+def rule_uses() -> dict[str, list[Use]]:
+    """Every place in ``domain/`` that refuses or records an exception under a rule code."""
+    uses: dict[str, set[Use]] = defaultdict(set)
+    for path in sorted(DOMAIN_DIR.glob("*.py")):
+        if path.name in ("rules.py", "catalogue.py"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(function):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                for arg in node.args:
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and CODE.match(arg.value):
+                        kind = "records exception" if name == "RecordedException" else "refuses"
+                        uses[arg.value].add(Use(path.stem, function.name, kind))
+    return {code: sorted(found, key=lambda u: (u.module, u.function, u.kind)) for code, found in uses.items()}
+
+
+def rule_tests() -> dict[str, list[str]]:
+    """Test functions named after a rule code (``test_…_R31``)."""
+    tests: dict[str, list[str]] = defaultdict(list)
+    for path in sorted(TESTS_DIR.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                match = TEST_CODE.search(node.name)
+                if match:
+                    tests[f"{match.group(1)}-{match.group(2)}"].append(node.name)
+    return tests
+
+
+def render() -> str:
+    """The Markdown text of docs/RULES.md."""
+    uses, tests = rule_uses(), rule_tests()
+    out = [
+        "# Rules and events: what the domain enforces",
+        "",
+        "GENERATED by `python -m domain.catalogue > docs/RULES.md` — do not edit by hand;",
+        "`tests/unit/domain/test_catalogue.py` fails when this file is stale.",
+        "",
+        "Check kinds (DOMAIN.md §3): **HARD** refuses the command, nothing written; **ALERT** records the",
+        "fact with an explicit exception (`RecordedException`: rule code, justification, alert flag);",
+        "**IND** is an indicator for projections. *Enforced in* lists `module.function` of the domain",
+        "(the aggregate command or the helper it calls) and whether it refuses or records an exception.",
+        "*Tests* counts the unit tests named after the code (one where the rule holds, one where it is broken).",
+        "",
+        "## Rules",
+        "",
+        "| Code | Check | Source | Enforced in | Tests | Rule |",
+        "|---|---|---|---|---|---|",
+    ]
+    for code, rule in RULES.items():
+        where = "<br>".join(
+            f"`{u.module}.{u.function}` ({u.kind})" for u in uses.get(code, [])
+        ) or "— not enforced by the domain"
+        n = len(tests.get(code, []))
+        out.append(
+            f"| {code} | {'/'.join(rule.checks)} | {rule.source} | {where} | {n or '—'} | {rule.summary} |"
+        )
+    enforced = [c for c in RULES if c in uses]
+    hard_untested = [c for c in enforced if len(tests.get(c, [])) < 2]
+    out += [
+        "",
+        f"{len(enforced)} of {len(RULES)} codes are enforced in the domain; "
+        f"{sum(1 for c in enforced if len(tests.get(c, [])) >= 2)} of them have at least two tests.",
+    ]
+    if hard_untested:
+        out.append("Enforced with fewer than two tests: " + ", ".join(hard_untested) + ".")
+    out += [
+        "",
+        "Not enforced by the domain (deadline alerts computed by projections, access control, ",
+        "inspection and reporting rules, or not yet modelled): "
+        + ", ".join(c for c in RULES if c not in uses)
+        + ".",
+        "",
+        "## Catalogue events (DOMAIN.md §2)",
+        "",
+        "| Entry | Catalogue name | Modelled by | Note |",
+        "|---|---|---|---|",
+    ]
+    for entry, name, modelled in EVENT_CATALOGUE:
+        by = ", ".join(f"`{m}`" for m in modelled) or "**not modelled**"
+        out.append(f"| {entry} | {name} | {by} | {NOTES.get(entry, '')} |")
+    missing = [entry for entry, _, modelled in EVENT_CATALOGUE if not modelled]
+    out += ["", f"Not yet modelled ({len(missing)}): " + ", ".join(missing) + ".", ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())
