@@ -363,6 +363,7 @@ class Case(Aggregate):
 
         exit_id: UUID
         search_done: bool
+        exceptions: tuple[RecordedException, ...]
 
     class FamilyLeaveAuthorized(Event):
         """*Visita à família autorizada* by the gerente (E23)."""
@@ -1655,14 +1656,25 @@ class Case(Aggregate):
         self.open_exit = exit_id
         self.open_exit_due = expected_return_at
 
-    def end_external_exit(self, *, exit_id: UUID, search_done: bool, occurred_at: datetime, actor: Actor) -> None:
-        """The youth is back from an external exit (E22); lateness is derivable from the expected return."""
+    def end_external_exit(
+        self,
+        *,
+        exit_id: UUID,
+        search_done: bool,
+        occurred_at: datetime,
+        actor: Actor,
+        delay_justification: str | None = None,
+    ) -> None:
+        """The youth is back from an external exit (E22); a return after the expected time is flagged."""
         require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="the return from an exit")
         if self.open_exit != exit_id:
             refuse("D-04", "There is no open external exit with that id.")
         if not search_done:
             refuse("R-14", "Search the youth on return (Reg. art. 20 VI).")
+        exceptions = ()
+        if self.open_exit_due is not None and occurred_at > self.open_exit_due:
+            exceptions = (RecordedException("D-08", delay_justification or "returned after the expected time", True),)
         self._end_external_exit(
             occurred_at=occurred_at,
             actor=actor,
@@ -1670,6 +1682,7 @@ class Case(Aggregate):
             source_document=None,
             exit_id=exit_id,
             search_done=search_done,
+            exceptions=exceptions,
         )
 
     @event(ExternalExitEnded)
@@ -1681,6 +1694,7 @@ class Case(Aggregate):
         source_document: SourceDocument | None,
         exit_id: UUID,
         search_done: bool,
+        exceptions: tuple[RecordedException, ...],
     ) -> None:
         self.away = None
         self.open_exit = None

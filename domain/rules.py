@@ -194,6 +194,8 @@ RULES: dict[str, Rule] = dict(
               'Reg. art. 22 XIII, XVII; ECA 121 §6', Check.HARD),
         _rule('D-07', 'No external activity while a court order forbids it',
               'ECA 121 §1, §7', Check.HARD),
+        _rule('D-08', 'A return from an external exit after the expected time is recorded with an alert (possible evasion)',
+              'Reg. art. 20 VI; DOMAIN.md E22 (expected and actual return)', Check.ALERT),
         _rule('D-05', 'Only the role the Regimento names may record this fact',
               'Reg. art. 14, 20, 21, 22', Check.HARD),
     ]

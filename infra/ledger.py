@@ -783,11 +783,24 @@ class CaseLedger(Application):
         return exit_id
 
     def end_external_exit(
-        self, *, case_id: UUID, exit_id: UUID, search_done: bool, occurred_at: datetime, actor: Actor
+        self,
+        *,
+        case_id: UUID,
+        exit_id: UUID,
+        search_done: bool,
+        occurred_at: datetime,
+        actor: Actor,
+        delay_justification: str | None = None,
     ) -> None:
         """The youth is back from an external exit (E22)."""
         case = self.case(case_id)
-        case.end_external_exit(exit_id=exit_id, search_done=search_done, occurred_at=occurred_at, actor=actor)
+        case.end_external_exit(
+            exit_id=exit_id,
+            search_done=search_done,
+            occurred_at=occurred_at,
+            actor=actor,
+            delay_justification=delay_justification,
+        )
         self.save(case)
 
     def authorise_family_leave(

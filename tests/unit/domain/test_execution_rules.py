@@ -416,3 +416,17 @@ def test_evasion_recorded_by_an_agent_is_refused_R53(ledger, unit, refused):
         )
 
 
+
+
+def test_return_from_exit_on_time_has_no_exception_D08(ledger, unit):
+    case_id = an_admitted_youth(ledger, unit)
+    exit_id = _exit(ledger, case_id, day=20)
+    ledger.end_external_exit(case_id=case_id, exit_id=exit_id, search_done=True, occurred_at=on_day(20, 17), actor=AGENTE)
+    assert last_event(ledger, "ExternalExitEnded").exceptions == ()
+
+
+def test_late_return_from_exit_is_recorded_with_alert_D08(ledger, unit):
+    case_id = an_admitted_youth(ledger, unit)
+    exit_id = _exit(ledger, case_id, day=20)
+    ledger.end_external_exit(case_id=case_id, exit_id=exit_id, search_done=True, occurred_at=on_day(20, 20), actor=AGENTE)
+    assert [e.rule_code for e in last_event(ledger, "ExternalExitEnded").exceptions] == ["D-08"]
