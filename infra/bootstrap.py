@@ -51,7 +51,7 @@ def relay(settings: Settings, log, batch_size: int = 1000, app=None) -> Relay:
     return Relay(settings, app.recorder, avro_records(settings, app.mapper, codec()), log, batch_size=batch_size)
 
 
-def recording_ledger(settings: Settings):
+def recording_ledger(settings: Settings, env: dict | None = None):
     """The ledger, keeping the recordings of each save so the CLI can report event ids."""
     from infra.ledger import CaseLedger
 
@@ -67,4 +67,4 @@ def recording_ledger(settings: Settings):
             self.recordings.extend(recordings)
             return recordings
 
-    return RecordingLedger(env=settings.eventsourcing_env())
+    return RecordingLedger(env=settings.eventsourcing_env() if env is None else env)

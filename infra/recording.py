@@ -7,6 +7,7 @@ written. The outcome of each is returned for the CLI to print.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,18 +18,19 @@ from infra.command_input import CommandInputError, RawCommand, bind, example
 QUERIES = frozenset({"case", "unit", "close"})
 
 
-def command_names(ledger_cls: type) -> list[str]:
-    """The public command methods the ledger class itself defines (not the library's)."""
+@functools.lru_cache(maxsize=None)
+def command_names(ledger_cls: type) -> tuple[str, ...]:
+    """The public command methods of the ledger (not the library's, not the queries)."""
     from eventsourcing.application import Application
 
     names = []
     for name, member in inspect.getmembers(ledger_cls, inspect.isfunction):
         if name.startswith("_") or name in QUERIES or hasattr(Application, name):
             continue
-        if member.__qualname__.split(".")[0] != ledger_cls.__name__:
+        if member.__module__.startswith("eventsourcing"):
             continue
         names.append(name)
-    return sorted(names)
+    return tuple(sorted(names))
 
 
 def command_example(ledger_cls: type, name: str) -> dict:
