@@ -164,6 +164,7 @@ class _CourtSuspension:
     lifted: bool = False
 
     def covers(self, visitor_id: UUID, on: date) -> bool:
+        """True if this suspension forbids ``visitor_id`` on ``on``."""
         if self.lifted or on < self.starts_on or (self.ends_on is not None and on > self.ends_on):
             return False
         return not self.visitor_ids or visitor_id in self.visitor_ids
@@ -193,12 +194,15 @@ class Case(Aggregate):
     """One adolescent's execution of one measure (*execução da medida socioeducativa*)."""
 
     class Event(Aggregate.Event):
+        """Envelope of every case event: business time, who recorded it, the unit concerned, the source document."""
+
         occurred_at: datetime
         actor: Actor
         unit_id: str
         source_document: SourceDocument | None
 
         def apply(self, aggregate: Any) -> None:
+            """Remember each entry's type and whether it transcribes a court document."""
             # Remembered so that corrections can check what they amend (R-66).
             aggregate._entries[self.originator_version] = EntryRef(
                 type(self).__name__, bool(self.source_document and self.source_document.is_judicial)
@@ -598,6 +602,7 @@ class Case(Aggregate):
 
     @staticmethod
     def create_id(process_number: str, **_: Any) -> UUID:
+        """The case id: uuid5 of the execution process number, so a duplicate collides."""
         return case_id_for(process_number)
 
     @classmethod

@@ -53,12 +53,15 @@ class Unit(Aggregate):
     """A socio-educational unit, with the capacity and profile its Portaria sets (Reg. art. 10)."""
 
     class Event(Aggregate.Event):
+        """Envelope of every unit event: business time, who recorded it, the unit concerned, the source document."""
+
         occurred_at: datetime
         actor: Actor
         unit_id: str
         source_document: SourceDocument | None
 
         def apply(self, aggregate: Any) -> None:
+            """Remember each entry's type and whether it transcribes a court document."""
             aggregate._entries[self.originator_version] = EntryRef(
                 type(self).__name__, bool(self.source_document and self.source_document.is_judicial)
             )
@@ -136,6 +139,7 @@ class Unit(Aggregate):
 
     @staticmethod
     def create_id(unit_code: str, **_: Any) -> UUID:
+        """The unit id: uuid5 of the unit's official code."""
         return unit_id_for(unit_code)
 
     @classmethod
