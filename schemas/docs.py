@@ -190,7 +190,8 @@ FIELD_DOCS: dict[str, str] = {
     "ExternalExitStarted.search_done": "Whether the youth was searched before leaving (Reg. art. 20 VI).",
     "ExternalExitStarted.expected_return_at": "When the youth is expected back; a later return is flagged.",
     "ExternalExitEnded.search_done": "Whether the youth was searched on return (Reg. art. 20 VI).",
-    "ExternalExitEnded.exceptions": "Protective rules the return breaks, recorded anyway (e.g. a late return).",
+    "ExternalExitEnded.exceptions": "Protective rules the return breaks, recorded anyway (D-08: back after "
+    "the expected time).",
     "FamilyLeaveAuthorized.kind": "Same-day return or return on a later day (Reg. art. 63 I-II).",
     "FamilyLeaveAuthorized.leave_date": "Day the youth leaves; there are no make-up days (Reg. art. 79 II).",
     "FamilyLeaveAuthorized.day_of_measure": "Day of the measure in this unit on the leave date, intake day = 1 "
