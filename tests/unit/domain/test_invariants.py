@@ -78,14 +78,17 @@ def _apply(ledger, op, case_id, unit_id, room, day, open_exits):
 MOVEMENTS = ("intake", "transfer", "evasion", "return", "room", "exit")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
 def test_random_command_sequences_keep_the_invariants(sequence):
     ledger = new_ledger()
     units = [a_unit(ledger, capacity=2), a_unit(ledger, capacity=2), a_unit(ledger, capacity=1)]
     cases = [a_registration(ledger, units[0]) for _ in range(3)]
+    # Two youths start inside (past the 8-day triage by the first command); the third is only registered.
+    an_intake(ledger, cases[0], units[0], occurred_at=on_day(1))
+    an_intake(ledger, cases[1], units[1], occurred_at=on_day(1))
     open_exits: dict[UUID, UUID] = {}
-    for day, (op, case_index, unit_index, room) in enumerate(sequence, start=1):
+    for day, (op, case_index, unit_index, room) in enumerate(sequence, start=10):
         case_id, unit_id = cases[case_index], units[unit_index]
         was_released = ledger.case(case_id).status is CaseStatus.DESLIGADO
         before = event_count(ledger)
