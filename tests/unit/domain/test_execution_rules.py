@@ -430,3 +430,100 @@ def test_late_return_from_exit_is_recorded_with_alert_D08(ledger, unit):
     exit_id = _exit(ledger, case_id, day=20)
     ledger.end_external_exit(case_id=case_id, exit_id=exit_id, search_done=True, occurred_at=on_day(20, 20), actor=AGENTE)
     assert [e.rule_code for e in last_event(ledger, "ExternalExitEnded").exceptions] == ["D-08"]
+
+
+def test_transfer_without_handcuffs_has_no_exception_R55(ledger, unit):
+    case_id = an_admitted_youth(ledger, unit)
+    _transfer(ledger, case_id, a_unit(ledger))
+    assert last_event(ledger, "TransferCompleted").exceptions == ()
+
+
+def test_transfer_with_handcuffs_is_recorded_with_alert_R55(ledger, unit):
+    case_id = an_admitted_youth(ledger, unit)
+    _transfer(ledger, case_id, a_unit(ledger), handcuffs_used=True, exception_justification="escolta policial")
+    assert [e.rule_code for e in last_event(ledger, "TransferCompleted").exceptions] == ["R-55"]
+
+
+def test_evasion_reported_by_the_leader_with_notices_has_no_exception_R53(ledger, unit):
+    from domain.values import EvasionKind
+    from tests.unit.domain.builders import LIDER
+
+    case_id = an_admitted_youth(ledger, unit)
+    ledger.record_evasion(
+        case_id=case_id, kind=EvasionKind.NAO_RETORNO_DE_SAIDA, court_notified=True, superintendencia_notified=True,
+        occurred_at=on_day(30, 20), actor=LIDER,
+    )
+    assert last_event(ledger, "EvasionRecorded").exceptions == ()
+
+
+def test_evasion_without_notices_is_recorded_with_alert_R53(ledger, unit):
+    from domain.values import EvasionKind
+    from tests.unit.domain.builders import LIDER
+
+    case_id = an_admitted_youth(ledger, unit)
+    ledger.record_evasion(
+        case_id=case_id, kind=EvasionKind.NAO_RETORNO_DE_SAIDA, court_notified=False, superintendencia_notified=False,
+        occurred_at=on_day(30, 20), actor=LIDER,
+    )
+    assert [e.rule_code for e in last_event(ledger, "EvasionRecorded").exceptions] == ["R-53"]
+
+
+def test_family_leave_authorised_by_the_gerente_is_recorded_R32(ledger, unit):
+    case_id = an_admitted_youth(ledger, unit)
+    _leave(ledger, case_id, 50, actor=GERENTE)
+    assert last_event(ledger, "FamilyLeaveAuthorized").actor == GERENTE
+
+
+def test_family_leave_authorised_by_an_agent_is_refused_R32(ledger, unit, refused):
+    case_id = an_admitted_youth(ledger, unit)
+    with refused("R-32"):
+        _leave(ledger, case_id, 50, actor=AGENTE)
+
+
+def test_routine_room_change_by_an_agent_is_refused_D05(ledger, unit, refused):
+    from domain.values import RoomChangeReason
+
+    case_id = an_admitted_youth(ledger, unit)
+    with refused("D-05"):
+        ledger.assign_room(case_id=case_id, room="C3", reason=RoomChangeReason.ROTINA, occurred_at=on_day(4), actor=AGENTE)
+
+
+def test_routine_room_change_by_the_gerente_is_recorded_D05(ledger, unit):
+    from domain.values import RoomChangeReason
+
+    case_id = an_admitted_youth(ledger, unit)
+    ledger.assign_room(case_id=case_id, room="C3", reason=RoomChangeReason.ROTINA, occurred_at=on_day(4), actor=GERENTE)
+    assert ledger.case(case_id).room == "C3"
+
+
+def test_court_decision_with_court_document_is_recorded_D06(ledger, unit):
+    case_id = an_admitted_youth(ledger, unit)
+    ledger.record_measure_decision(
+        case_id=case_id, decision=MeasureDecision.MANUTENCAO, effective_on=INTAKE_DAY, raw_text="Mantida",
+        occurred_at=on_day(60), actor=ADMIN, court_document=a_court_order(),
+    )
+    assert ledger.case(case_id).last_decision_on == INTAKE_DAY
+
+
+def test_exit_allowed_again_after_the_court_lifts_its_ban_D07(ledger, unit):
+    case_id = an_admitted_youth(ledger, unit)
+    for kind in (JudicialOrderKind.PROIBICAO_ATIVIDADES_EXTERNAS, JudicialOrderKind.LIBERACAO_ATIVIDADES_EXTERNAS):
+        ledger.receive_judicial_order(
+            case_id=case_id, kind=kind, protocol_number="P", occurred_at=on_day(10), actor=ADMIN, court_document=a_court_order()
+        )
+    _exit(ledger, case_id, day=20)
+
+
+def test_returning_from_an_exit_that_does_not_exist_is_refused_D04(ledger, unit, refused):
+    from uuid import uuid4
+
+    case_id = an_admitted_youth(ledger, unit)
+    with refused("D-04"):
+        ledger.end_external_exit(case_id=case_id, exit_id=uuid4(), search_done=True, occurred_at=on_day(20), actor=AGENTE)
+
+
+def test_returning_from_an_open_exit_is_recorded_D04(ledger, unit):
+    case_id = an_admitted_youth(ledger, unit)
+    exit_id = _exit(ledger, case_id, day=20)
+    ledger.end_external_exit(case_id=case_id, exit_id=exit_id, search_done=True, occurred_at=on_day(20, 12), actor=AGENTE)
+    assert ledger.case(case_id).open_exit is None

@@ -371,3 +371,11 @@ def test_unit_entry_is_voided_by_the_gerente_R66(ledger, unit):
         actor=Actor("staff-ger-01", Role.GERENTE),
     )
     assert version in ledger.unit(unit).voided
+
+
+def test_release_on_order_with_the_full_checklist_is_recorded_R58(ledger, unit):
+    case_id = an_admitted_youth(ledger, unit)
+    _order(ledger, case_id)
+    _release(ledger, case_id)
+    released = last_event(ledger, "Released")
+    assert released.documents_delivered and released.belongings_returned and released.termo_de_desligamento_signed
