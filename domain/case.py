@@ -55,8 +55,10 @@ from domain.values import (
     ExclusionGround,
     ExitPurpose,
     FieldCorrection,
+    ForceTechnique,
     IncentiveKind,
     IntakeDocument,
+    IntakeFinding,
     IntakeOrigin,
     IntakeRefusalDestination,
     IntakeRefusalReason,
@@ -69,6 +71,7 @@ from domain.values import (
     PersonalText,
     PetitionAddressee,
     PetitionSubject,
+    PhoneCallReason,
     PhotoIdKind,
     PIASection,
     ReassessmentGround,
@@ -148,6 +151,7 @@ class _Procedure:
     sanction: SanctionType | None = None
     appealed: bool = False
     appeal_decided: bool = False
+    suspended_by_court: bool = False
 
 
 @dataclass
@@ -250,6 +254,15 @@ class Case(Aggregate):
         destination: IntakeRefusalDestination
         presenting_officer: PersonalText
         court_notified: bool
+
+    class IntakeFindingReported(Event):
+        """*Lesões / objetos / substâncias na revista de ingresso* (E05; Reg. art. 33 par. único)."""
+
+        findings: tuple[IntakeFinding, ...]
+        description: PersonalText
+        referred_to_police_station: bool
+        escort_present: bool
+        exceptions: tuple[RecordedException, ...]
 
     class OrientationAcknowledged(Event):
         """*Ciência das normas*: written rules, disciplinary ones included, given and signed (E07)."""
@@ -458,6 +471,21 @@ class Case(Aggregate):
         outcome: AppealOutcome
         new_ends_on: date | None
 
+    class SanctionSuspendedByCourt(Event):
+        """The judge suspends a sanction until the incident is decided (E34; SINASE 48 caput)."""
+
+        procedure_id: UUID
+
+    class UseOfForceRecorded(Event):
+        """*Contenção / uso da força* (E37; ECA 125; CONANDA 252 art. 68)."""
+
+        technique: ForceTechnique
+        staff: tuple[StaffMember, ...]
+        injuries: bool
+        medical_exam_reference: str | None
+        justification: PersonalText
+        exceptions: tuple[RecordedException, ...]
+
     class IsolationApplied(Event):
         """*Isolamento / separação do convívio* (E29; SINASE 48 §2)."""
 
@@ -548,6 +576,13 @@ class Case(Aggregate):
 
         suspension_id: UUID
 
+    class PhoneCallHeld(Event):
+        """*Ligação telefônica* (E45); never withheld as a sanction (ECA 124 §1)."""
+
+        reason: PhoneCallReason
+        duration_minutes: int
+        days_without_visit: int
+
     # --- I. petitions ---------------------------------------------------------------------
 
     class PetitionFiled(Event):
@@ -580,6 +615,11 @@ class Case(Aggregate):
         termo_de_desligamento_signed: bool
         family_present: bool
         exceptions: tuple[RecordedException, ...]
+
+    class ReintegrationReportedToCourt(Event):
+        """*Ofício de comunicação da reintegração* sent by the gerente (E60; Reg. art. 107 IV)."""
+
+        protocol_number: str
 
     # --- L. corrections -------------------------------------------------------------------
 
@@ -714,6 +754,7 @@ class Case(Aggregate):
         self.petitions: dict[UUID, tuple[date, bool]] = {}
         self.release_order_received = False
         self.release_basis: ReleaseBasis | None = None
+        self.reintegration_reported = False
         self._entries: dict[int, EntryRef] = {1: EntryRef("AdolescentRegistered", False)}
         self.voided: set[int] = set()
 
@@ -947,6 +988,56 @@ class Case(Aggregate):
         court_notified: bool,
     ) -> None:
         self.intake_refusals += 1
+
+    def report_intake_finding(
+        self,
+        *,
+        unit_id: str,
+        findings: Iterable[IntakeFinding],
+        description: str,
+        referred_to_police_station: bool,
+        escort_present: bool,
+        occurred_at: datetime,
+        actor: Actor,
+    ) -> None:
+        """Report what the intake search found (*achados da revista de ingresso*, E05)."""
+        require_aware(occurred_at)
+        self._require_status(CaseStatus.REGISTRADO, CaseStatus.ATIVO, doing="an intake finding")
+        findings = tuple(dict.fromkeys(_coerce(IntakeFinding, f, "R-15", "Finding") for f in findings))
+        if not findings:
+            refuse("R-15", "Name what the search found (closed list).")
+        exceptions = ()
+        # Reg. art. 33 par. único: referral to the specialised police station in the officer's presence.
+        if not (referred_to_police_station and escort_present):
+            exceptions = (
+                RecordedException("R-15", "not yet referred to the police station in the escorting officer's presence", True),
+            )
+        self._report_intake_finding(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=self.unit_id or unit_id,
+            source_document=None,
+            findings=findings,
+            description=description,
+            referred_to_police_station=referred_to_police_station,
+            escort_present=escort_present,
+            exceptions=exceptions,
+        )
+
+    @event(IntakeFindingReported)
+    def _report_intake_finding(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        findings: tuple[IntakeFinding, ...],
+        description: str,
+        referred_to_police_station: bool,
+        escort_present: bool,
+        exceptions: tuple[RecordedException, ...],
+    ) -> None:
+        pass
 
     def acknowledge_orientation(
         self, *, document_version: str, family_acknowledged: bool, occurred_at: datetime, actor: Actor
@@ -2267,6 +2358,85 @@ class Case(Aggregate):
     ) -> None:
         self.procedures[procedure_id].appeal_decided = True
 
+    def record_court_sanction_suspension(
+        self, *, procedure_id: UUID, occurred_at: datetime, actor: Actor, court_order: SourceDocument | None
+    ) -> None:
+        """Record that the judge suspended a sanction (*suspensão judicial da sanção*, E34; SINASE 48 caput)."""
+        local_date(occurred_at)
+        procedure = self._procedure(procedure_id)
+        if procedure.outcome is not DisciplinaryOutcome.SANCAO:
+            refuse("R-49", "Only a decided sanction can be suspended by the court.")
+        _require_judicial(court_order, "D-06", "the judge's decision suspending the sanction")
+        self._record_court_sanction_suspension(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=self.unit_id or "",
+            source_document=court_order,
+            procedure_id=procedure_id,
+        )
+
+    @event(SanctionSuspendedByCourt)
+    def _record_court_sanction_suspension(
+        self, occurred_at: datetime, actor: Actor, unit_id: str, source_document: SourceDocument | None, procedure_id: UUID
+    ) -> None:
+        self.procedures[procedure_id].suspended_by_court = True
+
+    def record_use_of_force(
+        self,
+        *,
+        technique: ForceTechnique | str,
+        staff: Iterable[StaffMember],
+        injuries: bool,
+        justification: str,
+        occurred_at: datetime,
+        actor: Actor,
+        medical_exam_reference: str | None = None,
+    ) -> None:
+        """Record a containment or use of force (*contenção / uso da força*, E37)."""
+        require_aware(occurred_at)
+        self._require_status(CaseStatus.ATIVO, doing="a use of force")
+        text = str(technique).lower()
+        # CONANDA 252 art. 68: chemical restraint is forbidden; medication only on medical criteria.
+        if not isinstance(technique, ForceTechnique) and ("medica" in text or "quimic" in text or "chemical" in text):
+            refuse("R-52", "Chemical restraint is forbidden (CONANDA 252 art. 68); medication is a medical act, not containment.")
+        technique = _coerce(ForceTechnique, technique, "R-52", "Technique")
+        staff = tuple(staff)
+        if not staff:
+            refuse("D-04", "Name the staff who used force.")
+        if not justification.strip():
+            refuse("D-04", "Justify the use of force (ECA 125).")
+        exceptions = ()
+        if injuries and not (medical_exam_reference or "").strip():
+            exceptions = (RecordedException("R-52", "injuries without a medical examination recorded", True),)
+        self._record_use_of_force(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=self.unit_id,
+            source_document=None,
+            technique=technique,
+            staff=staff,
+            injuries=injuries,
+            medical_exam_reference=medical_exam_reference,
+            justification=justification,
+            exceptions=exceptions,
+        )
+
+    @event(UseOfForceRecorded)
+    def _record_use_of_force(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        technique: ForceTechnique,
+        staff: tuple[StaffMember, ...],
+        injuries: bool,
+        medical_exam_reference: str | None,
+        justification: str,
+        exceptions: tuple[RecordedException, ...],
+    ) -> None:
+        pass
+
     def apply_isolation(
         self,
         *,
@@ -2774,6 +2944,44 @@ class Case(Aggregate):
     ) -> None:
         self.court_suspensions[suspension_id].lifted = True
 
+    def hold_phone_call(
+        self, *, reason: PhoneCallReason, duration_minutes: int, occurred_at: datetime, actor: Actor
+    ) -> None:
+        """Record a phone call of the youth (*ligação*, E45); after 15 days without visits it is a right."""
+        on = local_date(occurred_at)
+        self._require_status(CaseStatus.ATIVO, doing="a phone call")
+        reason = _coerce(PhoneCallReason, reason, "R-39", "Call reason")
+        if duration_minutes < 1:
+            refuse("D-04", "Give the call's duration in minutes.")
+        since = self.last_visit_on or self.stay_started_on
+        assert since is not None
+        gap = (on - since).days
+        # Reg. art. 51 XXXII §1: the call replaces a visit only after 15 days without one.
+        if reason is PhoneCallReason.SEM_VISITA_15_DIAS and gap < 15:
+            refuse("R-39", f"The last visit (or the arrival) was {gap} days ago; the 15-day call applies from day 15.")
+        self._hold_phone_call(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=self.unit_id,
+            source_document=None,
+            reason=reason,
+            duration_minutes=duration_minutes,
+            days_without_visit=gap,
+        )
+
+    @event(PhoneCallHeld)
+    def _hold_phone_call(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        reason: PhoneCallReason,
+        duration_minutes: int,
+        days_without_visit: int,
+    ) -> None:
+        pass
+
     # --- I. petitions ---------------------------------------------------------------------
 
     def file_petition(
@@ -2979,6 +3187,33 @@ class Case(Aggregate):
         self.unit_id = None
         self.away = None
         self.room = None
+
+    def report_reintegration(
+        self, *, protocol_number: str, occurred_at: datetime, actor: Actor, source_document: SourceDocument | None = None
+    ) -> None:
+        """The gerente tells the court of the youth's reintegration (*ofício de reintegração*, E60; Reg. art. 107 IV)."""
+        local_date(occurred_at)
+        if self.status is not CaseStatus.DESLIGADO:
+            refuse("D-02", "Report the reintegration after the release is recorded.")
+        if self.reintegration_reported:
+            refuse("D-02", "The reintegration was already reported to the court.")
+        if actor.role is not Role.GERENTE:
+            refuse("R-58", "The gerente reports the reintegration to the court (Reg. art. 107 IV).")
+        if not protocol_number.strip():
+            refuse("R-58", "Give the protocol number of the ofício sent to the court.")
+        self._report_reintegration(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=self.stays[-1].unit_id if self.stays else "",
+            source_document=source_document,
+            protocol_number=protocol_number,
+        )
+
+    @event(ReintegrationReportedToCourt)
+    def _report_reintegration(
+        self, occurred_at: datetime, actor: Actor, unit_id: str, source_document: SourceDocument | None, protocol_number: str
+    ) -> None:
+        self.reintegration_reported = True
 
     # --- L. corrections -------------------------------------------------------------------
 

@@ -575,3 +575,35 @@ class DepartureReason(StrEnum):
     DESLIGAMENTO = "desligamento"
     TRANSFERENCIA = "transferencia"
     EVASAO = "evasao"
+
+
+class IntakeFinding(StrEnum):
+    """What the intake search found (Reg. art. 33 par. único; E05)."""
+
+    LESOES_NAO_DESCRITAS = "lesoes_nao_descritas_no_exame"
+    ARMA = "arma"
+    SUBSTANCIA_PSICOATIVA = "substancia_psicoativa"
+    OUTRO_OBJETO_PROIBIDO = "outro_objeto_proibido"
+
+
+class ForceTechnique(StrEnum):
+    """Closed list of containment techniques (CNMP67 Annex III 1.12–1.13; E37).
+
+    There is no chemical restraint: it is forbidden (CONANDA 252 art. 68).
+    """
+
+    CONTENCAO_FISICA = "contencao_fisica"
+    ALGEMAS = "algemas"
+    GAS_OU_SPRAY = "gas_ou_spray_de_pimenta"
+    BASTAO = "bastao_ou_cassetete"
+    ELETROCHOQUE = "arma_de_eletrochoque"
+    BALA_DE_BORRACHA = "bala_de_borracha"
+
+
+class PhoneCallReason(StrEnum):
+    """Why a phone call is granted (Reg. art. 51 XXXII §1, 66 V; E45)."""
+
+    SEM_VISITA_15_DIAS = "sem_visita_ha_15_dias"
+    ESTIMULO_QUINZENAL = "estimulo_quinzenal"
+    URGENCIA_FAMILIAR = "urgencia_familiar"
+    OUTRO = "outro"

@@ -35,8 +35,10 @@ from domain.values import (
     ExclusionGround,
     ExitPurpose,
     FieldCorrection,
+    ForceTechnique,
     IncentiveKind,
     IntakeDocument,
+    IntakeFinding,
     IntakeOrigin,
     IntakeRefusalDestination,
     IntakeRefusalReason,
@@ -47,6 +49,7 @@ from domain.values import (
     Modality,
     PetitionAddressee,
     PetitionSubject,
+    PhoneCallReason,
     PhotoIdKind,
     PIASection,
     ReassessmentGround,
@@ -484,6 +487,32 @@ class CaseLedger(Application):
             actor=actor,
             missing_documents=tuple(missing_documents),
             source_document=source_document,
+        )
+        self.save(case)
+
+    def report_intake_finding(
+        self,
+        *,
+        case_id: UUID,
+        unit_id: UUID,
+        findings: tuple[IntakeFinding, ...],
+        description: str,
+        referred_to_police_station: bool,
+        escort_present: bool,
+        occurred_at: datetime,
+        actor: Actor,
+    ) -> None:
+        """Report what the intake search found (E05)."""
+        case = self.case(case_id)
+        self.unit(unit_id)
+        case.report_intake_finding(
+            unit_id=str(unit_id),
+            findings=tuple(findings),
+            description=description,
+            referred_to_police_station=referred_to_police_station,
+            escort_present=escort_present,
+            occurred_at=occurred_at,
+            actor=actor,
         )
         self.save(case)
 
@@ -1035,6 +1064,41 @@ class CaseLedger(Application):
         )
         self.save(case)
 
+    def record_court_sanction_suspension(
+        self, *, case_id: UUID, procedure_id: UUID, occurred_at: datetime, actor: Actor, court_order: SourceDocument | None
+    ) -> None:
+        """Record that the judge suspended a sanction (E34)."""
+        case = self.case(case_id)
+        case.record_court_sanction_suspension(
+            procedure_id=procedure_id, occurred_at=occurred_at, actor=actor, court_order=court_order
+        )
+        self.save(case)
+
+    def record_use_of_force(
+        self,
+        *,
+        case_id: UUID,
+        technique: ForceTechnique,
+        staff: tuple[StaffMember, ...],
+        injuries: bool,
+        justification: str,
+        occurred_at: datetime,
+        actor: Actor,
+        medical_exam_reference: str | None = None,
+    ) -> None:
+        """Record a containment or use of force (E37)."""
+        case = self.case(case_id)
+        case.record_use_of_force(
+            technique=technique,
+            staff=tuple(staff),
+            injuries=injuries,
+            justification=justification,
+            occurred_at=occurred_at,
+            actor=actor,
+            medical_exam_reference=medical_exam_reference,
+        )
+        self.save(case)
+
     def apply_isolation(
         self,
         *,
@@ -1259,6 +1323,14 @@ class CaseLedger(Application):
         )
         self.save(case)
 
+    def hold_phone_call(
+        self, *, case_id: UUID, reason: PhoneCallReason, duration_minutes: int, occurred_at: datetime, actor: Actor
+    ) -> None:
+        """Record a phone call of the youth (E45)."""
+        case = self.case(case_id)
+        case.hold_phone_call(reason=reason, duration_minutes=duration_minutes, occurred_at=occurred_at, actor=actor)
+        self.save(case)
+
     # --- I. petitions --------------------------------------------------------------------------
 
     def file_petition(
@@ -1334,6 +1406,22 @@ class CaseLedger(Application):
             exception_justification=exception_justification,
         )
         self.save(*([case, unit] if unit is not None else [case]))
+
+    def report_reintegration(
+        self,
+        *,
+        case_id: UUID,
+        protocol_number: str,
+        occurred_at: datetime,
+        actor: Actor,
+        source_document: SourceDocument | None = None,
+    ) -> None:
+        """The gerente reports the youth's reintegration to the court (E60)."""
+        case = self.case(case_id)
+        case.report_reintegration(
+            protocol_number=protocol_number, occurred_at=occurred_at, actor=actor, source_document=source_document
+        )
+        self.save(case)
 
     # --- L. corrections ------------------------------------------------------------------------
 

@@ -322,3 +322,57 @@ def test_incentive_suspended_for_misconduct_without_a_decision_is_refused_R50(le
         ledger.suspend_incentive(
             case_id=case_id, incentive_id=incentive, motive=SuspensionMotive.MA_CONDUTA, occurred_at=on_day(26), actor=GERENTE
         )
+
+
+def _force(ledger, case_id, **overrides):
+    from domain.values import ForceTechnique
+
+    kwargs = dict(
+        case_id=case_id, technique=ForceTechnique.CONTENCAO_FISICA, staff=COMMISSION[2:], injuries=False,
+        justification="Agressão a colega", occurred_at=on_day(20, 12), actor=LIDER,
+    )
+    kwargs.update(overrides)
+    ledger.record_use_of_force(**kwargs)
+
+
+def test_physical_containment_is_recorded_R52(ledger, unit):
+    case_id = an_admitted_youth(ledger, unit)
+    _force(ledger, case_id)
+    assert last_event(ledger, "UseOfForceRecorded").exceptions == ()
+
+
+def test_chemical_restraint_is_refused_R52(ledger, unit, refused):
+    case_id = an_admitted_youth(ledger, unit)
+    with refused("R-52"):
+        ledger.case(case_id).record_use_of_force(
+            technique="contencao_quimica_medicamentosa", staff=COMMISSION[2:], injuries=False,
+            justification="agitação", occurred_at=on_day(20, 12), actor=LIDER,
+        )
+
+
+def test_injuries_without_medical_exam_are_flagged_R52(ledger, unit):
+    case_id = an_admitted_youth(ledger, unit)
+    _force(ledger, case_id, injuries=True)
+    assert [e.rule_code for e in last_event(ledger, "UseOfForceRecorded").exceptions] == ["R-52"]
+
+
+def test_court_suspends_a_decided_sanction_R49(ledger, unit):
+    from tests.unit.domain.builders import ADMIN, a_court_order
+
+    case_id, procedure = _charged(ledger, unit)
+    _hearing(ledger, case_id, procedure)
+    _decision(ledger, case_id, procedure)
+    ledger.record_court_sanction_suspension(
+        case_id=case_id, procedure_id=procedure, occurred_at=on_day(26), actor=ADMIN, court_order=a_court_order()
+    )
+    assert ledger.case(case_id).procedures[procedure].suspended_by_court
+
+
+def test_court_suspension_of_an_undecided_procedure_is_refused_R49(ledger, unit, refused):
+    from tests.unit.domain.builders import ADMIN, a_court_order
+
+    case_id, procedure = _charged(ledger, unit)
+    with refused("R-49"):
+        ledger.record_court_sanction_suspension(
+            case_id=case_id, procedure_id=procedure, occurred_at=on_day(26), actor=ADMIN, court_order=a_court_order()
+        )

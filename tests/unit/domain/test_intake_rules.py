@@ -352,3 +352,26 @@ def test_emergency_room_change_without_justification_is_refused_R21(ledger, unit
     case_id = an_admitted_youth(ledger, unit)
     with refused("R-21"):
         ledger.assign_room(case_id=case_id, room="B2", reason=RoomChangeReason.EMERGENCIA, occurred_at=on_day(3, 23), actor=LIDER)
+
+
+def _finding(ledger, case_id, unit, **overrides):
+    from domain.values import IntakeFinding
+
+    kwargs = dict(
+        case_id=case_id, unit_id=unit, findings=(IntakeFinding.LESOES_NAO_DESCRITAS,), description="Hematoma no braço",
+        referred_to_police_station=True, escort_present=True, occurred_at=at(INTAKE_DAY, 10, 30), actor=AGENTE,
+    )
+    kwargs.update(overrides)
+    ledger.report_intake_finding(**kwargs)
+
+
+def test_intake_finding_referred_in_the_officers_presence_has_no_exception_R15(ledger, unit):
+    case_id = an_admitted_youth(ledger, unit)
+    _finding(ledger, case_id, unit)
+    assert last_event(ledger, "IntakeFindingReported").exceptions == ()
+
+
+def test_intake_finding_not_referred_to_the_police_station_is_flagged_R15(ledger, unit):
+    case_id = an_admitted_youth(ledger, unit)
+    _finding(ledger, case_id, unit, referred_to_police_station=False)
+    assert [e.rule_code for e in last_event(ledger, "IntakeFindingReported").exceptions] == ["R-15"]

@@ -379,3 +379,35 @@ def test_release_on_order_with_the_full_checklist_is_recorded_R58(ledger, unit):
     _release(ledger, case_id)
     released = last_event(ledger, "Released")
     assert released.documents_delivered and released.belongings_returned and released.termo_de_desligamento_signed
+
+
+def test_phone_call_after_15_days_without_visit_is_recorded_R39(ledger, unit):
+    from domain.values import PhoneCallReason
+
+    case_id = an_admitted_youth(ledger, unit)
+    ledger.hold_phone_call(case_id=case_id, reason=PhoneCallReason.SEM_VISITA_15_DIAS, duration_minutes=10, occurred_at=on_day(16), actor=AGENTE)
+    assert last_event(ledger, "PhoneCallHeld").days_without_visit == 15
+
+
+def test_phone_call_for_no_visit_before_15_days_is_refused_R39(ledger, unit, refused):
+    from domain.values import PhoneCallReason
+
+    case_id = an_admitted_youth(ledger, unit)
+    with refused("R-39"):
+        ledger.hold_phone_call(case_id=case_id, reason=PhoneCallReason.SEM_VISITA_15_DIAS, duration_minutes=10, occurred_at=on_day(15), actor=AGENTE)
+
+
+def test_gerente_reports_reintegration_after_release_R58(ledger, unit):
+    case_id = an_admitted_youth(ledger, unit)
+    _order(ledger, case_id)
+    _release(ledger, case_id)
+    ledger.report_reintegration(case_id=case_id, protocol_number="OF-REINT-1", occurred_at=on_day(201), actor=GERENTE)
+    assert last_event(ledger, "ReintegrationReportedToCourt").unit_id == str(unit)
+
+
+def test_reintegration_reported_by_an_agent_is_refused_R58(ledger, unit, refused):
+    case_id = an_admitted_youth(ledger, unit)
+    _order(ledger, case_id)
+    _release(ledger, case_id)
+    with refused("R-58"):
+        ledger.report_reintegration(case_id=case_id, protocol_number="OF-REINT-1", occurred_at=on_day(201), actor=AGENTE)
