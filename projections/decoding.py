@@ -1,0 +1,213 @@
+"""From a Kafka record to a `LedgerEvent`: what every read model works on.
+
+Projections never see domain classes. They read what any subscriber reads: the
+Avro datum of the event contract (docs/EVENT-CONTRACT.md), decoded with
+`schemas.codec` into a small immutable `LedgerEvent` — the envelope as Python
+values (aware datetimes, ids as text) and the payload as a plain dict.
+
+The decoder also remembers which payload fields the contract marks
+`"personal": true` (names, civil documents, free text). Read models keep those
+out of their tables: `LedgerEvent.public_data()` is the payload with every
+personal value withheld, and that is what the audit trail stores.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+# The placeholder stored instead of a personal value (ECA art. 143: no identification).
+WITHHELD = "(withheld: personal data)"
+
+
+@dataclass(frozen=True)
+class SourceDoc:
+    """The document behind an entry (court order, ofício, form); numbers are not personal data."""
+
+    kind: str
+    number: str
+    process_number: str | None = None
+    issuer: str | None = None
+    issued_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class LedgerEvent:
+    """One event of the ledger as read from Kafka: envelope fields and payload.
+
+    `personal` holds the paths of payload values the contract marks personal:
+    `"name"` for a top-level field, `"corrections[].value"` for a field of the
+    records in an array, `"x.y"` for a field of a nested record.
+    """
+
+    event_type: str  # "Case.IntakeRecorded", "Unit.ResidentAdmitted"
+    stream_id: str
+    sequence: int
+    occurred_at: dt.datetime
+    recorded_at: dt.datetime
+    actor_id: str
+    actor_role: str
+    unit_id: str
+    data: Mapping[str, Any]
+    source_document: SourceDoc | None = None
+    event_id: str = ""
+    personal: frozenset[str] = field(default=frozenset())
+
+    @property
+    def aggregate(self) -> str:
+        """"Case" or "Unit": the stream kind."""
+        return self.event_type.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        """The event class name without the aggregate: "IntakeRecorded"."""
+        return self.event_type.split(".", 1)[-1]
+
+    def public_data(self) -> dict[str, Any]:
+        """The payload with personal values replaced by WITHHELD (for tables and exports)."""
+        return _withhold(dict(self.data), self.personal, "")
+
+
+def _withhold(value: Any, personal: frozenset[str], path: str) -> Any:
+    if isinstance(value, Mapping):
+        out = {}
+        for key, inner in value.items():
+            here = f"{path}.{key}" if path else key
+            if here in personal and inner is not None:
+                out[key] = WITHHELD if not isinstance(inner, (list, tuple)) else [WITHHELD for _ in inner]
+            else:
+                out[key] = _withhold(inner, personal, here)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_withhold(v, personal, f"{path}[]") for v in value]
+    return value
+
+
+# -- the contract's personal flags --------------------------------------------------------
+
+
+def personal_paths(schema: Any) -> frozenset[str]:
+    """Paths of the fields a record schema (fastavro-parsed or JSON) marks `"personal": true`.
+
+    The envelope is skipped: its fields are never personal (ids, times, roles).
+    """
+    named: dict[str, Any] = {}
+    out: set[str] = set()
+
+    def walk(s: Any, path: str, seen: frozenset[str]) -> None:
+        if isinstance(s, str):
+            s = named.get(s, s)
+        if isinstance(s, list):
+            for branch in s:
+                walk(branch, path, seen)
+            return
+        if not isinstance(s, dict):
+            return
+        kind = s.get("type")
+        if isinstance(kind, (dict, list)):
+            walk(kind, path, seen)
+            return
+        if kind == "record":
+            full = s.get("name", "")
+            if "namespace" in s and "." not in full:
+                full = f"{s['namespace']}.{full}"
+            named[full] = s
+            named[s.get("name", "")] = s
+            if full in seen:
+                return
+            for f in s.get("fields", []):
+                if not path and f["name"] == "envelope":
+                    continue
+                here = f"{path}.{f['name']}" if path else f["name"]
+                if f.get("personal"):
+                    out.add(here)
+                walk(f["type"], here, seen | {full})
+        elif kind == "array":
+            walk(s.get("items"), f"{path}[]", seen)
+
+    walk(schema, "", frozenset())
+    return frozenset(out)
+
+
+# -- datum -> LedgerEvent -------------------------------------------------------------------
+
+
+def _aware(moment: Any) -> dt.datetime:
+    if isinstance(moment, dt.datetime):
+        return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    if isinstance(moment, (int, float)):  # timestamp-micros read without logical types
+        return dt.datetime.fromtimestamp(moment / 1_000_000, tz=dt.timezone.utc)
+    raise ValueError(f"expected a timestamp, got {type(moment).__name__}")
+
+
+def _plain(value: Any) -> Any:
+    """Datum values as JSON-friendly Python: uuids as text; dates and datetimes kept."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def from_datum(event_type: str, datum: Mapping[str, Any], personal: frozenset[str] = frozenset()) -> LedgerEvent:
+    """Build the LedgerEvent of a decoded datum (nested `envelope` record, then the payload)."""
+    envelope = datum["envelope"]
+    actor = envelope.get("actor") or {}
+    doc = envelope.get("source_document")
+    source = None
+    if doc:
+        source = SourceDoc(kind=str(doc.get("kind")), number=str(doc.get("number")),
+                           process_number=doc.get("process_number"), issuer=doc.get("issuer"),
+                           issued_on=doc.get("issued_on"))
+    payload = {k: _plain(v) for k, v in datum.items() if k != "envelope"}
+    return LedgerEvent(
+        event_type=envelope.get("event_type") or event_type,
+        stream_id=str(envelope["stream_id"]),
+        sequence=int(envelope["sequence"]),
+        occurred_at=_aware(envelope["occurred_at"]),
+        recorded_at=_aware(envelope["recorded_at"]),
+        actor_id=str(actor.get("id", "")),
+        actor_role=str(actor.get("role", "")),
+        unit_id=str(envelope.get("unit_id") or ""),
+        source_document=source,
+        event_id=str(envelope.get("event_id") or ""),
+        data=payload,
+        personal=personal,
+    )
+
+
+class Decoder:
+    """`decoder(record) -> LedgerEvent` for the projection runners.
+
+    Uses `schemas.codec` (the default codec unless one is given) and caches the
+    personal paths of each reader schema. Raises what the codec raises for bytes
+    it cannot decode; the runner dead-letters them.
+    """
+
+    def __init__(self, codec: Any = None) -> None:
+        self._codec = codec
+        self._personal: dict[str, frozenset[str]] = {}
+
+    def decode_value(self, value: bytes) -> LedgerEvent:
+        if self._codec is None:
+            from schemas.codec import default_codec
+
+            self._codec = default_codec()
+        decoded = self._codec.decode(value)
+        label = decoded.reader.label
+        personal = self._personal.get(label)
+        if personal is None:
+            personal = self._personal[label] = personal_paths(decoded.reader.schema)
+        return from_datum(decoded.event_type, decoded.datum, personal)
+
+    def __call__(self, record: Any) -> LedgerEvent:
+        return self.decode_value(record.value)
+
+
+def make_decoder(codec: Any = None) -> Callable[[Any], LedgerEvent]:
+    """The decoder the registry hands to runners (the default codec over schemas/avsc)."""
+    return Decoder(codec)

@@ -1,0 +1,314 @@
+"""Unit occupancy: population against capacity, now and day by day, in the CNMP tables.
+
+CNMP Res. 67 (Annex I bimestral 1.5.1–1.5.3; Annex III 1.5, 1.9) asks for the
+population of a unit by modality × age band × sex, and for capacity,
+occupancy rate, peak and days over capacity (DOMAIN.md §4 items 2–3).
+
+Who is inside comes from the Unit stream (`ResidentAdmitted`, `ResidentDeparted`,
+`ResidentMoved`; capacity from `UnitCapacityDefined` / `Redefined`). Age, sex
+and modality come from the Case stream (`AdolescentRegistered`,
+`IntakeRecorded`, `MeasureDecisionRecorded`), kept in rows keyed by case so
+the two streams can arrive in any order. Everything is stored by stream
+version, so a correction (`EntryCorrected` naming a version) is an upsert of
+that version's row and a void marks it; the query functions then take the
+latest valid row in effect on each day.
+
+The age band is computed on the day counted, in **completed years** (CNMP67
+Annex I 1.5; `domain.calendar.age_on`): [12,15], [16,18], [19,21); anyone aged
+21 or more is listed as a violation (ECA art. 121 §5), under 12 as well (ECA 2, 105).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from domain.calendar import CUIABA, age_on
+from projections.decoding import LedgerEvent
+from projections.engine import Change, Table, Upsert
+
+CREATE_UNIT_CAPACITY = """
+    CREATE TABLE {table} (
+        unit_id     text        NOT NULL,
+        version     bigint      NOT NULL,
+        unit_code   text,
+        unit_name   text,
+        unit_type   text,
+        capacity    integer,
+        sex         text,
+        min_age     integer,
+        max_age     integer,
+        comarca     text,
+        effective_at timestamptz,
+        voided      boolean     NOT NULL DEFAULT false,
+        PRIMARY KEY (unit_id, version)
+    )"""
+
+CREATE_UNIT_MOVEMENTS = """
+    CREATE TABLE {table} (
+        unit_id     text        NOT NULL,
+        version     bigint      NOT NULL,
+        case_id     text        NOT NULL,
+        movement    text        NOT NULL CHECK (movement IN ('admitted', 'departed', 'moved')),
+        reason      text,
+        room        text,
+        at          timestamptz NOT NULL,
+        PRIMARY KEY (unit_id, version)
+    )"""
+
+INDEX_MOVEMENTS_BY_CASE = "CREATE INDEX ON {table} (case_id)"
+
+CREATE_OCCUPANCY_PROFILES = """
+    CREATE TABLE {table} (
+        case_id     text        PRIMARY KEY,
+        birth_date  date,
+        sex         text
+    )"""
+
+CREATE_OCCUPANCY_MODALITIES = """
+    CREATE TABLE {table} (
+        case_id      text        NOT NULL,
+        version      bigint      NOT NULL,
+        modality     text,
+        effective_on date,
+        voided       boolean     NOT NULL DEFAULT false,
+        PRIMARY KEY (case_id, version)
+    )"""
+
+# Reads; the names in braces are the read views.
+SELECT_UNIT_CAPACITY = "SELECT * FROM {capacity} WHERE unit_id = %s ORDER BY version"
+SELECT_UNIT_MOVEMENTS = "SELECT * FROM {movements} WHERE unit_id = %s ORDER BY version"
+SELECT_PROFILES_OF = "SELECT * FROM {profiles} WHERE case_id = ANY(%s)"
+SELECT_MODALITIES_OF = "SELECT * FROM {modalities} WHERE case_id = ANY(%s) ORDER BY case_id, version"
+SELECT_UNITS = "SELECT DISTINCT unit_id FROM {capacity} ORDER BY unit_id"
+SELECT_UNIT_BY_CODE = "SELECT unit_id FROM {capacity} WHERE unit_code = %s OR unit_id = %s LIMIT 1"
+
+MOVEMENTS = {"ResidentAdmitted": "admitted", "ResidentDeparted": "departed", "ResidentMoved": "moved"}
+PROFILE_FIELDS = ("birth_date", "sex")
+CAPACITY_FIELDS = ("capacity", "min_age", "max_age")
+
+
+class UnitOccupancy:
+    """Projection `unit_occupancy`: capacity and movements of units, age/sex/modality of cases."""
+
+    name = "unit_occupancy"
+    version = 1
+    streams = ("Case", "Unit")
+    tables = (
+        Table("unit_capacity", key=("unit_id", "version"), ddl=(CREATE_UNIT_CAPACITY,)),
+        Table("unit_movements", key=("unit_id", "version"), ddl=(CREATE_UNIT_MOVEMENTS, INDEX_MOVEMENTS_BY_CASE)),
+        Table("occupancy_profiles", key=("case_id",), ddl=(CREATE_OCCUPANCY_PROFILES,)),
+        Table("occupancy_modalities", key=("case_id", "version"), ddl=(CREATE_OCCUPANCY_MODALITIES,)),
+    )
+
+    def apply(self, event: LedgerEvent) -> list[Change]:
+        d, sid, seq = event.data, event.stream_id, event.sequence
+        if event.aggregate == "Unit":
+            if event.name in ("UnitCapacityDefined", "UnitCapacityRedefined"):
+                values = {k: d.get(k) for k in CAPACITY_FIELDS}
+                if event.name == "UnitCapacityDefined":
+                    values.update(unit_code=d.get("unit_code"), unit_name=d.get("name"), unit_type=d.get("unit_type"),
+                                  sex=d.get("sex"), comarca=d.get("comarca"))
+                values["effective_at"] = event.occurred_at
+                return [Upsert("unit_capacity", {"unit_id": sid, "version": seq}, values)]
+            if event.name in MOVEMENTS:
+                return [Upsert("unit_movements", {"unit_id": sid, "version": seq},
+                               {"case_id": str(d.get("case_id")), "movement": MOVEMENTS[event.name],
+                                "reason": d.get("reason"), "room": d.get("room"), "at": event.occurred_at})]
+            if event.name == "EntryCorrected":
+                target = int(d["target_version"])
+                out: list[Change] = []
+                for c in d.get("corrections") or []:
+                    name, value = str(c.get("field")), c.get("value")
+                    if name in CAPACITY_FIELDS:
+                        out.append(Upsert("unit_capacity", {"unit_id": sid, "version": target}, {name: int(value)}))
+                return out
+            if event.name == "EntryVoided":
+                # Movements cannot be voided (domain/corrections.py); a capacity redefinition can.
+                return [Upsert("unit_capacity", {"unit_id": sid, "version": int(d["target_version"])}, {"voided": True})]
+            return []
+        if event.aggregate != "Case":
+            return []
+        day = event.occurred_at.astimezone(CUIABA).date()
+        if event.name == "AdolescentRegistered":
+            return [Upsert("occupancy_profiles", {"case_id": sid}, {"birth_date": _as_date(d.get("birth_date")),
+                                                                    "sex": d.get("sex")})]
+        if event.name == "IntakeRecorded":
+            return [Upsert("occupancy_modalities", {"case_id": sid, "version": seq},
+                           {"modality": d.get("modality"), "effective_on": day})]
+        if event.name == "MeasureDecisionRecorded" and d.get("new_modality"):
+            return [Upsert("occupancy_modalities", {"case_id": sid, "version": seq},
+                           {"modality": d.get("new_modality"), "effective_on": _as_date(d.get("effective_on"))})]
+        if event.name == "EntryCorrected":
+            target = int(d["target_version"])
+            out = []
+            for c in d.get("corrections") or []:
+                name, value = str(c.get("field")), c.get("value")
+                if name in PROFILE_FIELDS:
+                    # Registration is the only source of birth date and sex: one row per case.
+                    out.append(Upsert("occupancy_profiles", {"case_id": sid},
+                                      {name: _as_date(value) if name == "birth_date" else value}))
+                elif name in ("modality", "new_modality"):
+                    out.append(Upsert("occupancy_modalities", {"case_id": sid, "version": target}, {"modality": value}))
+                elif name == "effective_on":
+                    out.append(Upsert("occupancy_modalities", {"case_id": sid, "version": target},
+                                      {"effective_on": _as_date(value)}))
+            return out
+        if event.name == "EntryVoided":
+            # A row with no modality (the voided entry was something else) is ignored by the queries.
+            return [Upsert("occupancy_modalities", {"case_id": sid, "version": int(d["target_version"])},
+                           {"voided": True})]
+        return []
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+# -- queries ------------------------------------------------------------------------------------
+
+
+def age_band(age: int | None) -> str:
+    """CNMP67 age band of completed years: 12-15, 16-18, 19-21; outside the law otherwise."""
+    if age is None:
+        return "unknown"
+    if age < 12:
+        return "under 12 (violation)"
+    if age <= 15:
+        return "12-15"
+    if age <= 18:
+        return "16-18"
+    if age < 21:
+        return "19-21"
+    return "21+ (violation)"
+
+
+@dataclass(frozen=True)
+class Resident:
+    case_id: str
+    room: str | None
+    modality: str
+    sex: str
+    age: int | None
+    age_band: str
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """The unit on one day (at the end of the day, Cuiabá time)."""
+
+    day: dt.date
+    population: int
+    capacity: int | None
+    residents: tuple[Resident, ...] = field(default=(), repr=False)
+
+    @property
+    def occupancy_rate(self) -> float | None:
+        return None if not self.capacity else round(self.population / self.capacity, 4)
+
+    @property
+    def over_capacity(self) -> bool:
+        # HC 143.988: occupancy above 100 % of capacity (numerus clausus).
+        return self.capacity is not None and self.population > self.capacity
+
+    def breakdown(self) -> dict[tuple[str, str, str], int]:
+        """(modality, age band, sex) -> count: the CNMP table."""
+        return dict(sorted(Counter((r.modality, r.age_band, r.sex) for r in self.residents).items()))
+
+
+@dataclass
+class OccupancyData:
+    """The rows one unit's queries need, from SQL or from MemoryTables."""
+
+    capacity: list[Mapping[str, Any]]
+    movements: list[Mapping[str, Any]]
+    profiles: dict[str, Mapping[str, Any]]
+    modalities: dict[str, list[Mapping[str, Any]]]
+
+    @classmethod
+    def from_rows(cls, unit_id: str, capacity: Iterable[Mapping], movements: Iterable[Mapping],
+                  profiles: Iterable[Mapping], modalities: Iterable[Mapping]) -> "OccupancyData":
+        mods: dict[str, list[Mapping[str, Any]]] = {}
+        for m in modalities:
+            mods.setdefault(m["case_id"], []).append(m)
+        return cls(
+            capacity=sorted((c for c in capacity if c["unit_id"] == unit_id), key=lambda r: r["version"]),
+            movements=sorted((m for m in movements if m["unit_id"] == unit_id), key=lambda r: r["version"]),
+            profiles={p["case_id"]: p for p in profiles},
+            modalities={k: sorted(v, key=lambda r: r["version"]) for k, v in mods.items()},
+        )
+
+    def profile(self) -> dict[str, Any]:
+        """The unit's profile with the capacity of its latest valid definition."""
+        out: dict[str, Any] = {}
+        for row in self.capacity:
+            if row.get("voided"):
+                continue
+            out.update({k: v for k, v in row.items() if v is not None and k not in ("version", "voided")})
+        return out
+
+    def capacity_on(self, day: dt.date) -> int | None:
+        cap = None
+        for row in self.capacity:
+            if row.get("voided") or row.get("capacity") is None:
+                continue
+            if row.get("effective_at") is None or _local(row["effective_at"]) <= day:
+                cap = row["capacity"]
+        return cap
+
+    def modality_on(self, case_id: str, day: dt.date) -> str:
+        rows = [m for m in self.modalities.get(case_id, []) if m.get("modality") and not m.get("voided")]
+        current = None
+        for m in rows:  # by version: a later decision wins from its effective day
+            if m.get("effective_on") is None or m["effective_on"] <= day:
+                current = m["modality"]
+        if current is None and rows:
+            current = rows[0]["modality"]
+        return current or "unknown"
+
+    def on(self, day: dt.date) -> DayCount:
+        """Who is in the unit at the end of `day`, with modality, age band and sex on that day."""
+        inside: dict[str, str | None] = {}
+        for m in self.movements:
+            if _local(m["at"]) > day:
+                continue
+            case = m["case_id"]
+            if m["movement"] == "admitted":
+                inside[case] = None
+            elif m["movement"] == "departed":
+                inside.pop(case, None)
+            elif case in inside:
+                inside[case] = m.get("room")
+        residents = []
+        for case, room in sorted(inside.items()):
+            p = self.profiles.get(case, {})
+            birth = p.get("birth_date")
+            age = age_on(birth, day) if birth else None
+            residents.append(Resident(case, room, self.modality_on(case, day), p.get("sex") or "unknown", age,
+                                      age_band(age)))
+        return DayCount(day, len(residents), self.capacity_on(day), tuple(residents))
+
+    def series(self, start: dt.date, end: dt.date) -> list[DayCount]:
+        """One DayCount per day from `start` to `end` inclusive."""
+        return [self.on(start + dt.timedelta(days=i)) for i in range((end - start).days + 1)]
+
+    def first_day(self) -> dt.date | None:
+        days = [_local(m["at"]) for m in self.movements] + [_local(c["effective_at"]) for c in self.capacity
+                                                              if c.get("effective_at")]
+        return min(days) if days else None
+
+
+def _local(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(CUIABA).date()
+
+
+def summarise(series: list[DayCount]) -> dict[str, Any]:
+    """Peak population and days over capacity in a period (CNMP67 Annex I/II header)."""
+    if not series:
+        return {"days": 0, "peak_population": 0, "days_over_capacity": 0}
+    return {"days": len(series), "peak_population": max(d.population for d in series),
+            "days_over_capacity": sum(1 for d in series if d.over_capacity)}
