@@ -839,6 +839,7 @@ class Case(Aggregate):
         build: BuildClass | None = None,
         court_ordered_over_capacity: bool = False,
         exception_justification: str | None = None,
+        vacancy_id: UUID | None = None,
         calendar: BusinessCalendar = DEFAULT_CALENDAR,
     ) -> None:
         """Record the youth's entry (*registro de Inserção*, E03) and start the stay in ``unit``."""
@@ -866,9 +867,14 @@ class Case(Aggregate):
             refuse("R-16", "Give the number of the signed belongings receipt (Reg. art. 35).")
         if days_in_police_custody < 0:
             refuse("D-04", "Days in police custody cannot be negative.")
+        if vacancy_id is not None:
+            unit.check_vacancy(vacancy_id, on)
         exceptions = list(
             unit.admission_exceptions(
-                court_ordered_over_capacity=court_ordered_over_capacity, justification=exception_justification
+                court_ordered_over_capacity=court_ordered_over_capacity,
+                justification=exception_justification,
+                on=on,
+                vacancy_id=vacancy_id,
             )
         )
         # Reg. art. 25 vs ECA 185 §2 (Decision 4): outside 08–15 h on business days is recorded, never refused.
@@ -895,6 +901,8 @@ class Case(Aggregate):
             build=build,
             exceptions=tuple(exceptions),
         )
+        if vacancy_id is not None:
+            unit.fill_vacancy(vacancy_id=vacancy_id, case_id=self.id, occurred_at=occurred_at, actor=actor)
         unit.admit_resident(
             case_id=self.id,
             reason=AdmissionReason.NOVA_ADMISSAO,
@@ -1626,7 +1634,7 @@ class Case(Aggregate):
         self._check_unit_profile(destination, self.modality, on)
         exceptions = list(
             destination.admission_exceptions(
-                court_ordered_over_capacity=court_ordered_over_capacity, justification=exception_justification
+                court_ordered_over_capacity=court_ordered_over_capacity, justification=exception_justification, on=on
             )
         )
         # Reg. art. 51 XXVIII: no handcuffs; the fact is kept, with an alert.
@@ -2033,7 +2041,7 @@ class Case(Aggregate):
         assert self.modality is not None
         self._check_unit_profile(unit, self.modality, on)
         exceptions = unit.admission_exceptions(
-            court_ordered_over_capacity=court_ordered_over_capacity, justification=exception_justification
+            court_ordered_over_capacity=court_ordered_over_capacity, justification=exception_justification, on=on
         )
         self._return_from_evasion(
             occurred_at=occurred_at,

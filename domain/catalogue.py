@@ -26,7 +26,7 @@ TEST_CODE = re.compile(r"_([RD])(\d\d)$")
 # DOMAIN.md §2: catalogue entry → the event classes that model it ("Aggregate.Event").
 EVENT_CATALOGUE: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("E01", "AdolescentRegistered", ("Case.AdolescentRegistered",)),
-    ("E02", "VacancyReleased", ()),
+    ("E02", "VacancyReleased", ("Unit.VacancyReleased", "Unit.VacancyFilled")),
     ("E03", "IntakeRecorded", ("Case.IntakeRecorded", "Unit.ResidentAdmitted")),
     ("E04", "IntakeRefused", ("Case.IntakeRefused",)),
     ("E05", "IntakeFindingReported", ("Case.IntakeFindingReported",)),
@@ -97,6 +97,7 @@ EVENT_CATALOGUE: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 
 # Partial models, said plainly.
 NOTES: dict[str, str] = {
+    "E02": "a vacancy id on intake is optional; places reserved and still valid count against capacity",
     "E06": "receipt id required at intake; belongings returned is a release checklist item; no own event",
     "E18": "hearing held only; scheduling not modelled",
     "E21": "one-step transfer; ordered/departed steps not modelled",

@@ -87,6 +87,19 @@ class Unit(Aggregate):
         max_age: int
         required_intake_documents: tuple[IntakeDocument, ...]
 
+    class VacancyReleased(Event):
+        """*Ofício de liberação de vaga*: the gerente reserves a place for a court referral (E02; Reg. art. 14 IX, 24)."""
+
+        vacancy_id: UUID
+        requesting_process: str
+        valid_until: date
+
+    class VacancyFilled(Event):
+        """A reserved place is taken by the youth it was released for (E02 → E03)."""
+
+        vacancy_id: UUID
+        case_id: UUID
+
     class ResidentAdmitted(Event):
         """A youth starts a stay in this unit (intake, transfer in, return from evasion)."""
 
@@ -207,6 +220,7 @@ class Unit(Aggregate):
         self.residents: dict[UUID, Resident] = {}
         self.incidents: dict[UUID, tuple[UUID, ...]] = {}
         self.visitor_suspensions: dict[UUID, date] = {}
+        self.vacancies: dict[UUID, date] = {}
         self._entries: dict[int, EntryRef] = {1: EntryRef("UnitCapacityDefined", False)}
         self.voided: set[int] = set()
 
@@ -231,13 +245,100 @@ class Unit(Aggregate):
         until = self.visitor_suspensions.get(visitor_id)
         return until is not None and on <= until
 
+    def reserved_places(self, on: date, *, excluding: UUID | None = None) -> int:
+        """Places reserved by vacancy ofícios still valid on ``on`` and not yet filled."""
+        return sum(1 for vid, until in self.vacancies.items() if until >= on and vid != excluding)
+
     # --- capacity --------------------------------------------------------------------
+
+    def release_vacancy(
+        self,
+        *,
+        vacancy_id: UUID,
+        requesting_process: str,
+        valid_until: date,
+        occurred_at: datetime,
+        actor: Actor,
+        oficio: SourceDocument,
+    ) -> None:
+        """Reserve a place for a court referral (*ofício de liberação de vaga*, E02)."""
+        on = local_date(occurred_at)
+        # Reg. art. 14 IX, 24: the gerente controls vacancies and signs the ofício.
+        if actor.role is not Role.GERENTE:
+            refuse("R-04", "The gerente releases vacancies (Reg. art. 14 IX).")
+        if vacancy_id in self.vacancies:
+            refuse("D-02", "This vacancy is already released.")
+        if valid_until < on:
+            refuse("D-04", "The vacancy must be valid on or after the day it is released.")
+        # Occupancy plus reserved places never exceed the Portaria's capacity (HC 143.988).
+        if self.occupancy + self.reserved_places(on) >= self.capacity:
+            refuse(
+                "R-04",
+                f"Unit {self.unit_code} has no free place ({self.occupancy} inside, {self.reserved_places(on)} reserved, "
+                f"capacity {self.capacity}); do not release a vacancy.",
+            )
+        self._release_vacancy(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=str(self.id),
+            source_document=oficio,
+            vacancy_id=vacancy_id,
+            requesting_process=requesting_process,
+            valid_until=valid_until,
+        )
+
+    @event(VacancyReleased)
+    def _release_vacancy(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        vacancy_id: UUID,
+        requesting_process: str,
+        valid_until: date,
+    ) -> None:
+        self.vacancies[vacancy_id] = valid_until
+
+    def check_vacancy(self, vacancy_id: UUID, on: date) -> None:
+        """Refuse an intake on an unknown, used or expired vacancy (E03: a valid E02 vacancy)."""
+        until = self.vacancies.get(vacancy_id)
+        if until is None:
+            refuse("R-04", "This vacancy ofício was not released by this unit or is already filled; ask the gerente.")
+        if until < on:
+            refuse("R-04", f"The vacancy expired on {until.isoformat()}; ask the gerente for a new ofício.")
+
+    def fill_vacancy(self, *, vacancy_id: UUID, case_id: UUID, occurred_at: datetime, actor: Actor) -> None:
+        """Mark a reserved place as taken (called by ``Case.record_intake`` in the same save)."""
+        self.check_vacancy(vacancy_id, local_date(occurred_at))
+        self._fill_vacancy(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=str(self.id),
+            source_document=None,
+            vacancy_id=vacancy_id,
+            case_id=case_id,
+        )
+
+    @event(VacancyFilled)
+    def _fill_vacancy(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        vacancy_id: UUID,
+        case_id: UUID,
+    ) -> None:
+        self.vacancies.pop(vacancy_id, None)
 
     def admission_exceptions(
         self,
         *,
         court_ordered_over_capacity: bool,
         justification: str | None,
+        on: date | None = None,
+        vacancy_id: UUID | None = None,
     ) -> tuple[RecordedException, ...]:
         """Check there is a place; return the exceptions to record when the unit is full.
 
@@ -245,7 +346,11 @@ class Unit(Aggregate):
         recorded as an exception. Internação (R-05, ALERT): the fact is always recorded,
         with an exception and an alert (HC 143.988 numerus clausus).
         """
-        if self.occupancy < self.capacity:
+        # A youth arriving on a reserved place uses it; other reservations stay counted.
+        if vacancy_id is not None:
+            return ()
+        reserved = self.reserved_places(on) if on is not None else 0
+        if self.occupancy + reserved < self.capacity:
             return ()
         if self.unit_type is UnitType.SEMILIBERDADE:
             if not court_ordered_over_capacity or not (justification or "").strip():

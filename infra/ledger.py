@@ -267,6 +267,31 @@ class CaseLedger(Application):
         )
         self.save(unit)
 
+    def release_vacancy(
+        self,
+        *,
+        unit_id: UUID,
+        requesting_process: str,
+        valid_until: date,
+        occurred_at: datetime,
+        actor: Actor,
+        oficio: SourceDocument,
+        vacancy_id: UUID | None = None,
+    ) -> UUID:
+        """The gerente reserves a place for a court referral (E02). Returns the vacancy id."""
+        unit = self.unit(unit_id)
+        vacancy_id = _new_id(vacancy_id)
+        unit.release_vacancy(
+            vacancy_id=vacancy_id,
+            requesting_process=requesting_process,
+            valid_until=valid_until,
+            occurred_at=occurred_at,
+            actor=actor,
+            oficio=oficio,
+        )
+        self.save(unit)
+        return vacancy_id
+
     def report_disciplinary_incident(
         self,
         *,
@@ -435,8 +460,9 @@ class CaseLedger(Application):
         build: BuildClass | None = None,
         court_ordered_over_capacity: bool = False,
         exception_justification: str | None = None,
+        vacancy_id: UUID | None = None,
     ) -> None:
-        """Record the youth's entry into a unit (*registro de Inserção*, E03)."""
+        """Record the youth's entry into a unit (*registro de Inserção*, E03), on a released vacancy if given."""
         case, unit = self.case(case_id), self.unit(unit_id)
         case.record_intake(
             unit=unit,
@@ -457,6 +483,7 @@ class CaseLedger(Application):
             build=build,
             court_ordered_over_capacity=court_ordered_over_capacity,
             exception_justification=exception_justification,
+            vacancy_id=vacancy_id,
         )
         self.save(case, unit)
 

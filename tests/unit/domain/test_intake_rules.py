@@ -375,3 +375,42 @@ def test_intake_finding_not_referred_to_the_police_station_is_flagged_R15(ledger
     case_id = an_admitted_youth(ledger, unit)
     _finding(ledger, case_id, unit, referred_to_police_station=False)
     assert [e.rule_code for e in last_event(ledger, "IntakeFindingReported").exceptions] == ["R-15"]
+
+
+def _vacancy(ledger, unit, **overrides):
+    kwargs = dict(
+        unit_id=unit, requesting_process="EXEC-REF-1", valid_until=date(2026, 3, 31), occurred_at=at(date(2026, 2, 20)),
+        actor=GERENTE, oficio=SourceDocument(DocumentKind.OFICIO_VAGA, "OF-VAGA-1"),
+    )
+    kwargs.update(overrides)
+    return ledger.release_vacancy(**kwargs)
+
+
+def test_intake_on_a_released_vacancy_fills_it_R04(ledger):
+    unit = a_unit(ledger, capacity=1)
+    vacancy = _vacancy(ledger, unit)
+    an_admitted_youth(ledger, unit, vacancy_id=vacancy)
+    assert ledger.unit(unit).occupancy == 1 and ledger.unit(unit).vacancies == {}
+
+
+def test_reserved_place_is_not_taken_by_another_intake_R04(ledger, refused):
+    unit = a_unit(ledger, capacity=1)
+    _vacancy(ledger, unit)
+    case_id = a_registration(ledger, unit)
+    with refused("R-04"):
+        an_intake(ledger, case_id, unit)
+
+
+def test_vacancy_beyond_capacity_is_refused_R04(ledger, refused):
+    unit = a_unit(ledger, capacity=1)
+    _vacancy(ledger, unit)
+    with refused("R-04"):
+        _vacancy(ledger, unit)
+
+
+def test_intake_on_an_expired_vacancy_is_refused_R04(ledger, refused):
+    unit = a_unit(ledger, capacity=2)
+    vacancy = _vacancy(ledger, unit, valid_until=date(2026, 2, 28))
+    case_id = a_registration(ledger, unit)
+    with refused("R-04"):
+        an_intake(ledger, case_id, unit, vacancy_id=vacancy)
