@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any, Iterable
+from typing import Annotated, Any, Iterable
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -40,6 +40,7 @@ from domain.rules import refuse
 from domain.unit import Unit
 from domain.values import (
     MODALITIES_BY_UNIT_TYPE,
+    PERSONAL,
     MODALITY_SEVERITY,
     SEALED_ADDRESSEES,
     TECHNICAL_ROLES,
@@ -222,7 +223,7 @@ class Case(Aggregate):
         sipia_id: str | None
         name: PersonalText
         social_name: PersonalText | None
-        birth_date: date
+        birth_date: Annotated[date, PERSONAL]
         sex: Sex
         civil_document: PersonalText
         filiation: PersonalText

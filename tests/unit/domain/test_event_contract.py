@@ -26,6 +26,11 @@ PERSONAL_FIELDS = {
 }
 
 
+def test_birth_date_is_personal_data():
+    hints = typing.get_type_hints(Case.AdolescentRegistered, include_extras=True)
+    assert _is_personal(hints["birth_date"])
+
+
 def _allowed(hint) -> bool:
     origin = typing.get_origin(hint)
     if origin is typing.Annotated:
