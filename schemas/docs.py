@@ -27,8 +27,8 @@ ENVELOPE_FIELD_DOCS = {
     "recorded_at": "When the ledger recorded the fact (transaction time, system clock), UTC.",
     "actor": "Who recorded the event and in which role.",
     "unit_id": "Id of the unit where the event was recorded: the Unit stream id (a uuid, as text), "
-    "not the unit code. Empty in a Case event recorded while the youth is in no unit (before "
-    "intake, after release).",
+    "not the unit code. May be empty in a Case event recorded while the youth is in no unit "
+    "(e.g. a court order filed before intake, a correction after release).",
     "source_document": "The document the record is based on (court order, ofício, form), if any.",
 }
 
@@ -78,6 +78,10 @@ FIELD_DOCS: dict[str, str] = {
     "VisitorTemporarilySuspended.until": "Last day of the suspension.",
     "VisitorTemporarilySuspended.items_found": "Forbidden items found (free text).",
     "VisitorTemporarilySuspended.police_called": "Whether the police were called.",
+    "VacancyReleased.vacancy_id": "Id of the reserved place (vaga); the intake that takes it names it.",
+    "VacancyReleased.requesting_process": "Number of the judicial process that asked for the place.",
+    "VacancyReleased.valid_until": "Last day the reservation is valid; an unused place is then free again.",
+    "VacancyFilled.vacancy_id": "The reserved place taken by the youth (VacancyReleased.vacancy_id).",
     "EntryCorrected.reason": "Why the entry is corrected (free text).",
     "EntryVoided.reason": "Why the entry is voided (free text).",
     # --- names used with one meaning across Case events ---
@@ -130,6 +134,13 @@ FIELD_DOCS: dict[str, str] = {
     "station (Reg. art. 28 par. único, 33 par. único).",
     "IntakeRefused.presenting_officer": "Name of the officer who presented the youth.",
     "IntakeRefused.court_notified": "Whether the court was notified of the refused intake.",
+    "IntakeFindingReported.findings": "What the intake search found, from the closed list (Reg. art. 33 par. único).",
+    "IntakeFindingReported.description": "Description of the findings (free text).",
+    "IntakeFindingReported.referred_to_police_station": "Whether the youth was referred to the specialised police "
+    "station (Reg. art. 33 par. único).",
+    "IntakeFindingReported.escort_present": "Whether the escorting officer was present (Reg. art. 33 par. único).",
+    "IntakeFindingReported.exceptions": "Protective rules the report breaks, recorded anyway (R-15: not yet "
+    "referred to the police station in the escorting officer's presence).",
     "OrientationAcknowledged.document_version": "Version of the written rules, disciplinary rules included, "
     "handed to the youth (Reg. art. 34; SINASE 49 V).",
     "OrientationAcknowledged.family_acknowledged": "Whether the family also acknowledged the rules.",
@@ -222,7 +233,7 @@ FIELD_DOCS: dict[str, str] = {
     "DisciplinaryProcedureOpened.offence_code": "Code of the offence in the disciplinary catalogue (SINASE 71 I).",
     "DisciplinaryProcedureOpened.severity": "Severity of the offence, from the catalogue (leve, média, grave).",
     "DisciplinaryProcedureOpened.commission": "Commission (Conselho Socioeducador): at least 3 members, one from "
-    "the technical team, no psychologist (SINASE 71 VIII; Reg. art. 15 X).",
+    "the technical team, no psychologist, no socioeducando (SINASE 71 VIII, 73; Reg. art. 15 X).",
     "DisciplinaryProcedureOpened.defender_notified": "Whether the youth's defender was notified (SINASE 49 I).",
     "DisciplinaryProcedureOpened.parents_notified": "Whether the parents or guardian were notified.",
     "DisciplinaryHearingHeld.youth_heard": "Whether the youth was heard (oitiva; SINASE 71 III).",
@@ -246,6 +257,14 @@ FIELD_DOCS: dict[str, str] = {
     "AppealFiled.filed_by": "Who filed the appeal (defender, MP, youth, parents, ...).",
     "AppealDecided.outcome": "Outcome of the appeal: upheld, reduced or annulled.",
     "AppealDecided.new_ends_on": "New last day of a reduced sanction; null unless reduced.",
+    "UseOfForceRecorded.technique": "Containment technique used, from the closed list (CNMP67 Annex III "
+    "1.12-1.13); chemical restraint is not on it (CONANDA 252 art. 68).",
+    "UseOfForceRecorded.staff": "Staff who used force (staff id and role).",
+    "UseOfForceRecorded.injuries": "Whether anyone was injured.",
+    "UseOfForceRecorded.medical_exam_reference": "Reference of the medical examination, if one was made.",
+    "UseOfForceRecorded.justification": "Why force was used (free text; ECA 125).",
+    "UseOfForceRecorded.exceptions": "Protective rules the record breaks, recorded anyway (R-52: injuries "
+    "without a medical examination recorded).",
     "IsolationApplied.ground": "Safety ground of the isolation, the only one allowed (SINASE 48 §2).",
     "IsolationApplied.justification": "Why isolation is indispensable for safety (free text).",
     "IsolationApplied.place": "Where in the unit the youth is isolated.",
@@ -260,7 +279,7 @@ FIELD_DOCS: dict[str, str] = {
     "IncentiveGranted.team_heard": "Whether the reference team was heard before granting (Reg. art. 64 §3).",
     "IncentiveSuspended.motive": "Why the incentive is suspended (Reg. art. 64 §3).",
     "IncentiveSuspended.procedure_id": "Disciplinary procedure whose sanction grounds a suspension for misconduct "
-    "(SINASE 74); null for other motives.",
+    "(SINASE 74); may be null for other motives.",
     # --- Case: E. visits ---
     "VisitorRegistered.visitor_id": "Id given to the visitor on the youth's list; visits, refusals and suspensions "
     "name it.",
@@ -292,6 +311,10 @@ FIELD_DOCS: dict[str, str] = {
     "VisitsSuspendedByCourt.visitor_ids": "Visitors the suspension covers; empty means every visitor.",
     "VisitsSuspendedByCourt.starts_on": "First day of the suspension.",
     "VisitsSuspendedByCourt.ends_on": "Last day of the suspension; null if open-ended (until lifted).",
+    "PhoneCallHeld.reason": "Why the call was granted (Reg. art. 51 XXXII §1, 66 V).",
+    "PhoneCallHeld.duration_minutes": "Duration of the call, in minutes.",
+    "PhoneCallHeld.days_without_visit": "Days since the last visit, or since arrival in this unit if none, on the "
+    "day of the call (a call is due from 15, Reg. art. 51 XXXII §1).",
     # --- Case: I. petitions ---
     "PetitionFiled.addressee": "Authority the petition is addressed to (ECA 124 II).",
     "PetitionFiled.subject": "Subject category only; the content is never in the event.",
@@ -300,6 +323,8 @@ FIELD_DOCS: dict[str, str] = {
     "15 days, SINASE 49 IV).",
     # --- Case: J. release ---
     "ReleaseOrderReceived.protocol_number": "Protocol number under which the release order was filed.",
+    "ReintegrationReportedToCourt.protocol_number": "Protocol number of the ofício telling the court of the "
+    "reintegration (Reg. art. 107 IV).",
     "Released.basis": "Legal basis of the release; ex_lege_* are releases by operation of law.",
     "Released.documents_delivered": "Whether the youth's documents were delivered (ECA 124 XVI; Reg. art. 51 X).",
     "Released.belongings_returned": "Whether the belongings kept at intake were returned.",
