@@ -182,6 +182,20 @@ class CaseLedger(Application):
         for cls in _DATACLASSES:
             transcoder.register(_dataclass_transcoding(cls))
 
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Save, after checking every new event against its published Avro schema.
+
+        A command whose event would not validate is refused with the field path
+        (``EventValidationError``) and nothing is written: the events are checked
+        before the store sees any of them.
+        """
+        from schemas.validation import validate
+
+        for obj in objs:
+            for pending in getattr(obj, "pending_events", ()):
+                validate(pending)
+        return super().save(*objs, **kwargs)
+
     # --- queries ----------------------------------------------------------------------------
 
     def case(self, case_id: UUID) -> Case:

@@ -13,6 +13,8 @@ current schema to the domain event, with enums, dataclasses and tuples rebuilt.
 
 from __future__ import annotations
 
+import functools
+
 import dataclasses
 import datetime as dt
 import enum
@@ -277,10 +279,17 @@ def from_record_kwargs(et: EventType, datum: dict, with_topic: Any = None) -> di
     return kwargs
 
 
-def _defaults(events: DomainEvents | None, store: Any) -> tuple[DomainEvents, Any]:
-    from schemas.events import domain_events
+@functools.lru_cache(maxsize=1)
+def _shipped_store() -> Any:
+    # Read once per process: validation runs on every save, and the shipped files do not change.
     from schemas.store import default_store
 
-    return events or domain_events(), store or default_store()
+    return default_store()
+
+
+def _defaults(events: DomainEvents | None, store: Any) -> tuple[DomainEvents, Any]:
+    from schemas.events import domain_events
+
+    return events or domain_events(), store or _shipped_store()
 
 

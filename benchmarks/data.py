@@ -1,0 +1,81 @@
+"""Benchmark data: the simulated year, recorded once into its own store and reused.
+
+`ensure_store(settings, copies)` records `copies` × the eight MT units' year into the
+PostgreSQL schema `bench_<copies>` (unless it is already there) and returns the
+settings that point at it. The same seed gives the same events, so figures from
+different runs are comparable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import psycopg2
+
+from infra.settings import Settings
+
+SEED = 2025
+
+
+def bench_settings(settings: Settings, copies: int) -> Settings:
+    schema = f"bench_{copies}"
+    return dataclasses.replace(
+        settings,
+        case_events_topic=f"caseledger.bench{copies}.case-events",
+        unit_events_topic=f"caseledger.bench{copies}.unit-events",
+        dead_letter_topic=f"caseledger.bench{copies}.dead-letter",
+        projection_schema=f"bench_{copies}_projections",
+        eventsourcing_overrides={**settings.eventsourcing_overrides, "POSTGRES_SCHEMA": schema},
+    )
+
+
+def _marker_done(settings: Settings, schema: str) -> int | None:
+    conn = psycopg2.connect(settings.pg_dsn)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        cur.execute(f'CREATE TABLE IF NOT EXISTS "{schema}".bench_marker (commands int, events int, seconds float)')
+        cur.execute(f'SELECT events FROM "{schema}".bench_marker')
+        row = cur.fetchone()
+    conn.close()
+    return None if row is None else row[0]
+
+
+def ensure_store(settings: Settings, copies: int, echo=print) -> tuple[Settings, int]:
+    """Settings of a store holding the simulated year × copies, and its event count."""
+    from infra import bootstrap
+    from infra.command_input import RawCommand
+    from infra.progress import Progress
+    from infra.recording import apply_command
+    from infra.simulation import generate
+
+    bench = bench_settings(settings, copies)
+    schema = bench.eventsourcing_overrides["POSTGRES_SCHEMA"]
+    events = _marker_done(settings, schema)
+    if events is not None:
+        return bench, events
+    conn = psycopg2.connect(settings.pg_dsn)
+    conn.autocommit = True
+    with conn.cursor() as cur:  # a half-filled store from an interrupted run starts over
+        cur.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        cur.execute(f'CREATE SCHEMA "{schema}"')
+    conn.close()
+    plan = generate(seed=SEED, copies=copies)
+    echo(f"recording the benchmark data once: {len(plan):,} commands into schema {schema}")
+    ledger = bootstrap.recording_ledger(bench)
+    progress = Progress("record", total=len(plan), unit="commands")
+    t0 = time.monotonic()
+    for i, planned in enumerate(plan, start=1):
+        apply_command(ledger, RawCommand(i, planned.command))
+        progress.advance()
+    progress.close()
+    seconds = time.monotonic() - t0
+    events = len(ledger.recordings)
+    ledger.close()
+    conn = psycopg2.connect(settings.pg_dsn)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'INSERT INTO "{schema}".bench_marker VALUES (%s, %s, %s)', (len(plan), events, seconds))
+    conn.close()
+    return bench, events
