@@ -169,6 +169,15 @@ _SUMMARIES = {
     "DisciplinaryIncidentReported": lambda d: f"incident {_short(d.get('incident_id'))} reported at "
     f"{d.get('location')}, {len(d.get('involved_case_ids') or [])} youth(s)",
     "VisitorTemporarilySuspended": lambda d: f"visitor {_short(d.get('visitor_id'))} suspended until {d.get('until')}",
+    "IntakeFindingReported": lambda d: f"intake findings: {', '.join(map(str, d.get('findings') or []))}"
+    + (" (referred to police station)" if d.get("referred_to_police_station") else "") + _exc(d),
+    "UseOfForceRecorded": lambda d: f"use of force: {d.get('technique')}, {len(d.get('staff') or [])} staff"
+    + (", injuries" if d.get("injuries") else "") + _exc(d),
+    "SanctionSuspendedByCourt": lambda d: f"sanction of procedure {_short(d.get('procedure_id'))} suspended by court",
+    "PhoneCallHeld": lambda d: f"phone call ({d.get('reason')}), {d.get('duration_minutes')} min",
+    "ReintegrationReportedToCourt": lambda d: "reintegration reported to the court",
+    "VacancyReleased": lambda d: f"vacancy {_short(d.get('vacancy_id'))} reserved until {d.get('valid_until')}",
+    "VacancyFilled": lambda d: f"vacancy {_short(d.get('vacancy_id'))} filled by {_short(d.get('case_id'))}",
     "EntryCorrected": lambda d: f"corrects entry #{d.get('target_version')}: "
     + ", ".join(str(c.get("field")) for c in d.get("corrections") or []),
     "EntryVoided": lambda d: f"voids entry #{d.get('target_version')}",

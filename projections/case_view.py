@@ -80,7 +80,7 @@ CORRECTED_FIELD_FACTS = {
     "sex": ("sex",),
     "destination_unit_id": ("unit_id",),
     "basis": ("release_basis",),
-    "effective_on": ("last_decision_on",),
+    "effective_on": ("last_decision_on", "modality_since"),
     "apprehended_on": ("apprehended_on",),
     "hearing_on": ("last_hearing_on",),
 }
@@ -114,10 +114,9 @@ def facts_of(name: str, data: Mapping[str, Any], occurred_at: dt.datetime, unit_
                  sex=_text(data.get("sex")))
     elif name == "IntakeRecorded":
         modality = _text(data.get("modality"))
-        f.update(status="ativo", unit_id=unit_id, modality=modality, stay_started_on=day,
+        f.update(status="ativo", unit_id=unit_id, modality=modality, modality_since=day, stay_started_on=day,
                  measure_started_on=day, apprehended_on=_text(data.get("apprehended_on")),
-                 origin=_text(data.get("origin")), room=CLEARED, away=CLEARED,
-                 definitive_since=day if modality in DEFINITIVE else CLEARED)
+                 origin=_text(data.get("origin")), room=CLEARED, away=CLEARED)
     elif name == "TransferCompleted":
         # Reg. art. 75: leave deadlines count from the start in this unit; measure clocks continue.
         f.update(unit_id=_text(data.get("destination_unit_id")), stay_started_on=day, room=CLEARED)
@@ -126,10 +125,8 @@ def facts_of(name: str, data: Mapping[str, Any], occurred_at: dt.datetime, unit_
     elif name == "MeasureDecisionRecorded":
         f["last_decision_on"] = _text(data.get("effective_on"))
         if data.get("new_modality"):
-            f["modality"] = _text(data.get("new_modality"))
-            # Decision 8: the PIA clock starts at the status change to a definitive measure.
-            if data.get("decision") == "conversao_provisoria_em_definitiva":
-                f["definitive_since"] = _text(data.get("effective_on"))
+            # The modality history (by version) gives the start of the definitive measure.
+            f.update(modality=_text(data.get("new_modality")), modality_since=_text(data.get("effective_on")))
     elif name == "JudicialOrderReceived":
         kind = data.get("kind")
         if kind == "reavaliacao_trimestral":
@@ -151,9 +148,10 @@ def facts_of(name: str, data: Mapping[str, Any], occurred_at: dt.datetime, unit_
     elif name == "AcolhimentoCompleted":
         f["acolhimento_completed_on"] = day
     elif name == "EvasionRecorded":
-        f.update(status="evadido", evaded_on=day, away=CLEARED)
+        f.update(status="evadido", evaded_on=day, away=CLEARED, room=CLEARED)
     elif name == "ReturnedFromEvasion":
-        f.update(status="ativo", evaded_on=CLEARED)
+        # Back in the unit of the entry (the envelope's unit); leave deadlines count from here again.
+        f.update(status="ativo", evaded_on=CLEARED, unit_id=unit_id, stay_started_on=day)
     elif name == "ExternalExitStarted":
         f["away"] = f"exit:{data.get('purpose')}"
     elif name in ("ExternalExitEnded", "FamilyLeaveReturned"):
@@ -182,6 +180,13 @@ def facts_of(name: str, data: Mapping[str, Any], occurred_at: dt.datetime, unit_
         f[f"isolation:{data.get('isolation_id')}"] = CLEARED
     elif name == "VisitHeld":
         f["last_visit_on"] = day
+    elif name == "PhoneCallHeld":
+        f["last_phone_call_on"] = day
+    elif name == "SanctionSuspendedByCourt":
+        # SINASE art. 48 caput: the judge may suspend the sanction until the incident is decided.
+        f[f"sanction_suspended:{data.get('procedure_id')}"] = day
+    elif name == "ReintegrationReportedToCourt":
+        f["reintegration_reported_on"] = day
     elif name == "VisitsSuspendedByCourt":
         f[f"visit_suspension:{data.get('suspension_id')}"] = (
             f"{_text(data.get('starts_on'))} {_text(data.get('ends_on'))}".strip())
@@ -196,7 +201,7 @@ def facts_of(name: str, data: Mapping[str, Any], occurred_at: dt.datetime, unit_
         f["release_order_at"] = _text(occurred_at)
     elif name == "Released":
         f.update(status="desligado", released_at=_text(occurred_at), release_basis=_text(data.get("basis")),
-                 room=CLEARED, away=CLEARED)
+                 room=CLEARED, away=CLEARED, unit_id=CLEARED, released_from_unit_id=unit_id)
     for i, exc in enumerate(data.get("exceptions") or []):
         if isinstance(exc, Mapping) and exc.get("alert", True):
             # Keyed per entry so that each entry's alerts stay its own.
@@ -255,6 +260,41 @@ def resolve(rows: Iterable[Mapping[str, Any]], voided: Iterable[int] = ()) -> di
     return {fact: (value, corrected) for fact, (_, value, corrected) in chosen.items()}
 
 
+def definitive_since(rows: Iterable[Mapping[str, Any]], voided: Iterable[int] = ()) -> str | None:
+    """When the current run of definitive measures began (Decision 8; SINASE art. 55 par. único).
+
+    Walks the modality statements in version order: the PIA clock starts at the
+    intake into a definitive measure, or at the decision that turns a
+    provisional stay into a definitive one; a change between definitive
+    measures does not restart it.
+    """
+    skip = set(voided)
+    by_version: dict[int, dict[str, str]] = {}
+    for r in rows:
+        if r["fact"] in ("modality", "modality_since") and int(r["version"]) not in skip:
+            by_version.setdefault(int(r["version"]), {})[r["fact"]] = r["value"]
+    since, previous = None, None
+    for _, facts in sorted(by_version.items()):
+        modality = facts.get("modality")
+        if not modality:
+            continue
+        if modality in DEFINITIVE and previous not in DEFINITIVE:
+            since = facts.get("modality_since")
+        elif modality not in DEFINITIVE:
+            since = None
+        previous = modality
+    return since
+
+
+def view_from_rows(case_id: str, rows: Iterable[Mapping[str, Any]], voided: Iterable[int] = ()) -> "CaseView":
+    """One case's view from its fact rows and voided versions."""
+    rows, voided = list(rows), set(voided)
+    facts = resolve(rows, voided)
+    start = definitive_since(rows, voided)
+    facts["definitive_since"] = (start or CLEARED, False)
+    return CaseView.from_facts(case_id, facts)
+
+
 def _date(value: str | None) -> dt.date | None:
     """A date fact (None if absent, or withheld in a history payload)."""
     try:
@@ -299,9 +339,12 @@ class CaseView:
     away: str | None = None
     evaded_on: dt.date | None = None
     last_visit_on: dt.date | None = None
+    last_phone_call_on: dt.date | None = None
+    reintegration_reported_on: dt.date | None = None
     release_order_at: dt.datetime | None = None
     released_at: dt.datetime | None = None
     release_basis: str | None = None
+    released_from_unit_id: str | None = None
     open_procedures: tuple[str, ...] = ()  # "<id> <severity> <offence> <opened on>"
     sanctions: tuple[tuple[str, str, dt.date | None, dt.date | None], ...] = ()  # (procedure, type, start, end)
     open_isolations: tuple[tuple[str, dt.datetime, dt.datetime | None], ...] = ()  # (id, applied, notified)
@@ -319,8 +362,11 @@ class CaseView:
                 prefix, rest = k.split(":", 1)
                 by_prefix.setdefault(prefix, []).append((rest, val))
         sanction_end = dict(by_prefix.get("sanction_end", []))
+        suspended = dict(by_prefix.get("sanction_suspended", []))
         sanctions = []
         for pid, val in by_prefix.get("sanction", []):
+            if pid in suspended:
+                continue
             kind, start, end = (val.split(" ") + ["", ""])[:3]
             sanctions.append((pid, kind, _date(start), _date(sanction_end.get(pid) or end)))
         notified = dict(by_prefix.get("isolation_notified", []))
@@ -338,8 +384,10 @@ class CaseView:
             pia_submitted_on=_date(v.get("pia_submitted_on")),
             acolhimento_completed_on=_date(v.get("acolhimento_completed_on")), away=v.get("away"),
             evaded_on=_date(v.get("evaded_on")), last_visit_on=_date(v.get("last_visit_on")),
+            last_phone_call_on=_date(v.get("last_phone_call_on")),
+            reintegration_reported_on=_date(v.get("reintegration_reported_on")),
             release_order_at=_moment(v.get("release_order_at")), released_at=_moment(v.get("released_at")),
-            release_basis=v.get("release_basis"),
+            release_basis=v.get("release_basis"), released_from_unit_id=v.get("released_from_unit_id"),
             open_procedures=tuple(f"{pid} {val}" for pid, val in by_prefix.get("procedure", [])),
             sanctions=tuple(sanctions),
             open_isolations=tuple((iid, _moment(val), _moment(notified.get(iid)))
@@ -381,8 +429,10 @@ class CaseView:
         """Reg. art. 51 §1: after 15 days without a visit the youth is entitled to a phone call."""
         since = self.last_visit_on or self.stay_started_on
         gap = None if since is None else (on - since).days
+        called = self.last_phone_call_on is not None and since is not None and self.last_phone_call_on >= since
         return {"last_visit_on": self.last_visit_on, "days_without_visit": gap,
-                "phone_call_due": gap is not None and gap >= 15 and self.status == "ativo",
+                "last_phone_call_on": self.last_phone_call_on,
+                "phone_call_due": gap is not None and gap >= 15 and self.status == "ativo" and not called,
                 "court_suspensions": len(self.court_visit_suspensions)}
 
     def reassessment_due_on(self) -> dt.date | None:
@@ -402,6 +452,7 @@ class CaseView:
             "away": self.away, "open_procedures": len(self.open_procedures),
             "open_isolations": len(self.open_isolations), "open_petitions": len(self.open_petitions),
             "pending_exceptions": len(self.pending_exceptions), "release_basis": self.release_basis,
+            "released_from_unit_id": self.released_from_unit_id,
             "released_at": self.released_at, "corrected": ", ".join(self.corrected),
         }
 
@@ -414,4 +465,4 @@ def views_from_rows(rows: Iterable[Mapping[str, Any]], voids: Iterable[Mapping[s
     by_case: dict[str, list[Mapping[str, Any]]] = {}
     for r in rows:
         by_case.setdefault(r["case_id"], []).append(r)
-    return {case: CaseView.from_facts(case, resolve(rs, voided.get(case, ()))) for case, rs in by_case.items()}
+    return {case: view_from_rows(case, rs, voided.get(case, ())) for case, rs in by_case.items()}

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from domain.calendar import CUIABA
-from projections.case_view import CORRECTED_FIELD_FACTS, CaseView, facts_of, resolve
+from projections.case_view import CORRECTED_FIELD_FACTS, CaseView, facts_of, view_from_rows
 
 
 @dataclass(frozen=True)
@@ -161,4 +161,4 @@ def _state(stream_id: str, entries: list[HistoryEntry]) -> CaseView | None:
         corrected = {f for name_ in e.corrected_fields for f in CORRECTED_FIELD_FACTS.get(name_, ())}
         for fact, value in facts_of(name, e.data, e.occurred_at, e.unit_id, e.sequence).items():
             facts.append({"fact": fact, "version": e.sequence, "value": value, "corrected": fact in corrected})
-    return CaseView.from_facts(stream_id, resolve(facts))
+    return view_from_rows(stream_id, facts)

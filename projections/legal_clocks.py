@@ -148,7 +148,11 @@ def clocks_for(view: CaseView, as_of: dt.date, calendar: BusinessCalendar = DEFA
         since = view.last_visit_on or view.stay_started_on
         if since is not None and since <= as_of:
             due = since + dt.timedelta(days=15)
-            state = "phone_call_due" if as_of >= due else "running"
+            called = view.last_phone_call_on
+            if called is not None and since <= called <= as_of and called >= due:
+                state = "met"  # the call the youth was entitled to was held
+            else:
+                state = "phone_call_due" if as_of >= due else "running"
             out.append(Clock(view.case_id, "K-VISITGAP15", "Reg. art. 51 §1", state, since, due,
                              days_left=(due - as_of).days, detail=f"last visit {view.last_visit_on or 'none'}"))
         # Reg. arts. 55 III, 63: same-day family leave from day 45, overnight from day 75.

@@ -87,7 +87,7 @@ def case(cur, schema: str, case_id: str) -> CaseView:
     rows = _rows(cur, case_view.SELECT_CASE_FACTS, (case_id,), **_case_tables(schema))
     if not rows:
         raise KeyError(case_id)
-    return case_view.CaseView.from_facts(case_id, case_view.resolve(rows))
+    return case_view.view_from_rows(case_id, rows)
 
 
 def cases(cur, schema: str) -> dict[str, CaseView]:
@@ -101,7 +101,8 @@ def cases(cur, schema: str) -> dict[str, CaseView]:
 
 def _occupancy_tables(schema: str) -> dict[str, sql.Identifier]:
     return {"capacity": _ident(schema, "unit_capacity"), "movements": _ident(schema, "unit_movements"),
-            "profiles": _ident(schema, "occupancy_profiles"), "modalities": _ident(schema, "occupancy_modalities")}
+            "profiles": _ident(schema, "occupancy_profiles"), "modalities": _ident(schema, "occupancy_modalities"),
+            "vacancies": _ident(schema, "unit_vacancies")}
 
 
 def unit_ids(cur, schema: str) -> list[str]:
@@ -123,4 +124,5 @@ def occupancy(cur, schema: str, unit_id: str) -> unit_occupancy.OccupancyData:
     case_ids = sorted({m["case_id"] for m in movements})
     profiles = _rows(cur, unit_occupancy.SELECT_PROFILES_OF, (case_ids,), **t)
     modalities = _rows(cur, unit_occupancy.SELECT_MODALITIES_OF, (case_ids,), **t)
-    return unit_occupancy.OccupancyData.from_rows(unit_id, capacity, movements, profiles, modalities)
+    vacancies = _rows(cur, unit_occupancy.SELECT_UNIT_VACANCIES, (unit_id,), **t)
+    return unit_occupancy.OccupancyData.from_rows(unit_id, capacity, movements, profiles, modalities, vacancies)

@@ -60,6 +60,18 @@ CREATE_UNIT_MOVEMENTS = """
 
 INDEX_MOVEMENTS_BY_CASE = "CREATE INDEX ON {table} (case_id)"
 
+# Places reserved by a vacancy ofício (E02; Reg. art. 14 IX, 24) count against capacity until
+# filled or expired. The requesting process number is not kept: it identifies a youth.
+CREATE_UNIT_VACANCIES = """
+    CREATE TABLE {table} (
+        unit_id      text        NOT NULL,
+        vacancy_id   text        NOT NULL,
+        released_at  timestamptz,
+        valid_until  date,
+        filled_at    timestamptz,
+        PRIMARY KEY (unit_id, vacancy_id)
+    )"""
+
 CREATE_OCCUPANCY_PROFILES = """
     CREATE TABLE {table} (
         case_id     text        PRIMARY KEY,
@@ -80,6 +92,7 @@ CREATE_OCCUPANCY_MODALITIES = """
 # Reads; the names in braces are the read views.
 SELECT_UNIT_CAPACITY = "SELECT * FROM {capacity} WHERE unit_id = %s ORDER BY version"
 SELECT_UNIT_MOVEMENTS = "SELECT * FROM {movements} WHERE unit_id = %s ORDER BY version"
+SELECT_UNIT_VACANCIES = "SELECT * FROM {vacancies} WHERE unit_id = %s ORDER BY vacancy_id"
 SELECT_PROFILES_OF = "SELECT * FROM {profiles} WHERE case_id = ANY(%s)"
 SELECT_MODALITIES_OF = "SELECT * FROM {modalities} WHERE case_id = ANY(%s) ORDER BY case_id, version"
 SELECT_UNITS = "SELECT DISTINCT unit_id FROM {capacity} ORDER BY unit_id"
@@ -99,6 +112,7 @@ class UnitOccupancy:
     tables = (
         Table("unit_capacity", key=("unit_id", "version"), ddl=(CREATE_UNIT_CAPACITY,)),
         Table("unit_movements", key=("unit_id", "version"), ddl=(CREATE_UNIT_MOVEMENTS, INDEX_MOVEMENTS_BY_CASE)),
+        Table("unit_vacancies", key=("unit_id", "vacancy_id"), ddl=(CREATE_UNIT_VACANCIES,)),
         Table("occupancy_profiles", key=("case_id",), ddl=(CREATE_OCCUPANCY_PROFILES,)),
         Table("occupancy_modalities", key=("case_id", "version"), ddl=(CREATE_OCCUPANCY_MODALITIES,)),
     )
@@ -117,6 +131,12 @@ class UnitOccupancy:
                 return [Upsert("unit_movements", {"unit_id": sid, "version": seq},
                                {"case_id": str(d.get("case_id")), "movement": MOVEMENTS[event.name],
                                 "reason": d.get("reason"), "room": d.get("room"), "at": event.occurred_at})]
+            if event.name == "VacancyReleased":
+                return [Upsert("unit_vacancies", {"unit_id": sid, "vacancy_id": str(d.get("vacancy_id"))},
+                               {"released_at": event.occurred_at, "valid_until": _as_date(d.get("valid_until"))})]
+            if event.name == "VacancyFilled":
+                return [Upsert("unit_vacancies", {"unit_id": sid, "vacancy_id": str(d.get("vacancy_id"))},
+                               {"filled_at": event.occurred_at})]
             if event.name == "EntryCorrected":
                 target = int(d["target_version"])
                 out: list[Change] = []
@@ -205,6 +225,11 @@ class DayCount:
     population: int
     capacity: int | None
     residents: tuple[Resident, ...] = field(default=(), repr=False)
+    reserved: int = 0  # places held by vacancy ofícios still valid and not yet filled
+
+    @property
+    def free_places(self) -> int | None:
+        return None if self.capacity is None else self.capacity - self.population - self.reserved
 
     @property
     def occupancy_rate(self) -> float | None:
@@ -228,10 +253,12 @@ class OccupancyData:
     movements: list[Mapping[str, Any]]
     profiles: dict[str, Mapping[str, Any]]
     modalities: dict[str, list[Mapping[str, Any]]]
+    vacancies: list[Mapping[str, Any]] = field(default_factory=list)
 
     @classmethod
     def from_rows(cls, unit_id: str, capacity: Iterable[Mapping], movements: Iterable[Mapping],
-                  profiles: Iterable[Mapping], modalities: Iterable[Mapping]) -> "OccupancyData":
+                  profiles: Iterable[Mapping], modalities: Iterable[Mapping],
+                  vacancies: Iterable[Mapping] = ()) -> "OccupancyData":
         mods: dict[str, list[Mapping[str, Any]]] = {}
         for m in modalities:
             mods.setdefault(m["case_id"], []).append(m)
@@ -240,6 +267,7 @@ class OccupancyData:
             movements=sorted((m for m in movements if m["unit_id"] == unit_id), key=lambda r: r["version"]),
             profiles={p["case_id"]: p for p in profiles},
             modalities={k: sorted(v, key=lambda r: r["version"]) for k, v in mods.items()},
+            vacancies=[v for v in vacancies if v["unit_id"] == unit_id],
         )
 
     def profile(self) -> dict[str, Any]:
@@ -290,7 +318,14 @@ class OccupancyData:
             age = age_on(birth, day) if birth else None
             residents.append(Resident(case, room, self.modality_on(case, day), p.get("sex") or "unknown", age,
                                       age_band(age)))
-        return DayCount(day, len(residents), self.capacity_on(day), tuple(residents))
+        return DayCount(day, len(residents), self.capacity_on(day), tuple(residents), self.reserved_on(day))
+
+    def reserved_on(self, day: dt.date) -> int:
+        """Vacancies released by `day`, valid on it, and not filled by its end."""
+        return sum(1 for v in self.vacancies
+                   if v.get("released_at") is not None and _local(v["released_at"]) <= day
+                   and (v.get("valid_until") is None or v["valid_until"] >= day)
+                   and (v.get("filled_at") is None or _local(v["filled_at"]) > day))
 
     def series(self, start: dt.date, end: dt.date) -> list[DayCount]:
         """One DayCount per day from `start` to `end` inclusive."""

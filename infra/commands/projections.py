@@ -422,7 +422,7 @@ def cmd_case_list(args, settings: Settings) -> int:
         unit_id = _resolve_unit(cur, schema, args.unit) if args.unit else None
     rows = []
     for view in sorted(views.values(), key=lambda v: (v.unit_id or "", v.case_id)):
-        if unit_id and view.unit_id != unit_id:
+        if unit_id and (view.unit_id or view.released_from_unit_id) != unit_id:
             continue
         if args.status and view.status != args.status:
             continue
@@ -466,11 +466,12 @@ def cmd_unit_occupancy(args, settings: Settings) -> int:
     series = data.series(start, end)
     profile = data.profile()
     breakdown = [{"modality": m, "age_band": a, "sex": s, "count": n} for (m, a, s), n in today.breakdown().items()]
-    daily = [{"day": d.day, "population": d.population, "capacity": d.capacity, "occupancy_rate": d.occupancy_rate,
-              "over_capacity": d.over_capacity} for d in series]
+    daily = [{"day": d.day, "population": d.population, "reserved": d.reserved, "capacity": d.capacity,
+              "occupancy_rate": d.occupancy_rate, "over_capacity": d.over_capacity} for d in series]
     head = {"unit_id": unit_id, "unit_code": profile.get("unit_code"), "unit_type": profile.get("unit_type"),
             "as_of": on, "population": today.population, "capacity": today.capacity,
-            "occupancy_rate": today.occupancy_rate, "over_capacity": today.over_capacity, **summarise(series)}
+            "occupancy_rate": today.occupancy_rate, "over_capacity": today.over_capacity,
+            "reserved": today.reserved, "free_places": today.free_places, **summarise(series)}
     if args.plot:
         _plot(args.plot, series, profile.get("unit_code") or unit_id)
     if args.json:
@@ -480,7 +481,7 @@ def cmd_unit_occupancy(args, settings: Settings) -> int:
     print("\npopulation by modality × age band (completed years) × sex")
     print(render_table(breakdown, ["modality", "age_band", "sex", "count"]) if breakdown else "(nobody inside)")
     print(f"\ndaily series {start} .. {end}")
-    print(render_table(daily, ["day", "population", "capacity", "occupancy_rate", "over_capacity"]))
+    print(render_table(daily, ["day", "population", "reserved", "capacity", "occupancy_rate", "over_capacity"]))
     return 0
 
 
@@ -518,7 +519,7 @@ def cmd_clocks(args, settings: Settings) -> int:
     for view in sorted(views.values(), key=lambda v: (v.unit_id or "", v.case_id)):
         if view.status not in ("ativo", "evadido") and view.release_order_at is None:
             continue
-        if unit_id and view.unit_id != unit_id:
+        if unit_id and (view.unit_id or view.released_from_unit_id) != unit_id:
             continue
         for c in clocks_for(view, on):
             if args.alert and not c.alert:

@@ -222,3 +222,20 @@ def test_a_clock_is_breached_exactly_when_as_of_is_after_its_due_day(offset):
     for c in clocks_for(view, as_of):
         if c.due_on is not None and c.state in ("running", "due_soon", "breached"):
             assert (c.state == "breached") == (as_of > c.due_on), c
+
+
+def test_a_phone_call_after_fifteen_days_without_visits_meets_the_right():
+    case = an_active_case(intake_on="2026-03-02")
+    case.add("PhoneCallHeld", on="2026-03-18", reason="sem_visita_15_dias", duration_minutes=10, days_without_visit=16)
+    view = view_of(case)
+    assert clock(view, "K-VISITGAP15", D(2026, 3, 20)).state == "met"
+    assert view.visit_entitlements(D(2026, 3, 20))["phone_call_due"] is False
+
+
+def test_a_sanction_suspended_by_the_court_is_no_longer_listed():
+    case = an_active_case()
+    case.add("DisciplinaryDecisionIssued", on="2026-03-20", procedure_id="p-1", outcome="sancao",
+             sanction="advertencia", starts_on=D(2026, 3, 20), ends_on=D(2026, 3, 27))
+    assert len(view_of(case).sanctions) == 1
+    case.add("SanctionSuspendedByCourt", on="2026-03-21", procedure_id="p-1")
+    assert view_of(case).sanctions == ()

@@ -16,7 +16,8 @@ D = dt.date
 def data_of(events, unit_id=UNIT_ID) -> OccupancyData:
     t = MemoryTables(UnitOccupancy()).apply_events(events)
     return OccupancyData.from_rows(unit_id, t.table("unit_capacity").values(), t.table("unit_movements").values(),
-                                   t.table("occupancy_profiles").values(), t.table("occupancy_modalities").values())
+                                   t.table("occupancy_profiles").values(), t.table("occupancy_modalities").values(),
+                                   t.table("unit_vacancies").values())
 
 
 def a_resident(unit, birth_date=D(2009, 5, 1), sex="masculino", modality="semiliberdade", on="2026-03-02"):
@@ -91,6 +92,22 @@ def test_a_voided_capacity_redefinition_restores_the_earlier_capacity():
     assert data_of(unit.events).capacity_on(D(2026, 3, 1)) == 200
     unit.voided(wrong)
     assert data_of(unit.events).capacity_on(D(2026, 3, 1)) == 20
+
+
+def test_a_reserved_vacancy_holds_a_place_until_filled_or_expired():
+    unit = a_unit()
+    unit.defined(capacity=2)
+    unit.add("VacancyReleased", on="2026-03-01", vacancy_id="v-1", requesting_process="EXEC-1",
+             valid_until=D(2026, 3, 10))
+    unit.add("VacancyReleased", on="2026-03-01", vacancy_id="v-2", requesting_process="EXEC-2",
+             valid_until=D(2026, 3, 3))
+    case = a_resident(unit, on="2026-03-05")
+    unit.add("VacancyFilled", on="2026-03-05", vacancy_id="v-1", case_id=case.id)
+    data = data_of(unit.events + case.events)
+    assert [data.on(D(2026, 3, d)).reserved for d in (1, 3, 4, 5)] == [2, 2, 1, 0]
+    assert data.on(D(2026, 3, 4)).free_places == 1 and data.on(D(2026, 3, 5)).free_places == 1
+    tables = MemoryTables(UnitOccupancy()).apply_events(unit.events)
+    assert all("requesting_process" not in row for row in tables.table("unit_vacancies").values())
 
 
 def test_case_events_may_arrive_before_or_after_the_unit_events():
