@@ -233,3 +233,18 @@ def test_query_commands_say_to_start_the_stack_when_postgres_is_unreachable(stac
 def test_query_commands_say_to_run_the_projections_when_there_are_no_tables(stack_settings, pg_schema, capsys):
     code, _, err = _cli(stack_settings, ["case", "list", "--schema", pg_schema], capsys)
     assert code == 2 and "caseledger project --until-caught-up" in err
+
+
+def test_project_command_catches_up_every_read_model_and_replay_dry_run_finds_no_difference(published, pg_schema,
+                                                                                            capsys):
+    settings, values, unit, first, *_ = published
+    code, _, _ = _cli(settings, ["project", "--until-caught-up", "--schema", pg_schema], capsys)
+    assert code == 0
+    code, out, _ = _cli(settings, ["clocks", "--unit", unit, "--as-of", "2026-04-30", "--alert", "--json",
+                                   "--schema", pg_schema], capsys)
+    assert code == 0 and ("K-PIA45", first) in {(c["clock"], c["case_id"]) for c in json.loads(out)}
+    code, out, _ = _cli(settings, ["replay", "case_view", "--dry-run", "--json", "--schema", pg_schema], capsys)
+    report = json.loads(out[out.index("{\n"):])
+    assert code == 0 and report["identical"] and not report["switched"]
+    code, _, err = _cli(settings, ["replay", "no_such_model", "--schema", pg_schema], capsys)
+    assert code == 2 and "caseledger project --list" in err
