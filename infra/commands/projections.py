@@ -355,7 +355,9 @@ def cmd_history(args, settings: Settings) -> int:
         except KeyError:
             raise CommandError(f"no case {case_id} in the audit trail; {LIST_CASES}") from None
     rows = [e.as_row() for e in h.entries]
-    state = _case_row(h.state, args.as_of or h.at.date()) if h.state else None
+    from domain.calendar import local_date
+
+    state = _case_row(h.state, args.as_of or local_date(h.at)) if h.state else None
     if args.json:
         _print_json({"case_id": case_id, "axis": h.axis, "at": h.at, "entries": rows, "state": state})
         return 0

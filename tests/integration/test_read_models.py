@@ -248,3 +248,53 @@ def test_project_command_catches_up_every_read_model_and_replay_dry_run_finds_no
     assert code == 0 and report["identical"] and not report["switched"]
     code, _, err = _cli(settings, ["replay", "no_such_model", "--schema", pg_schema], capsys)
     assert code == 2 and "caseledger project --list" in err
+
+
+def test_project_runs_every_read_model_until_sigterm_and_exits_cleanly(published, pg_schema, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    settings, values, unit, first, *_ = published
+    env = dict(os.environ)
+    env.update({
+        "CASELEDGER_KAFKA_BOOTSTRAP": settings.kafka_bootstrap_servers,
+        "CASELEDGER_PG_PORT": str(settings.pg_port),
+        "CASELEDGER_CASE_EVENTS_TOPIC": settings.case_events_topic,
+        "CASELEDGER_UNIT_EVENTS_TOPIC": settings.unit_events_topic,
+        "CASELEDGER_DLQ_TOPIC": settings.dead_letter_topic,
+        "CASELEDGER_PROJECTION_SCHEMA": pg_schema,
+    })
+    log = tmp_path / "project.log"
+    proc = subprocess.Popen([sys.executable, "-m", "infra.cli", "project"], env=env, stdout=open(log, "wb"),
+                            stderr=subprocess.STDOUT)
+    expected_audit_rows = len(values)
+
+    def audit_rows() -> int:
+        conn = psycopg2.connect(settings.pg_dsn)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(f'SELECT count(*) FROM "{pg_schema}".audit_entries')
+                return cur.fetchone()[0]
+        except psycopg2.Error:
+            return 0
+        finally:
+            conn.close()
+
+    try:
+        deadline = time.monotonic() + 60
+        while audit_rows() < expected_audit_rows and time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.3)
+        assert audit_rows() == expected_audit_rows
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0, log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    output = log.read_text()
+    assert "Adolescente" not in output  # no personal data in the runners' logs
+    for name in registry.names():
+        assert f"projection={name}" in output or f'"projection": "{name}"' in output
