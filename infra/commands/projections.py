@@ -270,23 +270,23 @@ def _build(settings: Settings, names: list[str]):
     return out
 
 
-def cmd_project(args, settings: Settings) -> int:
-    """Run the projection runners."""
+def run_projections(settings: Settings, names: list[str] | tuple[str, ...] = (), schema: str | None = None,
+                    until_caught_up: bool = False) -> int:
+    """Run the runners of the named read models (all when none are named); the worst exit code.
+
+    With `until_caught_up`, one after the other until each has read its topics to the end;
+    otherwise one thread each until SIGTERM or SIGINT, which stop them all after their batch
+    in flight. Also for other commands (the demo) that need the read models up to date.
+    """
     import signal
 
     from consumers.runner import runner_from_settings
-    from projections import registry
 
-    if args.list:
-        for name in registry.names():
-            print(name)
-        return 0
-    schema = _schema(args, settings)
-    runners = [runner_from_settings(settings, p, d, topics, schema=schema) for p, d, topics in _build(settings, args.names)]
-    if args.until_caught_up:
-        codes = [r.run(until_caught_up=True) for r in runners]
-        return max(codes)
-    # One thread per read model; signals stop them all after their batch in flight.
+    schema = schema or settings.projection_schema
+    runners = [runner_from_settings(settings, p, d, topics, schema=schema)
+               for p, d, topics in _build(settings, list(names))]
+    if until_caught_up:
+        return max([r.run(until_caught_up=True) for r in runners] or [0])
     stop = lambda *_: [r.request_stop() for r in runners]
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -298,6 +298,17 @@ def cmd_project(args, settings: Settings) -> int:
         while t.is_alive():
             t.join(0.5)
     return max(codes or [0])
+
+
+def cmd_project(args, settings: Settings) -> int:
+    """Run the projection runners."""
+    from projections import registry
+
+    if args.list:
+        for name in registry.names():
+            print(name)
+        return 0
+    return run_projections(settings, args.names, _schema(args, settings), args.until_caught_up)
 
 
 def cmd_replay(args, settings: Settings) -> int:
