@@ -77,12 +77,13 @@ STREAM_EXISTS = "SELECT 1 FROM {table} WHERE stream_id = %s LIMIT 1"
 
 # Fields whose corrected values may be shown and applied by read models: dates, codes and
 # closed-list values. Any other field's new value (names, documents, free text) is withheld,
-# because FieldCorrection.value is personal in the contract (default deny).
+# because FieldCorrection.value is personal in the contract (default deny). A test checks that
+# no event schema marks any of these names personal.
 SHOWN_CORRECTION_FIELDS = frozenset({
-    "occurred_at", "birth_date", "sex", "modality", "new_modality", "room", "effective_on", "decision",
+    "occurred_at", "sex", "modality", "new_modality", "room", "effective_on", "decision",
     "origin", "apprehended_on", "days_in_police_custody", "destination_unit_id", "origin_unit_id", "basis",
     "leave_date", "kind", "starts_on", "ends_on", "new_ends_on", "hearing_on", "outcome", "sanction",
-    "severity", "offence_code", "capacity", "min_age", "max_age", "reason", "purpose", "addressee", "subject",
+    "severity", "offence_code", "capacity", "min_age", "max_age", "purpose", "addressee", "subject",
     "seriousness", "build", "late", "search_done", "protocol_number", "expected_return_at", "unit_type",
 })
 
