@@ -12,10 +12,28 @@ from infra.relay import Outgoing, Relay, outgoing
 from infra.settings import Settings
 
 
+def ensure_store_schema(settings: Settings) -> None:
+    """Create the event store's PostgreSQL schema if POSTGRES_SCHEMA names one that is missing."""
+    schema = settings.eventsourcing_env().get("POSTGRES_SCHEMA")
+    if not schema or settings.eventsourcing_env().get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+        return
+    import psycopg2
+    from psycopg2 import sql
+
+    conn = psycopg2.connect(settings.pg_dsn, connect_timeout=5)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+    finally:
+        conn.close()
+
+
 def ledger(settings: Settings):
     """The CaseLedger application on the configured event store."""
     from infra.ledger import CaseLedger
 
+    ensure_store_schema(settings)
     return CaseLedger(env=settings.eventsourcing_env())
 
 
@@ -67,4 +85,6 @@ def recording_ledger(settings: Settings, env: dict | None = None):
             self.recordings.extend(recordings)
             return recordings
 
+    if env is None:
+        ensure_store_schema(settings)
     return RecordingLedger(env=settings.eventsourcing_env() if env is None else env)

@@ -66,6 +66,26 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a server that is not there: say which, and how to start it
+        where = unreachable(exc, settings)
+        if where is None:
+            raise
+        print(f"error: {where} is unreachable ({exc}).\nStart the local stack with: caseledger stack up",
+              file=sys.stderr)
+        return 2
+
+
+def unreachable(exc: BaseException, settings: Settings) -> str | None:
+    """Which server an exception says is unreachable, or None if it says something else."""
+    import psycopg2
+    from eventsourcing.persistence import OperationalError as StoreUnavailable
+    from kafka.errors import KafkaConnectionError, KafkaTimeoutError, MetadataEmptyBrokerList
+
+    if isinstance(exc, (psycopg2.OperationalError, StoreUnavailable)):
+        return f"PostgreSQL at {settings.pg_host}:{settings.pg_port}"
+    if isinstance(exc, (MetadataEmptyBrokerList, KafkaConnectionError, KafkaTimeoutError)):
+        return f"Kafka at {settings.kafka_bootstrap_servers}"
+    return None
 
 
 if __name__ == "__main__":

@@ -285,6 +285,8 @@ def read_position(settings: Settings, topic: str, timeout: float = 15.0) -> int:
                              isolation_level="read_committed", enable_auto_commit=False,
                              request_timeout_ms=int(timeout * 1000))
     try:
+        if topic not in consumer.topics():
+            return 0  # the relay never ran against this cluster
         consumer.assign([tp])
         end = consumer.end_offsets([tp], timeout_ms=int(timeout * 1000))[tp]
         if end == 0:

@@ -38,12 +38,13 @@ def collect(settings: Settings) -> list[dict]:
 
 
 def cmd_status(args, settings: Settings) -> int:
+    from eventsourcing.persistence import OperationalError as StoreUnavailable
     from kafka.errors import KafkaError
-    import psycopg
+    import psycopg2
 
     try:
         rows = collect(settings)
-    except psycopg.OperationalError as exc:
+    except (psycopg2.OperationalError, StoreUnavailable) as exc:
         print(f"error: PostgreSQL at {settings.pg_host}:{settings.pg_port} is unreachable ({exc}).\n"
               "Start the local stack with: caseledger stack up", file=sys.stderr)
         return 2
