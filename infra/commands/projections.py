@@ -121,6 +121,22 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _for_people(row: dict[str, Any]) -> dict[str, Any]:
+    """Times in Cuiabá local time to the minute; nested dicts as `key=value` lists (JSON keeps ISO)."""
+    from domain.calendar import CUIABA
+
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, dt.datetime):
+            value = value.astimezone(CUIABA).strftime("%Y-%m-%d %H:%M")
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k}={_for_people({'v': v})['v']}" for k, v in value.items() if v not in (None, ""))
+        elif isinstance(value, (list, tuple)):
+            value = "; ".join(map(str, value))
+        out[key] = value
+    return out
+
+
 def _print_json(value: Any) -> None:
     print(json.dumps(_jsonable(value), indent=2, ensure_ascii=False))
 
@@ -372,8 +388,12 @@ def cmd_history(args, settings: Settings) -> int:
     if args.json:
         _print_json({"case_id": case_id, "axis": h.axis, "at": h.at, "entries": rows, "state": state})
         return 0
-    print(f"case {case_id} — {'as of' if h.axis == 'as_of' else 'as recorded at'} {h.at.isoformat()}")
-    print(render_table(rows, ["seq", "occurred_at", "recorded_at", "event", "who", "summary", "status",
+    print(f"case {case_id} — {'as of' if h.axis == 'as_of' else 'as recorded at'} {h.at.isoformat()} "
+          f"(times in Cuiabá)")
+    if not rows:
+        print("(no entries" + (" occurred by then)" if h.axis == "as_of" else " recorded by then)"))
+        return 0
+    print(render_table([_for_people(r) for r in rows], ["seq", "occurred_at", "recorded_at", "event", "who", "summary", "status",
                               "amended_by", "corrected_fields", "source"]))
     if state:
         print("\nstate then: " + ", ".join(f"{k}={v}" for k, v in state.items()
@@ -405,9 +425,9 @@ def cmd_case_show(args, settings: Settings) -> int:
     if args.json:
         _print_json({"case": row, "clocks": clocks, "as_of": on})
         return 0
-    print(render_table([{"field": k, "value": v} for k, v in row.items()], ["field", "value"]))
+    print(render_table([{"field": k, "value": v} for k, v in _for_people(row).items()], ["field", "value"]))
     print()
-    print(render_table(clocks, ["clock", "state", "started_on", "due_on", "eligible_on", "stopped_on", "days_left",
+    print(render_table([_for_people(c) for c in clocks], ["clock", "state", "started_on", "due_on", "eligible_on", "stopped_on", "days_left",
                                 "source", "detail"]))
     return 0
 
