@@ -286,6 +286,27 @@ def _build(settings: Settings, names: list[str]):
     return out
 
 
+def _preflight(settings: Settings) -> None:
+    """Fail fast, with the way out, when a server is not there at start (runners retry later outages)."""
+    import psycopg2
+    from kafka import KafkaConsumer
+    from kafka.errors import KafkaError
+
+    from consumers.runner import pg_connector
+
+    try:
+        pg_connector(settings, "caseledger-projection-check")().close()
+    except psycopg2.OperationalError as exc:
+        raise CommandError(f"PostgreSQL at {settings.pg_host}:{settings.pg_port} is unreachable "
+                           f"({type(exc).__name__}).\nStart the local stack with: caseledger stack up") from None
+    try:
+        KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=5000,
+                      bootstrap_timeout_ms=5000).close()
+    except KafkaError as exc:
+        raise CommandError(f"Kafka at {settings.kafka_bootstrap_servers} is unreachable ({type(exc).__name__}).\n"
+                           "Start the local stack with: caseledger stack up") from None
+
+
 def run_projections(settings: Settings, names: list[str] | tuple[str, ...] = (), schema: str | None = None,
                     until_caught_up: bool = False) -> int:
     """Run the runners of the named read models (all when none are named); the worst exit code.
@@ -299,6 +320,7 @@ def run_projections(settings: Settings, names: list[str] | tuple[str, ...] = (),
     from consumers.runner import runner_from_settings
 
     schema = schema or settings.projection_schema
+    _preflight(settings)
     runners = [runner_from_settings(settings, p, d, topics, schema=schema)
                for p, d, topics in _build(settings, list(names))]
     if until_caught_up:

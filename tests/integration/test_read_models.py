@@ -224,10 +224,18 @@ def test_commands_show_a_case_its_history_and_say_how_to_list_an_unknown_case(pu
     assert code == 0 and len(lines) == len(published[1]) and "Adolescente" not in out
 
 
-def test_query_commands_say_to_start_the_stack_when_postgres_is_unreachable(stack_settings, capsys):
+@pytest.mark.parametrize("argv", [["clocks"], ["case", "show", "00000000-0000-0000-0000-000000000001"],
+                                  ["project", "--until-caught-up"]])
+def test_commands_say_to_start_the_stack_when_postgres_is_unreachable(stack_settings, capsys, argv):
     settings = dataclasses.replace(stack_settings, pg_port=1)
-    code, _, err = _cli(settings, ["clocks"], capsys)
-    assert code == 2 and "caseledger stack up" in err
+    code, _, err = _cli(settings, argv, capsys)
+    assert code == 2 and "PostgreSQL" in err and "caseledger stack up" in err
+
+
+def test_project_says_to_start_the_stack_when_kafka_is_unreachable(stack_settings, capsys):
+    settings = dataclasses.replace(stack_settings, kafka_bootstrap_servers="127.0.0.1:1")
+    code, _, err = _cli(settings, ["project", "--until-caught-up"], capsys)
+    assert code == 2 and "Kafka" in err and "caseledger stack up" in err
 
 
 def test_query_commands_say_to_run_the_projections_when_there_are_no_tables(stack_settings, pg_schema, capsys):
