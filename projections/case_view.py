@@ -154,10 +154,14 @@ def facts_of(name: str, data: Mapping[str, Any], occurred_at: dt.datetime, unit_
         f.update(status="ativo", evaded_on=CLEARED, unit_id=unit_id, stay_started_on=day)
     elif name == "ExternalExitStarted":
         f["away"] = f"exit:{data.get('purpose')}"
-    elif name in ("ExternalExitEnded", "FamilyLeaveReturned"):
+    elif name == "ExternalExitEnded":
         f["away"] = CLEARED
+    elif name == "FamilyLeaveReturned":
+        f.update(away=CLEARED)
+        f[f"leave_out:{data.get('leave_id')}"] = CLEARED
     elif name == "FamilyLeaveStarted":
         f["away"] = "family_leave"
+        f[f"leave_out:{data.get('leave_id')}"] = _text(occurred_at)
     elif name == "FamilyLeaveAuthorized":
         f[f"leave:{data.get('leave_id')}"] = f"{data.get('kind')} {_text(data.get('leave_date'))}"
     elif name == "DisciplinaryProcedureOpened":
@@ -303,6 +307,11 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
+def _leave(value: str) -> tuple[str, dt.date | None]:
+    kind, _, day = value.partition(" ")
+    return kind, _date(day)
+
+
 def _moment(value: str | None) -> dt.datetime | None:
     try:
         return dt.datetime.fromisoformat(value) if value else None
@@ -350,6 +359,7 @@ class CaseView:
     open_isolations: tuple[tuple[str, dt.datetime, dt.datetime | None], ...] = ()  # (id, applied, notified)
     open_petitions: tuple[tuple[str, dt.date], ...] = ()  # (id, filed on)
     court_visit_suspensions: tuple[str, ...] = ()
+    leaves_out: tuple[tuple[str, str, dt.date | None], ...] = ()  # (leave id, kind, leave date) not yet back
     pending_exceptions: tuple[str, ...] = ()  # rule codes of recorded exceptions that raised an alert
     corrected: tuple[str, ...] = ()  # facts whose value comes from a correction
 
@@ -394,6 +404,8 @@ class CaseView:
                                   for iid, val in by_prefix.get("isolation", [])),
             open_petitions=tuple((pid, _date(val)) for pid, val in by_prefix.get("petition", [])),
             court_visit_suspensions=tuple(sid for sid, _ in by_prefix.get("visit_suspension", [])),
+            leaves_out=tuple((lid, *_leave(dict(by_prefix.get("leave", [])).get(lid, "")))
+                             for lid, _ in by_prefix.get("leave_out", [])),
             pending_exceptions=tuple(val for _, val in by_prefix.get("exception", [])),
             corrected=tuple(sorted(k for k, (_, c) in facts.items() if c)),
         )

@@ -15,7 +15,7 @@ breached.
 States: `running`, `due_soon` (within the clock's warning days), `breached`
 (past due and not stopped), `met` / `met_late` (stopped on or after the due
 day), `closed` (the case ended before the due day), `eligible` / `not_yet`
-(entitlements), `phone_call_due` (Reg. art. 51 §1).
+(entitlements), `phone_call_due` (Reg. art. 51 §1), `ended` (a sanction past its end).
 """
 
 from __future__ import annotations
@@ -162,6 +162,30 @@ def clocks_for(view: CaseView, as_of: dt.date, calendar: BusinessCalendar = DEFA
             out.append(Clock(view.case_id, "K-LEAVE", "Reg. arts. 55 III, 63", state, view.stay_started_on, None,
                              eligible_on=leave["same_day_from"],
                              detail=f"day {leave['day_in_unit']}; overnight from {leave['overnight_from']}"))
+
+    if view.status == "ativo" and view.stay_started_on is not None:
+        # Reg. art. 32 par. único, 76: 8 days of triage in the unit; no exits but those of art. 76.
+        last = view.stay_started_on + dt.timedelta(days=7)
+        out.append(Clock(view.case_id, "K-TRIAG8", "Reg. art. 32 par. único, 76",
+                         "running" if as_of <= last else "met", view.stay_started_on, last,
+                         eligible_on=last + dt.timedelta(days=1), days_left=(last - as_of).days,
+                         detail="exits only as Reg. art. 76 allows" if as_of <= last else ""))
+
+    for leave_id, kind, leave_date in view.leaves_out:
+        # Reg. arts. 63, 79 II, V: back by 19:30 the same day, or the next day for overnight leave.
+        if leave_date is None:
+            continue
+        due = leave_date + dt.timedelta(days=1 if kind == "retorno_em_dia_posterior" else 0)
+        out.append(_deadline(view, "K-LEAVE-RET", "Reg. arts. 63, 79", as_of, leave_date, due, None, 0,
+                             detail=f"leave {leave_id[:8]}: back by 19:30 on {due}"))
+
+    for procedure_id, sanction, starts_on, ends_on in view.sanctions:
+        # SINASE art. 71 IV: a sanction has a fixed duration; it ends on its end date.
+        if starts_on is None or ends_on is None or starts_on > as_of:
+            continue
+        out.append(Clock(view.case_id, "K-SANCTION", "SINASE art. 71 IV", "running" if as_of <= ends_on else "ended",
+                         starts_on, ends_on, days_left=(ends_on - as_of).days,
+                         detail=f"{sanction}, procedure {procedure_id[:8]}"))
 
     if view.release_order_at is not None:
         # Reg. art. 107 vs ECA art. 235: release promptly after the order; office hours do not justify holding.

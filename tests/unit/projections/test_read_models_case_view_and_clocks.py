@@ -239,3 +239,34 @@ def test_a_sanction_suspended_by_the_court_is_no_longer_listed():
     assert len(view_of(case).sanctions) == 1
     case.add("SanctionSuspendedByCourt", on="2026-03-21", procedure_id="p-1")
     assert view_of(case).sanctions == ()
+
+
+def test_triage_lasts_the_first_eight_days_in_the_unit():
+    view = view_of(an_active_case(intake_on="2026-03-02"))
+    assert clock(view, "K-TRIAG8", D(2026, 3, 9)).state == "running"  # day 8
+    c = clock(view, "K-TRIAG8", D(2026, 3, 10))  # day 9 (Reg. 32 par. único, 76)
+    assert c.state == "met" and c.eligible_on == D(2026, 3, 10)
+
+
+def test_a_youth_not_back_from_overnight_leave_by_the_next_day_is_breached():
+    case = an_active_case(intake_on="2026-01-02")
+    case.add("FamilyLeaveAuthorized", on="2026-03-20", leave_id="l-1", kind="retorno_em_dia_posterior",
+             leave_date=D(2026, 3, 21), day_of_measure=79, technical_assessment_done=True, travels_alone=False,
+             guardian_term_signed=True, exceptions=[])
+    case.add("FamilyLeaveStarted", on="2026-03-21", hour=7, leave_id="l-1", search_done=True)
+    view = view_of(case)
+    assert view.away == "family_leave"
+    assert clock(view, "K-LEAVE-RET", D(2026, 3, 22)).state == "due_soon"
+    assert clock(view, "K-LEAVE-RET", D(2026, 3, 23)).state == "breached"
+    case.add("FamilyLeaveReturned", on="2026-03-22", hour=19, leave_id="l-1", search_done=True, late=False,
+             exceptions=[])
+    assert clock(view_of(case), "K-LEAVE-RET", D(2026, 3, 23)) is None and view_of(case).away is None
+
+
+def test_a_sanction_runs_until_its_fixed_end_date():
+    case = an_active_case()
+    case.add("DisciplinaryDecisionIssued", on="2026-03-20", procedure_id="p-1", outcome="sancao",
+             sanction="advertencia", starts_on=D(2026, 3, 20), ends_on=D(2026, 3, 27))
+    view = view_of(case)
+    assert clock(view, "K-SANCTION", D(2026, 3, 27)).state == "running"
+    assert clock(view, "K-SANCTION", D(2026, 3, 28)).state == "ended"
