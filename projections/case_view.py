@@ -16,9 +16,11 @@ fact — exactly as if the entry had been right from the start. A void
 out of the view. The original values stay in the audit trail (R-66).
 
 Facts hold text (dates in ISO form); `CaseView` turns them back into values.
-No personal data is stored: the case id is opaque, and the only facts about the
-person are the birth date and the sex that the CNMP tables and the age clocks
-need (CNMP67 Annex I 1.5; ECA 121 §5).
+Personal data is kept to what the views need: the case id is opaque, and the
+only facts about the person are the sex and the birth date (which the contract
+marks personal) for the CNMP age bands and the age-21 clock (CNMP67 Annex I 1.5;
+ECA 121 §5). Names, documents and free text never reach these tables; the
+commands show an age, never the birth date.
 """
 
 from __future__ import annotations

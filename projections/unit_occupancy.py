@@ -13,6 +13,8 @@ version, so a correction (`EntryCorrected` naming a version) is an upsert of
 that version's row and a void marks it; the query functions then take the
 latest valid row in effect on each day.
 
+The birth date (personal in the contract) is kept in `occupancy_profiles` only
+because the band of each day depends on it; the commands print bands, not dates.
 The age band is computed on the day counted, in **completed years** (CNMP67
 Annex I 1.5; `domain.calendar.age_on`): [12,15], [16,18], [19,21); anyone aged
 21 or more is listed as a violation (ECA art. 121 §5), under 12 as well (ECA 2, 105).
