@@ -306,3 +306,17 @@ def test_project_runs_every_read_model_until_sigterm_and_exits_cleanly(published
     assert "Adolescente" not in output  # no personal data in the runners' logs
     for name in registry.names():
         assert f"projection={name}" in output or f'"projection": "{name}"' in output
+
+
+def test_occupancy_plot_is_drawn_with_matplotlib_or_says_how_to_install_it(published, pg_schema, capsys, tmp_path):
+    import importlib.util
+
+    settings, _, unit, *_ = published
+    run(settings, pg_schema, "unit_occupancy")
+    target = tmp_path / "occupancy.png"
+    code, _, err = _cli(settings, ["unit", "occupancy", unit, "--schema", pg_schema, "--as-of", "2026-03-05",
+                                   "--plot", str(target)], capsys)
+    if importlib.util.find_spec("matplotlib") is None:
+        assert code == 2 and "pip install matplotlib" in err and not target.exists()
+    else:
+        assert code == 0 and target.stat().st_size > 0
