@@ -14,6 +14,7 @@ import json
 
 import psycopg2
 import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 from kafka import KafkaProducer
 
 from consumers.runner import ProjectionRunner, consumer_factory, pg_connector, producer_factory, replay
@@ -320,3 +321,75 @@ def test_occupancy_plot_is_drawn_with_matplotlib_or_says_how_to_install_it(publi
         assert code == 2 and "pip install matplotlib" in err and not target.exists()
     else:
         assert code == 0 and target.stat().st_size > 0
+
+
+ACTIONS = ("admit", "room", "visit", "petition", "correct_room", "void_visit", "release")
+
+
+def random_story(actions: list[str]):
+    """Apply the actions in order to a fresh ledger; actions the rules refuse write nothing and are skipped."""
+    from domain.rules import RuleViolation
+    from domain.values import ReleaseBasis
+
+    ledger = new_ledger()
+    unit = a_unit(ledger, capacity=20)
+    youths, rooms, visits, day = [], {}, {}, 2
+    for i, action in enumerate(actions):
+        day += 1
+        try:
+            if action == "admit" or not youths:
+                youths.append(an_admitted_youth(ledger, unit, occurred_at=on_day(day)))
+                continue
+            youth = youths[i % len(youths)]
+            if action == "room":
+                ledger.assign_room(case_id=youth, room=f"R{i}", reason=RoomChangeReason.ROTINA,
+                                   occurred_at=on_day(day), actor=GERENTE)
+                rooms[youth] = ledger.case(youth).version
+            elif action == "visit":
+                visitor = a_visitor(ledger, youth, occurred_at=on_day(day, 8))
+                sunday = on_day(day).date() + dt.timedelta(days=(6 - on_day(day).date().weekday()) % 7)
+                ledger.hold_visit(case_id=youth, visitor_ids=(visitor,), modality=VisitModality.COMUM,
+                                  started_at=at(sunday, 9), ended_at=at(sunday, 10), search_done=True,
+                                  occurred_at=at(sunday, 10), actor=AGENTE)
+                visits[youth] = ledger.case(youth).version
+            elif action == "petition":
+                ledger.file_petition(case_id=youth, addressee=PetitionAddressee.DEFENSORIA,
+                                     subject=list(PetitionSubject)[0], occurred_at=on_day(day), actor=AGENTE)
+            elif action == "correct_room" and youth in rooms:
+                ledger.correct_case_entry(case_id=youth, target_version=rooms[youth],
+                                          corrections=(FieldCorrection("room", f"X{i}"),), reason="typo",
+                                          authorised_by=GERENTE, occurred_at=on_day(day), actor=LIDER)
+            elif action == "void_visit" and youth in visits:
+                ledger.void_case_entry(case_id=youth, target_version=visits.pop(youth), reason="wrong youth",
+                                       authorised_by=GERENTE, occurred_at=on_day(day), actor=LIDER)
+            elif action == "release":
+                ledger.receive_release_order(case_id=youth, protocol_number=f"LIB-{i}", occurred_at=on_day(day, 9),
+                                             actor=GERENTE, court_order=a_court_order())
+                ledger.release(case_id=youth, basis=ReleaseBasis.CUMPRIMENTO, documents_delivered=True,
+                               belongings_returned=True, termo_de_desligamento_signed=True, family_present=True,
+                               occurred_at=on_day(day, 10), actor=GERENTE, source_document=a_court_order())
+        except RuleViolation:
+            continue
+    return ledger
+
+
+@hsettings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actions=st.lists(st.sampled_from(ACTIONS), min_size=3, max_size=14))
+def test_any_story_projects_into_postgres_exactly_as_the_memory_fold(stack_settings, actions):
+    import uuid
+
+    settings = make_topics(stack_settings, lambda prefix="t": f"{prefix}.{uuid.uuid4().hex[:12]}")
+    values = publish(settings, stored_events(random_story(actions)))
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    conn = psycopg2.connect(settings.pg_dsn)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE SCHEMA "{schema}"')
+        for name in registry.names():
+            projection = run(settings, schema, name)
+            same_rows(table_rows(settings, schema, projection), expected(projection, values))
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        conn.close()
