@@ -26,7 +26,7 @@ commands show an age, never the birth date.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from domain.calendar import CUIABA, add_months, age_on, day_of_measure

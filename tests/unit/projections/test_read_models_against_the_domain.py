@@ -26,7 +26,7 @@ from projections.legal_clocks import clocks_for
 from projections.unit_occupancy import OccupancyData, UnitOccupancy
 from schemas.codec import encode
 from tests.unit.domain.builders import (
-    AGENTE, GERENTE, LIDER, a_court_order, a_unit, an_admitted_youth, an_internacao_unit, at, new_ledger, on_day,
+    AGENTE, GERENTE, LIDER, a_court_order, a_unit, an_admitted_youth, an_internacao_unit, new_ledger, on_day,
 )
 
 

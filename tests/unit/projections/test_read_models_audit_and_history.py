@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from projections.audit_trail import AuditTrail, summary_of
-from projections.decoding import WITHHELD, LedgerEvent, personal_paths
+from projections.decoding import WITHHELD, personal_paths
 from projections.engine import MemoryTables
 from projections.history import history
 from tests.unit.projections.read_models_builders import a_case, a_unit, an_event, at
