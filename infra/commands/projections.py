@@ -523,6 +523,10 @@ def cmd_unit_occupancy(args, settings: Settings) -> int:
     breakdown = [{"modality": m, "age_band": a, "sex": s, "count": n} for (m, a, s), n in today.breakdown().items()]
     daily = [{"day": d.day, "population": d.population, "reserved": d.reserved, "capacity": d.capacity,
               "occupancy_rate": d.occupancy_rate, "over_capacity": d.over_capacity} for d in series]
+    if args.json:  # machines get the CNMP table of every day too
+        for row, d in zip(daily, series):
+            row["breakdown"] = [{"modality": m, "age_band": a, "sex": x, "count": n}
+                                for (m, a, x), n in d.breakdown().items()]
     head = {"unit_id": unit_id, "unit_code": profile.get("unit_code"), "unit_type": profile.get("unit_type"),
             "as_of": on, "population": today.population, "capacity": today.capacity,
             "occupancy_rate": today.occupancy_rate, "over_capacity": today.over_capacity,

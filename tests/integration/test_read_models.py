@@ -216,7 +216,10 @@ def test_commands_show_a_case_its_history_and_say_how_to_list_an_unknown_case(pu
     assert code == 0 and {r["case_id"] for r in json.loads(out)} == {first, second}  # PIA 45 days overdue
     code, out, _ = _cli(settings, ["unit", "occupancy", unit, "--schema", pg_schema, "--as-of", "2026-03-05",
                                    "--from", "2026-03-01", "--json"], capsys)
-    assert code == 0 and json.loads(out)["unit"]["population"] == 2
+    occupancy = json.loads(out)
+    assert code == 0 and occupancy["unit"]["population"] == 2
+    on_day_5 = next(d for d in occupancy["series"] if d["day"] == "2026-03-05")
+    assert sum(b["count"] for b in on_day_5["breakdown"]) == 2
     code, _, err = _cli(settings, ["case", "show", "11111111-1111-1111-1111-111111111111", "--schema", pg_schema],
                         capsys)
     assert code == 2 and "caseledger case list" in err
