@@ -144,7 +144,7 @@ class UnitOccupancy:
                 out: list[Change] = []
                 for c in d.get("corrections") or []:
                     name, value = str(c.get("field")), c.get("value")
-                    if name in CAPACITY_FIELDS:
+                    if name in CAPACITY_FIELDS and _is_int(value):
                         out.append(Upsert("unit_capacity", {"unit_id": sid, "version": target}, {name: int(value)}))
                 return out
             if event.name == "EntryVoided":
@@ -168,13 +168,15 @@ class UnitOccupancy:
             out = []
             for c in d.get("corrections") or []:
                 name, value = str(c.get("field")), c.get("value")
+                if name == "birth_date" and _as_date_or_none(value) is None:
+                    continue  # not a date: the audit trail shows the correction; the counts keep the old value
                 if name in PROFILE_FIELDS:
                     # Registration is the only source of birth date and sex: one row per case.
                     out.append(Upsert("occupancy_profiles", {"case_id": sid},
                                       {name: _as_date(value) if name == "birth_date" else value}))
                 elif name in ("modality", "new_modality"):
                     out.append(Upsert("occupancy_modalities", {"case_id": sid, "version": target}, {"modality": value}))
-                elif name == "effective_on":
+                elif name == "effective_on" and _as_date_or_none(value) is not None:
                     out.append(Upsert("occupancy_modalities", {"case_id": sid, "version": target},
                                       {"effective_on": _as_date(value)}))
             return out
@@ -183,6 +185,21 @@ class UnitOccupancy:
             return [Upsert("occupancy_modalities", {"case_id": sid, "version": int(d["target_version"])},
                            {"voided": True})]
         return []
+
+
+def _is_int(value: Any) -> bool:
+    try:
+        int(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _as_date_or_none(value: Any) -> dt.date | None:
+    try:
+        return _as_date(value)
+    except ValueError:
+        return None
 
 
 def _as_date(value: Any) -> dt.date | None:

@@ -130,3 +130,13 @@ def test_age_band_agrees_with_completed_years(birth, on):
         assert lo_hi[band][0] <= years <= lo_hi[band][1]
     else:
         assert years < 12 or years >= 21
+
+
+def test_a_correction_with_a_value_that_is_not_a_date_or_number_changes_no_count():
+    unit = a_unit()
+    defined = unit.defined(capacity=20)
+    unit.corrected(defined, capacity="twenty")
+    case = a_resident(unit, birth_date=D(2010, 1, 1))
+    case.corrected(case.events[0], birth_date="unknown")
+    day = data_of(unit.events + case.events).on(D(2026, 3, 5))
+    assert (day.capacity, day.residents[0].age_band) == (20, "16-18")
