@@ -129,7 +129,10 @@ def history(rows: Iterable[Mapping[str, Any]], *, as_of: dt.date | None = None,
                 if withheld:
                     continue
                 if name == "occurred_at":
-                    occurred_at = _aware(value)
+                    try:
+                        occurred_at = _aware(value)
+                    except (TypeError, ValueError):
+                        pass  # not a time: shown as corrected, the entry stays where it was recorded
                 else:
                     data[name] = value
         if as_of is not None and occurred_at.astimezone(CUIABA).date() > as_of:
