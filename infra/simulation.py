@@ -17,6 +17,7 @@ Names, documents and addresses are synthetic and obviously fake.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -116,15 +117,18 @@ class Stay:
 class YearSimulation:
     """Plans the year day by day, then yields the commands in the order they happened."""
 
-    def __init__(self, seed: int = 2025, scale: float = 1.0, year: int = YEAR) -> None:
+    def __init__(self, seed: int = 2025, scale: float = 1.0, year: int = YEAR, copies: int = 1) -> None:
         self.rng = random.Random(seed)
+        # `copies` > 1 repeats the eight units under new codes: a larger system (benchmarks).
+        self.units = UNITS if copies == 1 else tuple(
+            dataclasses.replace(u, code=f"{u.code}-{k:03d}", name=f"{u.name} #{k}") for k in range(copies) for u in UNITS)
         self.scale = scale
         self.year = year
         self.start = date(year, 1, 1)
         self.end = date(year, 12, 31)
         self.plan: list[Planned] = []
         self._seq = 0
-        self.active: dict[str, list[Stay]] = {u.code: [] for u in UNITS}
+        self.active: dict[str, list[Stay]] = {u.code: [] for u in self.units}
         self.cases = 0
         self.evasions = 0
 
@@ -138,7 +142,7 @@ class YearSimulation:
         self._plan_units()
         day = self.start
         while day <= self.end:
-            for unit in UNITS:
+            for unit in self.units:
                 self.active[unit.code] = [s for s in self.active[unit.code] if s.until >= day]
                 expected = unit.arrivals_per_month * self.scale * 12 / 365
                 # Two weeks of backlog at the start, so the units are not empty in January.
@@ -162,7 +166,7 @@ class YearSimulation:
             k += 1
 
     def _plan_units(self) -> None:
-        for u in UNITS:
+        for u in self.units:
             self.add(at(self.start - timedelta(days=30), 9), {
                 "command": "define_unit", "unit_code": u.code, "name": u.name, "unit_type": u.unit_type,
                 "capacity": u.capacity, "sex": u.sex, "comarca": u.city,
@@ -174,7 +178,7 @@ class YearSimulation:
 
     def _plan_unit_corrections(self) -> None:
         # A Portaria typed with the wrong capacity, corrected by the gerente (E67 on a unit stream).
-        u = UNITS[6]
+        u = self.units[6]
         when = at(date(self.year, 2, 3), 10)
         self.add(when, {
             "command": "correct_unit_entry", "unit_id": unit_id(u.code), "target_version": 1,
@@ -436,8 +440,8 @@ class CaseTimeline:
             d = self.day(k + 14 * j)
             if d.weekday() == 6:  # Sunday is visiting day at the unit: go on Saturday instead
                 d -= timedelta(days=1)
-            if self.is_away(d) or self.is_away(d - timedelta(days=2)):
-                continue
+            if self.away is not None and d - timedelta(days=2) >= self.away[0]:
+                return  # after a recapture the stay starts over: no leave planned from the old count
             lid = sid(self.cid, "leave", j)
             if not self.add(at(d - timedelta(days=2), 10), {
                     "command": "authorise_family_leave", "kind": "retorno_no_mesmo_dia", "leave_date": iso(d),
@@ -456,6 +460,8 @@ class CaseTimeline:
         rng = self.rng
         k = rng.randint(10, 80)
         d = self.day(k)
+        if any(self.is_away(d + timedelta(days=j)) for j in range(0, 10)):
+            return
         incident = sid(self.cid, "incident")
         procedure = sid(self.cid, "procedure")
         uid = unit_id(self.unit_on(d).code)
@@ -508,7 +514,7 @@ class CaseTimeline:
         d = self.day(k)
         if d > self.last_day or self.is_away(d):
             return
-        options = [u for u in UNITS if u.unit_type == "internacao" and u.sex == "masculino" and u.code != self.unit.code
+        options = [u for u in self.sim.units if u.unit_type == "internacao" and u.sex == "masculino" and u.code != self.unit.code
                    and len(self.sim.active[u.code]) < u.capacity - 2]
         if not options:
             return
@@ -538,6 +544,8 @@ class CaseTimeline:
     def _petition(self) -> None:
         rng = self.rng
         k = rng.randint(10, 90)
+        if any(self.is_away(self.day(k + j)) for j in range(0, 26)):
+            return  # no petitions to the unit while evaded
         pid = sid(self.cid, "petition")
         self.add(at(self.day(k), 10), {"command": "file_petition", "addressee": rng.choice(["juiz", "defensoria", "direcao_da_unidade"]),
                                        "subject": rng.choice(["saude", "processo", "visitas"]), "actor": self.agent,
@@ -578,9 +586,9 @@ class CaseTimeline:
         self.add(released_at, cmd)
 
 
-def generate(seed: int = 2025, scale: float = 1.0) -> list[Planned]:
+def generate(seed: int = 2025, scale: float = 1.0, copies: int = 1) -> list[Planned]:
     """The year's commands, in the order they happened."""
-    return YearSimulation(seed=seed, scale=scale).commands()
+    return YearSimulation(seed=seed, scale=scale, copies=copies).commands()
 
 
 def iter_commands(plan: list[Planned]) -> Iterator[dict]:
