@@ -90,6 +90,12 @@ class BusinessCalendar:
                 remaining -= 1
         return current
 
+    def on_or_after(self, day: date) -> date:
+        """``day`` if it is a business day, else the next one (CNMP67 art. 2 §2 rollover)."""
+        while not self.is_business_day(day):
+            day += timedelta(days=1)
+        return day
+
 
 # Cuiabá's municipal anniversary (8 April); other municipalities configure their own.
 CUIABA_CALENDAR = BusinessCalendar(municipal_holidays=frozenset({(4, 8)}))

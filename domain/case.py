@@ -52,6 +52,7 @@ from domain.values import (
     BuildClass,
     DepartureReason,
     DisciplinaryOutcome,
+    EgressContactKind,
     EvasionKind,
     ExclusionGround,
     ExitPurpose,
@@ -63,6 +64,7 @@ from domain.values import (
     IntakeOrigin,
     IntakeRefusalDestination,
     IntakeRefusalReason,
+    InterviewAuthority,
     IsolationGround,
     JudicialOrderKind,
     LeaveKind,
@@ -75,6 +77,7 @@ from domain.values import (
     PhoneCallReason,
     PhotoIdKind,
     PIASection,
+    PlanGoal,
     ReassessmentGround,
     ReassessmentRequester,
     RecordedException,
@@ -85,6 +88,8 @@ from domain.values import (
     Role,
     RoomChangeReason,
     SanctionType,
+    SearchKind,
+    SearchReason,
     SeriousnessClass,
     Sex,
     SourceDocument,
@@ -297,6 +302,22 @@ class Case(Aggregate):
 
     # --- B. PIA and judicial execution ---------------------------------------------------
 
+    class CaseStudyHeld(Event):
+        """*Estudo de Caso*: the first stage of the PIA, by professionals of several areas (E11; Reg. art. 70 I)."""
+
+        participants: tuple[StaffMember, ...]
+        youth_participated: bool
+        family_participated: bool
+        needs: tuple[PersonalText, ...]
+
+    class ContractAgreed(Event):
+        """*Contrato Social*: the team's agreement with the youth and the family (E12; Reg. art. 70 II)."""
+
+        goals: tuple[PlanGoal, ...]
+        youth_agreed: bool
+        family_agreed: bool
+        sent_to_external_network: bool
+
     class PIASubmitted(Event):
         """*Proposta de PIA enviada ao Juízo* (E13)."""
 
@@ -316,6 +337,15 @@ class Case(Aggregate):
         """*Impugnação do PIA* by the MP or the defence (E14)."""
 
         challenged_by: ReassessmentRequester
+
+    class PIAUpdated(Event):
+        """*Revisão do PIA*; a change that restricts liberty more rests on a court decision (E15; SINASE 43 §1 III, §4)."""
+
+        version: int
+        changed_sections: tuple[PIASection, ...]
+        changes: PersonalText
+        reason: PersonalText
+        increases_restriction: bool
 
     class ProgressReportSubmitted(Event):
         """*Relatório técnico* with an explicit conclusion (E16)."""
@@ -422,6 +452,14 @@ class Case(Aggregate):
 
         exceptions: tuple[RecordedException, ...]
 
+    class ApprehendedByPoliceInUnit(Event):
+        """*Apreensão por novo ato infracional na unidade* (E26; Reg. art. 27 par. único)."""
+
+        officer_name: PersonalText
+        officer_document: PersonalText
+        reason: PersonalText
+        form_reference: str
+
     # --- D. discipline -------------------------------------------------------------------
 
     class DisciplinaryProcedureOpened(Event):
@@ -477,6 +515,14 @@ class Case(Aggregate):
 
         procedure_id: UUID
 
+    class DamageRepairAssessed(Event):
+        """*Reparação de dano* assessed by the Conselho Socioeducador; the family repairs (E35; Reg. art. 37, 52 XX)."""
+
+        procedure_id: UUID
+        damage: PersonalText
+        value_cents: int
+        family_liable: bool
+
     class UseOfForceRecorded(Event):
         """*Contenção / uso da força* (E37; ECA 125; CONANDA 252 art. 68)."""
 
@@ -486,6 +532,14 @@ class Case(Aggregate):
         medical_exam_reference: str | None
         justification: PersonalText
         exceptions: tuple[RecordedException, ...]
+
+    class SearchPerformed(Event):
+        """*Revista pessoal / de alojamento*, by more than one professional, never invasive (E38)."""
+
+        kind: SearchKind
+        reason: SearchReason
+        staff: tuple[StaffMember, ...]
+        items_seized: tuple[PersonalText, ...]
 
     class IsolationApplied(Event):
         """*Isolamento / separação do convívio* (E29; SINASE 48 §2)."""
@@ -547,6 +601,14 @@ class Case(Aggregate):
         visitor_id: UUID
         reason: PersonalText
 
+    class VisitScheduled(Event):
+        """*Agendamento de visita excepcional*: a weekday, one hour, one per fortnight (E40; Reg. art. 55 II, 14 XX)."""
+
+        schedule_id: UUID
+        visitor_ids: tuple[UUID, ...]
+        starts_at: datetime
+        ends_at: datetime
+
     class VisitHeld(Event):
         """*Visita realizada* (E41)."""
 
@@ -583,6 +645,12 @@ class Case(Aggregate):
         reason: PhoneCallReason
         duration_minutes: int
         days_without_visit: int
+
+    class PrivateInterviewHeld(Event):
+        """*Entrevista reservada* with the MP or the defence (E46; ECA 124 I, III). Never its content."""
+
+        authority: InterviewAuthority
+        duration_minutes: int
 
     # --- I. petitions ---------------------------------------------------------------------
 
@@ -621,6 +689,15 @@ class Case(Aggregate):
         """*Ofício de comunicação da reintegração* sent by the gerente (E60; Reg. art. 107 IV)."""
 
         protocol_number: str
+
+    class EgressFollowUpRecorded(Event):
+        """*Acompanhamento do egresso* after release (E61; Reg. art. 70 II, 71; CNMP67 Annex 3.10)."""
+
+        contact: EgressContactKind
+        in_school: bool | None
+        in_course_or_work: bool | None
+        referred_to_network: bool
+        notes: PersonalText | None
 
     # --- L. corrections -------------------------------------------------------------------
 
@@ -751,6 +828,14 @@ class Case(Aggregate):
         self.visitors: dict[UUID, _Visitor] = {}
         self.court_suspensions: dict[UUID, _CourtSuspension] = {}
         self.exceptional_visits: list[date] = []
+        self.scheduled_visits: dict[UUID, date] = {}
+        self.case_study_held = False
+        self.contract_agreed = False
+        self.pia_updates = 0
+        self.apprehensions_in_unit = 0
+        self.searches = 0
+        self.private_interviews = 0
+        self.egress_follow_ups = 0
         self.last_visit_on: date | None = None
         self.petitions: dict[UUID, tuple[date, bool]] = {}
         self.release_order_received = False
@@ -1243,6 +1328,107 @@ class Case(Aggregate):
 
     # --- B. PIA and judicial execution ----------------------------------------------------
 
+    def hold_case_study(
+        self,
+        *,
+        participants: Iterable[StaffMember],
+        youth_participated: bool,
+        family_participated: bool,
+        needs: Iterable[str],
+        occurred_at: datetime,
+        actor: Actor,
+    ) -> None:
+        """Record the case study, the first stage of the PIA (*Estudo de Caso*, E11; Reg. art. 70 I)."""
+        local_date(occurred_at)
+        self._require_present("a case study")
+        # SINASE 52: the PIA, and so its stages, is for definitive measures only.
+        if self.modality is None or not self.modality.is_definitive:
+            refuse("R-24", "No PIA for internação provisória (SINASE 52); hold the case study once the measure is definitive.")
+        if actor.role not in TECHNICAL_ROLES:
+            refuse("D-05", "The reference technical team records the case study (Reg. art. 13, 70 I).")
+        participants = tuple(dict.fromkeys(participants))
+        # Reg. art. 70 I: "as diversas áreas do conhecimento".
+        if len({m.role for m in participants if m.role in TECHNICAL_ROLES}) < 2:
+            refuse("D-10", "The case study needs professionals of at least two technical areas (Reg. art. 70 I).")
+        self._hold_case_study(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=self.unit_id,
+            source_document=None,
+            participants=participants,
+            youth_participated=youth_participated,
+            family_participated=family_participated,
+            needs=tuple(needs),
+        )
+
+    @event(CaseStudyHeld)
+    def _hold_case_study(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        participants: tuple[StaffMember, ...],
+        youth_participated: bool,
+        family_participated: bool,
+        needs: tuple[str, ...],
+    ) -> None:
+        self.case_study_held = True
+
+    def agree_contract(
+        self,
+        *,
+        goals: Iterable[PlanGoal],
+        youth_agreed: bool,
+        family_agreed: bool,
+        sent_to_external_network: bool,
+        occurred_at: datetime,
+        actor: Actor,
+    ) -> None:
+        """Record the agreement of the team with the youth and the family (*Contrato Social*, E12; Reg. art. 70 II)."""
+        on = local_date(occurred_at)
+        self._require_present("a contrato social")
+        if actor.role not in TECHNICAL_ROLES:
+            refuse("D-05", "The reference technical team agrees the contrato social (Reg. art. 13, 70 II).")
+        # Reg. art. 70 I: the case study "subsidia a elaboração do Contrato Social".
+        if not self.case_study_held:
+            refuse("D-04", "Hold the case study first: it grounds the contrato social (Reg. art. 70 I).")
+        # Reg. art. 67, 70 II; SINASE 49 VI, 52 par. único: an agreement with the youth and the family.
+        if not youth_agreed:
+            refuse("R-23", "The youth must agree the contrato social (Reg. art. 70 II; SINASE 49 VI).")
+        if not family_agreed:
+            refuse("R-23", "The family must agree the contrato social (Reg. art. 67, 70 II; SINASE 52 par. único).")
+        goals = tuple(goals)
+        # Reg. art. 70 II: priorities, sequence and deadlines of the actions.
+        if not goals:
+            refuse("R-23", "State the goals agreed, each with its deadline (Reg. art. 70 II).")
+        if any(g.due_on <= on or not g.description.strip() for g in goals):
+            refuse("R-23", "Each goal needs a description and a deadline after the day of the agreement (Reg. art. 70 II).")
+        self._agree_contract(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=self.unit_id,
+            source_document=None,
+            goals=goals,
+            youth_agreed=youth_agreed,
+            family_agreed=family_agreed,
+            sent_to_external_network=sent_to_external_network,
+        )
+
+    @event(ContractAgreed)
+    def _agree_contract(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        goals: tuple[PlanGoal, ...],
+        youth_agreed: bool,
+        family_agreed: bool,
+        sent_to_external_network: bool,
+    ) -> None:
+        self.contract_agreed = True
+
     def submit_pia(
         self,
         *,
@@ -1354,6 +1540,60 @@ class Case(Aggregate):
         challenged_by: ReassessmentRequester,
     ) -> None:
         self.pia_homologated = False
+
+    def update_pia(
+        self,
+        *,
+        changed_sections: Iterable[PIASection],
+        changes: str,
+        reason: str,
+        increases_restriction: bool,
+        occurred_at: datetime,
+        actor: Actor,
+        court_document: SourceDocument | None = None,
+    ) -> None:
+        """Record a revision of the PIA (*revisão do PIA*, E15).
+
+        A change that increases the restriction of liberty is the court's to decide
+        (SINASE 43 §1 III, §4): it is recorded only with the judicial decision.
+        """
+        local_date(occurred_at)
+        self._require_status(CaseStatus.ATIVO, CaseStatus.EVADIDO, doing="a PIA revision")
+        if self.pia_versions == 0:
+            refuse("D-04", "No PIA has been submitted for this case; submit it before revising it.")
+        if actor.role not in TECHNICAL_ROLES | {Role.GERENTE}:
+            refuse("D-05", "The reference team revises the PIA (Reg. art. 13).")
+        changed = tuple(dict.fromkeys(changed_sections))
+        if not changed or not changes.strip() or not reason.strip():
+            refuse("D-04", "Name the sections changed, what changed and why.")
+        if increases_restriction:
+            _require_judicial(court_document, "D-09", "the judicial decision that authorises more restriction (SINASE 43 §4)")
+        self._update_pia(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=self.unit_id or "",
+            source_document=court_document,
+            version=self.pia_versions,
+            changed_sections=changed,
+            changes=changes,
+            reason=reason,
+            increases_restriction=increases_restriction,
+        )
+
+    @event(PIAUpdated)
+    def _update_pia(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        version: int,
+        changed_sections: tuple[PIASection, ...],
+        changes: str,
+        reason: str,
+        increases_restriction: bool,
+    ) -> None:
+        self.pia_updates += 1
 
     def submit_progress_report(
         self,
@@ -2074,6 +2314,57 @@ class Case(Aggregate):
         self.stays.append(Stay(unit_id, occurred_at, AdmissionReason.RETORNO_DE_EVASAO))
         self.stay_started_on = occurred_at.astimezone(CUIABA).date()
 
+    def record_police_apprehension(
+        self,
+        *,
+        officer_name: str,
+        officer_document: str,
+        reason: str,
+        form_reference: str,
+        occurred_at: datetime,
+        actor: Actor,
+        source_document: SourceDocument | None = None,
+    ) -> None:
+        """Record that the police apprehended the youth in the unit for a new act (E26; Reg. art. 27 par. único).
+
+        The stay does not end here: leaving the measure needs the court's order (Reg. art. 27).
+        """
+        local_date(occurred_at)
+        self._require_present("a police apprehension")
+        if actor.role not in (Role.GERENTE, Role.LIDER):
+            refuse("D-05", "The gerente or the líder de equipe on duty records a police apprehension.")
+        # Reg. art. 27 par. único: identification of the officer, the reason, the document filled in.
+        if not (officer_name.strip() and officer_document.strip()):
+            refuse("D-12", "Record the apprehending officer's name and identification (Reg. art. 27 par. único).")
+        if not reason.strip():
+            refuse("D-12", "Record the reason the police gave for the apprehension (Reg. art. 27 par. único).")
+        if not form_reference.strip():
+            refuse("D-12", "Give the reference of the apprehension form filled in (Reg. art. 27 par. único).")
+        self._record_police_apprehension(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=self.unit_id,
+            source_document=source_document,
+            officer_name=officer_name,
+            officer_document=officer_document,
+            reason=reason,
+            form_reference=form_reference,
+        )
+
+    @event(ApprehendedByPoliceInUnit)
+    def _record_police_apprehension(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        officer_name: str,
+        officer_document: str,
+        reason: str,
+        form_reference: str,
+    ) -> None:
+        self.apprehensions_in_unit += 1
+
     # --- D. discipline -------------------------------------------------------------------
 
     def open_disciplinary_procedure(
@@ -2446,6 +2737,104 @@ class Case(Aggregate):
     ) -> None:
         pass
 
+    def assess_damage_repair(
+        self,
+        *,
+        procedure_id: UUID,
+        damage: str,
+        value_cents: int,
+        family_liable: bool,
+        occurred_at: datetime,
+        actor: Actor,
+    ) -> None:
+        """Record the repair assessed for damage to the unit (*reparação de dano*, E35; Reg. art. 37, 52 XX).
+
+        Assessed by the Conselho Socioeducador in the youth's procedure; repaired through the family.
+        """
+        local_date(occurred_at)
+        if procedure_id not in self.procedures:
+            refuse("D-04", "Name the disciplinary procedure in which the damage is assessed (Reg. art. 52 XX).")
+        if actor.role not in (Role.COMISSAO, Role.GERENTE):
+            refuse("D-05", "The Conselho Socioeducador assesses the damage (Reg. art. 52 XX).")
+        if not damage.strip() or value_cents < 0:
+            refuse("D-04", "Describe the damage and give its value (zero or more).")
+        self._assess_damage_repair(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=self.unit_id or "",
+            source_document=None,
+            procedure_id=procedure_id,
+            damage=damage,
+            value_cents=value_cents,
+            family_liable=family_liable,
+        )
+
+    @event(DamageRepairAssessed)
+    def _assess_damage_repair(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        procedure_id: UUID,
+        damage: str,
+        value_cents: int,
+        family_liable: bool,
+    ) -> None:
+        pass
+
+    def record_search(
+        self,
+        *,
+        kind: SearchKind,
+        reason: SearchReason,
+        staff: Iterable[StaffMember],
+        invasive: bool,
+        occurred_at: datetime,
+        actor: Actor,
+        items_seized: Iterable[str] = (),
+    ) -> None:
+        """Record a personal, room or belongings search (*revista*, E38)."""
+        local_date(occurred_at)
+        self._require_present("a search")
+        kind = _coerce(SearchKind, kind, "D-11", "Search kind")
+        reason = _coerce(SearchReason, reason, "D-11", "Search reason")
+        if actor.role not in (Role.AGENTE, Role.LIDER):
+            refuse("D-05", "The agente socioeducativo or the líder de equipe records a search (Reg. art. 20 VI, 21 XIII).")
+        staff = tuple(dict.fromkeys(staff))
+        # CONANDA 252 (as reported in DOMAIN.md E38): more than one professional, never invasive.
+        if len(staff) < 2:
+            refuse("D-11", "A search is made by more than one professional; name them all.")
+        if invasive:
+            refuse("D-11", "Invasive searches are forbidden; do not record one as a search, report it as an occurrence.")
+        # Reg. art. 21 XIII: the líder supervises searches of rooms.
+        if kind is SearchKind.ALOJAMENTO and not any(m.role is Role.LIDER for m in staff):
+            refuse("D-11", "The líder de equipe supervises room searches (Reg. art. 21 XIII); name the líder present.")
+        self._record_search(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=self.unit_id,
+            source_document=None,
+            kind=kind,
+            reason=reason,
+            staff=staff,
+            items_seized=tuple(items_seized),
+        )
+
+    @event(SearchPerformed)
+    def _record_search(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        kind: SearchKind,
+        reason: SearchReason,
+        staff: tuple[StaffMember, ...],
+        items_seized: tuple[str, ...],
+    ) -> None:
+        self.searches += 1
+
     def apply_isolation(
         self,
         *,
@@ -2751,6 +3140,63 @@ class Case(Aggregate):
     ) -> None:
         self.visitors[visitor_id].active = False
 
+    def schedule_visit(
+        self,
+        *,
+        unit: Unit,
+        schedule_id: UUID,
+        visitor_ids: Iterable[UUID],
+        starts_at: datetime,
+        ends_at: datetime,
+        occurred_at: datetime,
+        actor: Actor,
+    ) -> None:
+        """Book an exceptional visit (*agendamento de visita excepcional*, E40; Reg. art. 55 II, 14 XX).
+
+        The same rules as a held exceptional visit (weekday, one hour, one per fortnight,
+        visitors qualified); a booking counts against the fortnight until it is held.
+        """
+        require_aware(starts_at)
+        require_aware(ends_at)
+        local_date(occurred_at)
+        self._require_status(CaseStatus.ATIVO, doing="a visit booking")
+        self._require_unit(unit)
+        # Reg. art. 14 XX: the gerente authorises the list and the administrative sector books.
+        if actor.role not in (Role.ADMINISTRATIVO, Role.GERENTE):
+            refuse("D-05", "The administrative sector books exceptional visits authorised by the gerente (Reg. art. 14 XX).")
+        if schedule_id in self.scheduled_visits:
+            refuse("D-02", "A booking with this id already exists.")
+        if starts_at <= occurred_at:
+            refuse("D-04", "A booking is made before the visit; record a visit already held with hold_visit.")
+        if ends_at <= starts_at:
+            refuse("D-04", "The visit must end after it starts.")
+        ids = self._check_visitors(unit, visitor_ids, VisitModality.EXCEPCIONAL, local_date(starts_at))
+        self._check_exceptional_slot(starts_at, ends_at, scheduled_too=True)
+        self._schedule_visit(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=self.unit_id,
+            source_document=None,
+            schedule_id=schedule_id,
+            visitor_ids=ids,
+            starts_at=starts_at,
+            ends_at=ends_at,
+        )
+
+    @event(VisitScheduled)
+    def _schedule_visit(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        schedule_id: UUID,
+        visitor_ids: tuple[UUID, ...],
+        starts_at: datetime,
+        ends_at: datetime,
+    ) -> None:
+        self.scheduled_visits[schedule_id] = starts_at.astimezone(CUIABA).date()
+
     def hold_visit(
         self,
         *,
@@ -2770,23 +3216,7 @@ class Case(Aggregate):
         self._require_present("a visit")
         self._require_unit(unit)
         modality = _coerce(VisitModality, modality, "R-35", "Visit modality")
-        ids = tuple(dict.fromkeys(visitor_ids))
-        # Reg. art. 55 IV: at most two visitors per visit.
-        if not ids or len(ids) > 2:
-            refuse("R-36", "A visit has one or two visitors (Reg. art. 55 IV).")
-        for visitor_id in ids:
-            visitor = self.visitors.get(visitor_id)
-            # Reg. art. 62 I: not on the youth's list.
-            if visitor is None or not visitor.active:
-                refuse("R-35", "This visitor is not on the youth's active list; record VisitRefused (Reg. art. 62 I).")
-            # Reg. art. 60: only the judge suspends visits.
-            if any(s.covers(visitor_id, on) for s in self.court_suspensions.values()):
-                refuse("R-33", "A court order suspends visits by this visitor; the visit cannot take place (Reg. art. 60).")
-            # Reg. art. 61: the unit's suspension of this visitor.
-            if unit.is_visitor_suspended(visitor_id, on):
-                refuse("R-34", "This visitor is suspended by the unit (Reg. art. 61) until the date recorded.")
-            if modality not in visitor.modalities:
-                refuse("R-37", f"This visitor is not qualified for {modality.value} visits (Reg. art. 55 II).")
+        ids = self._check_visitors(unit, visitor_ids, modality, on)
         if not search_done:
             refuse("R-14", "Visitors are searched before the visit (Reg. art. 55 IX).")
         if ended_at <= started_at:
@@ -2797,13 +3227,8 @@ class Case(Aggregate):
             if on.weekday() != 6 or start_t < time(8) or end_t > time(11) or local_date(ended_at) != on:
                 refuse("R-35", "Common visits are on Sundays 08:00–11:00 (Reg. art. 55 I); record VisitRefused (Reg. art. 62 VI).")
         else:
-            # Reg. art. 55 II: fortnightly, on a weekday, for one hour.
-            if on.weekday() > 4:
-                refuse("R-37", "Exceptional visits take place on weekdays (Reg. art. 55 II).")
-            if ended_at - started_at > timedelta(hours=1):
-                refuse("R-37", "An exceptional visit lasts at most one hour (Reg. art. 55 II).")
-            if any(abs((on - d).days) < 14 for d in self.exceptional_visits):
-                refuse("R-37", "One exceptional visit per fortnight (Reg. art. 55 II): the last one was under 14 days ago.")
+            # The visit scheduled for this very day is the one being held; other bookings count.
+            self._check_exceptional_slot(started_at, ended_at, scheduled_too=False)
         self._hold_visit(
             occurred_at=occurred_at,
             actor=actor,
@@ -2833,6 +3258,51 @@ class Case(Aggregate):
         self.last_visit_on = day
         if modality is VisitModality.EXCEPCIONAL:
             self.exceptional_visits.append(day)
+            for schedule_id, scheduled_on in list(self.scheduled_visits.items()):
+                if scheduled_on == day:
+                    del self.scheduled_visits[schedule_id]
+
+    def _check_visitors(
+        self, unit: Unit, visitor_ids: Iterable[UUID], modality: VisitModality, on: date
+    ) -> tuple[UUID, ...]:
+        """The visitors of a visit held or scheduled on ``on``: listed, not suspended, qualified."""
+        ids = tuple(dict.fromkeys(visitor_ids))
+        # Reg. art. 55 IV: at most two visitors per visit.
+        if not ids or len(ids) > 2:
+            refuse("R-36", "A visit has one or two visitors (Reg. art. 55 IV).")
+        for visitor_id in ids:
+            visitor = self.visitors.get(visitor_id)
+            # Reg. art. 62 I: not on the youth's list.
+            if visitor is None or not visitor.active:
+                refuse("R-35", "This visitor is not on the youth's active list; record VisitRefused (Reg. art. 62 I).")
+            # Reg. art. 60: only the judge suspends visits.
+            if any(s.covers(visitor_id, on) for s in self.court_suspensions.values()):
+                refuse("R-33", "A court order suspends visits by this visitor; the visit cannot take place (Reg. art. 60).")
+            # Reg. art. 61: the unit's suspension of this visitor.
+            if unit.is_visitor_suspended(visitor_id, on):
+                refuse("R-34", "This visitor is suspended by the unit (Reg. art. 61) until the date recorded.")
+            if modality not in visitor.modalities:
+                refuse("R-37", f"This visitor is not qualified for {modality.value} visits (Reg. art. 55 II).")
+        return ids
+
+    def _check_exceptional_slot(self, started_at: datetime, ended_at: datetime, *, scheduled_too: bool) -> None:
+        """Reg. art. 55 II (K-EXC15): on a weekday, one hour at most, one per fortnight.
+
+        The fortnight counts visits held and visits scheduled; when a visit is held, a booking
+        on the same day is that visit itself (``scheduled_too=False``).
+        """
+        on = local_date(started_at)
+        if on.weekday() > 4:
+            refuse("R-37", "Exceptional visits take place on weekdays (Reg. art. 55 II).")
+        if ended_at - started_at > timedelta(hours=1):
+            refuse("R-37", "An exceptional visit lasts at most one hour (Reg. art. 55 II).")
+        booked = [d for d in self.scheduled_visits.values() if scheduled_too or d != on]
+        if any(abs((on - d).days) < 14 for d in [*self.exceptional_visits, *booked]):
+            refuse(
+                "R-37",
+                "One exceptional visit per fortnight (Reg. art. 55 II): another one was held or is scheduled "
+                "less than 14 days from this date.",
+            )
 
     def refuse_visit(
         self,
@@ -2990,6 +3460,39 @@ class Case(Aggregate):
         days_without_visit: int,
     ) -> None:
         pass
+
+    def hold_private_interview(
+        self, *, authority: InterviewAuthority, duration_minutes: int, occurred_at: datetime, actor: Actor
+    ) -> None:
+        """Record a private interview with the MP or the defence (*entrevista reservada*, E46; ECA 124 I, III).
+
+        Only that it happened, with whom and for how long: its content is never recorded.
+        """
+        local_date(occurred_at)
+        self._require_status(CaseStatus.ATIVO, doing="a private interview")
+        authority = _coerce(InterviewAuthority, authority, "D-04", "Authority")
+        if duration_minutes < 1:
+            refuse("D-04", "Give the interview's duration in minutes.")
+        self._hold_private_interview(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=self.unit_id,
+            source_document=None,
+            authority=authority,
+            duration_minutes=duration_minutes,
+        )
+
+    @event(PrivateInterviewHeld)
+    def _hold_private_interview(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        authority: InterviewAuthority,
+        duration_minutes: int,
+    ) -> None:
+        self.private_interviews += 1
 
     # --- I. petitions ---------------------------------------------------------------------
 
@@ -3223,6 +3726,51 @@ class Case(Aggregate):
         self, occurred_at: datetime, actor: Actor, unit_id: str, source_document: SourceDocument | None, protocol_number: str
     ) -> None:
         self.reintegration_reported = True
+
+    def record_egress_follow_up(
+        self,
+        *,
+        contact: EgressContactKind,
+        referred_to_network: bool,
+        occurred_at: datetime,
+        actor: Actor,
+        in_school: bool | None = None,
+        in_course_or_work: bool | None = None,
+        notes: str | None = None,
+    ) -> None:
+        """Record a follow-up of the youth after release (*acompanhamento do egresso*, E61; Reg. art. 70 II, 71)."""
+        local_date(occurred_at)
+        if self.status is not CaseStatus.DESLIGADO:
+            refuse("D-02", "Egress follow-up starts after the release is recorded.")
+        if actor.role not in TECHNICAL_ROLES | {Role.GERENTE}:
+            refuse("D-05", "The reference technical team follows up the egress (Reg. art. 70 II, 71).")
+        contact = _coerce(EgressContactKind, contact, "D-04", "Contact kind")
+        self._record_egress_follow_up(
+            occurred_at=occurred_at,
+            actor=actor,
+            unit_id=self.stays[-1].unit_id if self.stays else "",
+            source_document=None,
+            contact=contact,
+            in_school=in_school,
+            in_course_or_work=in_course_or_work,
+            referred_to_network=referred_to_network,
+            notes=notes,
+        )
+
+    @event(EgressFollowUpRecorded)
+    def _record_egress_follow_up(
+        self,
+        occurred_at: datetime,
+        actor: Actor,
+        unit_id: str,
+        source_document: SourceDocument | None,
+        contact: EgressContactKind,
+        in_school: bool | None,
+        in_course_or_work: bool | None,
+        referred_to_network: bool,
+        notes: str | None,
+    ) -> None:
+        self.egress_follow_ups += 1
 
     # --- L. corrections -------------------------------------------------------------------
 

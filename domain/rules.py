@@ -198,6 +198,14 @@ RULES: dict[str, Rule] = dict(
               'Reg. art. 20 VI; DOMAIN.md E22 (expected and actual return)', Check.ALERT),
         _rule('D-05', 'Only the role the Regimento names may record this fact',
               'Reg. art. 14, 20, 21, 22', Check.HARD),
+        _rule('D-09', 'A PIA change that increases the restriction of liberty needs a judicial decision',
+              'SINASE 43 §1 III, §4', Check.HARD),
+        _rule('D-10', 'The case study (Estudo de Caso) is interdisciplinary: professionals of at least two technical areas',
+              'Reg. art. 13, 70 I', Check.HARD),
+        _rule('D-11', 'A search is made by more than one professional and is never invasive; the líder supervises room searches',
+              'CONANDA 252 (DOMAIN.md E38); Reg. art. 20 VI, XVII; 21 XIII', Check.HARD),
+        _rule('D-12', 'A police apprehension in the unit is recorded with the officer\'s identification, the reason and the document filled in',
+              'Reg. art. 27 par. único', Check.HARD),
     ]
 )
 

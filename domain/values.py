@@ -607,3 +607,103 @@ class PhoneCallReason(StrEnum):
     ESTIMULO_QUINZENAL = "estimulo_quinzenal"
     URGENCIA_FAMILIAR = "urgencia_familiar"
     OUTRO = "outro"
+
+
+# --- PIA stages, searches, contacts, oversight (E11–E12, E26, E35, E38, E46–E47, E61, E63–E66) ---
+
+
+@dataclass(frozen=True)
+class PlanGoal:
+    """One goal of the *Contrato Social*: what is agreed and by when (Reg. art. 70 II)."""
+
+    description: PersonalText
+    due_on: date
+
+
+class SearchKind(StrEnum):
+    """What is searched (*revista pessoal / de alojamento / de pertences*, E38)."""
+
+    PESSOAL = "pessoal"
+    ALOJAMENTO = "alojamento"
+    PERTENCES = "pertences"
+
+
+class SearchReason(StrEnum):
+    """Why the search was made (Reg. art. 20 VI, XVII; 51 IX)."""
+
+    __fallback__ = "outro"
+
+    INGRESSO = "ingresso"
+    SAIDA_OU_RETORNO = "saida_ou_retorno"
+    SUSPEITA_OU_DENUNCIA = "suspeita_ou_denuncia"  # Reg. art. 20 XVII
+    ROTINA_DE_SEGURANCA = "rotina_de_seguranca"  # Reg. art. 51 IX
+    OUTRO = "outro"
+
+
+class InterviewAuthority(StrEnum):
+    """Who holds a private interview with the youth (ECA 124 I, III; Reg. art. 51 I, III)."""
+
+    MINISTERIO_PUBLICO = "ministerio_publico"
+    DEFENSORIA_PUBLICA = "defensoria_publica"
+    ADVOGADO = "advogado_constituido"
+
+
+class AccessCategory(StrEnum):
+    """Who enters the unit (Reg. art. 20 XXIV; 55 VIII; ECA 95; CNMP67 art. 1)."""
+
+    __fallback__ = "outro"
+
+    SERVIDOR = "servidor"
+    VISITANTE = "visitante"
+    JUDICIARIO = "judiciario"
+    MINISTERIO_PUBLICO = "ministerio_publico"
+    DEFENSORIA = "defensoria"
+    CONSELHO_TUTELAR = "conselho_tutelar"
+    OUTRO = "outro"
+
+
+class StaffCategory(StrEnum):
+    """Professional categories of the unit's roster, as the CNMP forms count them (CNMP67 Annex III/IV 2.1)."""
+
+    __fallback__ = "outro"
+
+    PSICOLOGO = "psicologo"
+    PEDAGOGO = "pedagogo"
+    ASSISTENTE_SOCIAL = "assistente_social"
+    EDUCADOR_SOCIAL = "educador_social"
+    AGENTE = "agente_socioeducativo"
+    NUTRICIONISTA = "nutricionista"
+    MEDICO = "medico"
+    DENTISTA = "dentista"
+    PROFESSOR = "professor"
+    ADMINISTRATIVO = "administrativo"
+    GERENTE = "gerente"
+    OUTRO = "outro"
+
+
+class StaffStatus(StrEnum):
+    """Whether a staff member is working in the unit (deactivate, never delete)."""
+
+    ATIVO = "ativo"
+    INATIVO = "inativo"
+
+
+class InspectionKind(StrEnum):
+    """Kind of MP inspection (CNMP67 arts. 1, 2, 2-A)."""
+
+    BIMESTRAL = "bimestral"
+    SEMESTRAL = "semestral"  # March and September (CNMP67 art. 2-A §3)
+    ANUAL = "anual"
+    EXTRAORDINARIA = "extraordinaria"
+
+
+class EgressContactKind(StrEnum):
+    """How the team followed up a released youth (*acompanhamento do egresso*, E61)."""
+
+    __fallback__ = "outro"
+
+    VISITA_DOMICILIAR = "visita_domiciliar"
+    ATENDIMENTO_PRESENCIAL = "atendimento_presencial"
+    CONTATO_TELEFONICO = "contato_telefonico"
+    CONTATO_COM_A_REDE = "contato_com_a_rede"
+    OUTRO = "outro"

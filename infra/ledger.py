@@ -26,22 +26,26 @@ from domain.case import Case, CaseStatus, case_id_for
 from domain.rules import RuleViolation, refuse
 from domain.unit import Unit, unit_id_for
 from domain.values import (
+    AccessCategory,
     AcolhimentoStep,
     Actor,
     AppealOutcome,
     BuildClass,
     DisciplinaryOutcome,
+    EgressContactKind,
     EvasionKind,
     ExclusionGround,
     ExitPurpose,
     FieldCorrection,
     ForceTechnique,
     IncentiveKind,
+    InspectionKind,
     IntakeDocument,
     IntakeFinding,
     IntakeOrigin,
     IntakeRefusalDestination,
     IntakeRefusalReason,
+    InterviewAuthority,
     IsolationGround,
     JudicialOrderKind,
     LeaveKind,
@@ -52,6 +56,7 @@ from domain.values import (
     PhoneCallReason,
     PhotoIdKind,
     PIASection,
+    PlanGoal,
     ReassessmentGround,
     ReassessmentRequester,
     Relationship,
@@ -60,10 +65,14 @@ from domain.values import (
     ReportKind,
     RoomChangeReason,
     SanctionType,
+    SearchKind,
+    SearchReason,
     SeriousnessClass,
     Sex,
     SourceDocument,
+    StaffCategory,
     StaffMember,
+    StaffStatus,
     SuspensionMotive,
     UnitType,
     VisitModality,
@@ -404,6 +413,145 @@ class CaseLedger(Application):
         )
         self.save(unit)
 
+    def log_access(
+        self,
+        *,
+        unit_id: UUID,
+        category: AccessCategory,
+        name: str,
+        document: str,
+        institution: str,
+        entered_at: datetime,
+        left_at: datetime,
+        occurred_at: datetime,
+        actor: Actor,
+        access_id: UUID | None = None,
+    ) -> UUID:
+        """Log an access to the unit with name and ID document (E47; Reg. art. 20 XXIV). Returns the access id."""
+        unit = self.unit(unit_id)
+        access_id = _new_id(access_id)
+        unit.log_access(
+            access_id=access_id,
+            category=category,
+            name=name,
+            document=document,
+            institution=institution,
+            entered_at=entered_at,
+            left_at=left_at,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+        self.save(unit)
+        return access_id
+
+    def change_staff_roster(
+        self,
+        *,
+        unit_id: UUID,
+        staff_id: str,
+        name: str,
+        category: StaffCategory,
+        status: StaffStatus,
+        weekly_hours: int,
+        occurred_at: datetime,
+        actor: Actor,
+        source_document: SourceDocument | None = None,
+    ) -> None:
+        """Record a change in the unit's staff roster (E63)."""
+        unit = self.unit(unit_id)
+        unit.change_staff_roster(
+            staff_id=staff_id,
+            name=name,
+            category=category,
+            status=status,
+            weekly_hours=weekly_hours,
+            occurred_at=occurred_at,
+            actor=actor,
+            source_document=source_document,
+        )
+        self.save(unit)
+
+    def record_inspection(
+        self,
+        *,
+        unit_id: UUID,
+        kind: InspectionKind,
+        inspected_at: datetime,
+        promotor_id: str,
+        occurred_at: datetime,
+        actor: Actor,
+        accompanying: tuple[StaffMember, ...] = (),
+        access_id: UUID | None = None,
+        source_document: SourceDocument | None = None,
+        inspection_id: UUID | None = None,
+    ) -> UUID:
+        """Record an MP inspection of the unit (E64); the report due date is computed. Returns the inspection id."""
+        unit = self.unit(unit_id)
+        inspection_id = _new_id(inspection_id)
+        unit.record_inspection(
+            inspection_id=inspection_id,
+            kind=kind,
+            inspected_at=inspected_at,
+            promotor_id=promotor_id,
+            occurred_at=occurred_at,
+            actor=actor,
+            accompanying=tuple(accompanying),
+            access_id=access_id,
+            source_document=source_document,
+        )
+        self.save(unit)
+        return inspection_id
+
+    def submit_monthly_report(
+        self,
+        *,
+        unit_id: UUID,
+        year: int,
+        month: int | None,
+        protocol_number: str,
+        occurred_at: datetime,
+        actor: Actor,
+        source_document: SourceDocument | None = None,
+    ) -> None:
+        """Record the unit's monthly (or, with ``month=None``, annual) report to the Superintendência (E65)."""
+        unit = self.unit(unit_id)
+        unit.submit_monthly_report(
+            year=year,
+            month=month,
+            protocol_number=protocol_number,
+            occurred_at=occurred_at,
+            actor=actor,
+            source_document=source_document,
+        )
+        self.save(unit)
+
+    def submit_sipia_export(
+        self,
+        *,
+        unit_id: UUID,
+        period_start: date,
+        period_end: date,
+        active_count: int,
+        entries_count: int,
+        exits_count: int,
+        receipt_number: str,
+        occurred_at: datetime,
+        actor: Actor,
+    ) -> None:
+        """Record a reconciliation export sent to SIPIA/SINASE (E66)."""
+        unit = self.unit(unit_id)
+        unit.submit_sipia_export(
+            period_start=period_start,
+            period_end=period_end,
+            active_count=active_count,
+            entries_count=entries_count,
+            exits_count=exits_count,
+            receipt_number=receipt_number,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+        self.save(unit)
+
     # --- A. registration and intake ----------------------------------------------------------
 
     def register_adolescent(
@@ -669,6 +817,77 @@ class CaseLedger(Application):
         case = self.case(case_id)
         case.record_pia_challenge(
             challenged_by=challenged_by, occurred_at=occurred_at, actor=actor, court_document=court_document
+        )
+        self.save(case)
+
+    def hold_case_study(
+        self,
+        *,
+        case_id: UUID,
+        participants: tuple[StaffMember, ...],
+        youth_participated: bool,
+        family_participated: bool,
+        needs: tuple[str, ...],
+        occurred_at: datetime,
+        actor: Actor,
+    ) -> None:
+        """Record the case study, first stage of the PIA (E11)."""
+        case = self.case(case_id)
+        case.hold_case_study(
+            participants=tuple(participants),
+            youth_participated=youth_participated,
+            family_participated=family_participated,
+            needs=tuple(needs),
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+        self.save(case)
+
+    def agree_contract(
+        self,
+        *,
+        case_id: UUID,
+        goals: tuple[PlanGoal, ...],
+        youth_agreed: bool,
+        family_agreed: bool,
+        sent_to_external_network: bool,
+        occurred_at: datetime,
+        actor: Actor,
+    ) -> None:
+        """Record the contrato social agreed with the youth and the family (E12)."""
+        case = self.case(case_id)
+        case.agree_contract(
+            goals=tuple(goals),
+            youth_agreed=youth_agreed,
+            family_agreed=family_agreed,
+            sent_to_external_network=sent_to_external_network,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+        self.save(case)
+
+    def update_pia(
+        self,
+        *,
+        case_id: UUID,
+        changed_sections: tuple[PIASection, ...],
+        changes: str,
+        reason: str,
+        increases_restriction: bool,
+        occurred_at: datetime,
+        actor: Actor,
+        court_document: SourceDocument | None = None,
+    ) -> None:
+        """Record a revision of the PIA (E15); more restriction of liberty needs the court's decision."""
+        case = self.case(case_id)
+        case.update_pia(
+            changed_sections=tuple(changed_sections),
+            changes=changes,
+            reason=reason,
+            increases_restriction=increases_restriction,
+            occurred_at=occurred_at,
+            actor=actor,
+            court_document=court_document,
         )
         self.save(case)
 
@@ -979,6 +1198,31 @@ class CaseLedger(Application):
         )
         self.save(case, unit)
 
+    def record_police_apprehension(
+        self,
+        *,
+        case_id: UUID,
+        officer_name: str,
+        officer_document: str,
+        reason: str,
+        form_reference: str,
+        occurred_at: datetime,
+        actor: Actor,
+        source_document: SourceDocument | None = None,
+    ) -> None:
+        """Record a police apprehension of the youth in the unit (E26)."""
+        case = self.case(case_id)
+        case.record_police_apprehension(
+            officer_name=officer_name,
+            officer_document=officer_document,
+            reason=reason,
+            form_reference=form_reference,
+            occurred_at=occurred_at,
+            actor=actor,
+            source_document=source_document,
+        )
+        self.save(case)
+
     # --- D. discipline -----------------------------------------------------------------------
 
     def open_disciplinary_procedure(
@@ -1137,6 +1381,54 @@ class CaseLedger(Application):
             occurred_at=occurred_at,
             actor=actor,
             medical_exam_reference=medical_exam_reference,
+        )
+        self.save(case)
+
+    def assess_damage_repair(
+        self,
+        *,
+        case_id: UUID,
+        procedure_id: UUID,
+        damage: str,
+        value_cents: int,
+        family_liable: bool,
+        occurred_at: datetime,
+        actor: Actor,
+    ) -> None:
+        """Record the repair assessed for damage to the unit (E35)."""
+        case = self.case(case_id)
+        case.assess_damage_repair(
+            procedure_id=procedure_id,
+            damage=damage,
+            value_cents=value_cents,
+            family_liable=family_liable,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+        self.save(case)
+
+    def record_search(
+        self,
+        *,
+        case_id: UUID,
+        kind: SearchKind,
+        reason: SearchReason,
+        staff: tuple[StaffMember, ...],
+        invasive: bool,
+        occurred_at: datetime,
+        actor: Actor,
+        items_seized: tuple[str, ...] = (),
+    ) -> None:
+        """Record a personal, room or belongings search (E38)."""
+        case = self.case(case_id)
+        case.record_search(
+            kind=kind,
+            reason=reason,
+            staff=tuple(staff),
+            invasive=invasive,
+            occurred_at=occurred_at,
+            actor=actor,
+            items_seized=tuple(items_seized),
         )
         self.save(case)
 
@@ -1372,6 +1664,43 @@ class CaseLedger(Application):
         case.hold_phone_call(reason=reason, duration_minutes=duration_minutes, occurred_at=occurred_at, actor=actor)
         self.save(case)
 
+    def schedule_visit(
+        self,
+        *,
+        case_id: UUID,
+        visitor_ids: tuple[UUID, ...],
+        starts_at: datetime,
+        ends_at: datetime,
+        occurred_at: datetime,
+        actor: Actor,
+        schedule_id: UUID | None = None,
+    ) -> UUID:
+        """Book an exceptional visit (E40). Returns the booking id."""
+        case = self.case(case_id)
+        unit = self._current_unit(case)
+        schedule_id = _new_id(schedule_id)
+        case.schedule_visit(
+            unit=unit,
+            schedule_id=schedule_id,
+            visitor_ids=tuple(visitor_ids),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+        self.save(case)
+        return schedule_id
+
+    def hold_private_interview(
+        self, *, case_id: UUID, authority: InterviewAuthority, duration_minutes: int, occurred_at: datetime, actor: Actor
+    ) -> None:
+        """Record a private interview with the MP or the defence (E46); never its content."""
+        case = self.case(case_id)
+        case.hold_private_interview(
+            authority=authority, duration_minutes=duration_minutes, occurred_at=occurred_at, actor=actor
+        )
+        self.save(case)
+
     # --- I. petitions --------------------------------------------------------------------------
 
     def file_petition(
@@ -1461,6 +1790,31 @@ class CaseLedger(Application):
         case = self.case(case_id)
         case.report_reintegration(
             protocol_number=protocol_number, occurred_at=occurred_at, actor=actor, source_document=source_document
+        )
+        self.save(case)
+
+    def record_egress_follow_up(
+        self,
+        *,
+        case_id: UUID,
+        contact: EgressContactKind,
+        referred_to_network: bool,
+        occurred_at: datetime,
+        actor: Actor,
+        in_school: bool | None = None,
+        in_course_or_work: bool | None = None,
+        notes: str | None = None,
+    ) -> None:
+        """Record a follow-up of the youth after release (E61)."""
+        case = self.case(case_id)
+        case.record_egress_follow_up(
+            contact=contact,
+            referred_to_network=referred_to_network,
+            occurred_at=occurred_at,
+            actor=actor,
+            in_school=in_school,
+            in_course_or_work=in_course_or_work,
+            notes=notes,
         )
         self.save(case)
 

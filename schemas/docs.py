@@ -332,6 +332,93 @@ FIELD_DOCS: dict[str, str] = {
     "Released.family_present": "Whether the family was present at the release.",
     "Released.exceptions": "Protective rules the release breaks, recorded anyway (release by law with the "
     "checklist pending; outside 08-15 h Mon-Fri, Reg. art. 107).",
+    # --- new value types (E12) ---
+    "PlanGoal.description": "What is agreed (free text; may name people).",
+    "PlanGoal.due_on": "Deadline agreed for the goal (Reg. art. 70 II).",
+    # --- Case: B. PIA stages (E11, E12, E15) ---
+    "CaseStudyHeld.participants": "Professionals in the case study (staff id and role); at least two technical "
+    "areas (Reg. art. 70 I).",
+    "CaseStudyHeld.youth_participated": "Whether the youth took part in the case study.",
+    "CaseStudyHeld.family_participated": "Whether the family took part in the case study.",
+    "CaseStudyHeld.needs": "Needs and urgent referrals identified (free text each; Reg. art. 70 I).",
+    "ContractAgreed.goals": "Goals agreed with the youth and the family, each with a deadline (Reg. art. 70 II).",
+    "ContractAgreed.youth_agreed": "Whether the youth agreed the contrato social (always true when recorded).",
+    "ContractAgreed.family_agreed": "Whether the family agreed the contrato social (always true when recorded).",
+    "ContractAgreed.sent_to_external_network": "Whether the contract was sent to the external network for "
+    "continuity after the measure (Reg. art. 70 II).",
+    "PIAUpdated.version": "Version of the PIA proposal revised (PIASubmitted.version).",
+    "PIAUpdated.changed_sections": "Sections of the PIA that changed (Reg. art. 69 I-VIII).",
+    "PIAUpdated.changes": "What changed (free text).",
+    "PIAUpdated.reason": "Why the PIA was revised (free text).",
+    "PIAUpdated.increases_restriction": "Whether the change increases the restriction of liberty; then the "
+    "source document is the court's decision (SINASE 43 §1 III, §4).",
+    # --- Case: C. movement (E26) ---
+    "ApprehendedByPoliceInUnit.officer_name": "Name of the police officer who apprehended the youth "
+    "(Reg. art. 27 par. único).",
+    "ApprehendedByPoliceInUnit.officer_document": "Identification (badge or ID number) of that officer.",
+    "ApprehendedByPoliceInUnit.reason": "Reason the police gave for the apprehension (free text).",
+    "ApprehendedByPoliceInUnit.form_reference": "Reference of the apprehension form filled in at the unit.",
+    # --- Case: D. discipline (E35, E38) ---
+    "DamageRepairAssessed.damage": "Damage to the unit's property (free text; Reg. art. 37).",
+    "DamageRepairAssessed.value_cents": "Value assessed for the repair, in centavos of real (BRL).",
+    "DamageRepairAssessed.family_liable": "Whether the repair is made through the family (Reg. art. 52 XX).",
+    "SearchPerformed.kind": "What was searched: the youth, the room or the belongings.",
+    "SearchPerformed.reason": "Why the search was made (Reg. art. 20 VI, XVII; 51 IX).",
+    "SearchPerformed.staff": "Professionals who made the search: more than one; the líder for a room search "
+    "(Reg. art. 21 XIII).",
+    "SearchPerformed.items_seized": "Items seized (free text each); empty when nothing was found.",
+    # --- Case: E. visits and contacts (E40, E46) ---
+    "schedule_id": "Id of the exceptional-visit booking, given when it is made.",
+    "VisitScheduled.visitor_ids": "Visitors booked: one or two, qualified for exceptional visits (Reg. art. 55 II, IV).",
+    "VisitScheduled.starts_at": "When the visit is booked to start (a weekday).",
+    "VisitScheduled.ends_at": "When the visit is booked to end (at most one hour later).",
+    "PrivateInterviewHeld.authority": "Who interviewed the youth in private: MP, Defensoria or the youth's lawyer "
+    "(ECA 124 I, III). The content is never recorded.",
+    "PrivateInterviewHeld.duration_minutes": "Duration of the interview, in minutes.",
+    # --- Case: J. release (E61) ---
+    "EgressFollowUpRecorded.contact": "How the team reached the released youth.",
+    "EgressFollowUpRecorded.in_school": "Whether the youth is in school; null if not asked.",
+    "EgressFollowUpRecorded.in_course_or_work": "Whether the youth is in a course or working; null if not asked.",
+    "EgressFollowUpRecorded.referred_to_network": "Whether the youth was referred to the external network "
+    "(CRAS, CREAS, CAPS, school).",
+    "EgressFollowUpRecorded.notes": "Notes of the follow-up (free text), if any.",
+    # --- Unit: K. access, roster, oversight, reports (E47, E63-E66) ---
+    "access_id": "Id of the access log entry (registro de acesso), given when it is logged.",
+    "AuthorityOrVisitorAccessLogged.category": "Who entered: staff, visitor, judiciary, MP, Defensoria, "
+    "Conselho Tutelar, other.",
+    "AuthorityOrVisitorAccessLogged.name": "Name of the person who entered (Reg. art. 20 XXIV).",
+    "AuthorityOrVisitorAccessLogged.document": "ID document of the person who entered (Reg. art. 20 XXIV).",
+    "AuthorityOrVisitorAccessLogged.institution": "Institution the person represents, if any (empty otherwise).",
+    "AuthorityOrVisitorAccessLogged.entered_at": "When the person entered the unit.",
+    "AuthorityOrVisitorAccessLogged.left_at": "When the person left the unit.",
+    "StaffRosterChanged.staff_id": "Opaque staff identifier of the member whose record changes.",
+    "StaffRosterChanged.name": "Name of the staff member (the CNMP roster lists names).",
+    "StaffRosterChanged.category": "Professional category, as the CNMP forms count it (Annex III/IV 2.1).",
+    "StaffRosterChanged.status": "Whether the member is active or inactive from this date (deactivated, never deleted).",
+    "StaffRosterChanged.weekly_hours": "Weekly working hours in the unit.",
+    "InspectionRecorded.inspection_id": "Id of the inspection, given when it is recorded.",
+    "InspectionRecorded.kind": "Kind of inspection: two-monthly, semiannual (March/September), annual or "
+    "extraordinary (CNMP67 arts. 1, 2, 2-A).",
+    "InspectionRecorded.inspected_at": "When the inspection took place.",
+    "InspectionRecorded.promotor_id": "Opaque id of the promotor de justiça who inspected (never a name).",
+    "InspectionRecorded.accompanying": "Professionals who accompanied the promotor (e.g. social worker, "
+    "psychologist; CNMP67 art. 1 §2).",
+    "InspectionRecorded.report_due_on": "Last day for the inspection report: the 15th of the following month, "
+    "rolled to the next business day (CNMP67 art. 2 §2-3).",
+    "InspectionRecorded.access_id": "The MP's entry in the unit's access log (AuthorityOrVisitorAccessLogged), "
+    "if logged (CNMP67 art. 1).",
+    "InspectionRecorded.exceptions": "Rules the inspection breaks, recorded anyway (R-63: a semiannual inspection "
+    "outside March or September).",
+    "MonthlyReportSubmitted.year": "Year of the period reported.",
+    "MonthlyReportSubmitted.month": "Month of the period reported (1-12); null for the annual report.",
+    "MonthlyReportSubmitted.protocol_number": "Protocol number of the report sent to the Superintendência "
+    "(Reg. art. 14 XIV).",
+    "SIPIAExportSubmitted.period_start": "First day of the period exported.",
+    "SIPIAExportSubmitted.period_end": "Last day of the period exported.",
+    "SIPIAExportSubmitted.active_count": "Youths with an active stay in the unit at the end of the period.",
+    "SIPIAExportSubmitted.entries_count": "Entries (admissions, transfers in, returns) in the period.",
+    "SIPIAExportSubmitted.exits_count": "Exits (releases, transfers out, evasions) in the period.",
+    "SIPIAExportSubmitted.receipt_number": "Receipt number SIPIA/SINASE returned for the export.",
 }
 
 TYPE_DOCS: dict[str, str] = {}
