@@ -155,6 +155,8 @@ def versioned(table: str, generation: int) -> str:
 
 def ensure_catalogue(cur, schema: str) -> None:
     cur.execute(LOCK_CATALOGUE, (schema,))
+    # The read models' schema is ours to create: a fresh database needs no set-up step.
+    cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
     for statement in (CREATE_TABLESETS, CREATE_CURRENT, CREATE_OFFSETS, CREATE_REDRIVEN):
         cur.execute(q(statement, schema))
 

@@ -19,6 +19,12 @@ def test_demo_records_publishes_and_checks_a_year_end_to_end(stack_settings):
     assert "UNEXPECTED" not in out
     published = re.search(r"([\d,]+) events published .* relay lag now 0", out)
     assert published and int(published.group(1).replace(",", "")) == events
+    # The auditor's views, and the final check of every read model against the event store.
+    assert "as recorded at" in out and "corrected" in out
+    assert "population by modality × age band (completed years) × sex" in out
+    for model in ("audit_trail", "case_view", "unit_occupancy"):
+        assert re.search(rf"{model}\s+[\d,]+ rows\s+equal", out), model
+    assert "every projection equals the fold of the event store" in out
 
 
 def test_demo_is_deterministic_and_starts_from_nothing_each_time(stack_settings):
