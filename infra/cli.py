@@ -18,10 +18,14 @@ COMMAND_MODULES = ("stack", "record", "relay", "status", "schemas", "dlq", "demo
 
 EPILOG = """\
 examples:
-  caseledger stack up          start Kafka and PostgreSQL on 127.0.0.1
-  caseledger stack status      show what runs and where it listens
-  caseledger smoke             record an event, publish it, read it back
-  caseledger stack down        stop what `stack up` started
+  caseledger stack up                      start Kafka and PostgreSQL on 127.0.0.1
+  caseledger demo                          a simulated year of the eight MT units, end to end
+  caseledger record --example record_intake
+  caseledger record commands.jsonl         record commands (JSON lines); refusals name the rule
+  caseledger relay --once                  publish what is recorded to Kafka, exactly once
+  caseledger project --until-caught-up     bring the read models up to date
+  caseledger history CASE --as-of 2025-06-30
+  caseledger status                        positions and lags
 
 Settings come from CASELEDGER_* environment variables (see infra/settings.py);
 the defaults point at the local stack.
