@@ -1,0 +1,81 @@
+"""Append throughput: commands through the domain into PostgreSQL vs the bare library.
+
+ledger:   the first N commands of the simulated year through `caseledger record`'s
+          path (JSON binding, rules, schema validation, one save per command);
+baseline: the bare eventsourcing library doing the same storage work — for each
+          event the ledger stored, in the same order, load that stream's
+          aggregate (or create it), trigger one event carrying a payload of the
+          same size, save — on a fresh schema of the same PostgreSQL.
+
+Both start from empty schemas in the same run; the ratio ledger/baseline is the figure.
+"""
+
+from __future__ import annotations
+
+import time
+
+import psycopg2
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+from infra import bootstrap
+from infra.command_input import RawCommand
+from infra.recording import apply_command
+from infra.settings import Settings
+from infra.simulation import generate
+
+
+class Stream(Aggregate):
+    """A stand-in aggregate: one event type with an opaque payload."""
+
+    def __init__(self, payload: str):
+        self.events = 1
+
+    @event("Happened")
+    def happen(self, payload: str) -> None:
+        self.events += 1
+
+
+def _fresh_schema(settings: Settings, name: str) -> dict:
+    conn = psycopg2.connect(settings.pg_dsn)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        cur.execute(f'CREATE SCHEMA "{name}"')
+    conn.close()
+    return settings.eventsourcing_env(POSTGRES_SCHEMA=name)
+
+
+def run(settings: Settings, commands: int = 4000) -> dict:
+    plan = generate(seed=2025)[:commands]
+    ledger = bootstrap.recording_ledger(settings, env=_fresh_schema(settings, "bench_append_ledger"))
+    t0 = time.perf_counter()
+    for i, planned in enumerate(plan, start=1):
+        apply_command(ledger, RawCommand(i, planned.command))
+    ledger_s = time.perf_counter() - t0
+    # The same streams, events and payload sizes, for the bare library.
+    shape = [(r.domain_event.originator_id, r.domain_event.originator_version, len(r.notification.state))
+             for r in ledger.recordings]
+    ledger.close()
+
+    bare = Application(env=_fresh_schema(settings, "bench_append_bare"))
+    ids: dict = {}
+    t0 = time.perf_counter()
+    for stream, version, size in shape:
+        if version == 1:
+            agg = Stream(payload="x" * size)
+            ids[stream] = agg.id
+        else:
+            agg = bare.repository.get(ids[stream])
+            agg.happen(payload="x" * size)
+        bare.save(agg)
+    bare_s = time.perf_counter() - t0
+    bare.close()
+    return {
+        "commands": len(plan),
+        "events": len(shape),
+        "ledger_commands_per_s": len(plan) / ledger_s,
+        "ledger_events_per_s": len(shape) / ledger_s,
+        "baseline_events_per_s": len(shape) / bare_s,
+        "ratio": bare_s / ledger_s,
+    }
