@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-from fastavro import schemaless_reader, schemaless_writer
+from fastavro import parse_schema, schemaless_reader, schemaless_writer
 
 from schemas.errors import CorruptMessageError, SchemaError, UnknownSchemaError
 from schemas.events import DomainEvents
@@ -42,6 +43,44 @@ class Decoded:
     writer: SchemaVersion  # the version the producer wrote with
     reader: SchemaVersion  # the current version the datum was resolved into
     datum: dict
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_PEEKED = ("event_id", "event_type", "stream_id", "sequence", "occurred_at", "recorded_at")
+
+
+@dataclass(frozen=True)
+class Peeked:
+    """The leading envelope fields of a message, as `Codec.peek` reads them."""
+
+    writer: SchemaVersion
+    event_id: str
+    stream_id: str
+    sequence: int
+    occurred_at: datetime  # UTC
+    recorded_at: datetime  # UTC
+
+    @property
+    def event_type(self) -> str:
+        return self.writer.event_type
+
+
+def _envelope_prefix(writer: SchemaVersion) -> dict:
+    """A schema of the envelope's leading fields (through recorded-at), logical types as primitives."""
+    fields = writer.schema.get("fields") or [{}]
+    envelope = fields[0].get("type") if fields[0].get("name") == "envelope" else None
+    names = [f["name"] for f in envelope["fields"]] if isinstance(envelope, dict) else []
+    if names[:len(_PEEKED)] != list(_PEEKED):
+        raise SchemaError(f"{writer.label}: the record does not open with the envelope fields {', '.join(_PEEKED)}")
+    leading = []
+    for f in envelope["fields"][:len(_PEEKED)]:
+        kind = f["type"]
+        if isinstance(kind, dict) and kind.get("logicalType") and isinstance(kind.get("type"), str):
+            kind = kind["type"]  # uuid → string, timestamp-micros → long: the values as written
+        leading.append({"name": f["name"], "type": kind})
+    return {"type": "record", "name": writer.schema["name"], "namespace": writer.schema.get("namespace", ""),
+            "fields": [{"name": "envelope", "type": {"type": "record", "name": envelope["name"],
+                                                      "namespace": envelope.get("namespace", ""), "fields": leading}}]}
 
 
 def split_message(data: bytes) -> tuple[bytes, bytes]:
@@ -90,6 +129,7 @@ class Codec:
         self._events = events
         self.fallback = fallback
         self._fetched: dict[bytes, SchemaVersion] = {}
+        self._envelope_prefixes: dict[bytes, tuple[SchemaVersion, Any]] = {}
 
     @property
     def events(self) -> DomainEvents:
@@ -150,6 +190,29 @@ class Codec:
         datum = read_body(body, writer.parsed, reader.parsed, writer.label)
         return Decoded(writer.event_type, writer, reader, datum)
 
+    def peek(self, data: bytes) -> Peeked:
+        """What a message's envelope says about it, without decoding the event's own fields.
+
+        The envelope is the first field of every record and opens with event id, event type,
+        stream id, sequence, occurred-at and recorded-at, so those are the first bytes of the
+        body: they are read with a schema of just those fields (per writer version, as
+        written), and the rest of the message is neither read nor checked (`decode` does that).
+        """
+        fp, body = split_message(data)
+        try:
+            writer, prefix = self._envelope_prefixes[fp]
+        except KeyError:
+            writer = self.writer_version(fp)
+            prefix = parse_schema(_envelope_prefix(writer), named_schemas={})
+            self._envelope_prefixes[fp] = writer, prefix
+        try:
+            head = schemaless_reader(io.BytesIO(body), prefix, None)["envelope"]
+        except Exception as exc:  # fastavro raises EOFError, IndexError, UnicodeDecodeError, ...
+            raise CorruptMessageError(f"{writer.label}: envelope does not decode ({type(exc).__name__}: {exc})") from None
+        return Peeked(writer, head["event_id"], head["stream_id"], head["sequence"],
+                      _EPOCH + timedelta(microseconds=head["occurred_at"]),
+                      _EPOCH + timedelta(microseconds=head["recorded_at"]))
+
     def decode_event(self, data: bytes) -> Any:
         """Decode a message all the way to the domain event object."""
         from schemas.records import from_record
@@ -186,5 +249,5 @@ def decode_event(data: bytes) -> Any:
     return default_codec().decode_event(data)
 
 
-__all__ = ["MARKER", "Codec", "Decoded", "decode", "decode_event", "default_codec", "encode", "encode_datum",
+__all__ = ["MARKER", "Codec", "Decoded", "Peeked", "decode", "decode_event", "default_codec", "encode", "encode_datum",
            "split_message"]

@@ -224,56 +224,114 @@ def _envelope(converter: _Converter, schema: Any, et: EventType, event: Any) -> 
 # -- Avro datum → domain ----------------------------------------------------
 
 
-def _from_avro(hint: Any, value: Any) -> Any:
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _as_uuid(value: Any) -> Any:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
+def _as_aware(value: Any) -> Any:
+    # Avro timestamp-micros is UTC; a reader that returns naive datetimes gets UTC put back.
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
+def _decoder(hint: Any) -> Any:
+    """A function from an Avro value to the domain value of type `hint` (built once per type)."""
     bare, _ = unwrap(hint)
     inner = optional_inner(bare)
     if inner is not None:
-        return None if value is None else _from_avro(inner, value)
+        decode_inner = _decoder(inner)
+        return lambda value: None if value is None else decode_inner(value)
     item = tuple_item(bare)
     if item is not None:
-        return tuple(_from_avro(item, v) for v in value)
+        decode_item = _decoder(item)
+        return lambda value: tuple(map(decode_item, value))
     if isinstance(bare, type) and issubclass(bare, enum.Enum):
-        by_symbol = {enum_symbol(str(m.value)): m for m in bare}
-        return by_symbol[value]
+        return _enum_decoder(bare)
     if isinstance(bare, type) and dataclasses.is_dataclass(bare):
-        hints = field_hints(bare)
-        kwargs = {
-            f.name: _from_avro(hints[f.name], value[f.name]) for f in dataclasses.fields(bare) if f.name in value
-        }
-        return bare(**kwargs)
-    if bare is uuid.UUID and not isinstance(value, uuid.UUID):
-        return uuid.UUID(value)
-    if bare is dt.datetime and isinstance(value, dt.datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value
+        return _dataclass_decoder(bare)
+    if bare is uuid.UUID:
+        return _as_uuid
+    if bare is dt.datetime:
+        return _as_aware
+    return _identity
+
+
+@functools.lru_cache(maxsize=None)
+def _enum_decoder(cls: type[enum.Enum]) -> Any:
+    return {enum_symbol(str(m.value)): m for m in cls}.__getitem__
+
+
+@functools.lru_cache(maxsize=None)
+def _dataclass_decoder(cls: type) -> Any:
+    hints = field_hints(cls)
+    plan = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(cls)]
+
+    def decode(value: dict) -> Any:
+        return cls(**{name: convert(value[name]) for name, convert in plan if name in value})
+
+    return decode
+
+
+def _from_avro(hint: Any, value: Any) -> Any:
+    return _decoder(hint)(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class _EventPlan:
+    envelope: tuple[tuple[str, Any], ...]
+    payload: tuple[tuple[str, Any], ...]
+
+
+@functools.lru_cache(maxsize=None)
+def _event_plan(et: EventType) -> _EventPlan:
+    # Type hints are resolved once per event type: decoding runs for every stored event read.
+    hints = field_hints(et.cls)
+    return _EventPlan(
+        envelope=tuple((name, _decoder(hints[name])) for name in ("occurred_at", "actor", "unit_id", "source_document")),
+        payload=tuple((f.name, _decoder(hints[f.name])) for f in et.payload_fields()),
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def _created_topic(et: EventType) -> Any:
+    from eventsourcing.domain import CanInitAggregate
+    from eventsourcing.utils import get_topic
+
+    return issubclass(et.cls, CanInitAggregate) and get_topic(et.aggregate)
 
 
 def from_record(
     event_type: str, datum: dict, *, events: DomainEvents | None = None
 ) -> Any:
     """The domain event for a datum read with the current schema of `event_type`."""
-    from eventsourcing.domain import CanInitAggregate
-    from eventsourcing.utils import get_topic
-
     events = events or _defaults(None, None)[0]
-    et = events.get(event_type)
-    return et.cls(**from_record_kwargs(et, datum, with_topic=issubclass(et.cls, CanInitAggregate) and get_topic(et.aggregate)))
+    return from_record_of(events.get(event_type), datum)
+
+
+def from_record_of(et: EventType, datum: dict) -> Any:
+    """The domain event of type `et` for a datum read with the current schema of that type."""
+    return et.cls(**from_record_kwargs(et, datum, with_topic=_created_topic(et)))
 
 
 def from_record_kwargs(et: EventType, datum: dict, with_topic: Any = None) -> dict:
     """The keyword arguments of the event class for `datum` (library fields included)."""
-    hints = field_hints(et.cls)
+    plan = _event_plan(et)
     envelope = datum["envelope"]
     kwargs: dict[str, Any] = {
-        "originator_id": _from_avro(uuid.UUID, envelope["stream_id"]),
+        "originator_id": _as_uuid(envelope["stream_id"]),
         "originator_version": envelope["sequence"],
-        "timestamp": _from_avro(dt.datetime, envelope["recorded_at"]),
+        "timestamp": _as_aware(envelope["recorded_at"]),
     }
-    for name in ("occurred_at", "actor", "unit_id", "source_document"):
-        kwargs[name] = _from_avro(hints[name], envelope[name])
-    for f in et.payload_fields():
-        if f.name in datum:
-            kwargs[f.name] = _from_avro(hints[f.name], datum[f.name])
+    for name, convert in plan.envelope:
+        kwargs[name] = convert(envelope[name])
+    for name, convert in plan.payload:
+        if name in datum:
+            kwargs[name] = convert(datum[name])
     if with_topic:
         kwargs["originator_topic"] = with_topic
     return kwargs

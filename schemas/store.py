@@ -64,6 +64,8 @@ class SchemaStore:
     def __init__(self, root: Path | str = AVSC_DIR) -> None:
         self.root = Path(root)
         self._versions: dict[str, list[SchemaVersion]] | None = None
+        # fingerprint → version, built once per load (every stored event read looks one up)
+        self._by_fingerprint: tuple[dict, dict[bytes, SchemaVersion]] | None = None
 
     # -- reading --------------------------------------------------------------
 
@@ -128,20 +130,27 @@ class SchemaStore:
             ) from None
 
     def latest(self, event_type: str) -> SchemaVersion:
-        return self.versions(event_type)[-1]
+        versions = self._load().get(event_type)
+        return versions[-1] if versions else self.versions(event_type)[-1]
 
     def all_versions(self) -> list[SchemaVersion]:
         return [v for name in self.event_types() for v in self._load()[name]]
 
     def by_fingerprint(self, fp: bytes) -> SchemaVersion:
         """The version with this fingerprint (the latest one if doc-only versions share it)."""
-        found = self.fingerprints().get(bytes(fp))
+        found = self._fingerprint_index().get(bytes(fp))
         if found is None:
             raise UnknownSchemaError(bytes(fp), "fetch it from the schema catalogue topic")
         return found
 
     def fingerprints(self) -> dict[bytes, SchemaVersion]:
-        return {v.fingerprint: v for v in self.all_versions()}
+        return dict(self._fingerprint_index())
+
+    def _fingerprint_index(self) -> dict[bytes, SchemaVersion]:
+        versions = self._load()
+        if self._by_fingerprint is None or self._by_fingerprint[0] is not versions:
+            self._by_fingerprint = (versions, {v.fingerprint: v for v in self.all_versions()})
+        return self._by_fingerprint[1]
 
     def differs_from_latest(self, event_type: str, schema: dict) -> bool:
         versions = self._load().get(event_type)
