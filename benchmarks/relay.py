@@ -3,8 +3,10 @@
 baseline: the same records, already Avro-encoded in memory, sent by a plain
           KafkaProducer (acks=all, idempotent, same batching) to fresh topics;
 relay:    `Relay.run(once=True)` from position 0 to other fresh topics — reading
-          the notification log from PostgreSQL, decoding the stored events,
-          Avro-encoding them, and publishing in Kafka transactions with its position.
+          the notification log from PostgreSQL, taking each stored event's bytes
+          (the store holds the Avro single-object encoding) as the value and its
+          headers from the envelope, and publishing in Kafka transactions with its
+          position.
 
 The ratio relay/baseline is the figure; absolute rates drift with the machine.
 """

@@ -44,21 +44,37 @@ def codec():
 
 
 def avro_records(settings: Settings, mapper, codec) -> Callable[[object], Outgoing]:
-    """Stored notification → Kafka record: Avro single-object value, key = stream id."""
-    from schemas.records import event_id
+    """Stored notification → Kafka record: value = the stored bytes, key = stream id.
+
+    The store holds each event's Avro single-object encoding (`infra.ledger`), validated
+    when it was written, so the value is copied as it is. The headers come from the
+    fingerprint (event type) and the leading fields of the envelope, which opens every
+    record (event id, occurred-at, recorded-at): only those bytes are read (`Codec.peek`).
+    A row stored before the store held Avro (JSON state) is decoded and encoded first.
+    """
+    from schemas.codec import MARKER
+
+    case_topic, unit_topic = settings.case_events_topic, settings.unit_events_topic
+    topics: dict[str, str] = {}
+
+    def topic_of(event_type: str) -> str:
+        if event_type not in topics:
+            aggregate = codec.events.get(event_type).aggregate.__name__
+            topics[event_type] = unit_topic if aggregate == "Unit" else case_topic
+        return topics[event_type]
 
     def make(notification) -> Outgoing:
-        event = mapper.to_domain_event(notification)
-        event_type = codec.events.of(event)
-        value = codec.encode(event)
-        topic = settings.unit_events_topic if event_type.aggregate.__name__ == "Unit" else settings.case_events_topic
+        value = bytes(notification.state)
+        if value[:2] != MARKER:
+            value = codec.encode(mapper.to_domain_event(notification))
+        head = codec.peek(value)
         return outgoing(
-            topic, notification, value=value,
-            event_id=str(event_id(notification.originator_id, notification.originator_version)),
-            event_type=event_type.name,
-            fingerprint=value[2:10].hex(),
-            occurred_at=event.occurred_at.isoformat(),
-            recorded_at=event.timestamp.isoformat(),
+            topic_of(head.event_type), notification, value=value,
+            event_id=head.event_id,
+            event_type=head.event_type,
+            fingerprint=head.writer.fingerprint_hex,
+            occurred_at=head.occurred_at.isoformat(),
+            recorded_at=head.recorded_at.isoformat(),
         )
 
     return make

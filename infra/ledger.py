@@ -7,6 +7,10 @@ transaction. A refused command raises ``domain.rules.RuleViolation`` and writes 
 Persistence comes from the environment like any eventsourcing application
 (``PERSISTENCE_MODULE``: POPO by default, ``eventsourcing.sqlite`` or
 ``eventsourcing.postgres``), passed as ``CaseLedger(env={...})``.
+
+The store holds what Kafka carries: each stored event's state is its Avro
+single-object encoding (``schemas.codec``), the exact bytes the relay publishes.
+See ``_PublishedBytesMapper`` and docs/EVENT-CONTRACT.md §8.
 """
 
 from __future__ import annotations
@@ -19,7 +23,16 @@ from typing import Any, Iterable
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import JSONTranscoder, Transcoder, Transcoding
+from eventsourcing.domain import CanSnapshotAggregate
+from eventsourcing.persistence import (
+    JSONTranscoder,
+    Mapper,
+    MapperDeserialisationError,
+    StoredEvent,
+    Transcoder,
+    Transcoding,
+)
+from eventsourcing.utils import get_topic
 
 import domain.values as values
 from domain.case import Case, CaseStatus, case_id_for
@@ -82,7 +95,7 @@ from domain.values import (
 __all__ = ["CaseLedger", "RuleViolation"]
 
 
-# --- transcoding: keep tuples, enums, dates and value objects exact across a round trip ----
+# --- JSON transcoding: snapshots, and events stored before the store held Avro ------------
 
 
 def _value_types() -> tuple[list[type], list[type]]:
@@ -168,14 +181,82 @@ class _ExactJSONTranscoder(JSONTranscoder):
         return super().encode(_tag(obj))
 
 
+class _PublishedBytesMapper(Mapper):
+    """Stores each domain event as its Avro single-object encoding: the bytes the relay publishes.
+
+    One encoding, made and validated once, when the event is written: ``schemas.codec``
+    checks every field against the latest schema of the event type while converting, so
+    an event the contract cannot carry raises ``EventValidationError`` (with the field
+    path) before the recorder is called, and nothing of that save is written. Reading
+    decodes with the writer schema named by the fingerprint, resolved into the current
+    one, so events written with earlier schema versions still load.
+
+    Datetimes come back as the same instant in UTC (Avro ``timestamp-micros``); the
+    domain reads business time only through its offset-independent calendar
+    (``domain.calendar.local_date``), so rebuilding gives the same state.
+
+    Library snapshots are not part of the contract and keep the JSON transcoding, as
+    do events stored before this encoding (state not starting with the Avro marker).
+    """
+
+    def __init__(self, transcoder: Transcoder, compressor: Any = None, cipher: Any = None) -> None:
+        if compressor is not None or cipher is not None:
+            # The stored bytes are the published bytes; personal fields are to be
+            # encrypted inside the record (per adolescent), not the whole state.
+            raise ValueError("CaseLedger stores the published Avro bytes: "
+                             "unset COMPRESSOR_TOPIC and CIPHER_TOPIC")
+        super().__init__(transcoder)
+        from schemas.codec import MARKER, default_codec
+        from schemas.records import from_record_of
+
+        self.codec = default_codec()
+        self._marker = MARKER
+        self._from_record = from_record_of
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        if isinstance(domain_event, CanSnapshotAggregate):
+            return super().to_stored_event(domain_event)
+        return StoredEvent(
+            originator_id=domain_event.originator_id,
+            originator_version=domain_event.originator_version,
+            topic=get_topic(type(domain_event)),
+            state=self.codec.encode(domain_event),
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        state = bytes(stored_event.state)
+        if state[:2] != self._marker:
+            return super().to_domain_event(stored_event)
+        from schemas.errors import SchemaError
+
+        try:
+            decoded = self.codec.decode(state)
+            return self._from_record(self.codec.events.get(decoded.event_type), decoded.datum)
+        except SchemaError as exc:
+            raise MapperDeserialisationError(
+                f"Failed to decode stored event with topic '{stored_event.topic}', originator_id "
+                f"'{stored_event.originator_id}' and originator_version {stored_event.originator_version}: {exc}"
+            ) from exc
+
+
 def _new_id(given: UUID | None) -> UUID:
     return given if given is not None else uuid4()
 
 
 class CaseLedger(Application):
-    """The case ledger of the socio-educational units (*livro de registro do caso*)."""
+    """The case ledger of the socio-educational units (*livro de registro do caso*).
+
+    Its event store holds each event as the Avro single-object encoding published on
+    Kafka (``_PublishedBytesMapper``): one encoding, validated once, when the event is
+    written. A command whose event does not fit its published schema is refused with
+    the field path (``schemas.errors.EventValidationError``) and nothing is written;
+    the relay copies the stored bytes to Kafka without decoding them.
+    """
 
     name = "CaseLedger"
+
+    def construct_mapper(self) -> Mapper:
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=_PublishedBytesMapper)
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = _ExactJSONTranscoder()
@@ -190,20 +271,6 @@ class CaseLedger(Application):
             transcoder.register(_enum_transcoding(cls))
         for cls in _DATACLASSES:
             transcoder.register(_dataclass_transcoding(cls))
-
-    def save(self, *objs: Any, **kwargs: Any) -> Any:
-        """Save, after checking every new event against its published Avro schema.
-
-        A command whose event would not validate is refused with the field path
-        (``EventValidationError``) and nothing is written: the events are checked
-        before the store sees any of them.
-        """
-        from schemas.validation import validate
-
-        for obj in objs:
-            for pending in getattr(obj, "pending_events", ()):
-                validate(pending)
-        return super().save(*objs, **kwargs)
 
     # --- queries ----------------------------------------------------------------------------
 
