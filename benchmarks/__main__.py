@@ -20,7 +20,7 @@ from infra import logs
 from infra.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
-STAGES = ("relay",)
+STAGES = ("append", "relay")
 
 
 def machine() -> dict:
@@ -33,6 +33,7 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("stages", nargs="*", default=list(STAGES), help=f"stages to run (default: all of {STAGES})")
     parser.add_argument("--copies", type=int, default=10, help="copies of the eight units' year (default 10)")
+    parser.add_argument("--commands", type=int, default=4000, help="commands for the append stage (default 4000)")
     parser.add_argument("--profile", action="store_true", help="add a profile summary (an extra, untimed pass)")
     args = parser.parse_args(argv)
     logs.configure("json", "WARNING", component="bench")
@@ -52,6 +53,14 @@ def main(argv=None) -> int:
                   f"| ratio {result['ratio']:.2f} |")
             if args.profile:
                 print(result["profile"])
+        elif stage == "append":
+            from benchmarks import append
+
+            result = append.run(settings, commands=args.commands)
+            print(f"| append | {result['commands']:,} commands, {result['events']:,} events | baseline (bare "
+                  f"library, same events) {result['baseline_events_per_s']:,.0f} events/s | ledger "
+                  f"{result['ledger_events_per_s']:,.0f} events/s ({result['ledger_commands_per_s']:,.0f} "
+                  f"commands/s) | ratio {result['ratio']:.2f} |")
         else:
             parser.error(f"unknown stage {stage!r}")
         (RESULTS / f"{stage}.json").write_text(json.dumps({"machine": machine(), "copies": args.copies,

@@ -73,6 +73,7 @@ def ensure_store(settings: Settings, copies: int, echo=print) -> tuple[Settings,
     seconds = time.monotonic() - t0
     events = len(ledger.recordings)
     ledger.close()
+    _marker_done(settings, schema)  # (re)creates the marker table
     conn = psycopg2.connect(settings.pg_dsn)
     conn.autocommit = True
     with conn.cursor() as cur:
