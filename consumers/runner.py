@@ -36,7 +36,6 @@ the deployment replaces it.
 from __future__ import annotations
 
 import signal
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -466,34 +465,6 @@ class Progress:
     elapsed_s: float
     rate_per_s: float
     eta_s: float | None
-
-
-class ProgressBar:
-    """A one-line progress bar for people (stderr), redrawn at most a few times a second."""
-
-    def __init__(self, stream=None, label: str = "rebuild", width: int = 30, every_s: float = 0.2) -> None:
-        self.stream = stream or sys.stderr
-        self.label, self.width, self.every_s = label, width, every_s
-        self._last = 0.0
-        self._drawn = False
-
-    def __call__(self, p: Progress) -> None:
-        now = time.monotonic()
-        if now - self._last < self.every_s and p.events < p.total:
-            return
-        self._last = now
-        share = min(1.0, p.events / p.total) if p.total else 1.0
-        filled = int(share * self.width)
-        left = "" if p.eta_s is None else f"  ~{p.eta_s:,.0f} s left"
-        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {share:4.0%}  "
-                          f"{p.events:,}/{p.total:,} events  {p.rate_per_s:,.0f}/s{left}   ")
-        self.stream.flush()
-        self._drawn = True
-
-    def close(self) -> None:
-        if self._drawn:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 @dataclass

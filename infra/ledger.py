@@ -19,7 +19,7 @@ import dataclasses
 import enum
 import inspect
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application

@@ -13,7 +13,8 @@ class Progress:
     quiet and the caller's structured logs tell the story.
     """
 
-    def __init__(self, label: str, total: int | None = None, stream=None, unit: str = "events") -> None:
+    def __init__(self, label: str, total: int | None = None, stream=None, unit: str = "events",
+                 always: bool = False) -> None:
         self.label = label
         self.total = total
         self.unit = unit
@@ -21,7 +22,7 @@ class Progress:
         self.stream = stream or sys.stderr
         self.started = time.monotonic()
         self._last_draw = 0.0
-        self.enabled = self.stream.isatty()
+        self.enabled = always or self.stream.isatty()
 
     @property
     def rate(self) -> float:
@@ -34,6 +35,16 @@ class Progress:
         if self.enabled and (now - self._last_draw > 0.1 or (self.total and self.done >= self.total)):
             self._last_draw = now
             self._draw()
+
+    def update(self, done: int, total: int | None = None) -> None:
+        """Set the count (and the total, when it is only known as work goes on)."""
+        if total is not None:
+            self.total = total
+        self.advance(done - self.done)
+
+    def __call__(self, p) -> None:
+        """Use as a rebuild's progress callback (anything with `.events` and `.total`)."""
+        self.update(p.events, p.total)
 
     def _draw(self) -> None:
         rate = self.rate

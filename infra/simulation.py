@@ -198,9 +198,7 @@ class YearSimulation:
         female = unit.sex == "feminino"
         age_years = rng.choices([13, 14, 15, 16, 17, 18, 19], [2, 5, 10, 20, 30, 20, 8])[0]
         birth = day - timedelta(days=int(age_years * 365.25) + rng.randint(10, 300))
-        admin, agent, leader, manager = (actor(unit, "assistente_administrativo"), actor(unit, "agente_socioeducativo"),
-                                         actor(unit, "lider_de_equipe"), actor(unit, "gerente"))
-        psych, social, pedag = actor(unit, "psicologo"), actor(unit, "assistente_social"), actor(unit, "pedagogo")
+        admin, agent = actor(unit, "assistente_administrativo"), actor(unit, "agente_socioeducativo")
         first = rng.choice(FIRST_F if female else FIRST)
         reg_at = at(day, rng.randint(8, 10), rng.choice([0, 15, 30, 45]))
         self.add(reg_at, {

@@ -354,10 +354,11 @@ def cmd_replay(args, settings: Settings) -> int:
     import psycopg2
     from kafka.errors import KafkaError
 
-    from consumers.runner import ProgressBar, ReplayStopped, consumer_factory, pg_connector, replay
+    from consumers.runner import ReplayStopped, consumer_factory, pg_connector, replay
+    from infra.progress import Progress
 
     (projection, decode, topics), = _build(settings, [args.projection])
-    bar = ProgressBar(label=f"rebuild {projection.name}")
+    bar = Progress(f"rebuild {projection.name}")
     try:
         report = replay(projection, decode, topics, schema=_schema(args, settings),
                         connect_pg=pg_connector(settings, "caseledger-replay"),

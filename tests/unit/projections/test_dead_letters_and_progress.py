@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from collections import namedtuple
 
 from types import SimpleNamespace
 
 from consumers.dead_letter import Failure, dead_letter_headers, parse_dead_letter, unique_by_origin
-from consumers.runner import Progress, ProgressBar, is_data_error
+from consumers.runner import is_data_error
 
 Record = namedtuple("Record", "topic partition offset key value headers")
 
@@ -55,13 +54,3 @@ def test_row_errors_are_the_events_fault_and_set_up_errors_are_not():
     assert is_data_error(err("23505"))  # unique violation
     assert not is_data_error(err("42501"))  # permission denied
     assert not is_data_error(err("42P01"))  # undefined table
-
-
-def test_the_progress_bar_shows_share_count_rate_and_time_left():
-    out = io.StringIO()
-    bar = ProgressBar(out, label="accounts", width=10, every_s=0)
-    bar(Progress(events=250, total=1000, elapsed_s=1.0, rate_per_s=250.0, eta_s=3.0))
-    bar.close()
-    line = out.getvalue()
-    assert "[##........]" in line and "25%" in line and "250/1,000 events" in line
-    assert "250/s" in line and "~3 s left" in line and line.endswith("\n")
