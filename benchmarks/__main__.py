@@ -20,7 +20,7 @@ from infra import logs
 from infra.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
-STAGES = ("append", "relay")
+STAGES = ("append", "relay", "replay")
 
 
 def machine() -> dict:
@@ -53,6 +53,14 @@ def main(argv=None) -> int:
                   f"| ratio {result['ratio']:.2f} |")
             if args.profile:
                 print(result["profile"])
+        elif stage == "replay":
+            from benchmarks import replay
+
+            result = replay.run(bench)
+            models = ", ".join(f"{k} {v:,.0f}/s" for k, v in result["per_model_events_per_s"].items())
+            print(f"| replay | {result['events']:,} events × {result['read_models']} read models | ceiling (consume + "
+                  f"Avro decode) {result['ceiling_events_per_s']:,.0f}/s | rebuild {result['rebuild_events_per_s']:,.0f}"
+                  f"/s in {result['rebuild_seconds']:.0f} s ({models}) | ratio {result['ratio']:.2f} |")
         elif stage == "append":
             from benchmarks import append
 

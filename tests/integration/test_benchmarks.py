@@ -28,3 +28,20 @@ def test_relay_benchmark_publishes_every_stored_event_in_both_arms(stack_setting
     result = relay.run(settings, batch=50)
     assert result["events"] == stored > 0
     assert result["relay_events_per_s"] > 0 and result["baseline_events_per_s"] > 0
+
+
+def test_replay_benchmark_rebuilds_every_read_model_from_the_events_it_published(stack_settings, pg_schema,
+                                                                                  unique_topic):
+    from benchmarks import replay
+
+    settings = dataclasses.replace(stack_settings, eventsourcing_overrides={"POSTGRES_SCHEMA": pg_schema},
+                                   case_events_topic=unique_topic("case"), unit_events_topic=unique_topic("unit"),
+                                   projection_schema=f"{pg_schema}_views")
+    ledger = bootstrap.recording_ledger(settings)
+    for i, planned in enumerate(generate(seed=2025)[:80], start=1):
+        apply_command(ledger, RawCommand(i, planned.command))
+    stored = len(ledger.recordings)
+    ledger.close()
+    result = replay.run(settings)
+    assert result["events"] == stored > 0
+    assert result["read_models"] >= 3 and result["rebuild_events_per_s"] > 0
