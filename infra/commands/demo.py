@@ -212,6 +212,8 @@ def project_and_check(settings: Settings, plan) -> bool:
     show("6. occupancy of the Cuiabá internação unit on 30 June (CNMP: modality × age band × sex)",
          "unit", "occupancy", "MT-CGB-INT-M", "--as-of", "2025-06-30", "--from", "2025-06-24")
     show("7. legal clocks breached or due, as of 31 December", "clocks", "--alert", "--as-of", "2025-12-31")
+    show("7b. the MP inspection report of the Cuiabá internação unit as of 30 June (CNMP Res. 67)",
+         "inspection", "MT-CGB-INT-M", "--date", "2025-06-30")
 
     heading("8. checking every read model against the fold of the event store")
     checks = verify_projections(settings)

@@ -1,0 +1,228 @@
+"""The MP inspection data of a unit (CNMP Res. 67), from hand-built events folded into read-model rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from infra.inspection_render import to_html, to_markdown
+from projections.audit_trail import AuditTrail
+from projections.engine import MemoryTables
+from projections.inspection import default_period_start, inspection
+from projections.unit_occupancy import OccupancyData, UnitOccupancy
+from tests.unit.projections.read_models_builders import UNIT_ID, a_case, a_unit, at
+
+D = dt.date
+JUNE_30 = D(2026, 6, 30)
+
+
+def report_of(unit, cases, on=JUNE_30, start=None):
+    """Fold the events into the occupancy and audit rows, as the command reads them, and compute."""
+    events = unit.events + [e for c in cases for e in c.events]
+    occ = MemoryTables(UnitOccupancy()).apply_events(events)
+    data = OccupancyData.from_rows(UNIT_ID, occ.table("unit_capacity").values(), occ.table("unit_movements").values(),
+                                   occ.table("occupancy_profiles").values(),
+                                   occ.table("occupancy_modalities").values(), occ.table("unit_vacancies").values())
+    audit = MemoryTables(AuditTrail()).apply_events(events)
+    entries: dict[str, list] = {}
+    for row in audit.table("audit_entries").values():
+        entries.setdefault(row["stream_id"], []).append(row)
+    return inspection(UNIT_ID, on, data, {c.id: entries.get(c.id, []) for c in cases}, start)
+
+
+def a_unit_of(capacity=40, unit_type="internacao"):
+    unit = a_unit()
+    unit.defined(capacity=capacity, unit_type=unit_type, on="2026-01-05")
+    return unit
+
+
+def a_resident(unit, birth_date=D(2009, 5, 1), sex="masculino", modality="internacao", on="2026-03-02",
+               room=None, **intake):
+    case = a_case()
+    case.registered(birth_date=birth_date, sex=sex, on=on)
+    case.intake(modality=modality, on=on, **intake)
+    unit.admitted(case.id, on=on)
+    if room:
+        case.room(room, on=on)
+        unit.moved(case.id, room, on=on)
+    return case
+
+
+def test_age_band_uses_completed_years_on_the_inspection_date():
+    unit = a_unit_of()
+    # 16 on 30 June 2026 (birthday that day), 15 on the 29th
+    case = a_resident(unit, birth_date=D(2010, 6, 30))
+    assert report_of(unit, [case], on=D(2026, 6, 29)).population.counts == {("definitiva", "12-15", "masculino"): 1}
+    assert report_of(unit, [case], on=JUNE_30).population.counts == {("definitiva", "16-18", "masculino"): 1}
+
+
+def test_a_youth_aged_21_or_more_is_listed_as_a_violation_by_case_id():
+    unit = a_unit_of()
+    old = a_resident(unit, birth_date=D(2005, 1, 1))
+    young = a_resident(unit, birth_date=D(2009, 1, 1))
+    population = report_of(unit, [old, young]).population
+    assert population.violations == ((old.id, 21, "21+ (violation)"),)
+    assert population.total() == 2
+
+
+def test_modalities_are_grouped_as_the_cnmp_form_asks():
+    unit = a_unit_of(unit_type="internacao_provisoria")
+    cases = [a_resident(unit, modality="internacao_provisoria"), a_resident(unit, modality="internacao_sancao"),
+             a_resident(unit, modality="internacao", sex="feminino")]
+    counts = report_of(unit, cases).population.counts
+    assert counts == {("provisoria", "16-18", "masculino"): 1, ("descumprimento", "16-18", "masculino"): 1,
+                      ("definitiva", "16-18", "feminino"): 1}
+
+
+def test_occupancy_gives_rate_peak_and_days_over_capacity_in_the_period():
+    unit = a_unit_of(capacity=2)
+    cases = [a_resident(unit, on="2026-06-01") for _ in range(2)]
+    third = a_resident(unit, on="2026-06-10")
+    unit.departed(third.id, on="2026-06-12")  # over capacity on the 10th and the 11th
+    occupancy = report_of(unit, cases + [third], start=D(2026, 6, 1)).occupancy
+    assert (occupancy.capacity, occupancy.population, occupancy.occupancy_rate) == (2, 2, 1.0)
+    assert (occupancy.peak_population, occupancy.days_over_capacity, occupancy.days) == (3, 2, 30)
+    assert occupancy.module_reference == 40 and occupancy.within_module
+
+
+def test_the_default_period_is_the_two_months_ending_on_the_inspection_day():
+    assert default_period_start(JUNE_30) == D(2026, 5, 1)
+
+
+def test_planned_sex_is_compared_with_the_occupants():
+    unit = a_unit_of()  # planned masculino
+    ident = report_of(unit, [a_resident(unit), a_resident(unit, sex="feminino")]).identification
+    assert ident.occupants_by_sex == {"masculino": 1, "feminino": 1}
+    assert ident.sex_matches_plan is False
+
+
+def test_a_room_mixing_age_bands_is_reported_as_not_separated_by_age():
+    unit = a_unit_of()
+    cases = [a_resident(unit, birth_date=D(2012, 1, 1), room="A1"), a_resident(unit, birth_date=D(2008, 1, 1), room="A1"),
+             a_resident(unit, birth_date=D(2008, 1, 1), room="B1")]
+    separation = {c.criterion: c for c in report_of(unit, cases).separation}
+    assert separation["age"].separated is False and separation["age"].mixed_rooms == ("A1",)
+    assert separation["modality"].separated is True
+
+
+def test_separation_by_seriousness_comes_from_the_intake_and_is_unavailable_without_it():
+    unit = a_unit_of()
+    violent = a_resident(unit, room="A1", seriousness="com_violencia_ou_grave_ameaca")
+    calm = a_resident(unit, room="A1", seriousness="sem_violencia")
+    separation = {c.criterion: c for c in report_of(unit, [violent, calm]).separation}
+    assert separation["seriousness"].separated is False and separation["seriousness"].mixed_rooms == ("A1",)
+    assert separation["build"].separated is None and separation["build"].missing == 2
+
+
+def test_separation_is_unavailable_when_no_room_is_recorded():
+    unit = a_unit_of()
+    separation = report_of(unit, [a_resident(unit), a_resident(unit)]).separation
+    assert all(c.separated is None and c.missing == 2 for c in separation)
+
+
+def test_a_reassessment_older_than_six_months_is_breached_on_the_inspection_day():
+    unit = a_unit_of()
+    overdue = a_resident(unit, on="2025-12-01")  # due 2026-06-01
+    recent = a_resident(unit, on="2026-03-01")  # due 2026-09-01
+    summary = report_of(unit, [overdue, recent]).reassessment
+    assert summary.breached == ((overdue.id, D(2026, 6, 1)),)
+    assert summary.states == {"breached": 1, "running": 1}
+
+
+def test_pia_timeliness_separates_met_met_late_and_breached():
+    unit = a_unit_of()
+    on_time = a_resident(unit, on="2026-04-01")
+    on_time.add("PIASubmitted", on="2026-05-01", version=1, exceptions=[])
+    late = a_resident(unit, on="2026-04-01")
+    late.add("PIASubmitted", on="2026-05-30", version=1, exceptions=[])
+    missing = a_resident(unit, on="2026-04-01")
+    pia = report_of(unit, [on_time, late, missing]).pia
+    assert pia.states == {"met": 1, "met_late": 1, "breached": 1}
+    assert pia.breached == ((missing.id, D(2026, 5, 16)),)
+    assert [cid for cid, _, _ in pia.late] == [late.id]
+
+
+def test_an_entry_that_occurred_after_the_inspection_day_is_not_counted():
+    unit = a_unit_of()
+    case = a_resident(unit, on="2026-04-01")
+    case.add("PIASubmitted", on="2026-07-10", version=1, exceptions=[])  # after 30 June
+    assert report_of(unit, [case]).pia.states == {"breached": 1}
+
+
+def test_disciplinary_indicators_count_the_procedure_hearing_decision_and_appeal():
+    unit = a_unit_of()
+    case = a_resident(unit, on="2026-03-01")
+    case.add("DisciplinaryProcedureOpened", on="2026-06-02", procedure_id="p-1", incident_id="i-1", offence_code="M-1",
+             severity="media", commission=[], defender_notified=True, parents_notified=False)
+    case.add("DisciplinaryHearingHeld", on="2026-06-03", procedure_id="p-1", youth_heard=True, defender_present=True,
+             parents_present=False, defence_presented=True)
+    case.add("DisciplinaryDecisionIssued", on="2026-06-04", procedure_id="p-1", outcome="sancao",
+             sanction="advertencia", starts_on=D(2026, 6, 4), ends_on=D(2026, 6, 10), exclusion_grounds_examined=True,
+             exclusion_ground_found=None, aggravating=[], attenuating=[], decided_by=[], appeal_information_given=True)
+    case.add("AppealFiled", on="2026-06-05", procedure_id="p-1", filed_by="defensor")
+    case.add("DisciplinaryProcedureOpened", on="2026-04-01", procedure_id="p-0", incident_id="i-0",
+             offence_code="M-1", severity="media", commission=[], defender_notified=True, parents_notified=True)
+    d = report_of(unit, [case], start=D(2026, 5, 1)).discipline  # the April procedure is before the period
+    assert (d.procedures_opened, d.defender_notified, d.parents_notified) == (1, 1, 0)
+    assert (d.hearings, d.youth_heard, d.hearings_with_defence) == (1, 1, 1)
+    assert (d.decisions, d.sanctions, d.sanctions_with_fixed_duration, d.appeals_filed) == (1, 1, 1, 1)
+
+
+def test_isolation_notices_are_judged_against_24_hours_from_the_isolation():
+    unit = a_unit_of()
+    case = a_resident(unit, on="2026-03-01")
+    case.add("IsolationApplied", on="2026-06-10", hour=9, isolation_id="iso-1", ground="seguranca",
+             justification="x", place="A")
+    case.add("IsolationNoticesSent", on="2026-06-10", hour=15, isolation_id="iso-1", exceptions=[],
+             defender_notified_at=at("2026-06-10", 14), prosecutor_notified_at=at("2026-06-10", 14),
+             judge_notified_at=at("2026-06-10", 15))
+    case.add("IsolationApplied", on="2026-06-20", hour=9, isolation_id="iso-2", ground="seguranca",
+             justification="x", place="A")
+    case.add("IsolationApplied", on="2026-06-30", hour=20, isolation_id="iso-3", ground="seguranca",
+             justification="x", place="A")
+    d = report_of(unit, [case]).discipline
+    assert (d.isolations, d.isolation_notices_on_time, d.isolation_notices_late) == (3, 1, 0)
+    assert d.isolations_without_notice == (case.id,)  # iso-2; iso-3 is still within its 24 h
+    assert d.isolations_notice_pending == 1
+
+
+def test_visits_count_the_last_seven_days_and_gaps_of_fifteen_days():
+    unit = a_unit_of()
+    visited = a_resident(unit, on="2026-05-01")
+    visited.add("VisitHeld", on="2026-06-28", visitor_ids=["v-1"], modality="comum", started_at=at("2026-06-28", 9),
+                ended_at=at("2026-06-28", 10), search_done=True)
+    forgotten = a_resident(unit, on="2026-05-01")
+    visits = report_of(unit, [visited, forgotten]).visits
+    assert (visits.residents, visits.visited_last_7_days, visits.share_visited) == (2, 1, 0.5)
+    assert visits.gap_breaches == ((forgotten.id, 60),)
+
+
+def test_evasions_of_the_period_name_the_cases():
+    unit = a_unit_of()
+    case = a_resident(unit, on="2026-03-01")
+    case.add("EvasionRecorded", on="2026-06-15", kind="de_dentro_da_unidade", court_notified=True,
+             superintendencia_notified=True, exceptions=[])
+    unit.departed(case.id, on="2026-06-15", reason="evasao")
+    evasions = report_of(unit, [case]).evasions
+    assert (evasions.events, evasions.youths, evasions.returns) == (1, (case.id,), 0)
+
+
+def test_the_period_may_not_start_after_the_inspection_day():
+    unit = a_unit_of()
+    with pytest.raises(ValueError):
+        report_of(unit, [a_resident(unit)], start=D(2026, 7, 1))
+
+
+def test_the_report_names_cases_by_id_only_and_carries_the_cnmp_labels():
+    unit = a_unit_of()
+    case = a_resident(unit, birth_date=D(2004, 1, 1))
+    report = report_of(unit, [case])
+    markdown, page = to_markdown(report), to_html(report)
+    for text in (markdown, page):
+        assert "Capacidade total" in text and "Lotação atual" in text
+        assert "Adolescentes por modalidade, faixa etária e sexo" in text
+        assert "Reavaliação da medida (art. 121 §2º do ECA)" in text
+        assert case.id in text  # the 21-year-old, listed by case id
+        assert "Fulano" not in text and "RG 123" not in text and "2004-01-01" not in text
+    assert page.startswith("<!DOCTYPE html>") and "<style>" in page and "<table" in page
