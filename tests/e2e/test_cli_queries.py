@@ -1,0 +1,216 @@
+"""The read-model commands as auditors, staff and operators run them: a subprocess, settings from the environment.
+
+One short story (the simulated year's first week, seed 2025) is recorded, relayed and projected once
+for the module, in its own event-store schema, projection schema and topics; every test then queries it.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import uuid
+
+import psycopg2
+import pytest
+
+from infra.commands.projections import EXPORT_COLUMNS
+from infra.simulation import generate
+from infra.topics import ensure_topics
+from tests.e2e.cli import run
+
+STORY_COMMANDS = 400  # 2025-01-01 .. 2025-01-07: eight units, ~40 intakes, rooms, acolhimento, visits
+DAY = "2025-01-07"
+UNIT = "MT-CGB-INT-M"
+
+
+@dataclasses.dataclass(frozen=True)
+class Story:
+    settings: object
+    env: dict[str, str]
+    events: int
+    case_id: str  # a youth inside UNIT on DAY
+
+    def run(self, *args: str, **kw):
+        return run(self.settings, *args, **{**self.env, **kw})
+
+
+@pytest.fixture(scope="module")
+def story(stack_settings):
+    tag = uuid.uuid4().hex[:12]
+    store, projections = f"t_{tag}", f"t_{tag}_proj"
+    settings = dataclasses.replace(stack_settings, case_events_topic=f"case.{tag}", unit_events_topic=f"unit.{tag}",
+                                   dead_letter_topic=f"dlq.{tag}")
+    ensure_topics(settings)
+    conn = psycopg2.connect(stack_settings.pg_dsn)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE SCHEMA "{store}"')
+    env = {"POSTGRES_SCHEMA": store, "CASELEDGER_PROJECTION_SCHEMA": projections,
+           "CASELEDGER_DLQ_TOPIC": settings.dead_letter_topic}
+    try:
+        commands = [p.command for p in generate(seed=2025)[:STORY_COMMANDS] if not p.expect_refusal]
+        recorded = run(settings, "record", "-", input="\n".join(json.dumps(c, ensure_ascii=False) for c in commands),
+                       **env)
+        assert recorded.returncode == 0, recorded.stderr[-2000:]
+        relayed = run(settings, "relay", "--once", **env)
+        assert relayed.returncode == 0, relayed.stderr[-2000:]
+        events = json.loads(run(settings, "status", "--json", **env).stdout)[0]["position"]
+        projected = run(settings, "project", "--until-caught-up", **env)
+        assert projected.returncode == 0, projected.stderr[-2000:]
+        listed = json.loads(run(settings, "case", "list", "--unit", UNIT, "--status", "ativo", "--as-of", DAY,
+                                "--json", **env).stdout)
+        assert listed, "the story has nobody in the Cuiabá internação unit"
+        yield Story(settings, env, events, listed[0]["case_id"])
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f'DROP SCHEMA IF EXISTS "{store}" CASCADE')
+            cur.execute(f'DROP SCHEMA IF EXISTS "{projections}" CASCADE')
+        conn.close()
+
+
+def test_project_again_is_harmless_and_lists_the_read_models(story):
+    again = story.run("project", "--until-caught-up")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert story.run("project", "--list").stdout.split() == ["audit_trail", "case_view", "unit_occupancy"]
+
+
+def test_replay_dry_run_finds_the_rebuilt_case_view_identical_and_switches_nothing(story):
+    result = story.run("replay", "case_view", "--dry-run", "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    assert report["identical"] is True and report["switched"] is False
+    assert report["events"] > 0 and all(t["changed"] == 0 for t in report["tables"])
+
+
+def test_history_as_of_a_date_shows_the_entries_that_occurred_by_then(story):
+    result = story.run("history", story.case_id, "--as-of", DAY)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith(f"case {story.case_id} — as of {DAY}")
+    assert "IntakeRecorded" in result.stdout and "state then: status=ativo" in result.stdout
+    before = story.run("history", story.case_id, "--as-of", "2024-12-31")
+    assert "(no entries occurred by then)" in before.stdout
+
+
+def test_history_as_recorded_at_a_time_shows_what_the_ledger_said_then(story):
+    now = story.run("history", story.case_id, "--as-recorded-at", "2100-01-01T00:00", "--json")
+    entries = json.loads(now.stdout)["entries"]
+    assert entries and json.loads(now.stdout)["axis"] == "as_recorded_at"
+    before_recording = story.run("history", story.case_id, "--as-recorded-at", "2000-01-01T00:00")
+    assert before_recording.returncode == 0
+    assert "(no entries recorded by then)" in before_recording.stdout
+
+
+def test_case_show_gives_the_case_and_its_clocks(story):
+    result = story.run("case", "show", story.case_id, "--as-of", DAY, "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    shown = json.loads(result.stdout)
+    assert shown["case"]["case_id"] == story.case_id and shown["case"]["status"] == "ativo"
+    assert "K-ACOLH3" in {c["clock"] for c in shown["clocks"]}
+    table = story.run("case", "show", story.case_id, "--as-of", DAY)
+    assert "K-ACOLH3" in table.stdout and "Reg. arts. 32, 39" in table.stdout
+
+
+def test_case_list_filters_by_unit_and_status(story):
+    rows = json.loads(story.run("case", "list", "--unit", UNIT, "--status", "ativo", "--as-of", DAY, "--json").stdout)
+    assert story.case_id in {r["case_id"] for r in rows}
+    assert {r["status"] for r in rows} == {"ativo"} and len({r["unit_id"] for r in rows}) == 1
+    table = story.run("case", "list", "--as-of", DAY)
+    assert table.returncode == 0 and story.case_id in table.stdout
+
+
+def test_unit_occupancy_counts_the_active_cases_of_the_unit(story):
+    result = story.run("unit", "occupancy", UNIT, "--as-of", DAY, "--from", "2025-01-01", "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    occupancy = json.loads(result.stdout)
+    active = json.loads(story.run("case", "list", "--unit", UNIT, "--status", "ativo", "--as-of", DAY,
+                                  "--json").stdout)
+    assert occupancy["unit"]["population"] == len(active) == sum(b["count"] for b in occupancy["breakdown"])
+    assert occupancy["unit"]["capacity"] == 40 and len(occupancy["series"]) == 7
+
+
+def test_unit_occupancy_plot_writes_a_png(story, tmp_path):
+    path = tmp_path / "occupancy.png"
+    result = story.run("unit", "occupancy", UNIT, "--as-of", DAY, "--from", "2025-01-01", "--plot", str(path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"plot written to {path}" in result.stderr
+
+
+def test_clocks_give_each_deadline_with_its_legal_source(story):
+    result = story.run("clocks", "--unit", UNIT, "--as-of", DAY, "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    clocks = json.loads(result.stdout)
+    assert {"K-ACOLH3", "K-TRIAG8"} <= {c["clock"] for c in clocks}
+    assert all(c["source"] for c in clocks)
+
+
+def test_audit_export_csv_has_one_row_per_event_and_the_documented_columns(story):
+    result = story.run("audit", "export", "--format", "csv")
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == story.events
+    assert list(rows[0]) == EXPORT_COLUMNS
+    assert any(r["event_type"] == "Case.IntakeRecorded" for r in rows)
+
+
+def test_audit_export_jsonl_withholds_personal_data(story, tmp_path):
+    path = tmp_path / "audit.jsonl"
+    result = story.run("audit", "export", "--format", "jsonl", "--output", str(path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == story.events and f"{story.events} entries written" in result.stderr
+    registered = [json.loads(x["payload"]) for x in lines if x["event_type"] == "Case.AdolescentRegistered"]
+    assert registered and all(p["name"] == "(withheld: personal data)" for p in registered)
+
+
+def test_dlq_list_says_there_are_no_dead_letters(story):
+    result = story.run("dlq", "list")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"no dead letters on {story.settings.dead_letter_topic}" in result.stdout
+
+
+def test_schemas_list_and_check(story):
+    listed = story.run("schemas", "list")
+    assert listed.returncode == 0 and "Case.IntakeRecorded" in listed.stdout
+    checked = story.run("schemas", "check")
+    assert checked.returncode == 0, checked.stderr[-2000:]
+    assert checked.stdout.startswith("ok:")
+
+
+def test_inspection_markdown_gives_the_cnmp_figures_of_the_unit(story):
+    result = story.run("inspection", UNIT, "--date", DAY)
+    assert result.returncode == 0, result.stderr[-2000:]
+    population = json.loads(story.run("unit", "occupancy", UNIT, "--as-of", DAY, "--json").stdout)["unit"]["population"]
+    text = result.stdout
+    assert text.startswith("# Relatório de inspeção — Centro Socioeducativo de Cuiabá (masculino)")
+    assert "**Capacidade total:** 40" in text
+    assert f"**Lotação atual (número atual de internos):** {population}" in text
+    assert f"**Total geral:** {population}" in text
+    assert "## 5. Reavaliação da medida (art. 121 §2º do ECA)" in text
+    assert "Adolescentes por modalidade, faixa etária e sexo" in text
+
+
+def test_inspection_html_is_a_self_contained_page(story, tmp_path):
+    path = tmp_path / "inspecao.html"
+    result = story.run("inspection", UNIT, "--date", DAY, "--format", "html", "--out", str(path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<style>" in page and "<link" not in page
+    assert "<th>Capacidade total</th><td>40</td>" in page and "</html>" in page
+
+
+def test_inspection_of_an_unknown_unit_lists_the_units(story):
+    result = story.run("inspection", "NO-SUCH-UNIT", "--date", DAY)
+    assert result.returncode == 2
+    assert "no unit 'NO-SUCH-UNIT'" in result.stderr and "units known:" in result.stderr
+
+
+def test_an_unknown_case_says_how_to_list_cases(story):
+    missing = str(uuid.uuid4())
+    for args in (("case", "show", missing), ("history", missing, "--as-of", DAY)):
+        result = story.run(*args)
+        assert result.returncode == 2
+        assert f"no case {missing}" in result.stderr and "caseledger case list" in result.stderr
+        assert "Traceback" not in result.stderr
