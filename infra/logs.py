@@ -68,7 +68,8 @@ def configure(fmt: str = "auto", level: str = "INFO", stream=None, component: st
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     # kafka-python logs every failed reconnect as an error, several times a second while a broker
     # is away; our components log the outage once per retry with what they are waiting for.
-    for chatty in ("kafka.net", "kafka.cluster", "kafka.conn", "kafka.client", "kafka.producer.sender"):
+    for chatty in ("kafka.net", "kafka.cluster", "kafka.conn", "kafka.client", "kafka.producer.sender",
+                   "kafka.coordinator.consumer"):
         logging.getLogger(chatty).setLevel(logging.CRITICAL)
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

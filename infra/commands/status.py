@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="positions and lags of the relay and the projections",
         description="Show the event store's notification-log head, the relay's last published "
         "position and its lag (notification ids; ids may have gaps, so the lag is an upper bound), "
-        "and each projection's position and lag.",
+        "each read model's position and lag (Kafka offsets of its live generation), and the number "
+        "of dead letters.",
         epilog="examples:\n  caseledger status\n  caseledger status --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -33,8 +34,52 @@ def collect(settings: Settings) -> list[dict]:
         relay = lag(settings, app.recorder)
     finally:
         app.close()
-    return [{"stage": "event store", "position": relay["store_head"], "lag": 0},
+    rows = [{"stage": "event store", "position": relay["store_head"], "lag": 0},
             {"stage": "relay → Kafka", "position": relay["published"], "lag": relay["lag"]}]
+    return rows + projection_rows(settings)
+
+
+def projection_rows(settings: Settings) -> list[dict]:
+    """Each read model's live generation: records applied (its stored offsets) and records behind.
+
+    Positions are Kafka offsets summed over the partitions (the stored offset of each partition
+    is the next one to read); the lag counts offsets still to read, less the commit marker that
+    ends every partition, so a caught-up model shows 0. Plus the dead-letter count.
+    """
+    import psycopg2
+    from kafka import KafkaConsumer, TopicPartition
+
+    from projections import registry, tablesets
+
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, isolation_level="read_committed",
+                             request_timeout_ms=10000, client_id="caseledger-status")
+    conn = psycopg2.connect(settings.pg_dsn, connect_timeout=5)
+    rows = []
+    try:
+        known = consumer.topics()
+        for name in registry.names():
+            projection, _decode = registry.build(name, settings)
+            topics = [t for t in registry.topics_for(projection, settings) if t in known]
+            parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+            end = consumer.end_offsets(parts) if parts else {}
+            with conn.cursor() as cur:
+                cur.execute("SELECT to_regclass(%s)", (f"{settings.projection_schema}.projection_current",))
+                live = cur.fetchone()[0] and tablesets.current_generation(cur, settings.projection_schema, name)
+                stored = tablesets.read_offsets(cur, settings.projection_schema, name, live) if live else {}
+            position = sum(stored.get((tp.topic, tp.partition), 0) for tp in parts)
+            # Every write to these topics is transactional, so each partition ends with a commit
+            # marker that takes an offset but holds no event: it is not lag.
+            behind = sum(max(0, end[tp] - stored.get((tp.topic, tp.partition), 0) - 1) for tp in parts)
+            rows.append({"stage": f"projection {name}" + (f" (v{live})" if live else " (not built)"),
+                         "position": position, "lag": behind})
+        dlq = settings.dead_letter_topic
+        parts = [TopicPartition(dlq, p) for p in sorted(consumer.partitions_for_topic(dlq) or ())] if dlq in known else []
+        size = (sum(consumer.end_offsets(parts).values()) - sum(consumer.beginning_offsets(parts).values())) if parts else 0
+        rows.append({"stage": "dead letters", "position": size, "lag": None})
+    finally:
+        conn.close()
+        consumer.close()
+    return rows
 
 
 def cmd_status(args, settings: Settings) -> int:

@@ -214,3 +214,17 @@ def test_an_unknown_case_says_how_to_list_cases(story):
         assert result.returncode == 2
         assert f"no case {missing}" in result.stderr and "caseledger case list" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_status_shows_every_read_model_caught_up_and_no_dead_letters(story):
+    result = story.run("status", "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = {r["stage"]: r for r in json.loads(result.stdout)}
+    assert rows["event store"]["position"] == story.events
+    assert rows["relay → Kafka"]["lag"] == 0
+    models = [stage for stage in rows if stage.startswith("projection ")]
+    assert len(models) >= 3 and all("(v" in stage for stage in models)
+    assert all(rows[stage]["lag"] == 0 and rows[stage]["position"] >= story.events for stage in models
+               if "audit_trail" in stage)
+    assert all(rows[stage]["lag"] == 0 for stage in models)
+    assert rows["dead letters"]["position"] == 0
