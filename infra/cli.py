@@ -85,9 +85,11 @@ def unreachable(exc: BaseException, settings: Settings) -> str | None:
     from eventsourcing.persistence import OperationalError as StoreUnavailable
     from kafka.errors import KafkaConnectionError, KafkaTimeoutError, MetadataEmptyBrokerList
 
+    from infra.relay import PositionUnreadable
+
     if isinstance(exc, (psycopg2.OperationalError, StoreUnavailable)):
         return f"PostgreSQL at {settings.pg_host}:{settings.pg_port}"
-    if isinstance(exc, (MetadataEmptyBrokerList, KafkaConnectionError, KafkaTimeoutError)):
+    if isinstance(exc, (MetadataEmptyBrokerList, KafkaConnectionError, KafkaTimeoutError, PositionUnreadable)):
         return f"Kafka at {settings.kafka_bootstrap_servers}"
     return None
 
