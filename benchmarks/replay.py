@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import time
 
-from kafka import TopicPartition
-
 from infra import bootstrap, logs
 from infra.settings import Settings
 from infra.topics import ensure_topics
@@ -36,12 +34,11 @@ def publish_once(settings: Settings) -> int:
 
 
 def ceiling(settings: Settings) -> tuple[int, float]:
-    from consumers.runner import consumer_factory
+    from consumers.runner import all_partitions, consumer_factory
     from schemas.codec import decode
 
     consumer = consumer_factory(settings, client_id="caseledger-bench-ceiling")(group_id=None)
-    topics = [settings.case_events_topic, settings.unit_events_topic]
-    parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+    parts = all_partitions(consumer, [settings.case_events_topic, settings.unit_events_topic])
     consumer.assign(parts)
     consumer.seek_to_beginning(*parts)
     end = consumer.end_offsets(parts)

@@ -498,7 +498,8 @@ class ReplayReport:
         return head + "\n" + render_table(rows, cols)
 
 
-def _all_partitions(consumer: KafkaConsumer, topics: Sequence[str], timeout: float = 30.0) -> list[TopicPartition]:
+def all_partitions(consumer: KafkaConsumer, topics: Sequence[str], timeout: float = 30.0) -> list[TopicPartition]:
+    """Every partition of the topics, waiting for the metadata (it arrives after the first request)."""
     deadline = time.monotonic() + timeout
     out = []
     for topic in topics:
@@ -536,7 +537,7 @@ def replay(projection: Projection, decode: Decode, topics: Sequence[str], *, sch
                 generation = tablesets.create_generation(cur, schema, projection, state="building")
         log.info("projection_rebuild_started", generation=generation, dry_run=dry_run)
         consumer = make_consumer(group_id=None)
-        parts = _all_partitions(consumer, topics)
+        parts = all_partitions(consumer, topics)
         consumer.assign(parts)
         consumer.seek_to_beginning(*parts)
         begin = consumer.beginning_offsets(parts)

@@ -138,13 +138,28 @@ class Relay:
         signal.signal(signal.SIGTERM, self.request_stop)
         signal.signal(signal.SIGINT, self.request_stop)
 
-    def close(self) -> None:
-        if self._producer is not None:
+    def close(self, timeout: float = 10.0) -> None:
+        """Close the producer, giving up after `timeout` seconds.
+
+        Everything the relay reported as published is already committed, so nothing is lost by
+        not waiting longer; seen here: after a broker restart the client's close can hang past its
+        own timeout, which would keep a SIGTERMed relay from exiting.
+        """
+        producer, self._producer = self._producer, None
+        if producer is None:
+            return
+
+        def close_quietly():
             try:
-                self._producer.close(timeout=5)
+                producer.close(timeout=5)
             except Exception:  # closing a producer whose broker is gone must not mask the real outcome
                 pass
-            self._producer = None
+
+        closer = threading.Thread(target=close_quietly, name="relay-producer-close", daemon=True)
+        closer.start()
+        closer.join(timeout)
+        if closer.is_alive():
+            self.log.warning("relay_producer_close_timed_out", waited_s=timeout)
 
     # -- the loop ------------------------------------------------------------
     def run(self, once: bool = False, progress: Callable[[int, int], None] | None = None) -> int:
