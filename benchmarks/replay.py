@@ -21,16 +21,40 @@ from infra.settings import Settings
 from infra.topics import ensure_topics
 
 
-def publish_once(settings: Settings) -> int:
+def publish_once(settings: Settings) -> None:
     """Relay the store into the settings' own topics (a no-op once done: the relay resumes)."""
     ensure_topics(settings)
     app = bootstrap.ledger(settings)
     try:
         relay = bootstrap.relay(settings, logs.get_logger("relay"), batch_size=5000, app=app)
         relay.run(once=True)
-        return app.recorder.max_notification_id() or 0
     finally:
         app.close()
+    wait_until_settled(settings, [settings.case_events_topic, settings.unit_events_topic])
+
+
+def wait_until_settled(settings: Settings, topics: list[str], timeout: float = 30.0) -> None:
+    """Wait until every committed transaction's markers are written (last stable offset = high watermark).
+
+    Until then a read_committed reader sees an end offset short of the last batch.
+    """
+    from kafka import KafkaConsumer
+
+    from consumers.runner import all_partitions, consumer_factory
+
+    committed = consumer_factory(settings, client_id="caseledger-bench-settle")(group_id=None)
+    raw = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, isolation_level="read_uncommitted",
+                        client_id="caseledger-bench-settle")
+    try:
+        parts = all_partitions(committed, topics)
+        deadline = time.monotonic() + timeout
+        while committed.end_offsets(parts) != raw.end_offsets(parts):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"transactions on {topics} did not settle within {timeout:.0f} s")
+            time.sleep(0.05)
+    finally:
+        committed.close()
+        raw.close()
 
 
 def ceiling(settings: Settings) -> tuple[int, float]:

@@ -391,7 +391,10 @@ class ProjectionRunner:
         if not assignment or self._pending_seeks:
             return False
         end = self._consumer.end_offsets(list(assignment))
-        return all(self._consumer.position(tp) >= end[tp] for tp in assignment)
+        # Right after a commit, its markers are still being written: the last stable offset (the
+        # end read_committed sees) trails the high watermark until they land. Not the end yet.
+        return all(self._consumer.position(tp) >= end[tp] and (self._consumer.highwater(tp) or 0) <= end[tp]
+                   for tp in assignment)
 
     # -- one batch ---------------------------------------------------------------------
     def _step(self) -> int:
