@@ -166,7 +166,9 @@ class KafkaServer:
         # Kafka cluster ids are 16 bytes in URL-safe base64 without padding.
         cid = base64.urlsafe_b64encode(cluster_id).decode().rstrip("=")
         result = subprocess.run(
-            self._java("kafka.tools.StorageTool", "format", "-t", cid, "-c", str(self.config),
+            # One argument, `--cluster-id=…`: a base64 id may start with "-", which the tool's
+            # argument parser would otherwise take for an option (seen: 1 start in 64 failed).
+            self._java("kafka.tools.StorageTool", "format", f"--cluster-id={cid}", "-c", str(self.config),
                        "--ignore-formatted", fast=True),
             capture_output=True, text=True,
         )

@@ -36,3 +36,16 @@ def test_missing_java_is_reported_with_the_package_to_install(stack_settings, tm
     assert "openjdk-17-jre-headless" in result.stderr or "postgresql" in result.stderr
     # Nothing was left running on the other ports.
     assert all(row["state"] == "down" for row in stack.status(settings))
+
+
+def test_storage_formats_with_a_cluster_id_that_starts_with_a_dash(stack_settings, tmp_path, monkeypatch):
+    import uuid
+
+    from infra.stack import kafka as kafka_module
+
+    # 0xF8 makes the base64 cluster id start with "-", which an option parser could misread.
+    monkeypatch.setattr(kafka_module.uuid, "uuid4", lambda: uuid.UUID(bytes=b"\xf8" + bytes(15)))
+    server = KafkaServer(other_stack(stack_settings, tmp_path))
+    server.write_config()
+    server.format_storage()
+    assert "cluster.id=-" in (server.data_dir / "meta.properties").read_text()
