@@ -4,11 +4,16 @@ Integration tests run against the real servers: a Kafka broker and a PostgreSQL
 server of their own (state in .stack/test, ports apart from the development
 stack), started once per test session and stopped at the end, even when tests
 fail. Each test gets its own topics and its own database schema.
+
+Two test sessions at once in one checkout would share (and stop) one stack:
+give each its own with CASELEDGER_TEST_STACK=<n> (1–9), which moves the state to
+.stack/test-<n> and the ports up by 100·n.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import uuid
 from pathlib import Path
 
@@ -16,7 +21,10 @@ import pytest
 
 from infra.settings import REPO_ROOT, Settings
 
-TEST_STATE = REPO_ROOT / ".stack" / "test"
+_SLOT = int(os.environ.get("CASELEDGER_TEST_STACK") or 0)
+if not 0 <= _SLOT <= 9:
+    raise SystemExit(f"CASELEDGER_TEST_STACK={_SLOT}: use 1 to 9 (or leave it unset)")
+TEST_STATE = REPO_ROOT / ".stack" / ("test" if _SLOT == 0 else f"test-{_SLOT}")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -31,9 +39,9 @@ def test_settings() -> Settings:
     return dataclasses.replace(
         base,
         state_dir=TEST_STATE,
-        kafka_bootstrap_servers="127.0.0.1:29092",
-        kafka_controller_port=29093,
-        pg_port=25432,
+        kafka_bootstrap_servers=f"127.0.0.1:{29092 + 100 * _SLOT}",
+        kafka_controller_port=29093 + 100 * _SLOT,
+        pg_port=25432 + 100 * _SLOT,
         log_format="console",
     )
 
