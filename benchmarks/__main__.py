@@ -1,26 +1,50 @@
-"""Run the benchmarks: `python -m benchmarks [relay ...] [--copies N] [--profile]`.
+"""Run the benchmarks: `python -m benchmarks [STAGE ...] [--copies N] [--profile]`.
 
 Each stage is measured against its baseline in the same run, on the same data:
 the simulated year of the eight MT units, repeated `--copies` times (10 copies
-≈ 110,000 events; 100 ≈ 1.1 million). Results are printed as a Markdown table
-and saved to benchmarks/results/<stage>.json.
+≈ 110,000 events; 100 ≈ 1.1 million). The store is recorded once per size and
+reused. Results are printed as Markdown table rows and saved to
+benchmarks/results/<stage>.json, with the machine they ran on.
+
+A stage is a module of this package with `stage(ctx) -> dict` (the figures) and
+`row(result) -> str` (one Markdown table row), listed in STAGES.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
-import platform
 import os
+import platform
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from infra import logs
 from infra.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
-STAGES = ("append", "relay", "replay")
+
+# name -> (module, what it measures), in the order `all` runs them.
+STAGES = {
+    "append": ("benchmarks.append", "commands through the domain into PostgreSQL vs the bare library"),
+    "relay": ("benchmarks.relay", "events published by the relay vs a plain kafka-python producer"),
+    "replay": ("benchmarks.replay", "rebuilding every read model vs consume + Avro decode (the ceiling)"),
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a stage gets: the development settings, the benchmark store's settings and options."""
+
+    settings: Settings  # the local stack (a stage may create schemas and topics of its own)
+    bench: Settings  # the recorded benchmark store, its topics and its read-model schema
+    events: int  # events in the benchmark store
+    copies: int
+    commands: int  # commands for the append stage
+    profile: bool
 
 
 def machine() -> dict:
@@ -29,50 +53,35 @@ def machine() -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("stages", nargs="*", default=list(STAGES), help=f"stages to run (default: all of {STAGES})")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="stages:\n" + "\n".join(f"  {name:<9} {what}" for name, (_, what) in STAGES.items()))
+    parser.add_argument("stages", nargs="*", default=list(STAGES), metavar="STAGE",
+                        help="stages to run (default: all, in the order listed below)")
     parser.add_argument("--copies", type=int, default=10, help="copies of the eight units' year (default 10)")
     parser.add_argument("--commands", type=int, default=4000, help="commands for the append stage (default 4000)")
     parser.add_argument("--profile", action="store_true", help="add a profile summary (an extra, untimed pass)")
     args = parser.parse_args(argv)
+    unknown = [s for s in args.stages if s not in STAGES]
+    if unknown:
+        parser.error(f"unknown stage(s) {', '.join(unknown)}; known: {', '.join(STAGES)}")
     logs.configure("json", "WARNING", component="bench")
     settings = Settings.from_env()
 
     from benchmarks.data import ensure_store
 
     bench, events = ensure_store(settings, args.copies, echo=lambda m: print(m, file=sys.stderr))
+    ctx = Context(settings, bench, events, args.copies, args.commands, args.profile)
     RESULTS.mkdir(exist_ok=True)
-    for stage in args.stages:
-        if stage == "relay":
-            from benchmarks import relay
-
-            result = relay.run(bench, profile=args.profile)
-            print(f"| relay | {result['events']:,} events | baseline (plain producer, pre-encoded) "
-                  f"{result['baseline_events_per_s']:,.0f}/s | relay {result['relay_events_per_s']:,.0f}/s "
-                  f"| ratio {result['ratio']:.2f} |")
-            if args.profile:
-                print(result["profile"])
-        elif stage == "replay":
-            from benchmarks import replay
-
-            result = replay.run(bench)
-            models = ", ".join(f"{k} {v:,.0f}/s" for k, v in result["per_model_events_per_s"].items())
-            print(f"| replay | {result['events']:,} events × {result['read_models']} read models | ceiling (consume + "
-                  f"Avro decode) {result['ceiling_events_per_s']:,.0f}/s | rebuild {result['rebuild_events_per_s']:,.0f}"
-                  f"/s in {result['rebuild_seconds']:.0f} s ({models}) | ratio {result['ratio']:.2f} |")
-        elif stage == "append":
-            from benchmarks import append
-
-            result = append.run(settings, commands=args.commands)
-            print(f"| append | {result['commands']:,} commands, {result['events']:,} events | baseline (bare "
-                  f"library, same events) {result['baseline_events_per_s']:,.0f} events/s | ledger "
-                  f"{result['ledger_events_per_s']:,.0f} events/s ({result['ledger_commands_per_s']:,.0f} "
-                  f"commands/s) | ratio {result['ratio']:.2f} |")
-        else:
-            parser.error(f"unknown stage {stage!r}")
-        (RESULTS / f"{stage}.json").write_text(json.dumps({"machine": machine(), "copies": args.copies,
-                                                           **result}, indent=2) + "\n")
+    for name in args.stages:
+        module = importlib.import_module(STAGES[name][0])
+        print(f"== {name}: {STAGES[name][1]}", file=sys.stderr, flush=True)
+        result = module.stage(ctx)
+        print(module.row(result), flush=True)
+        if args.profile and result.get("profile"):
+            print(result["profile"])
+        (RESULTS / f"{name}.json").write_text(json.dumps({"machine": machine(), "copies": args.copies, **result},
+                                                         indent=2, default=str) + "\n")
     return 0
 
 

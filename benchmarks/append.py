@@ -79,3 +79,13 @@ def run(settings: Settings, commands: int = 4000) -> dict:
         "baseline_events_per_s": len(shape) / bare_s,
         "ratio": bare_s / ledger_s,
     }
+
+
+def stage(ctx) -> dict:
+    return run(ctx.settings, commands=ctx.commands)
+
+
+def row(result: dict) -> str:
+    return (f"| append | {result['commands']:,} commands, {result['events']:,} events | baseline (bare library, "
+            f"same events) {result['baseline_events_per_s']:,.0f} events/s | ledger {result['ledger_events_per_s']:,.0f}"
+            f" events/s ({result['ledger_commands_per_s']:,.0f} commands/s) | ratio {result['ratio']:.2f} |")

@@ -88,3 +88,13 @@ def top_functions(profiler: cProfile.Profile, n: int = 15) -> str:
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(n)
     return out.getvalue()
+
+
+def stage(ctx) -> dict:
+    return run(ctx.bench, profile=ctx.profile)
+
+
+def row(result: dict) -> str:
+    return (f"| relay | {result['events']:,} events | baseline (plain producer, pre-encoded) "
+            f"{result['baseline_events_per_s']:,.0f}/s | relay {result['relay_events_per_s']:,.0f}/s "
+            f"| ratio {result['ratio']:.2f} |")

@@ -111,3 +111,14 @@ def run(settings: Settings) -> dict:
         "per_model_events_per_s": per_model,
         "ratio": rebuild_rate / (count / ceiling_s),
     }
+
+
+def stage(ctx) -> dict:
+    return run(ctx.bench)
+
+
+def row(result: dict) -> str:
+    models = ", ".join(f"{k} {v:,.0f}/s" for k, v in result["per_model_events_per_s"].items())
+    return (f"| replay | {result['events']:,} events × {result['read_models']} read models | ceiling (consume + "
+            f"Avro decode) {result['ceiling_events_per_s']:,.0f}/s | rebuild {result['rebuild_events_per_s']:,.0f}"
+            f"/s in {result['rebuild_seconds']:.0f} s ({models}) | ratio {result['ratio']:.2f} |")
