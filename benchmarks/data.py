@@ -44,14 +44,30 @@ def _marker_done(settings: Settings, schema: str) -> int | None:
 
 def ensure_store(settings: Settings, copies: int, echo=print) -> tuple[Settings, int]:
     """Settings of a store holding the simulated year × copies, and its event count."""
+    bench = bench_settings(settings, copies)
+    schema = bench.eventsourcing_overrides["POSTGRES_SCHEMA"]
+    # One recorder per store: a second process asking for the same store waits here for the
+    # first to finish, then finds the marker (instead of dropping a half-recorded store).
+    guard = psycopg2.connect(settings.pg_dsn)
+    guard.autocommit = True
+    try:
+        with guard.cursor() as cur:
+            cur.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (f"caseledger.bench.{schema}",))
+            if not cur.fetchone()[0]:
+                echo(f"another process is recording schema {schema}; waiting for it to finish")
+                cur.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"caseledger.bench.{schema}",))
+        return _ensure_store(settings, bench, schema, copies, echo)
+    finally:
+        guard.close()  # releases the lock
+
+
+def _ensure_store(settings: Settings, bench: Settings, schema: str, copies: int, echo) -> tuple[Settings, int]:
     from infra import bootstrap
     from infra.command_input import RawCommand
     from infra.progress import Progress
     from infra.recording import apply_command
     from infra.simulation import generate
 
-    bench = bench_settings(settings, copies)
-    schema = bench.eventsourcing_overrides["POSTGRES_SCHEMA"]
     events = _marker_done(settings, schema)
     if events is not None:
         return bench, events
