@@ -32,6 +32,7 @@ STAGES = {
     "append": ("benchmarks.append", "commands through the domain into PostgreSQL vs the bare library"),
     "relay": ("benchmarks.relay", "events published by the relay vs a plain kafka-python producer"),
     "replay": ("benchmarks.replay", "rebuilding every read model vs consume + Avro decode (the ceiling)"),
+    "query": ("benchmarks.query", "p50/p99 of a 1,000-event case's history as of a date, and of inspection reports"),
 }
 
 
