@@ -1,0 +1,209 @@
+"""Peak memory of the continuous processes, run as an operator runs them.
+
+Each figure is the peak resident set (VmHWM) of a real `caseledger` process
+started as a subprocess with the benchmark's settings in its environment:
+
+relay:    `caseledger relay --once` publishing the whole benchmark store into
+          fresh topics (the store's own topics stay untouched);
+project:  `caseledger project <model> --until-caught-up` for each read model,
+          from those topics into a fresh read-model schema;
+replay:   `caseledger replay <model>` for each read model afterwards: a rebuild
+          into a new generation beside the live one, the comparison and the switch.
+
+The peak is the process's VmHWM (/proc/<pid>/status), polled every 20 ms
+until it exits: VmHWM only grows, so the last sample is the peak up to 20 ms
+before the exit. (The child's `ru_maxrss` from `wait4` would be exact, but it
+also counts the benchmark process's own peak, inherited through the fork and
+exec.) The same helpers start and measure the processes of the latency stage.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from infra.settings import REPO_ROOT, Settings
+
+# Variables the child must not inherit from this process: its settings come from `cli_env` alone.
+INHERITED_SETTINGS = ("CASELEDGER_", "POSTGRES_", "PERSISTENCE_MODULE", "SQLITE_", "IS_SNAPSHOTTING_ENABLED")
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment in which `Settings.from_env` reads back these settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(INHERITED_SETTINGS)}
+    env.update({
+        "CASELEDGER_KAFKA_BOOTSTRAP": settings.kafka_bootstrap_servers,
+        "CASELEDGER_PG_HOST": settings.pg_host,
+        "CASELEDGER_PG_PORT": str(settings.pg_port),
+        "CASELEDGER_PG_USER": settings.pg_user,
+        "CASELEDGER_PG_PASSWORD": settings.pg_password,
+        "CASELEDGER_PG_DATABASE": settings.pg_database,
+        "CASELEDGER_CASE_EVENTS_TOPIC": settings.case_events_topic,
+        "CASELEDGER_UNIT_EVENTS_TOPIC": settings.unit_events_topic,
+        "CASELEDGER_DLQ_TOPIC": settings.dead_letter_topic,
+        "CASELEDGER_TOPIC_PARTITIONS": str(settings.topic_partitions),
+        "CASELEDGER_TOPIC_REPLICATION": str(settings.topic_replication_factor),
+        "CASELEDGER_TOPIC_MIN_ISR": str(settings.topic_min_insync_replicas),
+        "CASELEDGER_PROJECTION_SCHEMA": settings.projection_schema,
+        "CASELEDGER_LOG_FORMAT": "json",
+        "CASELEDGER_LOG_LEVEL": "INFO",
+        **settings.eventsourcing_overrides,
+    })
+    return env
+
+
+@dataclasses.dataclass
+class CliProcess:
+    """A `caseledger` command running as a child of the benchmark, its output in files."""
+
+    name: str
+    popen: subprocess.Popen
+    stdout: Path
+    stderr: Path
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def logs(self) -> list[dict]:
+        """The JSON log lines written so far (anything else on stderr is skipped)."""
+        out = []
+        for line in self.stderr.read_text(errors="replace").splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue
+        return out
+
+    def logged(self, event: str) -> list[dict]:
+        return [line for line in self.logs() if line.get("event") == event]
+
+    def tail(self, lines: int = 30) -> str:
+        text = self.stderr.read_text(errors="replace").splitlines()[-lines:]
+        return f"{self.name} (pid {self.pid}) stderr:\n" + "\n".join(text)
+
+
+def start(settings: Settings, name: str, *args: str, folder: Path) -> CliProcess:
+    """Start `caseledger ARGS` (the console script's module) with the settings in its environment."""
+    out, err = folder / f"{name}.out", folder / f"{name}.err"
+    popen = subprocess.Popen([sys.executable, "-m", "infra.cli", *args], env=cli_env(settings), cwd=REPO_ROOT,
+                             stdout=open(out, "wb"), stderr=open(err, "wb"))
+    return CliProcess(name, popen, out, err)
+
+
+def vm_hwm_kib(pid: int) -> int:
+    """The peak resident set so far of a running process (VmHWM in /proc/<pid>/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise LookupError(f"no VmHWM for pid {pid}")  # an exited process (zombie) has no memory left
+
+
+def reap(proc: CliProcess, timeout: float, interval: float = 0.02) -> tuple[int, int]:
+    """Wait for the process to exit, sampling its VmHWM: (exit code, peak resident set in KiB)."""
+    deadline = time.monotonic() + timeout
+    peak = 0
+    while True:
+        try:
+            peak = max(peak, vm_hwm_kib(proc.pid))
+        except (OSError, LookupError):
+            pass
+        code = proc.popen.poll()
+        if code is not None:
+            return code, peak
+        if time.monotonic() > deadline:
+            proc.popen.kill()
+            proc.popen.wait()
+            raise TimeoutError(f"{proc.name} did not exit within {timeout:.0f} s\n{proc.tail()}")
+        time.sleep(interval)
+
+
+def mib(kib: int) -> float:
+    return kib / 1024
+
+
+def run_to_end(settings: Settings, name: str, *args: str, folder: Path, timeout: float = 1800.0) -> dict:
+    """Run a command that exits by itself; its exit code, peak memory, output and logs."""
+    proc = start(settings, name, *args, folder=folder)
+    t0 = time.perf_counter()
+    code, peak = reap(proc, timeout)
+    seconds = time.perf_counter() - t0
+    if code != 0:
+        raise RuntimeError(f"`caseledger {' '.join(args)}` exited {code}\n{proc.tail()}")
+    return {"exit_code": code, "peak_mib": mib(peak), "seconds": seconds,
+            "stdout": proc.stdout.read_text(), "process": proc}
+
+
+def fresh(settings: Settings, tag: str) -> Settings:
+    """The same store, read into topics and a read-model schema of this run alone."""
+    suffix = f"{tag}-{uuid.uuid4().hex[:6]}"
+    return dataclasses.replace(settings, case_events_topic=f"caseledger.benchrun.{suffix}.case",
+                               unit_events_topic=f"caseledger.benchrun.{suffix}.unit",
+                               dead_letter_topic=f"caseledger.benchrun.{suffix}.dead-letter",
+                               projection_schema=f"benchrun_{suffix.replace('-', '_')}")
+
+
+def drop_schema(settings: Settings, schema: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    conn = psycopg2.connect(settings.pg_dsn)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+    finally:
+        conn.close()
+
+
+def run(settings: Settings, models: list[str] | None = None, relay_batch: int = 1000, keep: bool = False) -> dict:
+    """Peak memory of the relay publishing the store, then of each read model's runner and rebuild."""
+    from projections import registry
+
+    target = fresh(settings, "memory")
+    models = models or registry.names()
+    result: dict = {"relay_batch": relay_batch, "read_models": {}}
+    try:
+        with tempfile.TemporaryDirectory(prefix="caseledger-bench-memory-") as tmp:
+            folder = Path(tmp)
+            relay = run_to_end(target, "relay", "relay", "--once", "--batch", str(relay_batch), folder=folder)
+            published = relay["process"].logged("relay_stopped")[-1]["published"]
+            result["relay"] = {"peak_mib": relay["peak_mib"], "events": published, "seconds": relay["seconds"],
+                               "exit_code": relay["exit_code"]}
+            result["events"] = published
+            for model in models:
+                project = run_to_end(target, f"project-{model}", "project", model, "--until-caught-up",
+                                     folder=folder)
+                applied = sum(line["applied"] for line in project["process"].logged("projection_runner_stopped"))
+                rebuild = run_to_end(target, f"replay-{model}", "replay", model, "--json", folder=folder)
+                report = json.loads(rebuild["stdout"])
+                report = report[0] if isinstance(report, list) else report  # one report per model named
+                result["read_models"][model] = {
+                    "project": {"peak_mib": project["peak_mib"], "events": applied, "seconds": project["seconds"],
+                                "exit_code": project["exit_code"]},
+                    "replay": {"peak_mib": rebuild["peak_mib"], "events": report["events"],
+                               "seconds": rebuild["seconds"], "exit_code": rebuild["exit_code"],
+                               "identical": report["identical"]},
+                }
+    finally:
+        if not keep:
+            drop_schema(settings, target.projection_schema)
+    return result
+
+
+def stage(ctx) -> dict:
+    return run(ctx.bench)
+
+
+def row(result: dict) -> str:
+    models = "; ".join(f"{name} project {m['project']['peak_mib']:.0f} / replay {m['replay']['peak_mib']:.0f} MiB"
+                       for name, m in result["read_models"].items())
+    return (f"| memory | {result['events']:,} events | peak resident (VmHWM) of each process | relay --once "
+            f"{result['relay']['peak_mib']:.0f} MiB; {models} | — |")

@@ -1,0 +1,72 @@
+"""The latency and memory benchmarks run the real processes (at a tiny size); they assert nothing about speed."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import psycopg2
+import pytest
+
+from benchmarks import latency, memory
+from infra import bootstrap
+from infra.command_input import RawCommand
+from infra.recording import apply_command
+from infra.simulation import generate
+from projections import registry
+
+
+def schemas_named(settings, pattern: str) -> set[str]:
+    conn = psycopg2.connect(settings.pg_dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE %s", (pattern,))
+            return {name for name, in cur.fetchall()}
+    finally:
+        conn.close()
+
+
+def test_latency_benchmark_sees_every_accepted_command_in_the_case_view(stack_settings):
+    before = schemas_named(stack_settings, "benchrun_latency_%")
+    result = latency.run(stack_settings, rate=5, seconds=4)
+    assert result["commands"] == 20 == result["accepted"] + result["refused"]
+    assert result["timed"] > 0
+    assert result["visible"] == result["timed"] == result["accepted"] - result["without_case_view_effect"]
+    assert result["not_visible"] == 0
+    assert 0 < result["p50_ms"] <= result["p95_ms"] <= result["p99_ms"] <= result["max_ms"]
+    assert result["achieved_rate_per_s"] > 0
+    for process in ("relay", "runner"):
+        assert result[process]["exit_code"] == 0  # SIGTERM: the batch in flight finished, a clean exit
+        assert result[process]["steady_vmhwm_mib"] > 0 and result[process]["peak_mib"] > 0
+    assert result["relay"]["batch"] == 1000 and result["runner"]["batch_size"] > 0
+    assert schemas_named(stack_settings, "benchrun_latency_%") == before  # its store and view are dropped
+    assert "p99" in latency.row(result)
+
+
+@pytest.fixture
+def small_store(stack_settings, pg_schema, unique_topic):
+    """A store of the simulated year's first 300 commands, with topics no other test uses."""
+    settings = dataclasses.replace(stack_settings, eventsourcing_overrides={"POSTGRES_SCHEMA": pg_schema},
+                                   case_events_topic=unique_topic("case"), unit_events_topic=unique_topic("unit"))
+    ledger = bootstrap.recording_ledger(settings)
+    for i, planned in enumerate(generate(seed=2025)[:300], start=1):
+        apply_command(ledger, RawCommand(i, planned.command))
+    case_events = sum(1 for r in ledger.recordings if type(r.domain_event).__qualname__.startswith("Case."))
+    stored = len(ledger.recordings)
+    ledger.close()
+    return settings, stored, case_events
+
+
+def test_memory_benchmark_measures_the_relay_and_every_read_model_over_the_whole_store(small_store):
+    settings, stored, case_events = small_store
+    result = memory.run(settings)
+    assert result["events"] == result["relay"]["events"] == stored > 0
+    assert result["relay"]["exit_code"] == 0 and result["relay"]["peak_mib"] > 0
+    assert sorted(result["read_models"]) == registry.names()
+    for name, figures in result["read_models"].items():
+        for run in ("project", "replay"):
+            assert figures[run]["exit_code"] == 0 and figures[run]["peak_mib"] > 0, (name, run)
+        assert figures["project"]["events"] == figures["replay"]["events"] > 0, name
+        assert figures["replay"]["identical"], name  # the rebuild equals what the runner built
+    assert result["read_models"]["case_view"]["project"]["events"] == case_events
+    assert result["read_models"]["audit_trail"]["project"]["events"] == stored
+    assert "relay --once" in memory.row(result)
