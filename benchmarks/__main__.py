@@ -32,6 +32,8 @@ STAGES = {
     "append": ("benchmarks.append", "commands through the domain into PostgreSQL vs the bare library"),
     "relay": ("benchmarks.relay", "events published by the relay vs a plain kafka-python producer"),
     "replay": ("benchmarks.replay", "rebuilding every read model vs consume + Avro decode (the ceiling)"),
+    "latency": ("benchmarks.latency", "command accepted -> visible in the case view, relay and runner as processes"),
+    "memory": ("benchmarks.memory", "peak resident memory of relay, project and replay processes over the store"),
     "query": ("benchmarks.query", "p50/p99 of a 1,000-event case's history as of a date, and of inspection reports"),
 }
 
