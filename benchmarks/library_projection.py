@@ -41,6 +41,9 @@ scratch.
 
 from __future__ import annotations
 
+import cProfile
+import io
+import pstats
 import time
 from typing import Any
 
@@ -152,6 +155,21 @@ def library_classes(read_model: Projection, until: int) -> tuple[type[ReadModelP
     return projection, view
 
 
+def profiled_runner(profiler: cProfile.Profile) -> type[ProjectionRunner]:
+    """The library's runner with `profiler` on its event-processing thread (where the work is)."""
+
+    class ProfiledRunner(ProjectionRunner):
+        @staticmethod
+        def _process_events_loop(**kwargs: Any) -> None:
+            profiler.enable()
+            try:
+                ProjectionRunner._process_events_loop(**kwargs)
+            finally:
+                profiler.disable()
+
+    return ProfiledRunner
+
+
 # -- the measurement ----------------------------------------------------------------------------
 
 
@@ -187,13 +205,14 @@ def fresh_schema(settings: Settings, schema: str) -> None:
         conn.close()
 
 
-def run_one(settings: Settings, read_model: Projection, schema: str, last: int, total: int) -> tuple[float, int]:
+def run_one(settings: Settings, read_model: Projection, schema: str, last: int, total: int,
+            runner_class: type[ProjectionRunner] = ProjectionRunner) -> tuple[float, int]:
     """Run the library's runner for one read model until it has tracked `last`: (seconds, events applied)."""
     projection_class, view_class = library_classes(read_model, until=last)
     env = {**settings.eventsourcing_env(), f"{projection_class.name.upper()}_POSTGRES_SCHEMA": schema}
     progress = Progress(f"library {read_model.name}", total=total)
     t0 = time.perf_counter()
-    runner = ProjectionRunner(application_class=LedgerEventLog, projection_class=projection_class,
+    runner = runner_class(application_class=LedgerEventLog, projection_class=projection_class,
                               view_class=view_class, env=env)
     try:
         with runner:
@@ -211,7 +230,7 @@ def run_one(settings: Settings, read_model: Projection, schema: str, last: int, 
     return runner.view.reached_until - t0, runner.view.applied
 
 
-def measure(settings: Settings, limit: int | None = None) -> dict:
+def measure(settings: Settings, limit: int | None = None, profile: bool = False) -> dict:
     """Rebuild every read model with the library's runner from the start of the log; figures.
 
     `settings` point at the store (`eventsourcing_overrides["POSTGRES_SCHEMA"]`, as
@@ -221,21 +240,25 @@ def measure(settings: Settings, limit: int | None = None) -> dict:
     seconds:             all read models, from each runner's start to its last commit
     events_per_s:        events / seconds — the log rebuilt into every read model
     model_events_per_s:  events × read models / seconds (as the replay stage counts)
+    profile:             with `profile=True`, the top 10 functions by own time on the
+                         event-processing threads (cProfile slows the run: time it without)
     """
     schema = library_schema(settings)
     last, events = log_head(settings, limit)
     if not events:
         raise ValueError(f"the event store {settings.eventsourcing_env()['POSTGRES_SCHEMA']} is empty")
     fresh_schema(settings, schema)
+    profiler = cProfile.Profile() if profile else None
+    runner_class = profiled_runner(profiler) if profiler else ProjectionRunner
     times: dict[str, float] = {}
     for name in registry.names():
         read_model, _ = registry.build(name, settings)
-        seconds, applied = run_one(settings, read_model, schema, last, events)
+        seconds, applied = run_one(settings, read_model, schema, last, events, runner_class)
         if applied != events:
             raise RuntimeError(f"library runner of {name} applied {applied:,} of {events:,} events")
         times[name] = seconds
     total = sum(times.values())
-    return {
+    result = {
         "events": events,
         "read_models": len(times),
         "seconds": total,
@@ -244,3 +267,8 @@ def measure(settings: Settings, limit: int | None = None) -> dict:
         "per_model_events_per_s": {name: events / s for name, s in times.items()},
         "schema": schema,
     }
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(10)
+        result["profile"] = out.getvalue()
+    return result
