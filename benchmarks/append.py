@@ -8,16 +8,20 @@ baseline: the bare eventsourcing library doing the same storage work — for eac
           same size, save — on a fresh schema of the same PostgreSQL.
 
 Both start from empty schemas in the same run; the ratio ledger/baseline is the figure.
+With `profile`, the ledger's arm runs once more, untimed, under cProfile, into a
+schema of its own.
 """
 
 from __future__ import annotations
 
+import cProfile
 import time
 
 import psycopg2
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from benchmarks.relay import top_functions
 from infra import bootstrap
 from infra.command_input import RawCommand
 from infra.recording import apply_command
@@ -46,18 +50,29 @@ def _fresh_schema(settings: Settings, name: str) -> dict:
     return settings.eventsourcing_env(POSTGRES_SCHEMA=name)
 
 
-def run(settings: Settings, commands: int = 4000) -> dict:
-    plan = generate(seed=2025)[:commands]
-    ledger = bootstrap.recording_ledger(settings, env=_fresh_schema(settings, "bench_append_ledger"))
+def _record(settings: Settings, schema: str, plan: list,
+            profiler: cProfile.Profile | None = None) -> tuple[float, list[tuple]]:
+    """Seconds to record `plan` through the ledger's command path, and (stream, version, size) of each event."""
+    ledger = bootstrap.recording_ledger(settings, env=_fresh_schema(settings, schema))
+    if profiler:
+        profiler.enable()
     t0 = time.perf_counter()
     for i, planned in enumerate(plan, start=1):
         apply_command(ledger, RawCommand(i, planned.command))
-    ledger_s = time.perf_counter() - t0
-    # The same streams, events and payload sizes, for the bare library.
+    seconds = time.perf_counter() - t0
+    if profiler:
+        profiler.disable()
     shape = [(r.domain_event.originator_id, r.domain_event.originator_version, len(r.notification.state))
              for r in ledger.recordings]
     ledger.close()
+    return seconds, shape
 
+
+def run(settings: Settings, commands: int = 4000, profile: bool = False) -> dict:
+    plan = generate(seed=2025)[:commands]
+    ledger_s, shape = _record(settings, "bench_append_ledger", plan)
+
+    # The same streams, events and payload sizes, for the bare library.
     bare = Application(env=_fresh_schema(settings, "bench_append_bare"))
     ids: dict = {}
     t0 = time.perf_counter()
@@ -71,7 +86,7 @@ def run(settings: Settings, commands: int = 4000) -> dict:
         bare.save(agg)
     bare_s = time.perf_counter() - t0
     bare.close()
-    return {
+    result = {
         "commands": len(plan),
         "events": len(shape),
         "ledger_commands_per_s": len(plan) / ledger_s,
@@ -79,10 +94,16 @@ def run(settings: Settings, commands: int = 4000) -> dict:
         "baseline_events_per_s": len(shape) / bare_s,
         "ratio": bare_s / ledger_s,
     }
+    if profile:
+        # A separate pass: the profiler's overhead must not touch the timed figures.
+        profiler = cProfile.Profile()
+        _record(settings, "bench_append_profile", plan, profiler)
+        result["profile"] = top_functions(profiler, n=25)
+    return result
 
 
 def stage(ctx) -> dict:
-    return run(ctx.settings, commands=ctx.commands)
+    return run(ctx.settings, commands=ctx.commands, profile=ctx.profile)
 
 
 def row(result: dict) -> str:
