@@ -7,19 +7,22 @@ simulated year's commands into that store at a steady rate, through the same
 path as `caseledger record`, and a watcher thread polls the case view on its
 own connection.
 
-"Visible" is what a reader of the case view would see: every row the command's
-events write into the case view is there — each fact row `(case_id, fact,
-version)` of the event's stream version, each void with the version that voided
-it, each correction with its corrected value. The rows expected are computed
-with the projection itself from the stored event bytes (the very bytes the relay
-publishes). The runner writes rows and offsets in one transaction, so this is
-the same moment as the projection's position passing the event. Commands whose
-events change nothing in the case view (unit-only commands, entries the view
-does not show) are counted, not timed.
+"Visible" is what a reader of the case view would see. For a command that
+changes the case view: every row its events write is there — each fact row
+`(case_id, fact, version)` of the event's stream version, each void with the
+version that voided it, each correction with its corrected value. The rows
+expected are computed with the projection itself from the stored event bytes
+(the very bytes the relay publishes). Many Case events change no row of the
+view (an acolhimento step, a registered visitor): for those commands, visible
+means the runner's stored offsets have passed each of their events — the runner
+stores offsets and rows in one transaction, so it is the same moment for a
+reader. Their Kafka offsets come from a consumer in this process that reads the
+relay's `notification_id` header. Commands with only Unit events never reach
+the case view: counted, not timed.
 
-Latency = the moment a poll saw the last expected row (the start of that
-query) minus the moment the command returned accepted (its transaction
-committed); its resolution is the poll interval plus one query.
+Latency = the start of the poll that saw the command visible minus the moment
+the command returned accepted (its transaction committed); the resolution is the
+poll interval plus one query.
 """
 
 from __future__ import annotations
@@ -41,31 +44,41 @@ from infra.settings import Settings
 SEED = 2025
 
 FACT_ROWS = """
-    SELECT case_id, fact, version, value, corrected FROM {facts}
+    SELECT case_id, fact, version, value, corrected FROM {schema}.case_facts
     WHERE (case_id, fact, version) IN (SELECT * FROM unnest(%s::text[], %s::text[], %s::bigint[]))"""
 
 VOID_ROWS = """
-    SELECT case_id, version, voided_by FROM {voids}
+    SELECT case_id, version, voided_by FROM {schema}.case_voids
     WHERE (case_id, version) IN (SELECT * FROM unnest(%s::text[], %s::bigint[]))"""
+
+# The live generation's stored positions: what the runner has committed, rows included.
+LIVE_OFFSETS = """
+    SELECT o.topic, o.partition, o.next_offset
+    FROM {schema}.projection_offsets o JOIN {schema}.projection_current c USING (projection, generation)
+    WHERE o.projection = 'case_view'"""
 
 
 @dataclass
 class Expected:
-    """The case-view rows one accepted command must produce, and when it was accepted."""
+    """What shows that one accepted command reached the case view, and when it was accepted."""
 
     accepted_at: float
     facts: dict[tuple[str, str, int], tuple[str, bool] | None] = field(default_factory=dict)  # None: any value
     voids: dict[tuple[str, int], int] = field(default_factory=dict)  # -> voided_by
+    notifications: list[int] = field(default_factory=list)  # its Case events, for when it changes no row
 
-    def __bool__(self) -> bool:
+    @property
+    def changes_rows(self) -> bool:
         return bool(self.facts or self.voids)
 
 
-def expected_rows(recordings, accepted_at: float, projection, decode) -> Expected:
-    """What the case view will hold once these stored events are projected."""
+def expected_of(recordings, accepted_at: float, projection, decode) -> Expected:
+    """What the case view will show once these stored events are projected."""
     out = Expected(accepted_at)
     for recording in recordings:
         event = decode(bytes(recording.notification.state))
+        if event.aggregate == "Case":
+            out.notifications.append(recording.notification.id)
         for change in projection.apply(event):
             if change.table == "case_facts":
                 key = (change.key["case_id"], change.key["fact"], int(change.key["version"]))
@@ -77,20 +90,54 @@ def expected_rows(recordings, accepted_at: float, projection, decode) -> Expecte
     return out
 
 
-class VisibilityWatch(threading.Thread):
-    """Polls the case view for the rows of pending commands; records when each became visible."""
+class OffsetIndex(threading.Thread):
+    """Reads the case topic as any subscriber does: notification id -> (topic, partition, offset)."""
 
-    def __init__(self, connect, schema: str, interval: float) -> None:
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(name="offset-index", daemon=True)
+        self.settings = settings
+        self.offsets: dict[int, tuple[str, int, int]] = {}
+        self._lock = threading.Lock()
+        self._halt = threading.Event()
+
+    def get(self, notification: int) -> tuple[str, int, int] | None:
+        with self._lock:
+            return self.offsets.get(notification)
+
+    def stop(self) -> None:
+        self._halt.set()
+
+    def run(self) -> None:
+        from consumers.runner import all_partitions, consumer_factory
+
+        consumer = consumer_factory(self.settings, client_id="caseledger-bench-latency")(group_id=None)
+        try:
+            parts = all_partitions(consumer, [self.settings.case_events_topic])
+            consumer.assign(parts)
+            consumer.seek_to_beginning(*parts)
+            while not self._halt.is_set():
+                for records in consumer.poll(timeout_ms=100).values():
+                    with self._lock:
+                        for r in records:
+                            self.offsets[int(dict(r.headers)["notification_id"])] = (r.topic, r.partition, r.offset)
+        finally:
+            consumer.close()
+
+
+class VisibilityWatch(threading.Thread):
+    """Polls the case view for pending commands; records when each became visible."""
+
+    def __init__(self, connect, schema: str, index: OffsetIndex, interval: float) -> None:
         super().__init__(name="visibility-watch", daemon=True)
         from psycopg2 import sql
 
         self.connect = connect
+        self.index = index
         self.interval = interval
-        self.facts_sql = sql.SQL(FACT_ROWS).format(facts=sql.Identifier(schema, "case_facts"))
-        self.voids_sql = sql.SQL(VOID_ROWS).format(voids=sql.Identifier(schema, "case_voids"))
+        self.facts_sql, self.voids_sql, self.offsets_sql = (sql.SQL(q).format(schema=sql.Identifier(schema))
+                                                            for q in (FACT_ROWS, VOID_ROWS, LIVE_OFFSETS))
         self.pending: dict[int, Expected] = {}
-        self.latencies: dict[int, float] = {}
-        self.polls = 0
+        self.latencies: dict[int, tuple[float, bool]] = {}  # command -> (seconds, changed rows)
         self._lock = threading.Lock()
         self._halt = threading.Event()
 
@@ -118,21 +165,21 @@ class VisibilityWatch(threading.Thread):
                     continue
                 seen_at = time.perf_counter()
                 try:
-                    facts, voids = self._read(conn, pending)
+                    facts, voids, positions = self._read(conn, pending)
                 except psycopg2.Error:  # the runner has not created the case view yet
                     continue
-                self.polls += 1
-                done = [command for command, exp in pending if _visible(exp, facts, voids)]
+                done = [command for command, exp in pending if self._visible(exp, facts, voids, positions)]
                 with self._lock:
                     for command in done:
-                        self.latencies[command] = seen_at - self.pending.pop(command).accepted_at
+                        exp = self.pending.pop(command)
+                        self.latencies[command] = (seen_at - exp.accepted_at, exp.changes_rows)
         finally:
             conn.close()
 
     def _read(self, conn, pending):
         fact_keys = sorted({k for _, exp in pending for k in exp.facts})
         void_keys = sorted({k for _, exp in pending for k in exp.voids})
-        facts, voids = {}, {}
+        facts, voids, positions = {}, {}, {}
         with conn.cursor() as cur:
             if fact_keys:
                 cur.execute(self.facts_sql, ([k[0] for k in fact_keys], [k[1] for k in fact_keys],
@@ -141,12 +188,20 @@ class VisibilityWatch(threading.Thread):
             if void_keys:
                 cur.execute(self.voids_sql, ([k[0] for k in void_keys], [k[1] for k in void_keys]))
                 voids = {(c, v): by for c, v, by in cur.fetchall()}
-        return facts, voids
+            if any(not exp.changes_rows for _, exp in pending):
+                cur.execute(self.offsets_sql)
+                positions = {(t, p): o for t, p, o in cur.fetchall()}
+        return facts, voids, positions
 
-
-def _visible(exp: Expected, facts: dict, voids: dict) -> bool:
-    return (all(key in facts and (want is None or facts[key] == want) for key, want in exp.facts.items())
-            and all(voids.get(key) == by for key, by in exp.voids.items()))
+    def _visible(self, exp: Expected, facts: dict, voids: dict, positions: dict) -> bool:
+        if exp.changes_rows:
+            return (all(key in facts and (want is None or facts[key] == want) for key, want in exp.facts.items())
+                    and all(voids.get(key) == by for key, by in exp.voids.items()))
+        for notification in exp.notifications:
+            where = self.index.get(notification)
+            if where is None or positions.get(where[:2], 0) <= where[2]:
+                return False
+        return True
 
 
 def percentile(ordered: list[float], p: float) -> float:
@@ -208,15 +263,18 @@ def run(settings: Settings, rate: float = 20.0, seconds: float = 60.0, relay_bat
     projection, decoder = registry.build("case_view", target)
     ensure_topics(target)
     ledger = bootstrap.recording_ledger(target)  # creates the store's tables before the relay reads them
-    watch = VisibilityWatch(pg_connector(target, "caseledger-bench-latency"), target.projection_schema, poll_interval)
+    index = OffsetIndex(target)
+    watch = VisibilityWatch(pg_connector(target, "caseledger-bench-latency"), target.projection_schema, index,
+                            poll_interval)
     procs: list[CliProcess] = []
-    accepted = refused = without_effect = 0
+    accepted = refused = unit_only = 0
     try:
         with tempfile.TemporaryDirectory(prefix="caseledger-bench-latency-") as tmp:
             relay = start(target, "relay", "relay", "--batch", str(relay_batch), folder=Path(tmp))
             runner = start(target, "project", "project", "case_view", folder=Path(tmp))
             procs = [relay, runner]
             wait_ready({"relay": (relay, "relay_connected"), "runner": (runner, "projection_partitions_positioned")})
+            index.start()
             watch.start()
             t0 = time.perf_counter()
             for i, planned in enumerate(plan[:count]):
@@ -230,17 +288,15 @@ def run(settings: Settings, rate: float = 20.0, seconds: float = 60.0, relay_bat
                     refused += 1
                     continue
                 accepted += 1
-                expected = expected_rows(ledger.recordings[before:], accepted_at, projection, decoder.decode_value)
-                if expected:
+                expected = expected_of(ledger.recordings[before:], accepted_at, projection, decoder.decode_value)
+                if expected.changes_rows or expected.notifications:
                     watch.expect(i, expected)
                 else:
-                    without_effect += 1
+                    unit_only += 1
             elapsed = time.perf_counter() - t0
             deadline = time.monotonic() + drain_timeout
             while watch.outstanding() and time.monotonic() < deadline:
                 time.sleep(0.05)
-            watch.stop()
-            watch.join()
             steady = {p.name: mib(vm_hwm_kib(p.pid)) for p in procs}
             exits = {}
             for p in procs:
@@ -250,7 +306,10 @@ def run(settings: Settings, rate: float = 20.0, seconds: float = 60.0, relay_bat
                 exits[p.name] = {"exit_code": code, "peak_mib": mib(peak)}
             procs = []
     finally:
-        watch.stop()
+        for thread in (watch, index):
+            thread.stop()
+            if thread.is_alive():
+                thread.join()
         for p in procs:  # only after a failure: never leave them running
             if p.popen.poll() is None:
                 p.popen.kill()
@@ -259,24 +318,20 @@ def run(settings: Settings, rate: float = 20.0, seconds: float = 60.0, relay_bat
         if not keep:
             drop_schema(settings, target.projection_schema)
             drop_schema(settings, target.eventsourcing_overrides["POSTGRES_SCHEMA"])
-    ordered = sorted(watch.latencies.values())
-    ms = [x * 1000 for x in ordered]
     return {
         "commands": count,
         "accepted": accepted,
         "refused": refused,
-        "timed": accepted - without_effect,
-        "visible": len(ms),
+        "unit_only": unit_only,  # never read by the case view
+        "timed": accepted - unit_only,
+        "visible": len(watch.latencies),
         "not_visible": watch.outstanding(),
-        "without_case_view_effect": without_effect,
         "target_rate_per_s": rate,
         "achieved_rate_per_s": count / elapsed,
         "seconds": elapsed,
-        "p50_ms": percentile(ms, 50) if ms else None,
-        "p95_ms": percentile(ms, 95) if ms else None,
-        "p99_ms": percentile(ms, 99) if ms else None,
-        "max_ms": ms[-1] if ms else None,
-        "mean_ms": sum(ms) / len(ms) if ms else None,
+        **spread([s for s, _ in watch.latencies.values()]),
+        "changing_rows": spread([s for s, rows in watch.latencies.values() if rows]),
+        "changing_no_row": spread([s for s, rows in watch.latencies.values() if not rows]),
         "poll_interval_ms": poll_interval * 1000,
         "relay": {"batch": relay_batch, **defaults(Relay, "idle_sleep"), "steady_vmhwm_mib": steady["relay"],
                   **exits["relay"]},
@@ -285,13 +340,52 @@ def run(settings: Settings, rate: float = 20.0, seconds: float = 60.0, relay_bat
     }
 
 
+def spread(seconds: list[float]) -> dict:
+    """count, p50, p95, p99, max and mean in milliseconds."""
+    ms = sorted(x * 1000 for x in seconds)
+    if not ms:
+        return {"count": 0}
+    return {"count": len(ms), "p50_ms": percentile(ms, 50), "p95_ms": percentile(ms, 95),
+            "p99_ms": percentile(ms, 99), "max_ms": ms[-1], "mean_ms": sum(ms) / len(ms)}
+
+
 def stage(ctx) -> dict:
     return run(ctx.settings)
 
 
 def row(result: dict) -> str:
+    rows = result["changing_rows"]
     return (f"| latency | {result['visible']:,} commands at {result['achieved_rate_per_s']:.1f}/s (target "
             f"{result['target_rate_per_s']:g}/s) | accepted → visible in the case view | p50 "
             f"{result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, max "
-            f"{result['max_ms']:.0f} ms (relay batch {result['relay']['batch']}, runner batch "
+            f"{result['max_ms']:.0f} ms; the {rows['count']:,} that change rows: p50 {rows.get('p50_ms', 0):.0f} ms, "
+            f"p99 {rows.get('p99_ms', 0):.0f} ms (relay batch {result['relay']['batch']}, runner batch "
             f"{result['runner']['batch_size']}) | — |")
+
+
+def main(argv=None) -> int:
+    """`python -m benchmarks.latency [--rate R] [--seconds S]`: the stage with another rate or duration."""
+    import argparse
+    import json
+
+    from benchmarks.__main__ import RESULTS, machine
+    from infra import logs
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.latency", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=float, default=20.0, help="commands per second (default 20)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long to record (default 60)")
+    parser.add_argument("--relay-batch", type=int, default=1000, help="the relay's --batch (default 1000)")
+    parser.add_argument("--poll-ms", type=float, default=10.0, help="case-view poll interval (default 10 ms)")
+    args = parser.parse_args(argv)
+    logs.configure("json", "WARNING", component="bench")
+    result = run(Settings.from_env(), rate=args.rate, seconds=args.seconds, relay_batch=args.relay_batch,
+                 poll_interval=args.poll_ms / 1000)
+    print(row(result), flush=True)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latency.json").write_text(json.dumps({"machine": machine(), **result}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
