@@ -287,24 +287,24 @@ def has_read_models(settings: Settings, schema: str) -> bool:
         conn.close()
 
 
-def profile_history(conn, schema: str, cid: str, on: date, repeat: int = 20, top: int = 14) -> str:
-    """The functions where history queries spend their time (cumulative), over a few repetitions."""
-    from projections import queries
-
+def profile(conn, label: str, call: Callable, repeat: int, top: int = 12) -> str:
+    """Where `repeat` calls spend their time: the top functions by cumulative and by own time."""
     profiler = cProfile.Profile()
     with conn.cursor() as cur:
         profiler.enable()
         for _ in range(repeat):
-            queries.case_history(cur, schema, cid, as_of=on)
+            call(cur)
         profiler.disable()
     conn.rollback()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
-    return f"{repeat} × case_history(as_of={on}):\n" + out.getvalue()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+    return f"{repeat} × {label}:\n" + out.getvalue()
 
 
 def run(settings: Settings, events_per_case: int = 1000, other_commands: int = 3000, history: int = 1000,
-        reports: int = 200, inspect: Settings | None = None, profile: bool = False, seed: int = 2025) -> dict:
+        reports: int = 200, inspect: Settings | None = None, profiled: bool = False, seed: int = 2025) -> dict:
     """Record, relay and project the long case beside `other_commands` of the year, then time the queries.
 
     `settings` name a fresh store, topics and read-model schema; `inspect` the read models
@@ -315,49 +315,51 @@ def run(settings: Settings, events_per_case: int = 1000, other_commands: int = 3
 
     t0 = time.perf_counter()
     cid, case_events, events = record(settings, events_per_case, other_commands)
+    t1 = time.perf_counter()
     project(settings)
-    prepared_s = time.perf_counter() - t0
+    t2 = time.perf_counter()
     rng = random.Random(seed)
     schema = settings.projection_schema
     inspect_schema = (inspect or settings).projection_schema
     conn = pg_connector(settings, "caseledger-bench-query")()
     try:
         with conn.cursor() as cur:
-            audit_entries = len(queries.stream_entries(cur, schema, cid))
+            rows = queries.stream_entries(cur, schema, cid)
         conn.rollback()
         axes = history_queries(conn, schema, cid, history, rng)
         order = [(axis, q) for axis, qs in axes.items() for q in qs]
         rng.shuffle(order)
-        samples = dict.fromkeys(axes, ())
+        samples: dict[str, list[float]] = {axis: [] for axis in axes}
         for (axis, _), seconds in zip(order, timed(conn, [q for _, q in order])):
-            samples[axis] += (seconds,)
+            samples[axis].append(seconds)
         # The read alone, to split the SQL from the fold in Python.
-        rows_s = timed(conn, [lambda cur: queries.stream_entries(cur, schema, cid)] * max(1, history // 10))
-        inspection_s = timed(conn, inspection_queries(conn, inspect_schema, reports, rng))
-        profile_text = None
-        if profile:
-            with conn.cursor() as cur:
-                rows = queries.stream_entries(cur, schema, cid)
-            conn.rollback()
-            span = [r["occurred_at"].date() for r in rows]
-            middle = min(span) + (max(span) - min(span)) / 2
-            profile_text = profile_history(conn, schema, cid, middle)
+        read_s = timed(conn, [lambda cur: queries.stream_entries(cur, schema, cid)] * max(1, history // 10))
+        reports_ = inspection_queries(conn, inspect_schema, reports, rng)
+        inspection_s = timed(conn, reports_)
+        profiles = None
+        if profiled:
+            days = sorted(r["occurred_at"].date() for r in rows)
+            middle = days[len(days) // 2]
+            profiles = "\n".join([
+                profile(conn, f"case_history(as_of={middle})",
+                        lambda cur: queries.case_history(cur, schema, cid, as_of=middle), repeat=20),
+                profile(conn, "inspection report", reports_[0], repeat=3)])
     finally:
         conn.close()
-    everything = [s for axis in samples.values() for s in axis]
     return {
         "case_id": cid,
         "case_events": case_events,
-        "case_audit_entries": audit_entries,
+        "case_audit_entries": len(rows),
         "store_events": events,
-        "prepare_seconds": prepared_s,
-        "history": percentiles(everything),
-        "history_as_of": percentiles(list(samples["as_of"])),
-        "history_as_recorded_at": percentiles(list(samples["as_recorded_at"])),
-        "history_read_only": percentiles(rows_s),
+        "record_seconds": t1 - t0,
+        "project_seconds": t2 - t1,
+        "history": percentiles(samples["as_of"] + samples["as_recorded_at"]),
+        "history_as_of": percentiles(samples["as_of"]),
+        "history_as_recorded_at": percentiles(samples["as_recorded_at"]),
+        "history_read_only": percentiles(read_s),
         "inspection": percentiles(inspection_s),
         "inspection_schema": inspect_schema,
-        "profile": profile_text,
+        "profile": profiles,
     }
 
 
@@ -406,7 +408,7 @@ def stage(ctx) -> dict:
     inspect = ctx.bench if has_read_models(ctx.settings, ctx.bench.projection_schema) else None
     # A few thousand other events at any size; fewer repetitions for a tiny benchmark store.
     return run(own, events_per_case=1000, other_commands=3000, history=1000 if ctx.copies >= 10 else 200,
-               reports=200 if ctx.copies >= 10 else 40, inspect=inspect, profile=ctx.profile)
+               reports=200 if ctx.copies >= 10 else 40, inspect=inspect, profiled=ctx.profile)
 
 
 def _figures(f: dict) -> str:
