@@ -7,9 +7,11 @@ baseline: the bare eventsourcing library doing the same storage work — for eac
           aggregate (or create it), trigger one event carrying a payload of the
           same size, save — on a fresh schema of the same PostgreSQL.
 
-Both start from empty schemas in the same run; the ratio ledger/baseline is the figure.
-With `profile`, the ledger's arm runs once more, untimed, under cProfile, into a
-schema of its own.
+Both start from empty schemas in the same run and advance in lockstep: each command
+through the ledger, then the bare library storing the events it made. A change in the
+load of the (shared) machine then slows both arms alike instead of whichever ran
+during it. The ratio ledger/baseline is the figure. With `profile`, the ledger's arm
+runs once more, untimed, under cProfile, into a schema of its own.
 """
 
 from __future__ import annotations
@@ -50,56 +52,62 @@ def _fresh_schema(settings: Settings, name: str) -> dict:
     return settings.eventsourcing_env(POSTGRES_SCHEMA=name)
 
 
-def _record(settings: Settings, schema: str, plan: list,
-            profiler: cProfile.Profile | None = None) -> tuple[float, list[tuple]]:
-    """Seconds to record `plan` through the ledger's command path, and (stream, version, size) of each event."""
-    ledger = bootstrap.recording_ledger(settings, env=_fresh_schema(settings, schema))
-    if profiler:
-        profiler.enable()
-    t0 = time.perf_counter()
-    for i, planned in enumerate(plan, start=1):
-        apply_command(ledger, RawCommand(i, planned.command))
-    seconds = time.perf_counter() - t0
-    if profiler:
-        profiler.disable()
-    shape = [(r.domain_event.originator_id, r.domain_event.originator_version, len(r.notification.state))
-             for r in ledger.recordings]
-    ledger.close()
-    return seconds, shape
+def _store_bare(bare: Application, ids: dict, stream, version: int, size: int) -> None:
+    """What the ledger's store did for one event, with the bare library and a payload of the same size."""
+    if version == 1:
+        agg = Stream(payload="x" * size)
+        ids[stream] = agg.id
+    else:
+        agg = bare.repository.get(ids[stream])
+        agg.happen(payload="x" * size)
+    bare.save(agg)
 
 
 def run(settings: Settings, commands: int = 4000, profile: bool = False) -> dict:
     plan = generate(seed=2025)[:commands]
-    ledger_s, shape = _record(settings, "bench_append_ledger", plan)
-
-    # The same streams, events and payload sizes, for the bare library.
+    ledger = bootstrap.recording_ledger(settings, env=_fresh_schema(settings, "bench_append_ledger"))
     bare = Application(env=_fresh_schema(settings, "bench_append_bare"))
     ids: dict = {}
-    t0 = time.perf_counter()
-    for stream, version, size in shape:
-        if version == 1:
-            agg = Stream(payload="x" * size)
-            ids[stream] = agg.id
-        else:
-            agg = bare.repository.get(ids[stream])
-            agg.happen(payload="x" * size)
-        bare.save(agg)
-    bare_s = time.perf_counter() - t0
+    ledger_s = bare_s = 0.0
+    events = 0
+    for i, planned in enumerate(plan, start=1):
+        made = len(ledger.recordings)
+        t0 = time.perf_counter()
+        apply_command(ledger, RawCommand(i, planned.command))
+        ledger_s += time.perf_counter() - t0
+        # The same streams, events and payload sizes, for the bare library.
+        shape = [(r.domain_event.originator_id, r.domain_event.originator_version, len(r.notification.state))
+                 for r in ledger.recordings[made:]]
+        t0 = time.perf_counter()
+        for stream, version, size in shape:
+            _store_bare(bare, ids, stream, version, size)
+        bare_s += time.perf_counter() - t0
+        events += len(shape)
+    ledger.close()
     bare.close()
     result = {
         "commands": len(plan),
-        "events": len(shape),
+        "events": events,
         "ledger_commands_per_s": len(plan) / ledger_s,
-        "ledger_events_per_s": len(shape) / ledger_s,
-        "baseline_events_per_s": len(shape) / bare_s,
+        "ledger_events_per_s": events / ledger_s,
+        "baseline_events_per_s": events / bare_s,
         "ratio": bare_s / ledger_s,
     }
     if profile:
         # A separate pass: the profiler's overhead must not touch the timed figures.
-        profiler = cProfile.Profile()
-        _record(settings, "bench_append_profile", plan, profiler)
-        result["profile"] = top_functions(profiler, n=25)
+        result["profile"] = _profile(settings, plan)
     return result
+
+
+def _profile(settings: Settings, plan: list) -> str:
+    ledger = bootstrap.recording_ledger(settings, env=_fresh_schema(settings, "bench_append_profile"))
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i, planned in enumerate(plan, start=1):
+        apply_command(ledger, RawCommand(i, planned.command))
+    profiler.disable()
+    ledger.close()
+    return top_functions(profiler, n=25)
 
 
 def stage(ctx) -> dict:
