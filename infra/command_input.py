@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import inspect
 import json
 import types
@@ -82,11 +83,23 @@ def _as_command(item: Any, where: str, line: int) -> RawCommand:
     return RawCommand(line, item)
 
 
+@functools.lru_cache(maxsize=None)
+def _parameters(function: Callable) -> tuple[dict[str, Any], dict[str, inspect.Parameter]]:
+    # Read once per method: resolving the annotations compiles each one, and bind runs per command.
+    hints = typing.get_type_hints(function, include_extras=True)
+    params = {name: p for name, p in inspect.signature(function).parameters.items()
+              if name != "self" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+    return hints, params
+
+
+@functools.lru_cache(maxsize=None)
+def _dataclass_fields(cls: type) -> tuple[dict[str, dataclasses.Field], dict[str, Any]]:
+    return {f.name: f for f in dataclasses.fields(cls) if f.init}, typing.get_type_hints(cls, include_extras=True)
+
+
 def bind(method: Callable, payload: dict) -> dict[str, Any]:
     """Convert the payload's arguments to the method's parameter types."""
-    hints = typing.get_type_hints(method, include_extras=True)
-    params = {name: p for name, p in inspect.signature(method).parameters.items()
-              if name != "self" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+    hints, params = _parameters(getattr(method, "__func__", method))
     args = {k: v for k, v in payload.items() if k != "command"}
     unknown = sorted(set(args) - set(params))
     if unknown:
@@ -196,8 +209,7 @@ def convert(hint: Any, value: Any, path: str) -> Any:
             pass
     elif dataclasses.is_dataclass(hint):
         if isinstance(value, dict):
-            fields = {f.name: f for f in dataclasses.fields(hint) if f.init}
-            field_hints = typing.get_type_hints(hint, include_extras=True)
+            fields, field_hints = _dataclass_fields(hint)
             unknown = sorted(set(value) - set(fields))
             if unknown:
                 raise CommandInputError(f"{path}.{unknown[0]}", f"unknown field; expected: {', '.join(fields)}")

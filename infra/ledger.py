@@ -18,11 +18,12 @@ from __future__ import annotations
 import dataclasses
 import enum
 import inspect
+import pickle
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository, project_aggregate
 from eventsourcing.domain import CanSnapshotAggregate
 from eventsourcing.persistence import (
     JSONTranscoder,
@@ -239,6 +240,27 @@ class _PublishedBytesMapper(Mapper):
             ) from exc
 
 
+class _PickleCopyRepository(Repository):
+    """The library's repository, copying aggregates out of its cache with pickle.
+
+    The library copies each cached aggregate it hands out, so that a command refused or
+    failed after it changed the aggregate leaves the cached one as stored. ``copy.deepcopy``
+    walks the state in Python, one call per object, and a case or unit holds hundreds (an
+    entry per event, residents, visitors): it was the largest cost of recording a command
+    after the database. A pickle round trip makes the same independent copy, shared
+    references included, in C.
+    """
+
+    def get(self, aggregate_id: Any, *, version: int | None = None, projector_func: Any = project_aggregate,
+            fastforward_skipping: bool = False, deepcopy_from_cache: bool = True) -> Any:
+        from_cache = bool(self.cache) and version is None
+        aggregate = super().get(aggregate_id, version=version, projector_func=projector_func,
+                                fastforward_skipping=fastforward_skipping, deepcopy_from_cache=False)
+        if from_cache and deepcopy_from_cache and self.deepcopy_from_cache:
+            return pickle.loads(pickle.dumps(aggregate, pickle.HIGHEST_PROTOCOL))
+        return aggregate
+
+
 def _new_id(given: UUID | None) -> UUID:
     return given if given is not None else uuid4()
 
@@ -254,6 +276,14 @@ class CaseLedger(Application):
     """
 
     name = "CaseLedger"
+
+    def construct_repository(self) -> Repository:
+        library = super().construct_repository()
+        repository = _PickleCopyRepository(
+            library.event_store, snapshot_store=library.snapshot_store, fastforward=library.fastforward,
+            fastforward_skipping=library.fastforward_skipping, deepcopy_from_cache=library.deepcopy_from_cache)
+        repository.cache = library.cache  # sized from AGGREGATE_CACHE_MAXSIZE, as the library reads it
+        return repository
 
     def construct_mapper(self) -> Mapper:
         return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=_PublishedBytesMapper)
