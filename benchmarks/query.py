@@ -234,17 +234,15 @@ def timed(conn, queries: list[Callable]) -> list[float]:
     return out
 
 
-def history_queries(conn, schema: str, cid: str, count: int, rng: random.Random) -> dict[str, list[Callable]]:
-    """`count` queries, half on each axis, at moments drawn evenly over the case's life."""
+def history_queries(schema: str, cid: str, rows: list[dict], count: int, rng: random.Random) -> dict[str, list[Callable]]:
+    """`count` queries, half on each axis, at moments drawn evenly over the case's life (its audit `rows`)."""
+    from domain.calendar import local_date
     from projections import queries
 
-    with conn.cursor() as cur:
-        rows = queries.stream_entries(cur, schema, cid)
-    conn.rollback()
-    first, last = min(r["occurred_at"] for r in rows), max(r["occurred_at"] for r in rows)
+    days = sorted(local_date(r["occurred_at"]) for r in rows)
     recorded = sorted(r["recorded_at"] for r in rows)
-    days = (last - first).days
-    as_of = [(first + timedelta(days=rng.randint(0, days))).date() for _ in range(count - count // 2)]
+    span = (days[-1] - days[0]).days
+    as_of = [days[0] + timedelta(days=rng.randint(0, span)) for _ in range(count - count // 2)]
     at_time = [recorded[rng.randrange(len(recorded))] for _ in range(count // 2)]
     return {
         "as_of": [lambda cur, d=d: queries.case_history(cur, schema, cid, as_of=d) for d in as_of],
@@ -311,6 +309,7 @@ def run(settings: Settings, events_per_case: int = 1000, other_commands: int = 3
     the inspection reports read (default: the ones built here).
     """
     from consumers.runner import pg_connector
+    from domain.calendar import local_date
     from projections import queries
 
     t0 = time.perf_counter()
@@ -326,7 +325,7 @@ def run(settings: Settings, events_per_case: int = 1000, other_commands: int = 3
         with conn.cursor() as cur:
             rows = queries.stream_entries(cur, schema, cid)
         conn.rollback()
-        axes = history_queries(conn, schema, cid, history, rng)
+        axes = history_queries(schema, cid, rows, history, rng)
         order = [(axis, q) for axis, qs in axes.items() for q in qs]
         rng.shuffle(order)
         samples: dict[str, list[float]] = {axis: [] for axis in axes}
@@ -338,8 +337,7 @@ def run(settings: Settings, events_per_case: int = 1000, other_commands: int = 3
         inspection_s = timed(conn, reports_)
         profiles = None
         if profiled:
-            days = sorted(r["occurred_at"].date() for r in rows)
-            middle = days[len(days) // 2]
+            middle = sorted(local_date(r["occurred_at"]) for r in rows)[len(rows) // 2]
             profiles = "\n".join([
                 profile(conn, f"case_history(as_of={middle})",
                         lambda cur: queries.case_history(cur, schema, cid, as_of=middle), repeat=20),
