@@ -17,8 +17,9 @@ view (an acolhimento step, a registered visitor): for those commands, visible
 means the runner's stored offsets have passed each of their events — the runner
 stores offsets and rows in one transaction, so it is the same moment for a
 reader. Their Kafka offsets come from a consumer in this process that reads the
-relay's `notification_id` header. Commands with only Unit events never reach
-the case view: counted, not timed.
+relay's `notification_id` header (so their figure may include that consumer's
+own delay). Commands with only Unit events never reach the case view: counted,
+not timed.
 
 Latency = the start of the poll that saw the command visible minus the moment
 the command returned accepted (its transaction committed); the resolution is the
@@ -34,10 +35,10 @@ import signal
 import tempfile
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks import memory
 from benchmarks.memory import CliProcess, drop_schema, mib, reap, start, vm_hwm_kib
 from infra.settings import Settings
 
@@ -210,16 +211,10 @@ def percentile(ordered: list[float], p: float) -> float:
 
 
 def fresh(settings: Settings) -> Settings:
-    """An empty store, topics and read-model schema of this run alone."""
-    suffix = uuid.uuid4().hex[:6]
-    return dataclasses.replace(
-        settings,
-        case_events_topic=f"caseledger.benchrun.latency-{suffix}.case",
-        unit_events_topic=f"caseledger.benchrun.latency-{suffix}.unit",
-        dead_letter_topic=f"caseledger.benchrun.latency-{suffix}.dead-letter",
-        projection_schema=f"benchrun_latency_{suffix}_projections",
-        eventsourcing_overrides={**settings.eventsourcing_overrides, "POSTGRES_SCHEMA": f"benchrun_latency_{suffix}"},
-    )
+    """An empty store beside the topics and read-model schema of this run alone."""
+    target = memory.fresh(settings, "latency")
+    return dataclasses.replace(target, eventsourcing_overrides={**settings.eventsourcing_overrides,
+                                                                "POSTGRES_SCHEMA": f"{target.projection_schema}_store"})
 
 
 def wait_ready(procs: dict[str, tuple[CliProcess, str]], timeout: float = 90.0) -> None:
