@@ -23,7 +23,8 @@ not timed.
 
 Latency = the start of the poll that saw the command visible minus the moment
 the command returned accepted (its transaction committed); the resolution is the
-poll interval plus one query.
+poll interval plus one query. Both are wall-clock times, like the Kafka record
+timestamps that split the latency into the relay's part and the runner's.
 """
 
 from __future__ import annotations
@@ -97,13 +98,14 @@ class OffsetIndex(threading.Thread):
     def __init__(self, settings: Settings) -> None:
         super().__init__(name="offset-index", daemon=True)
         self.settings = settings
-        self.offsets: dict[int, tuple[str, int, int]] = {}
+        # notification id -> (topic, partition, offset, sent by the relay at, read here at)
+        self.records: dict[int, tuple[str, int, int, float, float]] = {}
         self._lock = threading.Lock()
         self._halt = threading.Event()
 
-    def get(self, notification: int) -> tuple[str, int, int] | None:
+    def get(self, notification: int) -> tuple[str, int, int, float, float] | None:
         with self._lock:
-            return self.offsets.get(notification)
+            return self.records.get(notification)
 
     def stop(self) -> None:
         self._halt.set()
@@ -118,9 +120,11 @@ class OffsetIndex(threading.Thread):
             consumer.seek_to_beginning(*parts)
             while not self._halt.is_set():
                 for records in consumer.poll(timeout_ms=100).values():
+                    read_at = time.time()
                     with self._lock:
-                        for r in records:
-                            self.offsets[int(dict(r.headers)["notification_id"])] = (r.topic, r.partition, r.offset)
+                        for r in records:  # the record's timestamp is the relay's send time (CreateTime)
+                            self.records[int(dict(r.headers)["notification_id"])] = (
+                                r.topic, r.partition, r.offset, r.timestamp / 1000, read_at)
         finally:
             consumer.close()
 
@@ -138,7 +142,7 @@ class VisibilityWatch(threading.Thread):
         self.facts_sql, self.voids_sql, self.offsets_sql = (sql.SQL(q).format(schema=sql.Identifier(schema))
                                                             for q in (FACT_ROWS, VOID_ROWS, LIVE_OFFSETS))
         self.pending: dict[int, Expected] = {}
-        self.latencies: dict[int, tuple[float, bool]] = {}  # command -> (seconds, changed rows)
+        self.visible: dict[int, tuple[float, Expected]] = {}  # command -> (seconds, what was expected)
         self._lock = threading.Lock()
         self._halt = threading.Event()
 
@@ -164,7 +168,7 @@ class VisibilityWatch(threading.Thread):
                     pending = list(self.pending.items())
                 if not pending:
                     continue
-                seen_at = time.perf_counter()
+                seen_at = time.time()
                 try:
                     facts, voids, positions = self._read(conn, pending)
                 except psycopg2.Error:  # the runner has not created the case view yet
@@ -173,7 +177,7 @@ class VisibilityWatch(threading.Thread):
                 with self._lock:
                     for command in done:
                         exp = self.pending.pop(command)
-                        self.latencies[command] = (seen_at - exp.accepted_at, exp.changes_rows)
+                        self.visible[command] = (seen_at - exp.accepted_at, exp)
         finally:
             conn.close()
 
@@ -200,7 +204,7 @@ class VisibilityWatch(threading.Thread):
                     and all(voids.get(key) == by for key, by in exp.voids.items()))
         for notification in exp.notifications:
             where = self.index.get(notification)
-            if where is None or positions.get(where[:2], 0) <= where[2]:
+            if where is None or positions.get((where[0], where[1]), 0) <= where[2]:
                 return False
         return True
 
@@ -278,7 +282,7 @@ def run(settings: Settings, rate: float = 20.0, seconds: float = 60.0, relay_bat
                     time.sleep(delay)
                 before = len(ledger.recordings)
                 outcome = apply_command(ledger, RawCommand(i + 1, planned.command))
-                accepted_at = time.perf_counter()
+                accepted_at = time.time()  # wall clock, as the Kafka timestamps
                 if not outcome.accepted:
                     refused += 1
                     continue
@@ -319,20 +323,35 @@ def run(settings: Settings, rate: float = 20.0, seconds: float = 60.0, relay_bat
         "refused": refused,
         "unit_only": unit_only,  # never read by the case view
         "timed": accepted - unit_only,
-        "visible": len(watch.latencies),
+        "visible": len(watch.visible),
         "not_visible": watch.outstanding(),
         "target_rate_per_s": rate,
         "achieved_rate_per_s": count / elapsed,
         "seconds": elapsed,
-        **spread([s for s, _ in watch.latencies.values()]),
-        "changing_rows": spread([s for s, rows in watch.latencies.values() if rows]),
-        "changing_no_row": spread([s for s, rows in watch.latencies.values() if not rows]),
+        **spread([s for s, _ in watch.visible.values()]),
+        "changing_rows": spread([s for s, exp in watch.visible.values() if exp.changes_rows]),
+        "changing_no_row": spread([s for s, exp in watch.visible.values() if not exp.changes_rows]),
+        "stages": stages(watch.visible.values(), index),
         "poll_interval_ms": poll_interval * 1000,
         "relay": {"batch": relay_batch, **defaults(Relay, "idle_sleep"), "steady_vmhwm_mib": steady["relay"],
                   **exits["relay"]},
         "runner": {**defaults(ProjectionRunner, "batch_size", "poll_timeout_ms"),
                    "steady_vmhwm_mib": steady["project"], **exits["project"]},
     }
+
+
+def stages(visible, index: OffsetIndex) -> dict:
+    """Where the time goes: accepted -> sent by the relay -> readable by a subscriber (committed) -> visible.
+
+    Per command, its last Case event to be sent and read; medians and p99 of each cumulative step.
+    """
+    sent, read = [], []
+    for _, exp in visible:
+        records = [index.get(n) for n in exp.notifications]
+        if records and all(records):
+            sent.append(max(r[3] for r in records) - exp.accepted_at)
+            read.append(max(r[4] for r in records) - exp.accepted_at)
+    return {"sent_by_relay": spread(sent), "read_by_subscriber": spread(read)}
 
 
 def spread(seconds: list[float]) -> dict:
@@ -349,13 +368,14 @@ def stage(ctx) -> dict:
 
 
 def row(result: dict) -> str:
-    rows = result["changing_rows"]
+    rows, steps = result["changing_rows"], result["stages"]
     return (f"| latency | {result['visible']:,} commands at {result['achieved_rate_per_s']:.1f}/s (target "
             f"{result['target_rate_per_s']:g}/s) | accepted → visible in the case view | p50 "
             f"{result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, max "
             f"{result['max_ms']:.0f} ms; the {rows['count']:,} that change rows: p50 {rows.get('p50_ms', 0):.0f} ms, "
-            f"p99 {rows.get('p99_ms', 0):.0f} ms (relay batch {result['relay']['batch']}, runner batch "
-            f"{result['runner']['batch_size']}) | — |")
+            f"p99 {rows.get('p99_ms', 0):.0f} ms; p50 sent by the relay {steps['sent_by_relay'].get('p50_ms', 0):.0f}"
+            f" ms, readable {steps['read_by_subscriber'].get('p50_ms', 0):.0f} ms (relay batch "
+            f"{result['relay']['batch']}, runner batch {result['runner']['batch_size']}) | — |")
 
 
 def main(argv=None) -> int:

@@ -35,6 +35,9 @@ def test_latency_benchmark_sees_every_accepted_command_in_the_case_view(stack_se
     assert result["changing_rows"]["count"] + result["changing_no_row"]["count"] == result["visible"]
     assert result["changing_rows"]["count"] > 0 and result["changing_no_row"]["count"] > 0
     assert 0 < result["p50_ms"] <= result["p95_ms"] <= result["p99_ms"] <= result["max_ms"]
+    # The relay's and the subscriber's steps are found for every command seen.
+    assert result["stages"]["sent_by_relay"]["count"] == result["stages"]["read_by_subscriber"]["count"] \
+        == result["visible"]
     assert result["achieved_rate_per_s"] > 0
     for process in ("relay", "runner"):
         assert result[process]["exit_code"] == 0  # SIGTERM: the batch in flight finished, a clean exit
