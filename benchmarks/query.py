@@ -364,49 +364,27 @@ def run(settings: Settings, events_per_case: int = 1000, other_commands: int = 3
 # -- the stage ----------------------------------------------------------------------------------
 
 
-def stage_settings(settings: Settings) -> Settings:
-    """This stage's own store, read models and topics."""
-    return dataclasses.replace(
-        settings,
-        case_events_topic="caseledger.benchquery.case-events",
-        unit_events_topic="caseledger.benchquery.unit-events",
-        dead_letter_topic="caseledger.benchquery.dead-letter",
-        projection_schema="bench_query_projections",
-        eventsourcing_overrides={**settings.eventsourcing_overrides, "POSTGRES_SCHEMA": "bench_query"},
-    )
+def fresh(settings: Settings) -> Settings:
+    """An empty store beside the topics and read-model schema of this run alone."""
+    from benchmarks import memory
 
-
-def reset(settings: Settings) -> None:
-    """Drop the stage's schemas and topics: the relay's position lives on a topic, so both go."""
-    from kafka import KafkaAdminClient
-
-    from infra.topics import ledger_topics
-
-    conn = psycopg2.connect(settings.pg_dsn)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        for schema in (settings.eventsourcing_overrides["POSTGRES_SCHEMA"], settings.projection_schema):
-            cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    conn.close()
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="caseledger-bench-query")
-    try:
-        existing = [t.name for t in ledger_topics(settings) if t.name in set(admin.list_topics())]
-        if existing:
-            admin.delete_topics(existing)
-            deadline = time.monotonic() + 30  # deletion is asynchronous: wait until the names are free
-            while set(existing) & set(admin.list_topics()) and time.monotonic() < deadline:
-                time.sleep(0.2)
-    finally:
-        admin.close()
+    target = memory.fresh(settings, "query")
+    return dataclasses.replace(target, eventsourcing_overrides={**settings.eventsourcing_overrides,
+                                                                "POSTGRES_SCHEMA": f"{target.projection_schema}_store"})
 
 
 def stage(ctx) -> dict:
-    own = stage_settings(ctx.settings)
-    reset(own)
+    from benchmarks.memory import drop_schema
+
+    target = fresh(ctx.settings)
     inspect = ctx.bench if has_read_models(ctx.settings, ctx.bench.projection_schema) else None
-    # A few thousand other events at any size; fewer repetitions for a tiny benchmark store.
-    return run(own, events_per_case=1000, other_commands=3000, history=1000 if ctx.copies >= 10 else 200,
-               reports=200 if ctx.copies >= 10 else 40, inspect=inspect, profiled=ctx.profile)
+    try:
+        # The case has 1,000 events at any size; a tiny benchmark store gets fewer repetitions.
+        return run(target, events_per_case=1000, other_commands=3000, history=1000 if ctx.copies >= 10 else 200,
+                   reports=200 if ctx.copies >= 10 else 40, inspect=inspect, profiled=ctx.profile)
+    finally:
+        drop_schema(ctx.settings, target.projection_schema)
+        drop_schema(ctx.settings, target.eventsourcing_overrides["POSTGRES_SCHEMA"])
 
 
 def _figures(f: dict) -> str:
