@@ -10,11 +10,12 @@ project:  `caseledger project <model> --until-caught-up` for each read model,
 replay:   `caseledger replay <model>` for each read model afterwards: a rebuild
           into a new generation beside the live one, the comparison and the switch.
 
-The peak is the process's VmHWM (/proc/<pid>/status), polled every 20 ms
-until it exits: VmHWM only grows, so the last sample is the peak up to 20 ms
-before the exit. (The child's `ru_maxrss` from `wait4` would be exact, but it
-also counts the benchmark process's own peak, inherited through the fork and
-exec.) The same helpers start and measure the processes of the latency stage.
+The peak is the process's VmHWM (/proc/<pid>/status), sampled every 20 ms by
+a thread from its start until it exits: VmHWM only grows, so the last sample is
+the peak up to 20 ms before the exit. (The child's `ru_maxrss` from `wait4`
+would be exact, but it also counts the benchmark process's own peak, inherited
+through the fork and exec.) The same helpers start and measure the processes of
+the latency stage.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -61,16 +63,31 @@ def cli_env(settings: Settings) -> dict[str, str]:
 
 @dataclasses.dataclass
 class CliProcess:
-    """A `caseledger` command running as a child of the benchmark, its output in files."""
+    """A `caseledger` command running as a child of the benchmark, its output in files.
+
+    A thread samples its VmHWM every 20 ms from the start until it exits.
+    """
 
     name: str
     popen: subprocess.Popen
     stdout: Path
     stderr: Path
+    peak_kib: int = 0
+    sampler: threading.Thread | None = None
 
     @property
     def pid(self) -> int:
         return self.popen.pid
+
+    def sample_memory(self, interval: float = 0.02) -> None:
+        while True:
+            try:
+                self.peak_kib = max(self.peak_kib, vm_hwm_kib(self.pid))
+            except (OSError, LookupError):
+                pass
+            if self.popen.poll() is not None:
+                return
+            time.sleep(interval)
 
     def logs(self) -> list[dict]:
         """The JSON log lines written so far (anything else on stderr is skipped)."""
@@ -95,7 +112,10 @@ def start(settings: Settings, name: str, *args: str, folder: Path) -> CliProcess
     out, err = folder / f"{name}.out", folder / f"{name}.err"
     popen = subprocess.Popen([sys.executable, "-m", "infra.cli", *args], env=cli_env(settings), cwd=REPO_ROOT,
                              stdout=open(out, "wb"), stderr=open(err, "wb"))
-    return CliProcess(name, popen, out, err)
+    proc = CliProcess(name, popen, out, err)
+    proc.sampler = threading.Thread(target=proc.sample_memory, name=f"memory-{name}", daemon=True)
+    proc.sampler.start()
+    return proc
 
 
 def vm_hwm_kib(pid: int) -> int:
@@ -106,23 +126,16 @@ def vm_hwm_kib(pid: int) -> int:
     raise LookupError(f"no VmHWM for pid {pid}")  # an exited process (zombie) has no memory left
 
 
-def reap(proc: CliProcess, timeout: float, interval: float = 0.02) -> tuple[int, int]:
-    """Wait for the process to exit, sampling its VmHWM: (exit code, peak resident set in KiB)."""
-    deadline = time.monotonic() + timeout
-    peak = 0
-    while True:
-        try:
-            peak = max(peak, vm_hwm_kib(proc.pid))
-        except (OSError, LookupError):
-            pass
-        code = proc.popen.poll()
-        if code is not None:
-            return code, peak
-        if time.monotonic() > deadline:
-            proc.popen.kill()
-            proc.popen.wait()
-            raise TimeoutError(f"{proc.name} did not exit within {timeout:.0f} s\n{proc.tail()}")
-        time.sleep(interval)
+def reap(proc: CliProcess, timeout: float) -> tuple[int, int]:
+    """Wait for the process to exit: (exit code, peak resident set in KiB)."""
+    try:
+        code = proc.popen.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.popen.kill()
+        proc.popen.wait()
+        raise TimeoutError(f"{proc.name} did not exit within {timeout:.0f} s\n{proc.tail()}") from None
+    proc.sampler.join()
+    return code, proc.peak_kib
 
 
 def mib(kib: int) -> float:

@@ -41,7 +41,7 @@ def test_latency_benchmark_sees_every_accepted_command_in_the_case_view(stack_se
     assert result["achieved_rate_per_s"] > 0
     for process in ("relay", "runner"):
         assert result[process]["exit_code"] == 0  # SIGTERM: the batch in flight finished, a clean exit
-        assert result[process]["steady_vmhwm_mib"] > 0 and result[process]["peak_mib"] > 0
+        assert 0 < result[process]["steady_vmhwm_mib"] <= result[process]["peak_mib"]
     assert result["relay"]["batch"] == 1000 and result["runner"]["batch_size"] > 0
     assert schemas_named(stack_settings, "benchrun_latency_%") == before  # its store and view are dropped
     assert "p99" in latency.row(result)
