@@ -23,10 +23,17 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application, Repository, project_aggregate
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    Repository,
+    project_aggregate,
+)
 from eventsourcing.domain import CanSnapshotAggregate
 from eventsourcing.persistence import (
     JSONTranscoder,
+    Recording,
     Mapper,
     MapperDeserialisationError,
     StoredEvent,
@@ -240,25 +247,57 @@ class _PublishedBytesMapper(Mapper):
             ) from exc
 
 
-class _PickleCopyRepository(Repository):
-    """The library's repository, copying aggregates out of its cache with pickle.
+class _PickledCacheRepository(Repository):
+    """The library's repository, its aggregate cache holding each aggregate as pickled bytes.
 
-    The library copies each cached aggregate it hands out, so that a command refused or
-    failed after it changed the aggregate leaves the cached one as stored. ``copy.deepcopy``
-    walks the state in Python, one call per object, and a case or unit holds hundreds (an
-    entry per event, residents, visitors): it was the largest cost of recording a command
-    after the database. A pickle round trip makes the same independent copy, shared
-    references included, in C.
+    A command must not change a cached aggregate before its events are stored (a refused or
+    failed command would leave the cache ahead of the store), so the library hands out a
+    ``copy.deepcopy`` of the cached aggregate and, with fast-forward, reads back and decodes
+    the events each command saved to bring the cached one up to date. Both were among the
+    largest costs of recording a command: the deep copy walks hundreds of objects in Python
+    (an entry per event, residents, visitors), and reading back decodes Avro.
+
+    Here the cache holds the pickle of each aggregate as stored: every ``get`` unpickles a
+    copy of its own (in C, shared references kept) and fast-forwards it with whatever was
+    stored since, so another writer's events are never missed; every save pickles the
+    aggregates whose events it stored (``saved``), so the ledger's own events are not read
+    back. Nothing a caller does to an aggregate can reach the cache except by saving it.
+    Without a cache or without fast-forward, the library's own behaviour applies.
     """
 
     def get(self, aggregate_id: Any, *, version: int | None = None, projector_func: Any = project_aggregate,
             fastforward_skipping: bool = False, deepcopy_from_cache: bool = True) -> Any:
-        from_cache = bool(self.cache) and version is None
-        aggregate = super().get(aggregate_id, version=version, projector_func=projector_func,
-                                fastforward_skipping=fastforward_skipping, deepcopy_from_cache=False)
-        if from_cache and deepcopy_from_cache and self.deepcopy_from_cache:
-            return pickle.loads(pickle.dumps(aggregate, pickle.HIGHEST_PROTOCOL))
+        if not self._pickling or version is not None:
+            return super().get(aggregate_id, version=version, projector_func=projector_func,
+                               fastforward_skipping=fastforward_skipping, deepcopy_from_cache=deepcopy_from_cache)
+        try:
+            aggregate = pickle.loads(self.cache.get(aggregate_id))
+        except KeyError:
+            aggregate = self._reconstruct_aggregate(aggregate_id, None, projector_func)
+            self._keep(aggregate)
+            return aggregate
+        cached = aggregate.version
+        aggregate = projector_func(aggregate, self.event_store.get(originator_id=aggregate_id, gt=cached))
+        if aggregate is None:
+            raise AggregateNotFoundError(aggregate_id)
+        if aggregate.version != cached:
+            self._keep(aggregate)
         return aggregate
+
+    def saved(self, aggregates: dict[Any, Any], events: list[Any]) -> None:
+        """Cache the aggregates whose events were just stored, as they now are."""
+        if self._pickling:
+            stored = {event.originator_id for event in events}
+            for aggregate_id, aggregate in aggregates.items():
+                if aggregate_id in stored:
+                    self._keep(aggregate)
+
+    @property
+    def _pickling(self) -> bool:
+        return self.cache is not None and self.fastforward
+
+    def _keep(self, aggregate: Any) -> None:
+        self.cache.put(aggregate.id, pickle.dumps(aggregate, pickle.HIGHEST_PROTOCOL))
 
 
 def _new_id(given: UUID | None) -> UUID:
@@ -279,11 +318,16 @@ class CaseLedger(Application):
 
     def construct_repository(self) -> Repository:
         library = super().construct_repository()
-        repository = _PickleCopyRepository(
+        repository = _PickledCacheRepository(
             library.event_store, snapshot_store=library.snapshot_store, fastforward=library.fastforward,
             fastforward_skipping=library.fastforward_skipping, deepcopy_from_cache=library.deepcopy_from_cache)
         repository.cache = library.cache  # sized from AGGREGATE_CACHE_MAXSIZE, as the library reads it
         return repository
+
+    def _record(self, processing_event: ProcessingEvent) -> list[Recording]:
+        recordings = super()._record(processing_event)
+        self.repository.saved(processing_event.aggregates, processing_event.events)
+        return recordings
 
     def construct_mapper(self) -> Mapper:
         return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=_PublishedBytesMapper)

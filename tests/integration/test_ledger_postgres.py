@@ -62,6 +62,7 @@ from tests.unit.domain.builders import (
     a_sunday_after,
     a_unit,
     a_visitor,
+    an_admitted_youth,
     an_intake,
     at,
     events_named,
@@ -293,3 +294,20 @@ def test_semiliberdade_and_internacao_lifecycles_persist_in_postgres(es_env):
     assert events_named(reread, "VisitScheduled")[0].starts_at == at(tuesday, 14)
     assert all(reread.unit(u).occupancy == 0 for u in units)
     reread.close()
+
+
+def test_a_ledger_holding_a_case_in_its_cache_records_after_another_writer_without_missing_or_overwriting_it(es_env):
+    first, second = CaseLedger(env=es_env), CaseLedger(env=es_env)
+    case_id = an_admitted_youth(first, a_unit(first))
+    first.complete_acolhimento_step(case_id=case_id, step=AcolhimentoStep.EQUIPE_TECNICA, occurred_at=on_day(2, 9),
+                                    actor=ASSISTENTE_SOCIAL)  # the first ledger now holds the case as saved
+    second.complete_acolhimento_step(case_id=case_id, step=AcolhimentoStep.PEDAGOGICO, occurred_at=on_day(2, 10),
+                                     actor=ASSISTENTE_SOCIAL)
+    first.complete_acolhimento_step(case_id=case_id, step=AcolhimentoStep.PRPIF, occurred_at=on_day(2, 11),
+                                    actor=ASSISTENTE_SOCIAL)
+    assert first.case(case_id).acolhimento_steps == {
+        AcolhimentoStep.EQUIPE_TECNICA, AcolhimentoStep.PEDAGOGICO, AcolhimentoStep.PRPIF}
+    versions = [e.originator_version for e in first.events.get(case_id)]
+    assert versions == list(range(1, len(versions) + 1))
+    first.close()
+    second.close()
