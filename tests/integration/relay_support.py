@@ -14,7 +14,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from kafka import KafkaConsumer, TopicPartition
 
-from infra.relay import read_position
+from infra.relay import Outgoing, outgoing, read_position
 from infra.topics import relay_position_topic
 
 WORKER = Path(__file__).with_name("relay_worker.py")
@@ -41,6 +41,20 @@ def fill_store(es_env: dict, streams: int, events_per_stream: int) -> None:
     for i in range(0, streams, 25):
         app.save(*wards[i:i + 25])
     app.close()
+
+
+def plain_records(settings):
+    """Stored notification → Kafka record with the stored bytes as value (these tests check
+    delivery, not encoding); the event id is derived from stream id and sequence."""
+
+    def to_record(n) -> Outgoing:
+        return outgoing(
+            settings.case_events_topic, n, value=n.state,
+            event_id=str(uuid.uuid5(n.originator_id, str(n.originator_version))),
+            event_type=n.topic, fingerprint="raw", occurred_at="", recorded_at="",
+        )
+
+    return to_record
 
 
 def relay_settings(stack_settings, topic: str):

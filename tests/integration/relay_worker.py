@@ -12,15 +12,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 from eventsourcing.application import Application  # noqa: E402
 
 from infra import logs  # noqa: E402
-from infra.relay import Relay, outgoing  # noqa: E402
+from infra.relay import Relay  # noqa: E402
 from infra.settings import Settings  # noqa: E402
+from tests.integration.relay_support import plain_records  # noqa: E402
 
 
 def main() -> int:
@@ -31,15 +31,8 @@ def main() -> int:
     settings = Settings.from_env()
     logs.configure("json", "INFO", component="relay")
     app = Application(env=settings.eventsourcing_env())
-
-    def to_record(n):
-        return outgoing(
-            settings.case_events_topic, n, value=n.state,
-            event_id=str(uuid.uuid5(n.originator_id, str(n.originator_version))),
-            event_type=n.topic, fingerprint="raw", occurred_at="", recorded_at="",
-        )
-
-    relay = Relay(settings, app.recorder, to_record, logs.get_logger("relay"), batch_size=args.batch)
+    relay = Relay(settings, app.recorder, plain_records(settings), logs.get_logger("relay"),
+                  batch_size=args.batch)
     relay.install_signal_handlers()
     relay.run(once=args.once)
     return 0
