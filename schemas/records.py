@@ -51,120 +51,235 @@ def _got(value: Any) -> str:
     return type(value).__name__
 
 
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
+_MISSING = object()
 
 
-class _Converter:
-    """Walks an Avro schema (fastavro-parsed) and a Python value together."""
+def _within(head: str, path: str) -> str:
+    """`path` (relative) below the field or item `head`: `a` + `b[0]` → `a.b[0]`, `a` + `[0]` → `a[0]`."""
+    if not path:
+        return head
+    return f"{head}{path}" if path.startswith("[") else f"{head}.{path}"
+
+
+# Raw enum values seen → their Avro symbols (the sanitising regex would otherwise run per value).
+_symbol = functools.lru_cache(maxsize=4096)(enum_symbol)
+
+
+class _Compiler:
+    """Turns a fastavro-parsed schema into functions value → datum that check as they convert.
+
+    Encoding runs for every event saved, so each schema is read once, here, rather than for
+    every value. A function raises _Invalid with the path below it; each record field and
+    array item puts its name or index in front on the way out.
+    """
 
     def __init__(self, parsed: Any) -> None:
         self.named = parsed.get("__named_schemas", {}) if isinstance(parsed, dict) else {}
+        self._named_done: dict[str, Any] = {}
 
     def deref(self, schema: Any) -> Any:
         while isinstance(schema, str) and schema in self.named:
             schema = self.named[schema]
         return schema
 
-    def convert(self, schema: Any, value: Any, path: str) -> Any:
-        schema = self.deref(schema)
+    def compile(self, schema: Any) -> Any:
+        if isinstance(schema, str) and schema in self.named:
+            if schema not in self._named_done:
+                self._named_done[schema] = None  # a record that refers to itself finds itself at call time
+                self._named_done[schema] = self.compile(self.deref(schema))
+            done = self._named_done[schema]
+            return done if done is not None else (lambda value, name=schema: self._named_done[name](value))
         if isinstance(schema, list):
-            return self._union(schema, value, path)
+            return self._union(schema)
         if isinstance(schema, dict):
             kind = schema["type"]
             if isinstance(kind, (dict, list)):
-                return self.convert(kind, value, path)
+                return self.compile(kind)
             logical = schema.get("logicalType")
             if kind == "record":
-                return self._record(schema, value, path)
+                return self._record(schema)
             if kind == "enum":
-                return self._enum(schema, value, path)
+                return self._enum(schema)
             if kind == "array":
-                if not isinstance(value, (tuple, list)):
-                    raise _Invalid(path, f"expected a tuple, got {_got(value)}")
-                return [self.convert(schema["items"], item, f"{path}[{i}]") for i, item in enumerate(value)]
+                return self._array(schema)
             if logical == "timestamp-micros":
-                if not isinstance(value, dt.datetime):
-                    raise _Invalid(path, f"expected a timezone-aware datetime, got {_got(value)}")
-                if value.tzinfo is None or value.utcoffset() is None:
-                    raise _Invalid(path, "expected a timezone-aware datetime, got naive datetime (no time zone)")
-                return value
+                return _timestamp
             if logical == "date":
-                if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-                    raise _Invalid(path, f"expected a date, got {_got(value)}")
-                return value
+                return _date
             if logical == "uuid":
-                if not isinstance(value, uuid.UUID):
-                    raise _Invalid(path, f"expected a UUID, got {_got(value)}")
-                return value
-            return self._primitive(kind, value, path)
-        return self._primitive(schema, value, path)
+                return _uuid
+            return _primitive(kind)
+        return _primitive(schema)
 
-    def _primitive(self, kind: str, value: Any, path: str) -> Any:
-        if kind == "null":
-            if value is not None:
-                raise _Invalid(path, f"expected None, got {_got(value)}")
-            return None
-        if kind == "string":
+    def _union(self, branches: list) -> Any:
+        nullable = "null" in branches
+        others = [self.compile(b) for b in branches if b != "null"]
+        if nullable and len(others) == 1:
+            only = others[0]
+            return lambda value: None if value is None else only(value)
+
+        def union(value: Any) -> Any:
+            if value is None:
+                if nullable:
+                    return None
+                raise _Invalid("", "expected a value, got None")
+            first_error: _Invalid | None = None
+            for convert in others:
+                try:
+                    return convert(value)
+                except _Invalid as exc:
+                    first_error = first_error or exc
+            assert first_error is not None
+            raise first_error
+
+        return union
+
+    def _enum(self, schema: dict) -> Any:
+        short, listed = schema["name"].rsplit(".", 1)[-1], ", ".join(schema["symbols"])
+        symbols = frozenset(schema["symbols"])
+
+        def enum_(value: Any) -> str:
             if not isinstance(value, str):
-                raise _Invalid(path, f"expected string, got {_got(value)}")
+                raise _Invalid("", f"expected {short}, got {_got(value)}")
+            symbol = _symbol(str(value.value) if isinstance(value, enum.Enum) else str(value))
+            if symbol not in symbols:
+                raise _Invalid("", f"{str(value)!r} is not one of {listed}")
+            return symbol
+
+        return enum_
+
+    def _array(self, schema: dict) -> Any:
+        convert_item = self.compile(schema["items"])
+
+        def array(value: Any) -> list:
+            if not isinstance(value, (tuple, list)):
+                raise _Invalid("", f"expected a tuple, got {_got(value)}")
+            out = []
+            for i, item in enumerate(value):
+                try:
+                    out.append(convert_item(item))
+                except _Invalid as exc:
+                    exc.path = _within(f"[{i}]", exc.path)
+                    raise
+            return out
+
+        return array
+
+    def _record(self, schema: dict) -> Any:
+        short = schema["name"].rsplit(".", 1)[-1]
+        fields = [(f["name"], "default" in f, self.compile(f["type"])) for f in schema["fields"]]
+
+        def record(value: Any) -> dict:
+            if value is None or isinstance(value, (str, int, float, bool)):
+                raise _Invalid("", f"expected {short}, got {_got(value)}")
+            is_dict = isinstance(value, dict)
+            out = {}
+            for name, has_default, convert in fields:
+                item = value.get(name, _MISSING) if is_dict else getattr(value, name, _MISSING)
+                if item is _MISSING:
+                    if has_default:
+                        continue
+                    raise _Invalid(name, "missing")
+                try:
+                    out[name] = convert(item)
+                except _Invalid as exc:
+                    exc.path = _within(name, exc.path)
+                    raise
+            return out
+
+        return record
+
+
+def _timestamp(value: Any) -> Any:
+    if not isinstance(value, dt.datetime):
+        raise _Invalid("", f"expected a timezone-aware datetime, got {_got(value)}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise _Invalid("", "expected a timezone-aware datetime, got naive datetime (no time zone)")
+    return value
+
+
+def _date(value: Any) -> Any:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise _Invalid("", f"expected a date, got {_got(value)}")
+    return value
+
+
+def _uuid(value: Any) -> Any:
+    if not isinstance(value, uuid.UUID):
+        raise _Invalid("", f"expected a UUID, got {_got(value)}")
+    return value
+
+
+def _primitive(kind: Any) -> Any:
+    if kind == "null":
+        def null(value: Any) -> None:
+            if value is not None:
+                raise _Invalid("", f"expected None, got {_got(value)}")
+            return None
+        return null
+    if kind == "string":
+        def string(value: Any) -> str:
+            if not isinstance(value, str):
+                raise _Invalid("", f"expected string, got {_got(value)}")
             return str(value)
-        if kind == "boolean":
+        return string
+    if kind == "boolean":
+        def boolean(value: Any) -> bool:
             if not isinstance(value, bool):
-                raise _Invalid(path, f"expected bool, got {_got(value)}")
+                raise _Invalid("", f"expected bool, got {_got(value)}")
             return value
-        if kind in _INT_RANGE:
+        return boolean
+    if kind in _INT_RANGE:
+        low, high = _INT_RANGE[kind]
+
+        def integer(value: Any) -> int:
             if not isinstance(value, int) or isinstance(value, bool):
-                raise _Invalid(path, f"expected int, got {_got(value)}")
-            low, high = _INT_RANGE[kind]
+                raise _Invalid("", f"expected int, got {_got(value)}")
             if not low <= value <= high:
-                raise _Invalid(path, f"integer out of the range of Avro {kind}")
+                raise _Invalid("", f"integer out of the range of Avro {kind}")
             return value
-        if kind in ("float", "double"):
+        return integer
+    if kind in ("float", "double"):
+        def real(value: Any) -> float:
             if not isinstance(value, (int, float)) or isinstance(value, bool):
-                raise _Invalid(path, f"expected float, got {_got(value)}")
+                raise _Invalid("", f"expected float, got {_got(value)}")
             return float(value)
-        raise _Invalid(path, f"Avro type {kind!r} is not used by the contract")
+        return real
 
-    def _union(self, branches: list, value: Any, path: str) -> Any:
-        if value is None:
-            if "null" in branches:
-                return None
-            raise _Invalid(path, "expected a value, got None")
-        others = [b for b in branches if b != "null"]
-        first_error: _Invalid | None = None
-        for branch in others:
-            try:
-                return self.convert(branch, value, path)
-            except _Invalid as exc:
-                first_error = first_error or exc
-        assert first_error is not None
-        raise first_error
+    def unused(value: Any) -> Any:
+        raise _Invalid("", f"Avro type {kind!r} is not used by the contract")
+    return unused
 
-    def _enum(self, schema: dict, value: Any, path: str) -> str:
-        if not isinstance(value, str):
-            raise _Invalid(path, f"expected {schema['name'].rsplit('.', 1)[-1]}, got {_got(value)}")
-        symbol = enum_symbol(str(value.value) if isinstance(value, enum.Enum) else value)
-        if symbol not in schema["symbols"]:
-            raise _Invalid(path, f"{str(value)!r} is not one of {', '.join(schema['symbols'])}")
-        return symbol
 
-    def _record(self, schema: dict, value: Any, path: str) -> dict:
-        if value is None or isinstance(value, (str, int, float, bool)):
-            raise _Invalid(path, f"expected {schema['name'].rsplit('.', 1)[-1]}, got {_got(value)}")
-        out = {}
-        for f in schema["fields"]:
-            name = f["name"]
-            if isinstance(value, dict):
-                present, item = name in value, value.get(name)
-            else:
-                present, item = hasattr(value, name), getattr(value, name, None)
-            if not present:
-                if "default" in f:
-                    continue
-                raise _Invalid(_join(path, name), "missing")
-            out[name] = self.convert(f["type"], item, _join(path, name))
-        return out
+@dataclasses.dataclass(frozen=True)
+class _DatumPlan:
+    """An event schema compiled: top-level fields, and the envelope's with the event attribute each comes from."""
+
+    fields: tuple[tuple[str, bool, Any], ...]  # name, has a default, convert (None: the envelope)
+    envelope: tuple[tuple[str, str, bool, Any], ...]  # name, source attribute, has a default, convert
+
+
+# Plans by id of the parsed schema, kept with the schema itself so that the id stays its own.
+_plans: dict[int, tuple[Any, _DatumPlan]] = {}
+
+
+def _plan_for(parsed: Any) -> _DatumPlan:
+    kept = _plans.get(id(parsed))
+    if kept is not None and kept[0] is parsed:
+        return kept[1]
+    compiler = _Compiler(parsed)
+    fields, envelope = [], []
+    for field in parsed["fields"]:
+        if field["name"] == "envelope":
+            fields.append(("envelope", False, None))
+            for f in compiler.deref(field["type"])["fields"]:
+                name = f["name"]
+                envelope.append((name, _ENVELOPE_SOURCES.get(name, name), "default" in f, compiler.compile(f["type"])))
+        else:
+            fields.append((field["name"], "default" in field, compiler.compile(field["type"])))
+    plan = _DatumPlan(tuple(fields), tuple(envelope))
+    _plans[id(parsed)] = (parsed, plan)
+    return plan
 
 
 def to_record(event: Any, *, events: DomainEvents | None = None, store: Any = None) -> dict:
@@ -181,43 +296,50 @@ def to_record(event: Any, *, events: DomainEvents | None = None, store: Any = No
 
 def datum_for(et: EventType, parsed: Any, event: Any) -> dict:
     """The datum of `event` for the fastavro-parsed schema `parsed` (validating as it goes)."""
-    converter = _Converter(parsed)
+    plan = _plan_for(parsed)
     record: dict[str, Any] = {}
     try:
-        for field in parsed["fields"]:
-            name = field["name"]
-            if name == "envelope":
-                record[name] = _envelope(converter, field["type"], et, event)
-            elif hasattr(event, name):
-                record[name] = converter.convert(field["type"], getattr(event, name), name)
-            elif "default" not in field:
+        for name, has_default, convert in plan.fields:
+            if convert is None:
+                record[name] = _envelope(plan, et, event)
+                continue
+            value = getattr(event, name, _MISSING)
+            if value is _MISSING:
+                if has_default:
+                    continue
                 raise _Invalid(name, "missing")
+            try:
+                record[name] = convert(value)
+            except _Invalid as exc:
+                exc.path = _within(name, exc.path)
+                raise
     except _Invalid as exc:
         raise EventValidationError(et.name, exc.path, exc.reason) from None
     return record
 
 
-def _envelope(converter: _Converter, schema: Any, et: EventType, event: Any) -> dict:
-    schema = converter.deref(schema)
+def _envelope(plan: _DatumPlan, et: EventType, event: Any) -> dict:
     out: dict[str, Any] = {}
-    for field in schema["fields"]:
-        name = field["name"]
-        source = _ENVELOPE_SOURCES.get(name, name)
+    for name, source, has_default, convert in plan.envelope:
         if name == "event_id":
             stream, sequence = getattr(event, "originator_id", None), getattr(event, "originator_version", None)
             if not isinstance(stream, uuid.UUID) or not isinstance(sequence, int):
-                out[name] = converter.convert(field["type"], None, "originator_id")
-                continue
-            value = event_id(stream, sequence)
+                value, source = None, "originator_id"
+            else:
+                value = event_id(stream, sequence)
         elif name == "event_type":
             value = et.name
-        elif hasattr(event, source):
-            value = getattr(event, source)
-        elif "default" in field:
-            continue
         else:
-            raise _Invalid(source, "missing")
-        out[name] = converter.convert(field["type"], value, source)
+            value = getattr(event, source, _MISSING)
+            if value is _MISSING:
+                if has_default:
+                    continue
+                raise _Invalid(source, "missing")
+        try:
+            out[name] = convert(value)
+        except _Invalid as exc:
+            exc.path = _within(source, exc.path)
+            raise
     return out
 
 
