@@ -33,9 +33,9 @@ from eventsourcing.application import (
 from eventsourcing.domain import CanSnapshotAggregate
 from eventsourcing.persistence import (
     JSONTranscoder,
-    Recording,
     Mapper,
     MapperDeserialisationError,
+    Recording,
     StoredEvent,
     Transcoder,
     Transcoding,
@@ -261,8 +261,12 @@ class _PickledCacheRepository(Repository):
     copy of its own (in C, shared references kept) and fast-forwards it with whatever was
     stored since, so another writer's events are never missed; every save pickles the
     aggregates whose events it stored (``saved``), so the ledger's own events are not read
-    back. Nothing a caller does to an aggregate can reach the cache except by saving it.
-    Without a cache or without fast-forward, the library's own behaviour applies.
+    back. Nothing a caller does to an aggregate can reach the cache except by saving it, and
+    no object is shared between callers, so fast-forwarding needs none of the library's locks.
+    An aggregate kept as saved may hold a datetime at the offset it was given where a rebuilt
+    one holds the same instant in UTC; the domain reads business time only through its
+    calendar (see ``_PublishedBytesMapper``). Without a cache or without fast-forward, the
+    library's own behaviour applies.
     """
 
     def get(self, aggregate_id: Any, *, version: int | None = None, projector_func: Any = project_aggregate,
