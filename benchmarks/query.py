@@ -10,8 +10,8 @@ inspection: what `caseledger inspection UNIT --date D` does between opening and 
             and days of the simulated year, on one warm connection.
 
 The long case is recorded through the same path as `caseledger record` (every command
-passes the domain's rules) after the first commands of the simulated year, into a store
-and topics of its own, then relayed and projected by every read model. The inspection
+passes the domain's rules), interleaved in time with the simulated year's commands, into
+a store and topics of its own, then relayed and projected by every read model. The inspection
 reports read the benchmark store's read models when they have been built (the replay
 stage builds them), else this stage's own. Figures: p50, p99, max and count, in ms.
 """
@@ -38,6 +38,7 @@ from infra.settings import Settings
 from infra.simulation import ALL_DOCS, PIA_SECTIONS, UNITS, actor, at, case_id, doc, generate, iso, sid, unit_id
 
 PROCESS = "9990001-00.2025.8.11.0041"  # the long case's process number (outside the simulation's numbering)
+CASE_STARTS = date(2025, 1, 6)  # a week into the simulated year, when the units are filling up
 
 
 # -- the long case ------------------------------------------------------------------------------
@@ -175,23 +176,37 @@ def long_case(start: date) -> Iterator[dict]:
                            "actor": admin}, at(d, 17, 40))
 
 
-def record(settings: Settings, events_per_case: int, other_commands: int) -> tuple[str, int, int]:
-    """Record the first commands of the simulated year, then the long case; (case id, case events, all events)."""
+def record(settings: Settings, events_per_case: int, other_commands: int | None) -> tuple[str, int, int]:
+    """Record the simulated year's first `other_commands` (all: None) and the long case, in time order.
+
+    Interleaved as they happened, the case's rows lie among the others' in every table, as a
+    real case's would. Returns the case id, its events in the store and the store's events.
+    """
     plan = generate(seed=2025)[:other_commands]
+    cid = case_id(PROCESS)
     ledger = bootstrap.recording_ledger(settings)
+    line = 0
+
+    def apply(command: dict):
+        nonlocal line
+        line += 1
+        return apply_command(ledger, RawCommand(line, command))
+
     try:
-        for i, planned in enumerate(plan, start=1):
-            apply_command(ledger, RawCommand(i, planned.command))
-        start = (plan[-1].when.date() if plan else date(2025, 1, 1)) + timedelta(days=1)
-        cid = case_id(PROCESS)
-        events = 0
-        commands = long_case(start)
+        done, events = 0, 0
+        commands = long_case(CASE_STARTS)
         while events < events_per_case:
             command = next(commands)
-            outcome = apply_command(ledger, RawCommand(len(plan) + events + 1, command))
+            when = datetime.fromisoformat(command["occurred_at"])
+            while done < len(plan) and plan[done].when <= when:
+                apply(plan[done].command)
+                done += 1
+            outcome = apply(command)
             if not outcome.accepted:
                 raise RuntimeError(f"the long case's {command['command']} was refused: {outcome.code} {outcome.message}")
             events += sum(e["stream_id"] == cid for e in outcome.events)
+        for planned in plan[done:]:  # the rest of the year, after the case's last event
+            apply(planned.command)
         stored = len(ledger.recorder.select_events(UUID(cid)))
         return cid, stored, len(ledger.recordings)
     finally:
@@ -301,9 +316,9 @@ def profile(conn, label: str, call: Callable, repeat: int, top: int = 12) -> str
     return f"{repeat} × {label}:\n" + out.getvalue()
 
 
-def run(settings: Settings, events_per_case: int = 1000, other_commands: int = 3000, history: int = 1000,
+def run(settings: Settings, events_per_case: int = 1000, other_commands: int | None = None, history: int = 1000,
         reports: int = 200, inspect: Settings | None = None, profiled: bool = False, seed: int = 2025) -> dict:
-    """Record, relay and project the long case beside `other_commands` of the year, then time the queries.
+    """Record, relay and project the long case within the simulated year, then time the queries.
 
     `settings` name a fresh store, topics and read-model schema; `inspect` the read models
     the inspection reports read (default: the ones built here).
@@ -380,7 +395,7 @@ def stage(ctx) -> dict:
     inspect = ctx.bench if has_read_models(ctx.settings, ctx.bench.projection_schema) else None
     try:
         # The case has 1,000 events at any size; a tiny benchmark store gets fewer repetitions.
-        return run(target, events_per_case=1000, other_commands=3000, history=1000 if ctx.copies >= 10 else 200,
+        return run(target, events_per_case=1000, history=1000 if ctx.copies >= 10 else 200,
                    reports=200 if ctx.copies >= 10 else 40, inspect=inspect, profiled=ctx.profile)
     finally:
         drop_schema(ctx.settings, target.projection_schema)

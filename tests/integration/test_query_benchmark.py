@@ -18,7 +18,7 @@ def test_query_benchmark_times_history_of_a_case_with_the_requested_events_and_i
     settings = dataclasses.replace(stack_settings, eventsourcing_overrides={"POSTGRES_SCHEMA": pg_schema},
                                    case_events_topic=unique_topic("case"), unit_events_topic=unique_topic("unit"),
                                    projection_schema=f"{pg_schema}_views")
-    result = query.run(settings, events_per_case=60, other_commands=40, history=20, reports=4, profiled=True)
+    result = query.run(settings, events_per_case=60, other_commands=400, history=20, reports=4, profiled=True)
 
     ledger = bootstrap.ledger(settings)
     try:
