@@ -83,7 +83,8 @@ def long_case(start: date) -> Iterator[dict]:
                    "actor": admin, "unit_id": uid, "guia_number": "GUIA-2025-LONGO"}, t)
     t = at(start, 9)
     yield on_case({"command": "record_intake", "unit_id": uid, "modality": "internacao", "origin": "unidade_provisoria",
-                   "documents_presented": list(ALL_DOCS), "escort_name": "Policial fictício", "escort_document": "MAT-LONGO",
+                   "documents_presented": list(ALL_DOCS), "escort_name": "Policial fictício",
+                   "escort_document": "MAT-LONGO",
                    "search_witnessed_by_escort": True, "belongings_receipt_id": "REC-LONGO",
                    "body_exam_reference": "IML-LONGO", "actor": agent, "days_in_police_custody": 0,
                    "court_order": doc("guia_de_execucao", "GE-LONGO/2025", PROCESS, court),
@@ -149,7 +150,8 @@ def long_case(start: date) -> Iterator[dict]:
                            "written_for_this_youth": True, "protocol_number": f"REL-LONGO-{k}", "actor": manager},
                           at(d, 15))
         elif step == 9:
-            yield on_case({"command": "record_reassessment_hearing", "hearing_on": iso(d), "technical_team_present": True,
+            yield on_case({"command": "record_reassessment_hearing", "hearing_on": iso(d),
+                           "technical_team_present": True,
                            "defender_present": True, "youth_present": True, "family_notified": True, "actor": admin,
                            "court_document": doc("decisao_judicial", f"AUD-LONGO-{k}", PROCESS, court)}, at(d, 14))
         elif step == 10:
@@ -203,7 +205,8 @@ def record(settings: Settings, events_per_case: int, other_commands: int | None)
                 done += 1
             outcome = apply(command)
             if not outcome.accepted:
-                raise RuntimeError(f"the long case's {command['command']} was refused: {outcome.code} {outcome.message}")
+                raise RuntimeError(f"the long case's {command['command']} was refused: "
+                                   f"{outcome.code} {outcome.message}")
             events += sum(e["stream_id"] == cid for e in outcome.events)
         for planned in plan[done:]:  # the rest of the year, after the case's last event
             apply(planned.command)
@@ -249,7 +252,8 @@ def timed(conn, queries: list[Callable]) -> list[float]:
     return out
 
 
-def history_queries(schema: str, cid: str, rows: list[dict], count: int, rng: random.Random) -> dict[str, list[Callable]]:
+def history_queries(schema: str, cid: str, rows: list[dict], count: int,
+                    rng: random.Random) -> dict[str, list[Callable]]:
     """`count` queries, half on each axis, at moments drawn evenly over the case's life (its audit `rows`)."""
     from domain.calendar import local_date
     from projections import queries
