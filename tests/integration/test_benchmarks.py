@@ -16,6 +16,13 @@ def test_append_benchmark_stores_the_same_events_in_both_arms(stack_settings):
     assert result["commands"] == 150
     assert result["events"] >= 150
     assert result["ledger_events_per_s"] > 0 and result["baseline_events_per_s"] > 0
+    assert "profile" not in result
+
+
+def test_append_benchmark_profiles_the_ledger_arm_on_request(stack_settings):
+    result = append.run(stack_settings, commands=20, profile=True)
+    assert "function calls" in result["profile"] and "Ordered by: internal time" in result["profile"]
+    assert result["ledger_cpu_ms_per_event"] > 0 and result["baseline_cpu_ms_per_event"] > 0
 
 
 def test_relay_benchmark_publishes_every_stored_event_in_both_arms(stack_settings, es_env, pg_schema, unique_topic):
