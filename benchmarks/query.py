@@ -404,6 +404,23 @@ def stage(ctx) -> dict:
     finally:
         drop_schema(ctx.settings, target.projection_schema)
         drop_schema(ctx.settings, target.eventsourcing_overrides["POSTGRES_SCHEMA"])
+        drop_topics(target)
+
+
+def drop_topics(settings: Settings) -> None:
+    """Delete the run's topics (kept forever otherwise: the ledger's topics have no retention limit)."""
+    from kafka import KafkaAdminClient
+
+    from infra.topics import ledger_topics
+
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="caseledger-bench-query")
+    try:
+        existing = set(admin.list_topics())
+        names = [t.name for t in ledger_topics(settings) if t.name in existing]
+        if names:
+            admin.delete_topics(names)
+    finally:
+        admin.close()
 
 
 def _figures(f: dict) -> str:
