@@ -1,19 +1,25 @@
-"""Rebuild throughput: every read model replayed from Kafka vs reading the same topics.
+"""Rebuild throughput: every read model rebuilt from Kafka, against two baselines on the same events.
 
 ceiling:  a kafka-python consumer (read_committed, same settings as the runners)
           reading both event topics from the beginning and Avro-decoding every
           value (`schemas.codec.decode`) — no projection, no database;
-rebuild:  `consumers.runner.replay` of every registered read model into a new
-          generation, one after the other, each reading the topics from the
-          beginning (what `caseledger replay` does), including the comparison
-          with the live generation and the switch.
+rebuild:  `consumers.rebuild.rebuild` of every registered read model in one
+          pass over the topics into new generations — what `caseledger replay`
+          does — including the deferred indexes, the comparison with the live
+          generations and the switch;
+library:  the eventsourcing library's own projection mechanism following the
+          notification log in PostgreSQL with the same projection logic
+          (`benchmarks/library_projection.py`), one read model after another.
 
-Events per second of the rebuild = events × read models / total time (each model
-reads every event); the ratio is against the ceiling's events per second.
+Events per second = events in the topics / wall time to rebuild all read models;
+the ratios are rebuild/ceiling and rebuild/library.
 """
 
 from __future__ import annotations
 
+import cProfile
+import io
+import pstats
 import time
 
 from infra import bootstrap, logs
@@ -78,47 +84,74 @@ def ceiling(settings: Settings) -> tuple[int, float]:
     return count, seconds
 
 
-def rebuild_all(settings: Settings) -> tuple[dict[str, float], int]:
-    from consumers.runner import consumer_factory, pg_connector, replay
+def rebuild_all(settings: Settings, profile: bool = False) -> dict:
+    """Rebuild every read model in one pass; times of the load and of the whole call."""
+    from consumers.rebuild import rebuild
+    from consumers.runner import consumer_factory, pg_connector
     from projections import registry
 
-    times, events = {}, 0
-    for name in registry.names():
-        projection, decode = registry.build(name, settings)
-        topics = registry.topics_for(projection, settings)
-        t0 = time.perf_counter()
-        report = replay(projection, decode, topics, schema=settings.projection_schema,
-                        connect_pg=pg_connector(settings, "caseledger-bench-replay"),
-                        make_consumer=consumer_factory(settings, client_id="caseledger-bench-replay"))
-        times[name] = time.perf_counter() - t0
-        events = max(events, report.events)
-    return times, events
+    built = [registry.build(name, settings) for name in registry.names()]
+    targets = [(projection, registry.topics_for(projection, settings)) for projection, _ in built]
+    profiler = cProfile.Profile() if profile else None
+    t0 = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    reports = rebuild(targets, built[0][1], schema=settings.projection_schema,
+                      connect_pg=pg_connector(settings, "caseledger-bench-replay"),
+                      make_consumer=consumer_factory(settings, client_id="caseledger-bench-replay"),
+                      dry_run=profile)
+    if profiler:
+        profiler.disable()
+    total_s = time.perf_counter() - t0
+    out = {"seconds": total_s, "load_seconds": max(r.elapsed_s for r in reports), "read_models": len(reports),
+           "identical": all(r.identical for r in reports),
+           "rows": {d.table: d.rebuilt_rows for r in reports for d in r.diffs}}
+    if profiler:
+        out["profile"] = top_functions(profiler)
+    return out
 
 
-def run(settings: Settings) -> dict:
+def top_functions(profiler: cProfile.Profile, n: int = 15) -> str:
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(n)
+    return out.getvalue()
+
+
+def run(settings: Settings, library: bool = True, profile: bool = False) -> dict:
     publish_once(settings)
     count, ceiling_s = ceiling(settings)
-    times, events = rebuild_all(settings)
-    total_s = sum(times.values())
-    per_model = {name: events / s for name, s in times.items()}
-    rebuild_rate = events * len(times) / total_s
-    return {
+    rebuilt = rebuild_all(settings)
+    result = {
         "events": count,
-        "read_models": len(times),
+        "read_models": rebuilt["read_models"],
         "ceiling_events_per_s": count / ceiling_s,
-        "rebuild_events_per_s": rebuild_rate,
-        "rebuild_seconds": total_s,
-        "per_model_events_per_s": per_model,
-        "ratio": rebuild_rate / (count / ceiling_s),
+        "rebuild_seconds": rebuilt["seconds"],
+        "rebuild_load_seconds": rebuilt["load_seconds"],
+        "rebuild_events_per_s": count / rebuilt["seconds"],
+        "ratio": ceiling_s / rebuilt["seconds"],
+        "identical_to_live": rebuilt["identical"],
+        "rows": rebuilt["rows"],
     }
+    if library:
+        from benchmarks import library_projection
+
+        lib = library_projection.measure(settings)
+        result.update(library_events_per_s=lib["events"] / lib["seconds"], library_seconds=lib["seconds"],
+                      library_events=lib["events"], library_ratio=lib["seconds"] / rebuilt["seconds"])
+    if profile:
+        # A separate pass (a dry run, nothing switched): the profiler's overhead stays out of the figures.
+        result["profile"] = rebuild_all(settings, profile=True)["profile"]
+    return result
 
 
 def stage(ctx) -> dict:
-    return run(ctx.bench)
+    return run(ctx.bench, profile=ctx.profile)
 
 
 def row(result: dict) -> str:
-    models = ", ".join(f"{k} {v:,.0f}/s" for k, v in result["per_model_events_per_s"].items())
-    return (f"| replay | {result['events']:,} events × {result['read_models']} read models | ceiling (consume + "
-            f"Avro decode) {result['ceiling_events_per_s']:,.0f}/s | rebuild {result['rebuild_events_per_s']:,.0f}"
-            f"/s in {result['rebuild_seconds']:.0f} s ({models}) | ratio {result['ratio']:.2f} |")
+    lib = (f" | library mechanism {result['library_events_per_s']:,.0f}/s → ×{result['library_ratio']:.1f}"
+           if "library_ratio" in result else "")
+    return (f"| replay | {result['events']:,} events, {result['read_models']} read models in one pass | ceiling "
+            f"(consume + Avro decode) {result['ceiling_events_per_s']:,.0f}/s | rebuild "
+            f"{result['rebuild_events_per_s']:,.0f}/s ({result['rebuild_seconds']:.1f} s, of which loading "
+            f"{result['rebuild_load_seconds']:.1f} s) | ratio {result['ratio']:.2f}{lib} |")

@@ -17,15 +17,13 @@ Two entry points share one batch writer (`write_batch`):
   off (0.5 s doubling to 30 s), logs each retry, reconnects, and resumes from
   the stored offsets. SIGTERM: finish the batch, commit, exit 0.
 
-- `replay()` — a rebuild without downtime. It creates the next generation of
-  the projection's tables (`<table>_v<N+1>`), reads the topics from offset 0
-  into it (no consumer group) while the live generation keeps serving, reports
-  progress, and when caught up compares the two (`TableDiff`) and switches the
-  read views and the pointer row in one transaction. Live runners lock the
-  pointer row FOR SHARE in every batch, so each batch lands wholly before the
-  switch or is redone against the new generation from *its* stored offsets.
-  A rebuild stops on the first poison event and reports it (continuous runners
-  dead-letter, rebuilds stop). `dry_run=True` reports and drops the new tables.
+- `replay()` — a rebuild without downtime, of one read model; `consumers/rebuild.py`
+  rebuilds several in one pass over the topics. A rebuild fills the next
+  generation of the tables (`<table>_v<N+1>`) from offset 0 while the live
+  generation keeps serving, compares the two and switches atomically. It stops
+  on the first poison event and reports it (continuous runners dead-letter,
+  rebuilds stop); when a bulk write is refused it redoes the batch with
+  `write_batch(strict=True)` to name the event.
 
 Versions: a projection's `version` is recorded with each generation. A runner
 whose code is newer than the live generation waits (logging) for a rebuild to
@@ -49,7 +47,6 @@ from consumers.dead_letter import Failure, send_dead_letters
 from infra.logs import get_logger
 from projections import tablesets
 from projections.engine import Projection, project
-from projections.tablesets import TableDiff
 
 Decode = Callable[[Any], Any]
 
@@ -461,46 +458,6 @@ def runner_from_settings(settings, projection: Projection, decode: Decode, topic
 # -- rebuilds ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Progress:
-    events: int
-    total: int  # from the partitions' offsets: an estimate (transaction markers take offsets too)
-    elapsed_s: float
-    rate_per_s: float
-    eta_s: float | None
-
-
-@dataclass
-class ReplayReport:
-    projection: str
-    generation: int
-    previous: int | None
-    events: int
-    elapsed_s: float
-    diffs: list[TableDiff]
-    switched: bool
-    kept: bool
-    positions: dict[tuple[str, int], int]
-
-    @property
-    def identical(self) -> bool:
-        return all(d.identical for d in self.diffs)
-
-    def render(self) -> str:
-        """The differences, as a table for people."""
-        from infra.tables import render_table
-
-        what = ("switched to" if self.switched else "kept (dry run)" if self.kept else "dropped (dry run)")
-        head = (f"{self.projection}: rebuilt generation {self.generation} from {self.events:,} events in "
-                f"{self.elapsed_s:.1f} s; {what} generation {self.generation}"
-                f"{'' if self.previous is None else f' (live was {self.previous})'}")
-        rows = [{"table": d.table, "live rows": d.live_rows, "rebuilt rows": d.rebuilt_rows,
-                 "only live": d.only_live, "only rebuilt": d.only_rebuilt, "changed": d.changed,
-                 "sample keys": ", ".join("/".join(map(str, k)) for k in d.sample_keys)} for d in self.diffs]
-        cols = ["table", "live rows", "rebuilt rows", "only live", "only rebuilt", "changed", "sample keys"]
-        return head + "\n" + render_table(rows, cols)
-
-
 def all_partitions(consumer: KafkaConsumer, topics: Sequence[str], timeout: float = 30.0) -> list[TopicPartition]:
     """Every partition of the topics, waiting for the metadata (it arrives after the first request)."""
     deadline = time.monotonic() + timeout
@@ -516,104 +473,8 @@ def all_partitions(consumer: KafkaConsumer, topics: Sequence[str], timeout: floa
     return out
 
 
-def replay(projection: Projection, decode: Decode, topics: Sequence[str], *, schema: str,
-           connect_pg: Callable[[], Any], make_consumer: Callable[..., KafkaConsumer],
-           dry_run: bool = False, keep: bool = False, batch_size: int = 2000,
-           progress: Callable[[Progress], None] | None = None, sample: int = 10,
-           stop: threading.Event | None = None, log=None) -> ReplayReport:
-    """Rebuild `projection` into a new generation from offset 0, compare it with the live one, switch.
+def replay(projection: Projection, decode: Decode, topics: Sequence[str], **options):
+    """Rebuild one read model into a new generation, compare, switch (see `consumers.rebuild.rebuild`)."""
+    from consumers.rebuild import rebuild
 
-    The live generation serves (and its runners keep writing) throughout. On a
-    poison event it raises ReplayStopped and drops the new tables (or keeps
-    them, state `failed`, with keep=True). With dry_run, only the comparison is
-    made; the new tables are dropped, or kept with state `dry_run` if `keep`.
-    Rebuilding twice from the same events gives identical tables.
-    """
-    log = log or get_logger("projection-replay", projection=projection.name)
-    conn = connect_pg()
-    consumer = None
-    generation = None
-    try:
-        with conn:
-            with conn.cursor() as cur:
-                tablesets.ensure_catalogue(cur, schema)
-                generation = tablesets.create_generation(cur, schema, projection, state="building")
-        log.info("projection_rebuild_started", generation=generation, dry_run=dry_run)
-        consumer = make_consumer(group_id=None)
-        parts = all_partitions(consumer, topics)
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        begin = consumer.beginning_offsets(parts)
-        end = consumer.end_offsets(parts)
-        total = sum(end[tp] - begin[tp] for tp in parts)
-        events, started = 0, time.monotonic()
-        while True:
-            if stop is not None and stop.is_set():
-                raise KeyboardInterrupt("rebuild interrupted")
-            if all(consumer.position(tp) >= end[tp] for tp in parts):
-                # Caught up with what existed when we looked; events written since are chased too.
-                latest = consumer.end_offsets(parts)
-                if all(consumer.position(tp) >= latest[tp] for tp in parts):
-                    break
-                total += sum(latest[tp] - end[tp] for tp in parts)
-                end = latest
-            records = _in_order(consumer.poll(timeout_ms=500, max_records=batch_size))
-            if not records:
-                continue
-            with conn:
-                with conn.cursor() as cur:
-                    result = write_batch(cur, schema, projection, generation, records, decode, strict=True)
-            events += result.applied
-            if progress:
-                elapsed = time.monotonic() - started
-                rate = events / elapsed if elapsed > 0 else 0.0
-                eta = (max(0, total - events) / rate) if rate > 0 else None
-                progress(Progress(events, max(total, events), elapsed, rate, eta))
-            log.info("projection_rebuild_batch_applied", generation=generation, events=result.applied,
-                     done=events, estimated_total=total)
-        elapsed = time.monotonic() - started
-        if progress:
-            progress(Progress(events, events, elapsed, events / elapsed if elapsed > 0 else 0.0, 0.0))
-        with conn:
-            with conn.cursor() as cur:
-                previous = tablesets.current_generation(cur, schema, projection.name)
-                diffs = tablesets.diff_generations(cur, schema, projection, previous, generation, sample)
-                positions = tablesets.read_offsets(cur, schema, projection.name, generation)
-                if dry_run and keep:
-                    tablesets.set_state(cur, schema, projection.name, generation, "dry_run")
-                elif dry_run:
-                    tablesets.drop_generation(cur, schema, projection, generation)
-                else:
-                    previous = tablesets.switch_to(cur, schema, projection, generation)
-        report = ReplayReport(projection.name, generation, previous, events, elapsed, diffs,
-                              switched=not dry_run, kept=dry_run and keep, positions=positions)
-        log.info("projection_rebuild_finished", generation=generation, previous=previous, events=events,
-                 elapsed_s=round(elapsed, 2), switched=report.switched, identical=report.identical,
-                 differences={d.table: d.only_live + d.only_rebuilt + d.changed for d in report.diffs})
-        return report
-    except BaseException as exc:
-        if generation is not None:
-            _abandon(conn, schema, projection, generation, keep, log, exc)
-        raise
-    finally:
-        if consumer is not None:
-            consumer.close(autocommit=False)
-        conn.close()
-
-
-def _abandon(conn, schema, projection, generation, keep, log, exc) -> None:
-    """A rebuild that did not finish leaves the live generation as it was, and no half-built one."""
-    origin = exc.failure.origin if isinstance(exc, ReplayStopped) else None
-    log.error("projection_rebuild_stopped", generation=generation, error_class=type(exc).__name__,
-              origin=None if origin is None else f"{origin[0]}[{origin[1]}]@{origin[2]}",
-              reason=getattr(getattr(exc, "failure", None), "reason", None), kept=keep)
-    try:
-        conn.rollback()
-        with conn:
-            with conn.cursor() as cur:
-                if keep:
-                    tablesets.set_state(cur, schema, projection.name, generation, "failed")
-                else:
-                    tablesets.drop_generation(cur, schema, projection, generation)
-    except Exception:  # the database may be the reason we stopped; the tables stay, state `building`
-        log.warning("projection_rebuild_cleanup_failed", generation=generation)
+    return rebuild([(projection, topics)], decode, **options)[0]

@@ -14,9 +14,12 @@ personal value withheld, and that is what the audit trail stores.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from functools import cached_property, lru_cache
+from collections.abc import Mapping
+from typing import Any, Callable
 
 # The placeholder stored instead of a personal value (ECA art. 143: no identification).
 WITHHELD = "(withheld: personal data)"
@@ -66,22 +69,44 @@ class LedgerEvent:
         return self.event_type.split(".", 1)[-1]
 
     def public_data(self) -> dict[str, Any]:
-        """The payload with personal values replaced by WITHHELD (for tables and exports)."""
-        return _withhold(dict(self.data), self.personal, "")
+        """The payload with personal values replaced by WITHHELD (for tables and exports).
+
+        Computed once per event and shared: treat it as read-only.
+        """
+        return self._public_data
+
+    @cached_property
+    def _public_data(self) -> dict[str, Any]:
+        return _withhold(self.data, self.personal, _prefixes(self.personal), "")
 
 
-def _withhold(value: Any, personal: frozenset[str], path: str) -> Any:
-    if isinstance(value, Mapping):
+@lru_cache(maxsize=None)
+def _prefixes(personal: frozenset[str]) -> frozenset[str]:
+    """Every path on the way to a personal field ("a", "a[]", "a[].b" for "a[].b"): only those are walked."""
+    out = set(personal)
+    for path in personal:
+        for step in re.finditer(r"\.|\[\]", path):
+            out.add(path[:step.start()])
+            if step.group() == "[]":
+                out.add(path[:step.end()])
+    return frozenset(out)
+
+
+def _withhold(value: Any, personal: frozenset[str], on_the_way: frozenset[str], path: str) -> Any:
+    # Subtrees with no personal field below them are shared, not copied (payloads are read-only).
+    if isinstance(value, dict) or isinstance(value, Mapping):
         out = {}
         for key, inner in value.items():
             here = f"{path}.{key}" if path else key
             if here in personal and inner is not None:
                 out[key] = WITHHELD if not isinstance(inner, (list, tuple)) else [WITHHELD for _ in inner]
+            elif here in on_the_way:
+                out[key] = _withhold(inner, personal, on_the_way, here)
             else:
-                out[key] = _withhold(inner, personal, here)
+                out[key] = inner
         return out
-    if isinstance(value, (list, tuple)):
-        return [_withhold(v, personal, f"{path}[]") for v in value]
+    if isinstance(value, (list, tuple)) and f"{path}[]" in on_the_way:
+        return [_withhold(v, personal, on_the_way, f"{path}[]") for v in value]
     return value
 
 
@@ -142,11 +167,16 @@ def _aware(moment: Any) -> dt.datetime:
     raise ValueError(f"expected a timestamp, got {type(moment).__name__}")
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None), dt.datetime, dt.date})
+
+
 def _plain(value: Any) -> Any:
     """Datum values as JSON-friendly Python: uuids as text; dates and datetimes kept."""
+    if type(value) in _SCALARS:  # most values: no isinstance walk
+        return value
     if isinstance(value, uuid.UUID):
         return str(value)
-    if isinstance(value, Mapping):
+    if isinstance(value, dict) or isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]

@@ -175,9 +175,9 @@ def table_map(projection: Projection) -> dict[str, Table]:
     return tables
 
 
-def project(projection: Projection, event: Any) -> list[Change]:
-    """Apply one event and check every change against the declared tables."""
-    tables = table_map(projection)
+def project(projection: Projection, event: Any, tables: Mapping[str, Table] | None = None) -> list[Change]:
+    """Apply one event and check every change against the declared tables (pass `table_map` once if hot)."""
+    tables = tables if tables is not None else table_map(projection)
     changes = list(projection.apply(event) or ())
     for change in changes:
         check_change(change, tables)

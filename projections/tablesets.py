@@ -175,17 +175,30 @@ def code_version(cur, schema: str, projection: str, generation: int) -> int | No
     return None if row is None else row[0]
 
 
-def create_generation(cur, schema: str, projection: Projection, state: str) -> int:
-    """Allocate the next generation number and create its empty tables."""
+def create_generation(cur, schema: str, projection: Projection, state: str, defer_indexes: bool = False) -> int:
+    """Allocate the next generation number and create its empty tables.
+
+    `defer_indexes`: run only each table's first DDL statement (the table and its
+    primary key); a bulk load then calls `create_deferred_indexes` once at the end,
+    which is cheaper than maintaining secondary indexes row by row.
+    """
     cur.execute(LOCK_CATALOGUE, (f"{schema}.{projection.name}",))
     cur.execute(q(NEXT_GENERATION, schema), (projection.name,))
     generation = cur.fetchone()[0]
     cur.execute(q(INSERT_TABLESET, schema), (projection.name, generation, projection.version, state))
     for table in projection.tables:
         ident = sql.Identifier(schema, versioned(table.name, generation))
-        for statement in table.ddl:
+        for statement in table.ddl[:1] if defer_indexes else table.ddl:
             cur.execute(sql.SQL(statement).format(table=ident))
     return generation
+
+
+def create_deferred_indexes(cur, schema: str, projection: Projection, generation: int) -> None:
+    """The DDL statements after each table's first (its indexes), for a generation created with defer_indexes."""
+    for table in projection.tables:
+        ident = sql.Identifier(schema, versioned(table.name, generation))
+        for statement in table.ddl[1:]:
+            cur.execute(sql.SQL(statement).format(table=ident))
 
 
 def drop_generation(cur, schema: str, projection: Projection, generation: int) -> None:

@@ -164,14 +164,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--schema", default=None, help=SCHEMA_HELP)
     p.set_defaults(func=_fail(cmd_project), component="projection-runner")
 
-    p = _parser(sub, "replay", "rebuild a read model from offset 0 into a new generation, then switch",
-                "Rebuild PROJECTION from the beginning of its topics into a new generation of its tables "
-                "while the live one keeps serving; when caught up, show how the two differ and switch "
-                "atomically. A rebuild stops at the first event it cannot project and leaves the live "
-                "tables as they were.",
+    p = _parser(sub, "replay", "rebuild read models from offset 0 into new generations, then switch",
+                "Rebuild each PROJECTION (default: every read model) from the beginning of its topics into "
+                "a new generation of its tables while the live one keeps serving — one pass over the "
+                "topics for all of them; when caught up, show how each new generation differs from the "
+                "live one and switch them all in one transaction. A rebuild stops at the first event it "
+                "cannot project and leaves the live tables as they were.",
+                "  caseledger replay                              every read model, one pass\n"
                 "  caseledger replay case_view\n"
                 "  caseledger replay unit_occupancy --dry-run     compare only, switch nothing\n")
-    p.add_argument("projection", metavar="PROJECTION")
+    p.add_argument("projections", nargs="*", metavar="PROJECTION", help="read models to rebuild (default: all)")
     p.add_argument("--dry-run", action="store_true", help="rebuild and compare, then drop the new tables")
     p.add_argument("--keep", action="store_true", help="with --dry-run, keep the rebuilt tables to inspect")
     p.add_argument("--schema", default=None, help=SCHEMA_HELP)
@@ -350,20 +352,22 @@ def cmd_project(args, settings: Settings) -> int:
 
 
 def cmd_replay(args, settings: Settings) -> int:
-    """Rebuild one read model into a new generation and switch."""
+    """Rebuild read models into new generations, in one pass over the topics, and switch."""
     import psycopg2
     from kafka.errors import KafkaError
 
-    from consumers.runner import ReplayStopped, consumer_factory, pg_connector, replay
+    from consumers.rebuild import rebuild
+    from consumers.runner import ReplayStopped, consumer_factory, pg_connector
     from infra.progress import Progress
 
-    (projection, decode, topics), = _build(settings, [args.projection])
-    bar = Progress(f"rebuild {projection.name}")
+    built = _build(settings, args.projections)
+    decode = built[0][1]  # every read model reads the same decoded events
+    bar = Progress("rebuild " + ", ".join(p.name for p, _, _ in built))
     try:
-        report = replay(projection, decode, topics, schema=_schema(args, settings),
-                        connect_pg=pg_connector(settings, "caseledger-replay"),
-                        make_consumer=consumer_factory(settings, client_id="caseledger-replay"),
-                        dry_run=args.dry_run, keep=args.keep, progress=bar)
+        reports = rebuild([(projection, topics) for projection, _, topics in built], decode,
+                          schema=_schema(args, settings), connect_pg=pg_connector(settings, "caseledger-replay"),
+                          make_consumer=consumer_factory(settings, client_id="caseledger-replay"),
+                          dry_run=args.dry_run, keep=args.keep, progress=bar)
     except ReplayStopped as exc:
         bar.close()
         raise CommandError(f"{exc}\nthe live tables are unchanged; fix the projection (or see the event with "
@@ -378,14 +382,14 @@ def cmd_replay(args, settings: Settings) -> int:
                            "Start the local stack with: caseledger stack up") from None
     bar.close()
     if args.json:
-        _print_json({"projection": report.projection, "generation": report.generation, "previous": report.previous,
-                     "events": report.events, "elapsed_s": round(report.elapsed_s, 3), "switched": report.switched,
-                     "identical": report.identical,
-                     "tables": [{"table": d.table, "live_rows": d.live_rows, "rebuilt_rows": d.rebuilt_rows,
-                                 "only_live": d.only_live, "only_rebuilt": d.only_rebuilt, "changed": d.changed}
-                                for d in report.diffs]})
+        _print_json([{"projection": r.projection, "generation": r.generation, "previous": r.previous,
+                      "events": r.events, "elapsed_s": round(r.elapsed_s, 3), "switched": r.switched,
+                      "identical": r.identical,
+                      "tables": [{"table": d.table, "live_rows": d.live_rows, "rebuilt_rows": d.rebuilt_rows,
+                                  "only_live": d.only_live, "only_rebuilt": d.only_rebuilt, "changed": d.changed}
+                                 for d in r.diffs]} for r in reports])
     else:
-        print(report.render())
+        print("\n\n".join(r.render() for r in reports))
     return 0
 
 

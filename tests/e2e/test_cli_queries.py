@@ -79,9 +79,22 @@ def test_project_again_is_harmless_and_lists_the_read_models(story):
 def test_replay_dry_run_finds_the_rebuilt_case_view_identical_and_switches_nothing(story):
     result = story.run("replay", "case_view", "--dry-run", "--json")
     assert result.returncode == 0, result.stderr[-2000:]
-    report = json.loads(result.stdout)
+    report, = json.loads(result.stdout)
+    assert report["projection"] == "case_view"
     assert report["identical"] is True and report["switched"] is False
     assert report["events"] > 0 and all(t["changed"] == 0 for t in report["tables"])
+
+
+def test_replay_of_every_read_model_in_one_pass_switches_each_to_an_identical_generation(story):
+    result = story.run("replay", "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    reports = json.loads(result.stdout)
+    assert [r["projection"] for r in reports] == ["audit_trail", "case_view", "unit_occupancy"]
+    for r in reports:
+        assert r["switched"] is True and r["identical"] is True, r
+        assert r["generation"] == r["previous"] + 1
+        assert all(t["rebuilt_rows"] == t["live_rows"] for t in r["tables"]), r
+        assert r["events"] > 0 and sum(t["rebuilt_rows"] for t in r["tables"]) > 0, r
 
 
 def test_history_as_of_a_date_shows_the_entries_that_occurred_by_then(story):

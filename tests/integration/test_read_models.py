@@ -256,7 +256,7 @@ def test_project_command_catches_up_every_read_model_and_replay_dry_run_finds_no
                                    "--schema", pg_schema], capsys)
     assert code == 0 and ("K-PIA45", first) in {(c["clock"], c["case_id"]) for c in json.loads(out)}
     code, out, _ = _cli(settings, ["replay", "case_view", "--dry-run", "--json", "--schema", pg_schema], capsys)
-    report = json.loads(out[out.index("{\n"):])
+    report, = json.loads(out[out.index("[\n"):])
     assert code == 0 and report["identical"] and not report["switched"]
     code, _, err = _cli(settings, ["replay", "no_such_model", "--schema", pg_schema], capsys)
     assert code == 2 and "caseledger project --list" in err
