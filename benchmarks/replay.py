@@ -84,7 +84,7 @@ def ceiling(settings: Settings) -> tuple[int, float]:
     return count, seconds
 
 
-def rebuild_all(settings: Settings, profile: bool = False) -> dict:
+def rebuild_all(settings: Settings, profile: bool = False, workers: int = 1) -> dict:
     """Rebuild every read model in one pass; times of the load and of the whole call."""
     from consumers.rebuild import rebuild
     from consumers.runner import consumer_factory, pg_connector
@@ -99,7 +99,7 @@ def rebuild_all(settings: Settings, profile: bool = False) -> dict:
     reports = rebuild(targets, built[0][1], schema=settings.projection_schema,
                       connect_pg=pg_connector(settings, "caseledger-bench-replay"),
                       make_consumer=consumer_factory(settings, client_id="caseledger-bench-replay"),
-                      dry_run=profile)
+                      dry_run=profile, workers=workers)
     if profiler:
         profiler.disable()
     total_s = time.perf_counter() - t0

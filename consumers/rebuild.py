@@ -16,7 +16,10 @@ of thousands of events is folded into one net change per row
 secondary indexes are built once at the end; and the batch commits need not
 wait for the disk (`synchronous_commit = off`: a crash loses at most the
 unfinished rebuild, which is dropped anyway, and the switch itself is an
-ordinary durable commit that flushes everything before it).
+ordinary durable commit that flushes everything before it). With `workers` > 1
+the partitions are shared among forked processes, each with its own consumer
+and connection writing into the same new tables — safe because every row of
+our read models is keyed within one stream, and a stream lives in one partition.
 
 Errors: a rebuild stops on the first event it cannot project and reports it
 (`ReplayStopped`; continuous runners dead-letter, rebuilds stop). When a bulk
@@ -29,9 +32,12 @@ dropped (or kept, state `failed`, with keep=True); the live ones are untouched.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
 import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Callable, Sequence
 
 import psycopg2
@@ -108,10 +114,13 @@ class _Target:
 
 def rebuild(targets: Sequence[tuple[Projection, Sequence[str]]], decode: Decode, *, schema: str,
             connect_pg: Callable[[], Any], make_consumer: Callable[..., KafkaConsumer],
-            dry_run: bool = False, keep: bool = False, batch_size: int = BATCH_SIZE,
+            dry_run: bool = False, keep: bool = False, batch_size: int = BATCH_SIZE, workers: int = 1,
             progress: Callable[[Progress], None] | None = None, sample: int = 10,
             stop: threading.Event | None = None, log=None) -> list[ReplayReport]:
-    """Rebuild each (projection, topics) into a new generation in one pass, compare, switch all together."""
+    """Rebuild each (projection, topics) into a new generation in one pass, compare, switch all together.
+
+    `workers` > 1 splits the partitions among that many processes (this one and forked ones).
+    """
     log = log or get_logger("projection-replay", projections=[p.name for p, _ in targets])
     work = [_Target(p, t) for p, t in targets]
     conn = connect_pg()
@@ -128,24 +137,22 @@ def rebuild(targets: Sequence[tuple[Projection, Sequence[str]]], decode: Decode,
                  dry_run=dry_run)
         consumer = make_consumer(group_id=None)
         parts = all_partitions(consumer, sorted(set().union(*(t.topics for t in work))))
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        begin = consumer.beginning_offsets(parts)
-        end = consumer.end_offsets(parts)
-        total = sum(end[tp] - begin[tp] for tp in parts)
-        events, started = 0, time.monotonic()
-        while True:
-            records, end, total = _next_batch(consumer, parts, end, total, batch_size, stop)
-            if not records:
-                break
-            _write(conn, schema, work, records, decode)
-            events += len(records)
-            if progress:
-                elapsed = time.monotonic() - started
-                rate = events / elapsed if elapsed > 0 else 0.0
-                eta = (max(0, total - events) / rate) if rate > 0 else None
-                progress(Progress(events, max(total, events), elapsed, rate, eta))
-            log.info("projection_rebuild_batch_applied", events=len(records), done=events, estimated_total=total)
+        begin, end = consumer.beginning_offsets(parts), consumer.end_offsets(parts)
+        loading = _Loading(sum(end[tp] - begin[tp] for tp in parts), progress, shared=workers > 1)
+        shares = [share for share in (parts[i::workers] for i in range(max(1, workers))) if share]
+        # Other workers are forked processes, each with its own consumer and connection, loading
+        # its share of the partitions into the same new tables (a row's events share a partition).
+        helpers = [_Worker(share, connect_pg, make_consumer, schema, work, decode, batch_size, loading)
+                   for share in shares[1:]]
+        try:
+            _load(consumer, shares[0], conn, schema, work, decode, batch_size, stop, loading, log)
+            for helper in helpers:
+                for t, n in zip(work, helper.result()):
+                    t.events += n
+        finally:
+            for helper in helpers:
+                helper.stop()
+        events = loading.done
         with conn:
             with conn.cursor() as cur:
                 for t in work:
@@ -154,7 +161,7 @@ def rebuild(targets: Sequence[tuple[Projection, Sequence[str]]], decode: Decode,
                     for table in t.projection.tables:
                         cur.execute(sql.SQL("ANALYZE {t}").format(
                             t=sql.Identifier(schema, versioned(table.name, t.generation))))
-        elapsed = time.monotonic() - started
+        elapsed = time.monotonic() - loading.started
         if progress:
             progress(Progress(events, events, elapsed, events / elapsed if elapsed > 0 else 0.0, 0.0))
         reports = _compare_and_switch(conn, schema, work, dry_run, keep, sample, elapsed)
@@ -175,7 +182,110 @@ def rebuild(targets: Sequence[tuple[Projection, Sequence[str]]], decode: Decode,
         conn.close()
 
 
-def _next_batch(consumer, parts, end, total, batch_size, stop):
+class _Loading:
+    """Events loaded so far (across worker processes) and the progress line."""
+
+    def __init__(self, total: int, progress, shared: bool) -> None:
+        self.total = total
+        self.progress = progress
+        self.started = time.monotonic()
+        self._count = multiprocessing.get_context("fork").Value("q", 0) if shared else None
+        self._local = 0
+
+    @property
+    def done(self) -> int:
+        return self._count.value if self._count is not None else self._local
+
+    def add(self, n: int) -> None:
+        if self._count is not None:
+            with self._count.get_lock():
+                self._count.value += n
+        else:
+            self._local += n
+
+    def report(self) -> None:
+        if self.progress:
+            done, elapsed = self.done, time.monotonic() - self.started
+            rate = done / elapsed if elapsed > 0 else 0.0
+            eta = (max(0, self.total - done) / rate) if rate > 0 else None
+            self.progress(Progress(done, max(self.total, done), elapsed, rate, eta))
+
+
+def _load(consumer, parts, conn, schema, work, decode, batch_size, stop, loading: _Loading, log) -> None:
+    """Read `parts` from the beginning to the end and write every batch into the new generations."""
+    consumer.assign(parts)
+    consumer.seek_to_beginning(*parts)
+    end = consumer.end_offsets(parts)
+    while True:
+        records, end = _next_batch(consumer, parts, end, batch_size, stop)
+        if not records:
+            return
+        _write(conn, schema, work, records, decode)
+        loading.add(len(records))
+        loading.report()
+        log.info("projection_rebuild_batch_applied", events=len(records), done=loading.done,
+                 estimated_total=loading.total)
+
+
+class _Worker:
+    """A forked process loading a share of the partitions; `result()` gives its events per read model."""
+
+    def __init__(self, parts, connect_pg, make_consumer, schema, work, decode, batch_size, loading) -> None:
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_worker_main, name="caseledger-rebuild-worker", daemon=True,
+            args=(send, parts, connect_pg, make_consumer, schema, work, decode, batch_size, loading))
+        self._process.start()
+        send.close()
+
+    def result(self) -> list[int]:
+        try:
+            outcome = self._receive.recv()
+        except EOFError:
+            raise RuntimeError(f"rebuild worker {self._process.pid} died "
+                               f"(exit code {self._process.exitcode})") from None
+        if outcome[0] == "ok":
+            return outcome[1]
+        if outcome[0] == "stopped":
+            _, projection, (topic, partition, offset), reason, error_class, message = outcome
+            origin = SimpleNamespace(topic=topic, partition=partition, offset=offset, key=None, value=None,
+                                     headers=[])
+            raise ReplayStopped(projection, Failure(origin, reason, error_class, message))
+        raise RuntimeError(f"rebuild worker {self._process.pid} failed: {outcome[1]}: {outcome[2]}")
+
+    def stop(self) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join(10)
+
+
+def _worker_main(send, parts, connect_pg, make_consumer, schema, work, decode, batch_size, loading) -> None:
+    # The parent's connections were inherited, not opened here: leave with os._exit so that no
+    # finaliser of theirs runs in this process (a psycopg2 close would end the parent's session).
+    code = 0
+    loading.progress = None  # the parent draws the progress line, from the shared count
+    try:
+        for t in work:
+            t.events = 0
+        conn, consumer = connect_pg(), make_consumer(group_id=None)
+        _load(consumer, parts, conn, schema, work, decode, batch_size, None, loading,
+              get_logger("projection-replay-worker"))
+        consumer.close(autocommit=False)
+        conn.close()
+        send.send(("ok", [t.events for t in work]))
+    except ReplayStopped as exc:
+        f = exc.failure
+        send.send(("stopped", exc.projection, f.origin, f.reason, f.error_class, f.message))
+    except BaseException as exc:
+        send.send(("error", type(exc).__name__, str(exc)))
+        code = 1
+    finally:
+        send.close()
+        os._exit(code)
+
+
+def _next_batch(consumer, parts, end, batch_size, stop):
     """Up to `batch_size` records in offset order per partition; none once caught up."""
     records: list = []
     while len(records) < batch_size:
@@ -189,13 +299,12 @@ def _next_batch(consumer, parts, end, total, batch_size, stop):
             if all(consumer.position(tp) >= latest[tp] and (consumer.highwater(tp) or 0) <= latest[tp]
                    for tp in parts):
                 break
-            total += sum(latest[tp] - end[tp] for tp in parts)
             end = latest
         polled = consumer.poll(timeout_ms=500, max_records=batch_size - len(records))
         records += _in_order(polled)
     # Several polls may interleave partitions; each partition's records stay in offset order.
     records.sort(key=lambda r: (r.topic, r.partition, r.offset))
-    return records, end, total
+    return records, end
 
 
 def _write(conn, schema: str, work: list[_Target], records: list, decode: Decode) -> None:

@@ -73,6 +73,7 @@ class ReplayStopped(Exception):
     """A rebuild met an event it cannot project; the live generation is untouched."""
 
     def __init__(self, projection: str, failure: Failure) -> None:
+        self.projection = projection
         self.failure = failure
         topic, partition, offset = failure.origin
         super().__init__(f"rebuild of {projection} stopped at {topic}[{partition}]@{offset}: "

@@ -384,7 +384,14 @@ DIFF_ROWS = """
                 ELSE 'changed' END AS kind,
            {keys}
     FROM {rebuilt} n FULL JOIN {live} o ON {join}
-    WHERE to_jsonb(n.*) IS DISTINCT FROM to_jsonb(o.*)"""
+    WHERE {distinct}"""
+
+# Same columns: compare the rows as records (fast). Other columns (a new version): as JSON.
+ROWS_DISTINCT = "n.* IS DISTINCT FROM o.*"
+ROWS_DISTINCT_AS_JSON = "to_jsonb(n.*) IS DISTINCT FROM to_jsonb(o.*)"
+
+# The differing keys, found once (usually few or none), then counted and sampled.
+MATERIALISE_DIFF = "CREATE TEMP TABLE {name} ON COMMIT DROP AS {diff}"
 
 
 def diff_generations(cur, schema: str, projection: Projection, live: int | None, rebuilt: int,
@@ -411,14 +418,19 @@ def diff_generations(cur, schema: str, projection: Projection, live: int | None,
         columns_differ = live_cols != cur.fetchall()
         diff = sql.SQL(DIFF_ROWS).format(
             k0=sql.Identifier(table.key[0]),
-            keys=sql.SQL(", ").join(sql.SQL("COALESCE(n.{c}, o.{c})").format(c=sql.Identifier(c))
+            keys=sql.SQL(", ").join(sql.SQL("COALESCE(n.{c}, o.{c}) AS {c}").format(c=sql.Identifier(c))
                                     for c in table.key),
             rebuilt=new, live=old,
-            join=sql.SQL(" AND ").join(sql.SQL("n.{c} = o.{c}").format(c=sql.Identifier(c)) for c in table.key))
-        cur.execute(sql.SQL("SELECT kind, count(*) FROM ({d}) x GROUP BY kind").format(d=diff))
+            join=sql.SQL(" AND ").join(sql.SQL("n.{c} = o.{c}").format(c=sql.Identifier(c)) for c in table.key),
+            distinct=sql.SQL(ROWS_DISTINCT_AS_JSON if columns_differ else ROWS_DISTINCT))
+        found = sql.Identifier(f"diff_{versioned(table.name, rebuilt)}")
+        cur.execute(sql.SQL("DROP TABLE IF EXISTS {t}").format(t=found))
+        cur.execute(sql.SQL(MATERIALISE_DIFF).format(name=found, diff=diff))
+        cur.execute(sql.SQL("SELECT kind, count(*) FROM {t} GROUP BY kind").format(t=found))
         counts = dict(cur.fetchall())
-        cur.execute(diff + sql.SQL(" ORDER BY 2 LIMIT %s"), (sample,))
+        cur.execute(sql.SQL("SELECT * FROM {t} ORDER BY 2 LIMIT %s").format(t=found), (sample,))
         keys = tuple(tuple(r[1:]) for r in cur.fetchall())
+        cur.execute(sql.SQL("DROP TABLE {t}").format(t=found))
         out.append(TableDiff(table.name, live_rows, rebuilt_rows, counts.get("only_live", 0),
                              counts.get("only_rebuilt", 0), counts.get("changed", 0), columns_differ, keys))
     return out

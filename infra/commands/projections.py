@@ -12,6 +12,7 @@ import argparse
 import csv
 import datetime as dt
 import json
+import os
 import sys
 import threading
 import uuid
@@ -174,6 +175,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                 "  caseledger replay case_view\n"
                 "  caseledger replay unit_occupancy --dry-run     compare only, switch nothing\n")
     p.add_argument("projections", nargs="*", metavar="PROJECTION", help="read models to rebuild (default: all)")
+    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
+                   help="processes sharing the topics' partitions (default: %(default)s, one per core up to 2)")
     p.add_argument("--dry-run", action="store_true", help="rebuild and compare, then drop the new tables")
     p.add_argument("--keep", action="store_true", help="with --dry-run, keep the rebuilt tables to inspect")
     p.add_argument("--schema", default=None, help=SCHEMA_HELP)
@@ -367,7 +370,7 @@ def cmd_replay(args, settings: Settings) -> int:
         reports = rebuild([(projection, topics) for projection, _, topics in built], decode,
                           schema=_schema(args, settings), connect_pg=pg_connector(settings, "caseledger-replay"),
                           make_consumer=consumer_factory(settings, client_id="caseledger-replay"),
-                          dry_run=args.dry_run, keep=args.keep, progress=bar)
+                          dry_run=args.dry_run, keep=args.keep, workers=max(1, args.workers), progress=bar)
     except ReplayStopped as exc:
         bar.close()
         raise CommandError(f"{exc}\nthe live tables are unchanged; fix the projection (or see the event with "

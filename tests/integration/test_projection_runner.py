@@ -17,7 +17,7 @@ import threading
 
 import psycopg2
 import pytest
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from consumers.dead_letter import read_dead_letters, redrive
 from consumers.runner import ReplayStopped, write_batch
@@ -262,6 +262,43 @@ def test_a_rebuild_stops_at_a_poison_event_and_the_live_generation_stays(stack_s
     with conn.cursor() as cur:
         cur.execute("SELECT generation, state FROM {}.projection_tablesets".format(f'"{pg_schema}"'))
         assert cur.fetchall() == [(1, "live")]
+    conn.close()
+
+
+def test_a_rebuild_split_over_worker_processes_gives_the_tables_of_a_single_process(
+        stack_settings, pg_schema, unique_topic):
+    settings = make_topics(stack_settings, unique_topic)
+    events = a_stream(accounts=15)
+    publish(settings, events)
+
+    alone = rebuild(settings, pg_schema)
+    split = rebuild(settings, pg_schema, workers=3, batch_size=7)
+
+    assert split.identical and split.events == alone.events == len(events)
+    assert view_rows(settings, pg_schema, 2) == view_rows(settings, pg_schema, 1) == expected_rows(events)
+    # Every partition (three, one per process) was read to its end and its offset stored.
+    assert split.positions == alone.positions and len(split.positions) == 3
+
+
+def test_a_poison_event_met_by_a_worker_process_stops_the_rebuild_and_names_the_event(
+        stack_settings, pg_schema, unique_topic):
+    settings = make_topics(stack_settings, unique_topic)
+    publish(settings, a_stream(accounts=6))
+    # Straight into partition 2: with three workers, a forked process (not this one) reads it.
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    boom = producer.send(settings.case_events_topic, partition=2, value=json.dumps(an_event("Boom", "z")).encode())
+    offset = boom.get(timeout=10).offset
+    producer.close()
+
+    with pytest.raises(ReplayStopped) as stopped:
+        rebuild(settings, pg_schema, workers=3)
+
+    assert stopped.value.failure.origin == (settings.case_events_topic, 2, offset)
+    assert stopped.value.failure.reason == "apply_failed" and stopped.value.projection == "accounts"
+    conn = psycopg2.connect(settings.pg_dsn)
+    with conn.cursor() as cur:  # the half-built generation is gone; nothing was switched
+        cur.execute("SELECT count(*) FROM {}.projection_tablesets".format(f'"{pg_schema}"'))
+        assert cur.fetchone()[0] == 0
     conn.close()
 
 
