@@ -5,10 +5,12 @@ started as a subprocess with the benchmark's settings in its environment:
 
 relay:    `caseledger relay --once` publishing the whole benchmark store into
           fresh topics (the store's own topics stay untouched);
-project:  `caseledger project <model> --until-caught-up` for each read model,
-          from those topics into a fresh read-model schema;
-replay:   `caseledger replay <model>` for each read model afterwards: a rebuild
-          into a new generation beside the live one, the comparison and the switch.
+project:  `caseledger project --until-caught-up`: every read model's runner in one
+          process (as deployed), from those topics into a fresh read-model schema,
+          stopped with SIGTERM after `project_seconds` if not caught up by then (a
+          runner holds one batch at a time: its peak does not grow with the store);
+replay:   `caseledger replay --workers 1` afterwards: every read model rebuilt in one
+          pass, in one process, beside the live generations, compared and switched.
 
 The peak is the process's VmHWM (/proc/<pid>/status), sampled every 20 ms by
 a thread from its start until it exits: VmHWM only grows, so the last sample is
@@ -176,13 +178,27 @@ def drop_schema(settings: Settings, schema: str) -> None:
         conn.close()
 
 
-def run(settings: Settings, models: list[str] | None = None, relay_batch: int = 1000, keep: bool = False) -> dict:
-    """Peak memory of the relay publishing the store, then of each read model's runner and rebuild."""
-    from projections import registry
+def run_for(settings: Settings, name: str, *args: str, folder: Path, seconds: float) -> dict:
+    """Run a command until it exits by itself or for `seconds`, then SIGTERM it (it finishes its batch)."""
+    proc = start(settings, name, *args, folder=folder)
+    t0 = time.perf_counter()
+    try:
+        proc.popen.wait(seconds)
+        stopped = False
+    except subprocess.TimeoutExpired:
+        proc.popen.terminate()
+        stopped = True
+    code, peak = reap(proc, 120.0)
+    if code != 0:
+        raise RuntimeError(f"`caseledger {' '.join(args)}` exited {code}\n{proc.tail()}")
+    return {"exit_code": code, "peak_mib": mib(peak), "seconds": time.perf_counter() - t0, "stopped": stopped,
+            "process": proc}
 
+
+def run(settings: Settings, relay_batch: int = 1000, project_seconds: float = 120.0, keep: bool = False) -> dict:
+    """Peak memory of the relay publishing the store, the runners catching up, and a rebuild of all models."""
     target = fresh(settings, "memory")
-    models = models or registry.names()
-    result: dict = {"relay_batch": relay_batch, "read_models": {}}
+    result: dict = {"relay_batch": relay_batch}
     try:
         with tempfile.TemporaryDirectory(prefix="caseledger-bench-memory-") as tmp:
             folder = Path(tmp)
@@ -191,20 +207,20 @@ def run(settings: Settings, models: list[str] | None = None, relay_batch: int = 
             result["relay"] = {"peak_mib": relay["peak_mib"], "events": published, "seconds": relay["seconds"],
                                "exit_code": relay["exit_code"]}
             result["events"] = published
-            for model in models:
-                project = run_to_end(target, f"project-{model}", "project", model, "--until-caught-up",
-                                     folder=folder)
-                applied = sum(line["applied"] for line in project["process"].logged("projection_runner_stopped"))
-                rebuild = run_to_end(target, f"replay-{model}", "replay", model, "--json", folder=folder)
-                report = json.loads(rebuild["stdout"])
-                report = report[0] if isinstance(report, list) else report  # one report per model named
-                result["read_models"][model] = {
-                    "project": {"peak_mib": project["peak_mib"], "events": applied, "seconds": project["seconds"],
-                                "exit_code": project["exit_code"]},
-                    "replay": {"peak_mib": rebuild["peak_mib"], "events": report["events"],
-                               "seconds": rebuild["seconds"], "exit_code": rebuild["exit_code"],
-                               "identical": report["identical"]},
-                }
+            # Every read model in one process, as deployed. A runner holds one batch at a time, so its
+            # peak does not grow with the store: past `project_seconds` it is stopped (SIGTERM).
+            project = run_for(target, "project", "project", "--until-caught-up", folder=folder,
+                              seconds=project_seconds)
+            applied = sum(line["applied"] for line in project["process"].logged("projection_runner_stopped"))
+            result["project"] = {"peak_mib": project["peak_mib"], "events": applied, "seconds": project["seconds"],
+                                 "caught_up": not project["stopped"], "exit_code": project["exit_code"]}
+            # A rebuild of every read model in one pass, in one process (its batches are the largest).
+            rebuild = run_to_end(target, "replay", "replay", "--workers", "1", "--json", folder=folder)
+            reports = json.loads(rebuild["stdout"])
+            result["replay"] = {"peak_mib": rebuild["peak_mib"], "events": max(r["events"] for r in reports),
+                                "seconds": rebuild["seconds"], "exit_code": rebuild["exit_code"],
+                                "read_models": [r["projection"] for r in reports],
+                                "identical_to_runners": all(r["identical"] for r in reports)}
     finally:
         if not keep:
             drop_schema(settings, target.projection_schema)
@@ -216,7 +232,8 @@ def stage(ctx) -> dict:
 
 
 def row(result: dict) -> str:
-    models = "; ".join(f"{name} project {m['project']['peak_mib']:.0f} / replay {m['replay']['peak_mib']:.0f} MiB"
-                       for name, m in result["read_models"].items())
+    p, r = result["project"], result["replay"]
+    project = (f"project (all read models, one process) {p['peak_mib']:.0f} MiB after {p['events']:,} model-events"
+               + ("" if p["caught_up"] else f" in {p['seconds']:.0f} s"))
     return (f"| memory | {result['events']:,} events | peak resident (VmHWM) of each process | relay --once "
-            f"{result['relay']['peak_mib']:.0f} MiB; {models} | — |")
+            f"{result['relay']['peak_mib']:.0f} MiB; {project}; replay (all, one pass) {r['peak_mib']:.0f} MiB | — |")
