@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import uuid
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterator
@@ -172,7 +173,7 @@ class YearSimulation:
                 "capacity": u.capacity, "sex": u.sex, "comarca": u.city,
                 "occurred_at": iso(at(self.start - timedelta(days=30), 9)),
                 "actor": actor(u, "gerente"),
-                "portaria": doc("portaria", f"{abs(hash(u.code)) % 900 + 100}/2024/SESP-MT"),
+                "portaria": doc("portaria", f"{zlib.crc32(u.code.encode()) % 900 + 100}/2024/SESP-MT"),
                 "min_age": 12, "max_age": 20,
             })
 
