@@ -85,9 +85,10 @@ class Settings:
             "POSTGRES_PASSWORD": self.pg_password,
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
             "POSTGRES_CREATE_TABLE": "y",
-            # Keep recently used aggregates in memory. The library deep-copies them out of the
-            # cache and fast-forwards them with any newer stored events before each command, and
-            # saving is optimistic per aggregate, so a second writer can never be overwritten.
+            # Keep recently used aggregates in memory. The ledger keeps them pickled and hands out
+            # a fresh copy each time (infra/ledger.py), fast-forwarded with any newer stored events
+            # before each command; saving is optimistic per aggregate, so a second writer can
+            # never be overwritten.
             "AGGREGATE_CACHE_MAXSIZE": "20000",
             "AGGREGATE_CACHE_FASTFORWARD": "y",
         }
