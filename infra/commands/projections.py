@@ -317,8 +317,7 @@ def run_projections(settings: Settings, names: list[str] | tuple[str, ...] = (),
     """Run the runners of the named read models (all when none are named); the worst exit code.
 
     With `until_caught_up`, one after the other until each has read its topics to the end;
-    otherwise one thread each until SIGTERM or SIGINT, which stop them all after their batch
-    in flight. Also for other commands (the demo) that need the read models up to date.
+    otherwise one thread each. SIGTERM or SIGINT stop them all after their batch in flight. Also for other commands (the demo) that need the read models up to date.
     """
     import signal
 
@@ -328,11 +327,23 @@ def run_projections(settings: Settings, names: list[str] | tuple[str, ...] = (),
     _preflight(settings)
     runners = [runner_from_settings(settings, p, d, topics, schema=schema)
                for p, d, topics in _build(settings, list(names))]
-    if until_caught_up:
-        return max([r.run(until_caught_up=True) for r in runners] or [0])
-    stop = lambda *_: [r.request_stop() for r in runners]
+    stopping = threading.Event()
+
+    def stop(*_):
+        stopping.set()
+        for r in runners:
+            r.request_stop()
+
+    # SIGTERM/SIGINT: every runner finishes its batch in flight and commits; none starts after.
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if until_caught_up:
+        codes = []
+        for r in runners:
+            if stopping.is_set():
+                break
+            codes.append(r.run(until_caught_up=True))
+        return max(codes or [0])
     codes: list[int] = []
     threads = [threading.Thread(target=lambda r=r: codes.append(r.run()), name=r.projection.name) for r in runners]
     for t in threads:
