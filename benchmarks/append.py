@@ -21,10 +21,10 @@ from __future__ import annotations
 import cProfile
 import time
 
-import psycopg2
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from benchmarks.data import drop_schema
 from benchmarks.relay import top_functions
 from infra import bootstrap
 from infra.command_input import RawCommand
@@ -45,12 +45,7 @@ class Stream(Aggregate):
 
 
 def _fresh_schema(settings: Settings, name: str) -> dict:
-    conn = psycopg2.connect(settings.pg_dsn)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-        cur.execute(f'CREATE SCHEMA "{name}"')
-    conn.close()
+    drop_schema(settings, name, recreate=True)
     return settings.eventsourcing_env(POSTGRES_SCHEMA=name)
 
 

@@ -12,6 +12,7 @@ import dataclasses
 import time
 
 import psycopg2
+from psycopg2 import sql
 
 from infra.settings import Settings
 
@@ -28,6 +29,19 @@ def bench_settings(settings: Settings, copies: int) -> Settings:
         projection_schema=f"bench_{copies}_projections",
         eventsourcing_overrides={**settings.eventsourcing_overrides, "POSTGRES_SCHEMA": schema},
     )
+
+
+def drop_schema(settings: Settings, schema: str, recreate: bool = False) -> None:
+    """Drop a benchmark schema with everything in it (and create it again, empty, with `recreate`)."""
+    conn = psycopg2.connect(settings.pg_dsn)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+            if recreate:
+                cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    finally:
+        conn.close()
 
 
 def _marker_done(settings: Settings, schema: str) -> int | None:
@@ -71,12 +85,7 @@ def _ensure_store(settings: Settings, bench: Settings, schema: str, copies: int,
     events = _marker_done(settings, schema)
     if events is not None:
         return bench, events
-    conn = psycopg2.connect(settings.pg_dsn)
-    conn.autocommit = True
-    with conn.cursor() as cur:  # a half-filled store from an interrupted run starts over
-        cur.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        cur.execute(f'CREATE SCHEMA "{schema}"')
-    conn.close()
+    drop_schema(settings, schema, recreate=True)  # a half-filled store from an interrupted run starts over
     plan = generate(seed=SEED, copies=copies)
     echo(f"recording the benchmark data once: {len(plan):,} commands into schema {schema}")
     ledger = bootstrap.recording_ledger(bench)

@@ -40,7 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import memory
-from benchmarks.memory import CliProcess, drop_schema, mib, reap, start, vm_hwm_kib
+from benchmarks.data import drop_schema
+from benchmarks.memory import CliProcess, mib, reap, start, vm_hwm_kib
 from infra.settings import Settings
 
 SEED = 2025

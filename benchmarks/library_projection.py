@@ -54,6 +54,7 @@ from eventsourcing.projection import Projection as LibraryProjection
 from eventsourcing.projection import ProjectionRunner
 from psycopg2 import sql
 
+from benchmarks.data import drop_schema
 from infra.ledger import CaseLedger
 from infra.progress import Progress
 from infra.settings import Settings
@@ -194,17 +195,6 @@ def log_head(settings: Settings, limit: int | None) -> tuple[int, int]:
     return last or 0, count
 
 
-def fresh_schema(settings: Settings, schema: str) -> None:
-    conn = psycopg2.connect(settings.pg_dsn)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
-            cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    finally:
-        conn.close()
-
-
 def run_one(settings: Settings, read_model: Projection, schema: str, last: int, total: int,
             runner_class: type[ProjectionRunner] = ProjectionRunner) -> tuple[float, int]:
     """Run the library's runner for one read model until it has tracked `last`: (seconds, events applied)."""
@@ -247,7 +237,7 @@ def measure(settings: Settings, limit: int | None = None, profile: bool = False)
     last, events = log_head(settings, limit)
     if not events:
         raise ValueError(f"the event store {settings.eventsourcing_env()['POSTGRES_SCHEMA']} is empty")
-    fresh_schema(settings, schema)
+    drop_schema(settings, schema, recreate=True)
     profiler = cProfile.Profile() if profile else None
     runner_class = profiled_runner(profiler) if profiler else ProjectionRunner
     times: dict[str, float] = {}

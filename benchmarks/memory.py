@@ -33,6 +33,7 @@ import time
 import uuid
 from pathlib import Path
 
+from benchmarks.data import drop_schema
 from infra.settings import REPO_ROOT, Settings
 
 # Variables the child must not inherit from this process: its settings come from `cli_env` alone.
@@ -163,19 +164,6 @@ def fresh(settings: Settings, tag: str) -> Settings:
                                unit_events_topic=f"caseledger.benchrun.{suffix}.unit",
                                dead_letter_topic=f"caseledger.benchrun.{suffix}.dead-letter",
                                projection_schema=f"benchrun_{suffix.replace('-', '_')}")
-
-
-def drop_schema(settings: Settings, schema: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    conn = psycopg2.connect(settings.pg_dsn)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
-    finally:
-        conn.close()
 
 
 def run_for(settings: Settings, name: str, *args: str, folder: Path, seconds: float) -> dict:

@@ -393,7 +393,7 @@ def fresh(settings: Settings) -> Settings:
 
 
 def stage(ctx) -> dict:
-    from benchmarks.memory import drop_schema
+    from benchmarks.data import drop_schema
 
     target = fresh(ctx.settings)
     inspect = ctx.bench if has_read_models(ctx.settings, ctx.bench.projection_schema) else None
