@@ -96,16 +96,16 @@ class BulkWriter:
             self._staged_statement(cur, staging, key, deletes, sql.SQL(DELETE_STAGED).format(
                 table=target, staging=staging,
                 match=sql.SQL(" AND ").join(sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c)) for c in key)))
-        inserts = _by_shape((n.insert for n in rows.values() if n.insert is not None), lambda r: r, ())
+        inserts = _by_shape((((), n.insert) for n in rows.values() if n.insert is not None), ())
         for columns, values in inserts.items():
             _copy(cur, target, columns, values)
-        upserts = _by_shape(((k, n.upsert) for k, n in rows.items() if n.upsert is not None), None, key)
+        upserts = _by_shape(((k, n.upsert) for k, n in rows.items() if n.upsert is not None), key)
         for columns, values in upserts.items():
             cols = columns[len(key):]
             action = (sql.SQL("NOTHING") if not cols else sql.SQL("UPDATE SET ") + sql.SQL(", ").join(
                 sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in cols))
             self._merge(cur, staging, target, key, columns, values, action)
-        increments = _by_shape(((k, n.increment) for k, n in rows.items() if n.increment), None, key)
+        increments = _by_shape(((k, n.increment) for k, n in rows.items() if n.increment), key)
         for columns, values in increments.items():
             alias = sql.Identifier(versioned(table.name, self.generation))
             action = sql.SQL("UPDATE SET ") + sql.SQL(", ").join(
@@ -126,18 +126,9 @@ class BulkWriter:
         cur.execute(sql.SQL(TRUNCATE_STAGING).format(staging=staging))
 
 
-def _by_shape(items, whole_row, key: tuple[str, ...]) -> dict[tuple[str, ...], list[tuple]]:
-    """Group rows by their column set: `{(columns…): [values…]}`.
-
-    `whole_row` given: items are whole rows (dicts). Otherwise items are
-    (key tuple, values dict) pairs and the key columns come first.
-    """
+def _by_shape(items, key: tuple[str, ...]) -> dict[tuple[str, ...], list[tuple]]:
+    """Group (key values, other values) pairs by their column set: `{(key…, columns…): [row tuples]}`."""
     out: dict[tuple[str, ...], list[tuple]] = {}
-    if whole_row is not None:
-        for row in items:
-            columns = tuple(sorted(row))
-            out.setdefault(columns, []).append(tuple(row[c] for c in columns))
-        return out
     for k, values in items:
         columns = key + tuple(sorted(values))
         out.setdefault(columns, []).append(k + tuple(values[c] for c in columns[len(key):]))
