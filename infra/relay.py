@@ -13,6 +13,21 @@ after any error — the relay:
    (ids can have gaps after failed inserts, never reorder, because the library
    locks the table on insert — POSTGRES_ENABLE_DB_FUNCTIONS stays off).
 
+A transaction is committed only when every one of its sends was acknowledged: the
+client's own `commit_transaction()` commits whatever reached the broker, even when some
+records expired in the producer while the broker was away (seen: 16 events lost in three
+broker kills). Any failed or unacknowledged send, and any wait past its bound, aborts the
+transaction and discards the producer; a new one is initialised (fencing the old) and the
+position is read back, so the relay resumes from what Kafka really holds.
+
+An event that Kafka refuses for what it is (too large for the topic, an invalid record) can
+never be published by retrying. It is **parked** with every later event of its stream, so the
+stream's order is kept and no other stream waits: the parked notification ids travel in the
+position record (committed with each batch), the relay logs `relay_event_unpublishable` at
+error level, `caseledger status` counts them, and the relay retries them periodically and at
+each start. The operator removes the cause (e.g. raises the topic's `max.message.bytes`); the
+next retry publishes the stream's parked events in their order.
+
 Subscribers reading with `isolation_level="read_committed"` therefore see
 every event exactly once, in notification order within each stream (key =
 stream id, so one stream stays in one partition). A subscriber reading
@@ -27,12 +42,15 @@ import signal
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Protocol, Sequence
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import KafkaError
+from kafka.errors import (
+    CorruptRecordError, InvalidRecordError, KafkaError, KafkaTimeoutError, MessageSizeTooLargeError,
+    RecordListTooLargeError,
+)
 from kafka.partitioner import DefaultPartitioner, Partitioner
 from kafka.partitioner.default import murmur2
 
@@ -40,6 +58,9 @@ from infra.settings import Settings
 from infra.topics import relay_position_topic
 
 POSITION_KEY = b"relay-position"
+
+# Refusals of a record for what it is: sending it again can never succeed.
+UNPUBLISHABLE = (MessageSizeTooLargeError, RecordListTooLargeError, InvalidRecordError, CorruptRecordError)
 
 
 @dataclass(frozen=True)
@@ -171,6 +192,31 @@ class ReadAhead:
         self._pending = None
 
 
+class SendFailed(KafkaError):
+    """A send of the transaction failed or was not acknowledged: the transaction is redone."""
+
+
+class Unpublishable(KafkaError):
+    """Kafka refused these records for what they are; retrying them as they are cannot succeed."""
+
+    def __init__(self, reasons: dict[int, str]) -> None:
+        super().__init__("; ".join(f"notification {n}: {why}" for n, why in sorted(reasons.items())))
+        self.reasons = reasons
+
+
+@dataclass
+class RelayState:
+    """What the position topic holds: the last notification id published, and what is parked."""
+
+    position: int = 0
+    # stream id → the notification ids held back on that stream, in order (see the module doc).
+    parked: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def parked_count(self) -> int:
+        return sum(len(ids) for ids in self.parked.values())
+
+
 class Relay:
     """Follows the notification log and publishes each event once, in order."""
 
@@ -196,8 +242,12 @@ class Relay:
         self._stop = threading.Event()
         self._producer: KafkaProducer | None = None
         self.position: int = 0
+        self.parked: dict[str, list[int]] = {}
         self.published_total = 0
         self._ahead = ReadAhead(self._read_batch)
+        # Found unpublishable by Kafka, to be parked by the next batch that meets them.
+        self._to_park: dict[int, str] = {}
+        self._parked_retry_due = 0.0  # parked events are retried at start, then periodically
 
     # -- lifecycle -----------------------------------------------------------
     def request_stop(self, *_args) -> None:
@@ -215,7 +265,9 @@ class Relay:
 
         Everything the relay reported as published is already committed, so nothing is lost by
         not waiting longer; seen here: after a broker restart the client's close can hang past its
-        own timeout, which would keep a SIGTERMed relay from exiting.
+        own timeout, which would keep a SIGTERMed relay from exiting. A producer left closing is
+        harmless: the next producer's `init_transactions()` fences it, so the broker refuses
+        anything it still sends.
         """
         producer, self._producer = self._producer, None
         if producer is None:
@@ -237,28 +289,39 @@ class Relay:
     def run(self, once: bool = False, progress: Callable[[int, int], None] | None = None) -> int:
         """Publish until stopped (or, with once=True, until caught up). Returns events published.
 
-        Broker errors never end the loop: the relay backs off (0.5 s doubling to
-        30 s), logs each attempt, reconnects and resumes from the committed position.
+        Broker errors never end the loop: the relay discards its producer, backs off (0.5 s
+        doubling to 5 s, so it is back within seconds of the broker), logs each attempt,
+        reconnects and resumes from the committed position.
         """
         backoff = 0.5
         published_before = self.published_total
         while not self._stop.is_set():
             try:
                 self._connect()
+                if self.parked and time.monotonic() >= self._parked_retry_due:
+                    self._retry_parked()
                 caught_up = self._publish_available(progress)
                 backoff = 0.5
                 if caught_up:
                     if once:
                         break
                     self._stop.wait(self.idle_sleep)
+            except Unpublishable as exc:
+                # Not an outage: park them and go straight on with everything else.
+                for notification_id, reason in exc.reasons.items():
+                    if not self._is_parked(notification_id):
+                        self._to_park[notification_id] = reason
+                self.close()
             except KafkaError as exc:
                 self.log.warning("relay_kafka_unavailable", error=repr(exc), retry_in_s=backoff,
                                  position=self.position)
                 self.close()
                 self._stop.wait(backoff)
-                backoff = min(backoff * 2, 30.0)
+                backoff = min(backoff * 2, 5.0)
         self.close()
         count = self.published_total - published_before
+        if self.parked:
+            self.log.error("relay_events_parked", parked=self._parked_summary())
         self.log.info("relay_stopped", position=self.position, published=count)
         return count
 
@@ -276,14 +339,20 @@ class Relay:
             linger_ms=5,
             batch_size=256 * 1024,
             max_request_size=4 * 1024 * 1024,
-            request_timeout_ms=15000,
+            request_timeout_ms=s.relay_request_timeout_ms,
+            delivery_timeout_ms=s.relay_delivery_timeout_ms,
             max_block_ms=15000,
-            transaction_timeout_ms=60000,
+            transaction_timeout_ms=s.relay_transaction_timeout_ms,
+            # The client's defaults back off up to 30 s between connection attempts: the relay would
+            # notice a restarted broker half a minute late.
+            reconnect_backoff_max_ms=1000,
+            bootstrap_timeout_ms=10_000,
         )
         try:
-            # Aborts a predecessor's open transaction and fences it: nothing half-published survives.
+            # Aborts a predecessor's open transaction and fences it (or waits for the commit it
+            # began): nothing half-published survives, and the position read next is the truth.
             producer.init_transactions()
-            self.position = read_position(s, self.position_topic)
+            state = read_state(s, self.position_topic)
         except BaseException:
             try:
                 producer.close(timeout=2)
@@ -291,7 +360,8 @@ class Relay:
                 pass
             raise
         self._producer = producer
-        self.log.info("relay_connected", position=self.position,
+        self.position, self.parked = state.position, state.parked
+        self.log.info("relay_connected", position=self.position, parked=state.parked_count,
                       store_head=self.source.max_notification_id() or 0)
 
     @contextmanager
@@ -318,6 +388,12 @@ class Relay:
             start=after, limit=self.batch_size, inclusive_of_start=False)
         return [self.to_record(n) for n in notifications]
 
+    def _is_parked(self, notification_id: int) -> bool:
+        return any(notification_id in ids for ids in self.parked.values())
+
+    def _parked_summary(self) -> dict[str, list[int]]:
+        return {stream: ids[:10] for stream, ids in self.parked.items()}
+
     def _publish_available(self, progress) -> bool:
         """Publish one batch. True when there was nothing (left) to publish."""
         records = self._ahead.take(self.position)
@@ -325,53 +401,145 @@ class Relay:
             return True
         last_id = records[-1].notification_id
         more = len(records) >= self.batch_size
+        parked = {stream: list(ids) for stream, ids in self.parked.items()}
+        sending = []
+        for r in records:
+            stream = r.key.decode()
+            reason = self._to_park.get(r.notification_id)
+            if reason is not None:
+                self.log.error("relay_event_unpublishable", notification_id=r.notification_id,
+                               stream_id=stream, reason=reason,
+                               to_do="remove the cause (e.g. raise the topic's max.message.bytes); the "
+                                     "relay retries parked events periodically and at each start")
+            if reason is not None or stream in parked:
+                parked.setdefault(stream, []).append(r.notification_id)
+            else:
+                sending.append(r)
+        self._transact(sending, last_id, parked, read_ahead=more)
+        # Reported only after the commit: a batch is never half-reported as published.
+        self.position, self.parked = last_id, parked
+        for ids in parked.values():
+            for notification_id in ids:
+                self._to_park.pop(notification_id, None)
+        self.published_total += len(sending)
+        self.log.info("relay_batch_published", events=len(sending), position=last_id,
+                      first=records[0].notification_id, parked=sum(len(ids) for ids in parked.values()))
+        if progress:
+            progress(len(records), last_id)
+        return not more
+
+    def _retry_parked(self) -> None:
+        """Try each parked stream again, its events in their order, one transaction per stream."""
+        self._parked_retry_due = time.monotonic() + self.settings.relay_parked_retry_s
+        for stream, ids in list(self.parked.items()):
+            records = []
+            for notification_id in ids:
+                found = self.source.select_notifications(start=notification_id, limit=1)
+                if not found or found[0].id != notification_id:
+                    raise LookupError(f"parked notification {notification_id} is not in the event store")
+                records.append(self.to_record(found[0]))
+            parked = {s: list(i) for s, i in self.parked.items() if s != stream}
+            try:
+                self._transact(records, self.position, parked, read_ahead=False)
+            except Unpublishable as exc:
+                self.log.error("relay_parked_still_unpublishable", stream_id=stream, parked=len(ids),
+                               reason=str(exc), retry_in_s=self.settings.relay_parked_retry_s)
+                self.close()
+                self._connect()
+                continue
+            self.parked = parked
+            self.published_total += len(records)
+            self.log.warning("relay_parked_published", stream_id=stream, events=len(records))
+
+    def _transact(self, records: list[Outgoing], position: int, parked: dict[str, list[int]],
+                  read_ahead: bool) -> None:
+        """Send the records and the new position in one transaction; commit only if all arrived."""
         producer = self._producer
         assert producer is not None
         producer.begin_transaction()
         try:
             with self._waiting_logged(position=self.position, batch=len(records)):
+                sends = []
                 for r in records:
-                    producer.send(r.topic, key=r.key, value=r.value, headers=r.headers)
-                producer.send(self.position_topic, key=POSITION_KEY,
-                              value=encode_position(last_id, len(records)))
-                if more:
+                    try:
+                        future = producer.send(r.topic, key=r.key, value=r.value, headers=r.headers)
+                    except UNPUBLISHABLE as exc:  # refused by the client itself (over max_request_size)
+                        raise Unpublishable({r.notification_id: f"{type(exc).__name__}: {exc}"}) from exc
+                    sends.append((r, future))
+                sends.append((None, producer.send(self.position_topic, key=POSITION_KEY,
+                                                  value=encode_position(position, len(records), parked))))
+                if read_ahead:
                     # The next batch is read while the commit waits for the broker (measured: better
                     # than reading during the sends, where a third busy thread slows them: one GIL).
-                    self._ahead.start(after=last_id)
-                # The client retries a lost broker by itself and blocks meanwhile; that keeps the
-                # batch atomic. The watchdog makes the wait visible in the logs.
-                producer.commit_transaction()
+                    self._ahead.start(after=position)
+                self._await_sends(producer, sends)
+                self._commit(producer)
         except BaseException:
             self._ahead.discard()
-            try:
-                producer.abort_transaction()
-            except Exception:  # the broker may be gone; the next init_transactions aborts it then
-                pass
+            # Never reuse a producer whose transaction failed (Jepsen, Bufstream 2024): the caller
+            # discards it, and the next one's init_transactions() aborts what this one left open.
             raise
-        # Reported only after the commit: a batch is never half-reported as published.
-        self.position = last_id
-        self.published_total += len(records)
-        self.log.info("relay_batch_published", events=len(records), position=last_id,
-                      first=records[0].notification_id)
-        if progress:
-            progress(len(records), last_id)
-        return not more
+
+    def _await_sends(self, producer: KafkaProducer, sends: list) -> None:
+        """Every send of the transaction acknowledged, or raise: never commit past a lost record."""
+        bound_s = self.settings.relay_delivery_timeout_ms / 1000 + 5
+        try:
+            producer.flush(timeout=bound_s)
+        except KafkaTimeoutError as exc:
+            raise SendFailed(f"records not acknowledged within {bound_s:.0f} s") from exc
+        unpublishable: dict[int, str] = {}
+        failed = []
+        for record, future in sends:
+            if not future.is_done:
+                failed.append((record, "not acknowledged"))
+            elif future.failed():
+                exc = future.exception
+                if record is not None and isinstance(exc, UNPUBLISHABLE):
+                    unpublishable[record.notification_id] = f"{type(exc).__name__}: {exc}"
+                else:
+                    failed.append((record, f"{type(exc).__name__}: {exc}"))
+        if unpublishable:
+            raise Unpublishable(unpublishable)
+        if failed:
+            record, why = failed[0]
+            what = f"notification {record.notification_id}" if record else "the position record"
+            raise SendFailed(f"{len(failed)} of {len(sends)} sends failed; first: {what}: {why}")
+
+    def _commit(self, producer: KafkaProducer) -> None:
+        """Commit with a bound on the wait (`commit_transaction()` itself waits without one)."""
+        manager = getattr(producer, "_transaction_manager", None)
+        if manager is None or not hasattr(manager, "begin_commit"):  # another client version
+            producer.commit_transaction()
+            return
+        result = manager.begin_commit()
+        producer._sender.wakeup()
+        bound_ms = self.settings.relay_delivery_timeout_ms
+        if not result.wait(timeout_ms=bound_ms):
+            # Outcome unknown: the next producer's init_transactions() completes or aborts it,
+            # and the position read back then says which.
+            raise KafkaTimeoutError(f"the commit was not confirmed within {bound_ms / 1000:.0f} s")
 
 
 class PositionUnreadable(KafkaError):
     """The position topic could not be read in time (handled like any broker error: retry)."""
 
 
-def encode_position(notification_id: int, events: int) -> bytes:
+def encode_position(notification_id: int, events: int, parked: dict[str, list[int]] | None = None) -> bytes:
     return json.dumps({
         "notification_id": notification_id,
         "events_in_batch": events,
         "committed_at": datetime.now(timezone.utc).isoformat(),
+        "parked": parked or {},
     }).encode()
 
 
 def read_position(settings: Settings, topic: str, timeout: float = 15.0) -> int:
-    """The last notification id committed by the relay (0 if it never published).
+    """The last notification id committed by the relay (0 if it never published)."""
+    return read_state(settings, topic, timeout).position
+
+
+def read_state(settings: Settings, topic: str, timeout: float = 15.0) -> RelayState:
+    """The relay's last committed position and parked events (nothing if it never published).
 
     Reads the tail of the single-partition position topic with read_committed, so
     an aborted batch's position is never seen.
@@ -380,14 +548,14 @@ def read_position(settings: Settings, topic: str, timeout: float = 15.0) -> int:
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
                              client_id="caseledger-relay-position",
                              isolation_level="read_committed", enable_auto_commit=False,
-                             request_timeout_ms=int(timeout * 1000))
+                             request_timeout_ms=int(timeout * 1000), reconnect_backoff_max_ms=1000)
     try:
         if topic not in consumer.topics():
-            return 0  # the relay never ran against this cluster
+            return RelayState()  # the relay never ran against this cluster
         consumer.assign([tp])
         end = consumer.end_offsets([tp], timeout_ms=int(timeout * 1000))[tp]
         if end == 0:
-            return 0
+            return RelayState()
         # Each batch writes one position record plus a commit marker; look back a little further.
         window = 16
         deadline = time.monotonic() + timeout
@@ -399,12 +567,13 @@ def read_position(settings: Settings, topic: str, timeout: float = 15.0) -> int:
                 for records in consumer.poll(timeout_ms=500).values():
                     for rec in records:
                         if rec.key == POSITION_KEY and rec.offset < end:
-                            last = json.loads(rec.value)["notification_id"]
+                            last = json.loads(rec.value)
             if last is not None:
-                return int(last)
+                parked = {stream: [int(i) for i in ids] for stream, ids in (last.get("parked") or {}).items()}
+                return RelayState(int(last["notification_id"]), parked)
             if start == 0 or time.monotonic() >= deadline:
                 if start == 0:
-                    return 0
+                    return RelayState()
                 raise PositionUnreadable(f"could not read the relay position from {topic}")
             window *= 8
     finally:
@@ -412,8 +581,9 @@ def read_position(settings: Settings, topic: str, timeout: float = 15.0) -> int:
 
 
 def lag(settings: Settings, source: NotificationSource) -> dict:
-    """The notification-log head, the last published position and the difference."""
+    """The notification-log head, the last published position, the difference, and what is parked."""
     head = source.max_notification_id() or 0
-    published = read_position(settings, relay_position_topic(settings))
-    return {"store_head": head, "published": published, "lag": max(0, head - published)}
+    state = read_state(settings, relay_position_topic(settings))
+    return {"store_head": head, "published": state.position, "lag": max(0, head - state.position),
+            "parked": state.parked_count, "parked_streams": sorted(state.parked)}
 

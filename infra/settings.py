@@ -44,6 +44,15 @@ class Settings:
     topic_partitions: int = 6
     topic_replication_factor: int = 1  # 3 in production
     topic_min_insync_replicas: int = 1  # 2 in production
+    # The relay's bounds on waiting for Kafka. A record not acknowledged within the delivery
+    # timeout fails its transaction, which is aborted and redone by a new producer: the relay
+    # never commits a transaction with a failed send. The broker aborts a transaction left open
+    # longer than the transaction timeout by a relay that died.
+    relay_request_timeout_ms: int = 10_000
+    relay_delivery_timeout_ms: int = 30_000  # >= request timeout + linger
+    relay_transaction_timeout_ms: int = 60_000
+    # How often the relay retries events Kafka refused for what they are (parked; infra/relay.py).
+    relay_parked_retry_s: float = 60.0
 
     # PostgreSQL: read models and the event store.
     pg_host: str = "127.0.0.1"
@@ -116,6 +125,12 @@ class Settings:
             topic_partitions=_int(env, "CASELEDGER_TOPIC_PARTITIONS", d.topic_partitions),
             topic_replication_factor=_int(env, "CASELEDGER_TOPIC_REPLICATION", d.topic_replication_factor),
             topic_min_insync_replicas=_int(env, "CASELEDGER_TOPIC_MIN_ISR", d.topic_min_insync_replicas),
+            relay_request_timeout_ms=_int(env, "CASELEDGER_RELAY_REQUEST_TIMEOUT_MS", d.relay_request_timeout_ms),
+            relay_delivery_timeout_ms=_int(env, "CASELEDGER_RELAY_DELIVERY_TIMEOUT_MS",
+                                           d.relay_delivery_timeout_ms),
+            relay_transaction_timeout_ms=_int(env, "CASELEDGER_RELAY_TRANSACTION_TIMEOUT_MS",
+                                              d.relay_transaction_timeout_ms),
+            relay_parked_retry_s=_int(env, "CASELEDGER_RELAY_PARKED_RETRY_S", int(d.relay_parked_retry_s)),
             pg_host=env.get("CASELEDGER_PG_HOST", d.pg_host),
             pg_port=_int(env, "CASELEDGER_PG_PORT", d.pg_port),
             pg_user=env.get("CASELEDGER_PG_USER", d.pg_user),

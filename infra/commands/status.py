@@ -35,6 +35,11 @@ def collect(settings: Settings) -> list[dict]:
         app.close()
     rows = [{"stage": "event store", "position": relay["store_head"], "lag": 0},
             {"stage": "relay → Kafka", "position": relay["published"], "lag": relay["lag"]}]
+    if relay["parked"]:
+        # Events Kafka refused for what they are (infra/relay.py): they hold back their streams only.
+        rows.append({"stage": f"relay parked: {relay['parked']} events of {len(relay['parked_streams'])} "
+                              f"streams (see the relay's log: relay_event_unpublishable)",
+                     "position": relay["parked"], "lag": None})
     return rows + projection_rows(settings)
 
 

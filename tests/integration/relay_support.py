@@ -73,8 +73,10 @@ def worker_env(settings, pg_schema: str) -> dict[str, str]:
     return env
 
 
-def start_worker(settings, pg_schema: str, *args: str, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(WORKER), *args], env=worker_env(settings, pg_schema),
+def start_worker(settings, pg_schema: str, *args: str, log: Path,
+                 env: dict[str, str] | None = None) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(WORKER), *args],
+                            env={**worker_env(settings, pg_schema), **(env or {})},
                             stdout=open(log, "ab"), stderr=subprocess.STDOUT)
 
 
