@@ -234,3 +234,23 @@ def test_any_bytes_either_parse_or_raise_command_input_error(data):
                 pass
     except CommandInputError:
         pass
+
+
+# --- settings and machine output -------------------------------------------------------------
+
+
+def test_the_limits_come_from_the_environment():
+    from infra.settings import Settings
+
+    limits = Settings.from_env({"CASELEDGER_MAX_COMMAND_BYTES": "1000", "CASELEDGER_MAX_TEXT_BYTES": "100",
+                                "CASELEDGER_MAX_INPUT_BYTES": "5000"}).input_limits
+    assert (limits.max_command_bytes, limits.max_text_bytes, limits.max_input_bytes) == (1000, 100, 5000)
+    assert Settings.from_env({}).input_limits.max_command_bytes == 64 * 1024
+
+
+def test_json_output_stays_json_when_a_refusal_echoes_a_lone_surrogate():
+    from infra.commands.record import _json_line
+
+    line = _json_line({"command": "\ud800x", "accepted": False})
+    line.encode("utf-8")
+    assert json.loads(line)["command"] == "\ud800x"
