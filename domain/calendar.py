@@ -109,14 +109,45 @@ def require_aware(moment: datetime) -> datetime:
     return moment
 
 
+def _in_cuiaba(moment: datetime) -> datetime:
+    try:
+        return require_aware(moment).astimezone(CUIABA)
+    except OverflowError:  # year 1 or 9999 with an offset: no instant of this ledger's life
+        refuse("D-01", f"{moment.isoformat()} is no time the ledger can hold; check the year.")
+
+
 def local_date(moment: datetime) -> date:
     """The calendar date of ``moment`` in Cuiabá."""
-    return require_aware(moment).astimezone(CUIABA).date()
+    return _in_cuiaba(moment).date()
 
 
 def local_time(moment: datetime) -> time:
     """The wall-clock time of ``moment`` in Cuiabá."""
-    return require_aware(moment).astimezone(CUIABA).time()
+    return _in_cuiaba(moment).time()
+
+
+# D-15: how far ahead of the recording clock a fact may say it happened. A day absorbs a wrong
+# offset (Brasília's -03:00 for Cuiabá's -04:00), a machine clock that is off, and a late-night
+# entry dated by the next morning's shift; anything further is a typing slip (2031, 9999).
+FUTURE_TOLERANCE = timedelta(days=1)
+
+# Event fields that state when something happened (not when it is planned or due): the
+# business time of every event, and the times of a visit held, an access, an inspection, notices.
+PAST_FACT_FIELDS = (
+    "occurred_at", "started_at", "ended_at", "entered_at", "left_at", "inspected_at",
+    "defender_notified_at", "prosecutor_notified_at", "judge_notified_at",
+)
+
+
+def require_not_after_recording(event: object, recorded_at: datetime) -> None:
+    """Refuse an event whose facts happened after ``recorded_at`` (beyond the tolerance, D-15)."""
+    latest = recorded_at + FUTURE_TOLERANCE
+    for name in PAST_FACT_FIELDS:
+        moment = getattr(event, name, None)
+        if isinstance(moment, datetime) and moment.tzinfo is not None and moment > latest:
+            refuse("D-15", f"{name} {moment.isoformat()} is after the moment it is recorded "
+                           f"({recorded_at.isoformat(timespec='minutes')}); a fact is recorded once it has "
+                           "happened — check the date and its offset.")
 
 
 def day_of_measure(start: date, on: date) -> int:

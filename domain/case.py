@@ -97,6 +97,7 @@ from domain.values import (
     SuspensionMotive,
     VisitModality,
     VisitRefusalReason,
+    require_name,
 )
 
 CASE_NAMESPACE = uuid5(NAMESPACE_URL, "https://caseledger.mt.gov.br/case")
@@ -748,6 +749,13 @@ class Case(Aggregate):
         on = local_date(occurred_at)
         if not "".join(ch for ch in process_number if ch.isalnum()):
             refuse("D-04", "Give the execution process number: it identifies the case.")
+        require_name(name, "the adolescent's name (nome civil)")
+        if social_name is not None:
+            require_name(social_name, "the social name (nome social); omit it if the youth has none")
+        # A person is born before being registered: a later birth date is a typing slip.
+        if birth_date > on:
+            refuse("D-13", f"The birth date {birth_date.isoformat()} is after the registration ({on.isoformat()}); "
+                           "check the year against the birth certificate or RG.")
         # ECA 121 §5: nobody aged 21 or more is held.
         if age_on(birth_date, on) >= 21:
             refuse("R-08", "The youth is 21 or older; the measure is extinct by law (ECA 121 §5). Do not register.")
@@ -930,6 +938,9 @@ class Case(Aggregate):
     ) -> None:
         """Record the youth's entry (*registro de Inserção*, E03) and start the stay in ``unit``."""
         on = local_date(occurred_at)
+        if self.birth_date > on:
+            refuse("D-13", f"The intake ({on.isoformat()}) is before the youth's birth date "
+                           f"({self.birth_date.isoformat()}); check the intake date.")
         if self.status in (CaseStatus.ATIVO, CaseStatus.EVADIDO):
             refuse("R-07", "The youth already has an active stay; use transfer or return from evasion.")
         self._require_status(CaseStatus.REGISTRADO, doing="intake")
@@ -3064,6 +3075,7 @@ class Case(Aggregate):
         """Put a visitor on the youth's list (*cadastro no rol de visitantes*, E39)."""
         local_date(occurred_at)
         self._require_status(CaseStatus.ATIVO, CaseStatus.EVADIDO, doing="a visitor registration")
+        require_name(name, "the visitor's name (Reg. art. 56: visitors are identified)")
         if visitor_id in self.visitors:
             refuse("D-02", "This visitor is already on the list; deactivated visitors stay deactivated.")
         # Reg. art. 56: photo ID; Reg. art. 58: proof of the relationship.

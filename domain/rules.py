@@ -206,6 +206,14 @@ RULES: dict[str, Rule] = dict(
               'CONANDA 252 (DOMAIN.md E38); Reg. art. 20 VI, XVII; 21 XIII', Check.HARD),
         _rule('D-12', 'A police apprehension in the unit is recorded with the officer\'s identification, the reason and the document filled in',
               'Reg. art. 27 par. único', Check.HARD),
+        _rule('D-13', 'A date of birth lies before the registration and the intake that name it',
+              'ECA 2 (age counts from birth); DOMAIN.md E01 (data de nascimento)', Check.HARD),
+        _rule('D-14', 'Names are not blank: the adolescent, a visitor, a unit and its code',
+              'DOMAIN.md E01 (nome), E39; Reg. art. 56 (visitors identified); Reg. art. 10 (unit named by its Portaria)', Check.HARD),
+        _rule('D-15', 'A fact cannot have occurred after it is recorded (tolerance: one day, for clocks and offsets)',
+              'DOMAIN.md Decision 9 and §2 envelope (occurred_at is valid time, recorded_at transaction time)', Check.HARD),
+        _rule('D-16', "A unit's age range lies within 12 to 20 completed years, its minimum not above its maximum",
+              'ECA 2 (adolescents from 12); ECA 121 §5 (released at 21); Reg. art. 10 (profile from the Portaria)', Check.HARD),
     ]
 )
 
@@ -227,3 +235,4 @@ class RuleViolation(Exception):
 def refuse(code: str, message: str) -> NoReturn:
     """Refuse the command under rule ``code`` with a message that says what to do."""
     raise RuleViolation(code, message)
+

@@ -33,6 +33,7 @@ from domain.values import (
     StaffMember,
     StaffStatus,
     UnitType,
+    require_name,
 )
 
 UNIT_NAMESPACE = uuid5(NAMESPACE_URL, "https://caseledger.mt.gov.br/unit")
@@ -228,7 +229,10 @@ class Unit(Aggregate):
     ) -> Unit:
         """Register a unit from its Portaria (*definição de capacidade*)."""
         require_aware(occurred_at)
+        require_name(unit_code, "the unit's official code")
+        require_name(name, "the unit's name, as in its Portaria")
         _check_capacity(unit_type, capacity)
+        _check_age_range(min_age, max_age)
         return cls(
             occurred_at=occurred_at,
             actor=actor,
@@ -539,6 +543,7 @@ class Unit(Aggregate):
         """Apply a new Portaria (*nova portaria de capacidade*, Reg. art. 10)."""
         require_aware(occurred_at)
         _check_capacity(self.unit_type, capacity)
+        _check_age_range(self.min_age if min_age is None else min_age, self.max_age if max_age is None else max_age)
         self._redefine_capacity(
             occurred_at=occurred_at,
             actor=actor,
@@ -1050,6 +1055,19 @@ def _check_capacity(unit_type: UnitType, capacity: int) -> None:
             f"A semiliberdade unit holds at most {SEMILIBERDADE_MAX_CAPACITY} places (Reg. art. 14 IX); "
             "check the Portaria.",
         )
+
+
+# ECA 2: socio-educational measures apply from 12; ECA 121 §5: release at 21, so the oldest
+# youth a unit can hold is 20 in completed years (ages are compared as completed years).
+YOUNGEST_AGE, OLDEST_AGE = 12, 20
+
+
+def _check_age_range(min_age: int, max_age: int) -> None:
+    if not YOUNGEST_AGE <= min_age <= OLDEST_AGE or not YOUNGEST_AGE <= max_age <= OLDEST_AGE:
+        refuse("D-16", f"The age range {min_age}–{max_age} is outside {YOUNGEST_AGE}–{OLDEST_AGE}: measures start "
+                       "at 12 (ECA 2) and end at 21 (ECA 121 §5); check the Portaria.")
+    if min_age > max_age:
+        refuse("D-16", f"The minimum age {min_age} is above the maximum {max_age}; check the Portaria.")
 
 
 def inspection_report_due_on(inspected_on: date, calendar: BusinessCalendar = DEFAULT_CALENDAR) -> date:

@@ -17,6 +17,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
+from domain.rules import refuse
+
 
 class _PersonalMarker:
     """Marker placed in ``typing.Annotated`` metadata of personal-data fields."""
@@ -37,6 +39,13 @@ PERSONAL = _PersonalMarker()
 
 PersonalText = Annotated[str, PERSONAL]
 """A string that is personal data, or free text that may contain personal data."""
+
+
+def require_name(value: str, what: str) -> str:
+    """Refuse a blank name (D-14): empty or only spaces names nobody."""
+    if not value.strip():
+        refuse("D-14", f"Give {what}; it is blank.")
+    return value
 
 
 class Role(StrEnum):

@@ -6,8 +6,18 @@ ISO 8601 date-times (with their UTC offset) and dates, UUIDs, enum values,
 nested objects for value types, lists for tuples. A file holds one object, a
 JSON array of objects, or JSON lines (one object per line).
 
-Errors say where: the line and column of invalid JSON, the argument path of a
-value that does not fit (`source_document.number: expected text, got 12`).
+Errors say where: the line and column of invalid JSON, the element of a JSON
+array and the line it starts on, the argument path of a value that does not fit
+(`source_document.number: expected text, got 12`).
+
+Limits at the door (``InputLimits``; the numbers come from ``infra.settings``): the
+input is UTF-8 and at most ``max_input_bytes``; one command is at most
+``max_command_bytes`` of JSON and nests at most ``MAX_DEPTH`` levels; a text value
+is at most ``max_text_bytes`` of UTF-8 and holds no control character other than
+tab, line feed and carriage return, and no lone surrogate. Dates lie between
+``EARLIEST_DATE`` and ``YEARS_AHEAD`` years after the day of recording. What
+breaks a limit is refused with its path before anything is stored; nothing is
+silently altered.
 """
 
 from __future__ import annotations
@@ -21,8 +31,49 @@ import types
 import typing
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from typing import Any, Callable
+import math
+import re
+from datetime import date, datetime, time, timezone
+from typing import Any, Callable, Iterator
+
+# One command nests at most this deep (command → value object → list → value object is 4):
+# deeper JSON is no command of the ledger, and refusing it keeps every reader off recursion limits.
+MAX_DEPTH = 16
+# Dates before this are no date of the system's life (the oldest person a case can name, a
+# grandparent visitor, was born after it); earlier ones are typing slips (0001, 0202).
+EARLIEST_DATE = date(1900, 1, 1)
+# The latest future date any command needs: a measure ends by 21 (ECA 121 §5) and lasts at most
+# 3 years (ECA 121 §3), so a deadline, a valid-until or a sanction's end is never 10 years away.
+# Bounding dates here also keeps the calendar's arithmetic far from year 9999 (OverflowError).
+YEARS_AHEAD = 10
+# Avro `int`: every integer argument (days, capacity, ages, years) fits in 32 bits.
+INT_RANGE = (-(2**31), 2**31 - 1)
+
+# C0 controls except tab, line feed and carriage return; DEL; C1 controls. They cannot travel:
+# PostgreSQL text refuses NUL, and terminals execute the rest (ESC sequences clear screens).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL_NAMES = {0: "NUL", 0x1B: "ESC", 0x7F: "DEL", 0x08: "BACKSPACE", 0x0B: "VT", 0x0C: "FORM FEED"}
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """How much input `record` reads: settings `CASELEDGER_MAX_*` (see infra/settings.py)."""
+
+    max_input_bytes: int = 64 * 1024 * 1024
+    max_command_bytes: int = 64 * 1024
+    max_text_bytes: int = 8 * 1024
+    today: date | None = None  # the day of recording; None: today in UTC
+
+    def latest_date(self) -> date:
+        today = self.today or datetime.now(timezone.utc).date()
+        try:
+            return today.replace(year=today.year + YEARS_AHEAD)
+        except ValueError:  # 29 February
+            return today.replace(year=today.year + YEARS_AHEAD, day=28)
+
+
+DEFAULT_LIMITS = InputLimits()
 
 
 class CommandInputError(ValueError):
@@ -38,49 +89,195 @@ class CommandInputError(ValueError):
 class RawCommand:
     line: int  # where the command starts in the input (1-based)
     payload: dict
+    element: int | None = None  # its index (1-based) in a JSON array, if the input is one
+
+    @property
+    def position(self) -> str:
+        """Where the command is, for people: `line 3`, or `element 2 (line 5)` of an array."""
+        return f"line {self.line}" if self.element is None else f"element {self.element} (line {self.line})"
+
+
+def decode_input(data: bytes, limits: InputLimits = DEFAULT_LIMITS) -> str:
+    """The input as text: strict UTF-8 (a leading byte-order mark is allowed), within the size limit."""
+    if len(data) > limits.max_input_bytes:
+        raise CommandInputError("input", f"larger than {_size(limits.max_input_bytes)} "
+                                         "(CASELEDGER_MAX_INPUT_BYTES); split it into smaller files")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise CommandInputError(
+            f"line {line}, byte {exc.start + 1}",
+            f"not UTF-8 (byte 0x{data[exc.start]:02X} at column {column}); the input must be UTF-8 — "
+            "a Latin-1 or Windows-1252 file can be converted with `iconv -f latin1 -t utf-8`") from None
+
+
+def _size(n: int) -> str:
+    for unit, factor in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if n >= factor and n % factor == 0:
+            return f"{n // factor} {unit}"
+    return f"{n} bytes"
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _loads(text: str, where: Callable[[int], str]) -> Any:
+    """json.loads that reports every failure as CommandInputError at ``where(position)``."""
+    try:
+        value, end = _DECODER.raw_decode(text, _WHITESPACE.match(text).end())
+    except json.JSONDecodeError as exc:
+        raise CommandInputError(where(exc.pos), f"invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise CommandInputError(where(0), f"nested too deeply; a command nests at most {MAX_DEPTH} levels") from None
+    except ValueError as exc:  # NaN/Infinity, integers of more than 4300 digits
+        raise CommandInputError(where(0), f"invalid JSON: {exc}") from None
+    end = _WHITESPACE.match(text, end).end()
+    if end != len(text):
+        raise CommandInputError(where(end), "invalid JSON: Extra data")
+    return value
 
 
 def parse_commands(text: str) -> list[RawCommand]:
     """One JSON object, a JSON array of objects, or JSON lines."""
     if not text.strip():
         raise CommandInputError("input", "no command given; see `caseledger record --example COMMAND`")
+    start = _WHITESPACE.match(text).end()
+    if text.startswith("[", start):
+        return list(_array_commands(text, start))
     try:
-        whole = json.loads(text)
-    except json.JSONDecodeError as exc:
+        whole = _loads(text, lambda pos: _line_column(text, pos))
+    except CommandInputError as exc:
         lines = text.splitlines()
         first = next((i for i, line in enumerate(lines) if line.strip()), 0)
         if not _is_json(lines[first]):
             # Not JSON lines: one (pretty-printed) document with an error in it.
-            raise CommandInputError(f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}") from None
+            raise exc from None
     else:
-        items = whole if isinstance(whole, list) else [whole]
-        return [_as_command(item, f"command {i + 1}", 1) for i, item in enumerate(items)]
+        return [_as_command(whole, "line 1", 1)]
     commands = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CommandInputError(f"line {number}, column {exc.colno}", f"invalid JSON: {exc.msg}") from None
+        item = _loads(line, lambda pos, number=number: f"line {number}, column {pos + 1}")
         commands.append(_as_command(item, f"line {number}", number))
     return commands
 
 
+def _line_column(text: str, pos: int) -> str:
+    line = text.count("\n", 0, pos) + 1
+    return f"line {line}, column {pos - (text.rfind(chr(10), 0, pos) + 1) + 1}"
+
+
+def _array_commands(text: str, start: int) -> Iterator[RawCommand]:
+    """Each element of a JSON array with the line it starts on (one parse, no second pass)."""
+    where = lambda pos: _line_column(text, pos)  # noqa: E731
+    pos = _WHITESPACE.match(text, start + 1).end()
+    line, counted = 1, 0
+    element = 0
+    if text.startswith("]", pos):
+        pos += 1
+    else:
+        while True:
+            line += text.count("\n", counted, pos)
+            counted = pos
+            try:
+                item, pos = _DECODER.raw_decode(text, pos)
+            except json.JSONDecodeError as exc:
+                raise CommandInputError(where(exc.pos), f"invalid JSON: {exc.msg}") from None
+            except RecursionError:
+                raise CommandInputError(f"element {element + 1} ({where(pos)})",
+                                        f"nested too deeply; a command nests at most {MAX_DEPTH} levels") from None
+            except ValueError as exc:
+                raise CommandInputError(f"element {element + 1} ({where(pos)})", f"invalid JSON: {exc}") from None
+            element += 1
+            yield _as_command(item, f"element {element} (line {line})", line, element)
+            pos = _WHITESPACE.match(text, pos).end()
+            if text.startswith(",", pos):
+                pos = _WHITESPACE.match(text, pos + 1).end()
+                continue
+            if text.startswith("]", pos):
+                pos += 1
+                break
+            raise CommandInputError(where(pos), "invalid JSON: Expecting ',' delimiter")
+    pos = _WHITESPACE.match(text, pos).end()
+    if pos != len(text):
+        raise CommandInputError(where(pos), "invalid JSON: Extra data")
+
+
 def _is_json(line: str) -> bool:
     try:
-        json.loads(line)
+        _loads(line, lambda pos: "")
         return True
-    except json.JSONDecodeError:
+    except CommandInputError:
         return False
 
 
-def _as_command(item: Any, where: str, line: int) -> RawCommand:
+def _as_command(item: Any, where: str, line: int, element: int | None = None) -> RawCommand:
     if not isinstance(item, dict):
         raise CommandInputError(where, f"expected a JSON object with a \"command\" key, got {type(item).__name__}")
     if not isinstance(item.get("command"), str):
         raise CommandInputError(where, 'missing "command": the name of the command, e.g. "record_intake"')
-    return RawCommand(line, item)
+    return RawCommand(line, item, element)
+
+
+def check_command(payload: dict, limits: InputLimits = DEFAULT_LIMITS) -> None:
+    """Refuse a command that cannot travel: too deep, too big, or text with what no store keeps.
+
+    Walks the JSON without recursion; the first problem is raised with its path.
+    """
+    stack: list[tuple[Any, str, int]] = [(payload, "", 1)]
+    biggest, biggest_size = "", -1
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, dict):
+            if depth > MAX_DEPTH:
+                raise CommandInputError(path, f"nested more than {MAX_DEPTH} levels deep; no command needs that")
+            for key, item in value.items():
+                stack.append((item, f"{path}.{key}" if path else str(key), depth + 1))
+        elif isinstance(value, list):
+            if depth > MAX_DEPTH:
+                raise CommandInputError(path, f"nested more than {MAX_DEPTH} levels deep; no command needs that")
+            for i, item in enumerate(value):
+                stack.append((item, f"{path}[{i}]", depth + 1))
+        elif isinstance(value, str):
+            check_text(value, path, limits)
+    size = len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+    if size > limits.max_command_bytes:
+        for key, value in payload.items():
+            key_size = len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+            if key_size > biggest_size:
+                biggest, biggest_size = key, key_size
+        raise CommandInputError(biggest, f"the command is {size} bytes of JSON ({biggest} alone {biggest_size}); "
+                                         f"a command may have at most {_size(limits.max_command_bytes)} "
+                                         "(CASELEDGER_MAX_COMMAND_BYTES): shorten it, or keep the document "
+                                         "in the case folder and record its reference")
+
+
+def check_text(value: str, path: str, limits: InputLimits = DEFAULT_LIMITS) -> None:
+    """Refuse text too long, or holding a control character or a lone surrogate (nothing is altered)."""
+    found = _SURROGATE.search(value)
+    if found:
+        raise CommandInputError(path, f"holds a lone surrogate U+{ord(found.group()):04X} at character "
+                                      f"{found.start() + 1}: not a character; send valid Unicode text")
+    found = _CONTROL.search(value)
+    if found:
+        code = ord(found.group())
+        name = _CONTROL_NAMES.get(code, "control character")
+        raise CommandInputError(path, f"holds the control character U+{code:04X} ({name}) at character "
+                                      f"{found.start() + 1}; remove it (only tab and line breaks are allowed in text)")
+    if len(value) * 4 > limits.max_text_bytes:  # UTF-8 takes at most 4 bytes a character
+        size = len(value.encode("utf-8"))
+        if size > limits.max_text_bytes:
+            raise CommandInputError(path, f"{size} bytes of text; a text value may have at most "
+                                          f"{_size(limits.max_text_bytes)} (CASELEDGER_MAX_TEXT_BYTES): keep the "
+                                          "full document in the case folder and record its reference")
 
 
 @functools.lru_cache(maxsize=None)
@@ -97,8 +294,9 @@ def _dataclass_fields(cls: type) -> tuple[dict[str, dataclasses.Field], dict[str
     return {f.name: f for f in dataclasses.fields(cls) if f.init}, typing.get_type_hints(cls, include_extras=True)
 
 
-def bind(method: Callable, payload: dict) -> dict[str, Any]:
-    """Convert the payload's arguments to the method's parameter types."""
+def bind(method: Callable, payload: dict, limits: InputLimits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """Check the command's limits, then convert its arguments to the method's parameter types."""
+    check_command(payload, limits)
     hints, params = _parameters(getattr(method, "__func__", method))
     args = {k: v for k, v in payload.items() if k != "command"}
     unknown = sorted(set(args) - set(params))
@@ -107,7 +305,7 @@ def bind(method: Callable, payload: dict) -> dict[str, Any]:
     missing = [n for n, p in params.items() if p.default is inspect.Parameter.empty and n not in args]
     if missing:
         raise CommandInputError(missing[0], f"required by {payload['command']} and missing")
-    return {name: convert(hints.get(name, Any), value, name) for name, value in args.items()}
+    return {name: convert(hints.get(name, Any), value, name, limits) for name, value in args.items()}
 
 
 def _describe(hint: Any) -> str:
@@ -131,11 +329,22 @@ def _unannotated(hint: Any) -> Any:
 
 
 def _got(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        text = type(value).__name__
     return text if len(text) <= 40 else text[:37] + "…"
 
 
-def convert(hint: Any, value: Any, path: str) -> Any:
+def _check_date(day: date, value: Any, path: str, limits: InputLimits) -> None:
+    latest = limits.latest_date()
+    if not EARLIEST_DATE <= day <= latest:
+        raise CommandInputError(path, f"{_got(value)} is outside the dates the ledger accepts "
+                                      f"({EARLIEST_DATE.isoformat()} to {latest.isoformat()}, {YEARS_AHEAD} years "
+                                      "after today); check the year")
+
+
+def convert(hint: Any, value: Any, path: str, limits: InputLimits = DEFAULT_LIMITS) -> Any:
     """A JSON value as the Python type the hint names; CommandInputError(path) if it does not fit."""
     hint = _unannotated(hint)
     origin = typing.get_origin(hint)
@@ -150,7 +359,7 @@ def convert(hint: Any, value: Any, path: str) -> Any:
         errors = []
         for option in options:
             try:
-                return convert(option, value, path)
+                return convert(option, value, path, limits)
             except CommandInputError as exc:
                 errors.append(exc)
         raise errors[0]
@@ -158,7 +367,7 @@ def convert(hint: Any, value: Any, path: str) -> Any:
         item_hint = typing.get_args(hint)[0] if typing.get_args(hint) else Any
         if not isinstance(value, list):
             raise CommandInputError(path, f"expected a list, got {_got(value)}")
-        return tuple(convert(item_hint, v, f"{path}[{i}]") for i, v in enumerate(value))
+        return tuple(convert(item_hint, v, f"{path}[{i}]", limits) for i, v in enumerate(value))
     if value is None:
         raise CommandInputError(path, f"expected {_describe(hint)}, got null")
     if hint is bool:
@@ -166,9 +375,12 @@ def convert(hint: Any, value: Any, path: str) -> Any:
             return value
     elif hint is int:
         if isinstance(value, int) and not isinstance(value, bool):
+            if not INT_RANGE[0] <= value <= INT_RANGE[1]:
+                raise CommandInputError(path, f"{_got(value)} is out of range; an integer argument lies between "
+                                              f"{INT_RANGE[0]} and {INT_RANGE[1]}")
             return value
     elif hint is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(float(value)):
             return float(value)
     elif hint is str:
         if isinstance(value, str):
@@ -180,16 +392,20 @@ def convert(hint: Any, value: Any, path: str) -> Any:
             except ValueError:
                 parsed = None
             if parsed is not None:
-                if parsed.tzinfo is None:
+                if parsed.tzinfo is None or parsed.utcoffset() is None:
                     raise CommandInputError(path, f"{_got(value)} has no UTC offset; write the local "
                                                   "time with its offset, e.g. 2026-03-02T09:30:00-04:00 (Cuiabá)")
+                _check_date(parsed.date(), value, path, limits)
                 return parsed
     elif hint is date:
         if isinstance(value, str):
             try:
-                return date.fromisoformat(value)
+                parsed_day = date.fromisoformat(value)
             except ValueError:
                 pass
+            else:
+                _check_date(parsed_day, value, path, limits)
+                return parsed_day
     elif hint is time:
         if isinstance(value, str):
             try:
@@ -216,7 +432,7 @@ def convert(hint: Any, value: Any, path: str) -> Any:
             kwargs = {}
             for name, f in fields.items():
                 if name in value:
-                    kwargs[name] = convert(field_hints[name], value[name], f"{path}.{name}")
+                    kwargs[name] = convert(field_hints[name], value[name], f"{path}.{name}", limits)
                 elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
                     raise CommandInputError(f"{path}.{name}", "required and missing")
             return hint(**kwargs)

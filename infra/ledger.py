@@ -19,7 +19,7 @@ import dataclasses
 import enum
 import inspect
 import pickle
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -43,6 +43,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic
 
 import domain.values as values
+from domain.calendar import require_not_after_recording
 from domain.case import Case, CaseStatus, case_id_for
 from domain.rules import RuleViolation, refuse
 from domain.unit import Unit, unit_id_for
@@ -328,7 +329,16 @@ class CaseLedger(Application):
         repository.cache = library.cache  # sized from AGGREGATE_CACHE_MAXSIZE, as the library reads it
         return repository
 
+    @staticmethod
+    def clock() -> datetime:
+        """The recording moment (transaction time); tests replace it to record in another year."""
+        return datetime.now(timezone.utc)
+
     def _record(self, processing_event: ProcessingEvent) -> list[Recording]:
+        # D-15, for every event of every command, in the one place all of them pass before the store.
+        recorded_at = self.clock()
+        for domain_event in processing_event.events:
+            require_not_after_recording(domain_event, recorded_at)
         recordings = super()._record(processing_event)
         self.repository.saved(processing_event.aggregates, processing_event.events)
         return recordings
@@ -723,6 +733,7 @@ class CaseLedger(Application):
         case_id = case_id_for(process_number)
         if self._exists(case_id):
             refuse("R-07", "A case for this execution process already exists; one case per measure.")
+        self.unit(unit_id)  # D-04: the unit named must exist
         case = Case.register(
             process_number=process_number,
             name=name,

@@ -12,7 +12,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra.command_input import CommandInputError, RawCommand, bind, example
+from infra.command_input import DEFAULT_LIMITS, CommandInputError, InputLimits, RawCommand, bind, example
 
 # Ledger methods that read rather than record.
 QUERIES = frozenset({"case", "unit", "close"})
@@ -47,9 +47,16 @@ class Outcome:
     message: str = ""
     source: str = ""
     where: str = ""
+    element: int | None = None  # index (1-based) in a JSON array input
+
+    @property
+    def position(self) -> str:
+        return f"line {self.line}" if self.element is None else f"element {self.element} (line {self.line})"
 
     def as_dict(self) -> dict:
         d = {"line": self.line, "command": self.command, "accepted": self.accepted}
+        if self.element is not None:
+            d["element"] = self.element
         if self.accepted:
             d["events"] = self.events
         else:
@@ -57,20 +64,21 @@ class Outcome:
         return d
 
 
-def apply_command(ledger, raw: RawCommand) -> Outcome:
+def apply_command(ledger, raw: RawCommand, limits: InputLimits = DEFAULT_LIMITS) -> Outcome:
     """Validate and apply one command. Never raises for a refusal: returns it."""
     from domain.rules import RuleViolation
     from schemas.errors import EventValidationError
 
     name = raw.payload["command"]
-    outcome = Outcome(raw.line, name, accepted=False)
+    outcome = Outcome(raw.line, name, accepted=False, element=raw.element)
     if name not in command_names(type(ledger)):
-        outcome.code, outcome.where = "INPUT", "command"
-        outcome.message = f"unknown command {name!r}; `caseledger record --list` shows the commands"
+        shown = name if len(name) <= 60 else name[:57] + "…"
+        outcome.command, outcome.code, outcome.where = shown, "INPUT", "command"
+        outcome.message = f"unknown command {shown!r}; `caseledger record --list` shows the commands"
         return outcome
     method = getattr(ledger, name)
     try:
-        kwargs = bind(method, raw.payload)
+        kwargs = bind(method, raw.payload, limits)
     except CommandInputError as exc:
         outcome.code, outcome.where, outcome.message = "INPUT", exc.where, exc.message
         return outcome

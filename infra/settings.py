@@ -63,6 +63,17 @@ class Settings:
     # PostgreSQL schema of the read models (the event store keeps the library's tables).
     projection_schema: str = "projections"
 
+    # Limits of `caseledger record`, checked before anything is stored (infra/command_input.py).
+    # One command's JSON: 64 KiB holds the largest real command (a PIA or a report with its free
+    # text is a few KiB) many times over, and keeps every event far below the broker's default
+    # message limit (1 MiB) and the relay's batches (4 MiB), so nothing recorded is unpublishable.
+    max_command_bytes: int = 64 * 1024
+    # One text value (a name, a justification, a description): 8 KiB of UTF-8 is some 1,300
+    # words — three pages. Longer documents stay in the case folder; the ledger keeps references.
+    max_text_bytes: int = 8 * 1024
+    # One input file or standard input: read whole before the first command is applied.
+    max_input_bytes: int = 64 * 1024 * 1024
+
     # Logs: "auto" = readable in a terminal, JSON lines otherwise.
     log_format: str = "auto"
     log_level: str = "INFO"
@@ -137,10 +148,21 @@ class Settings:
             pg_password=env.get("CASELEDGER_PG_PASSWORD", d.pg_password),
             pg_database=env.get("CASELEDGER_PG_DATABASE", d.pg_database),
             projection_schema=env.get("CASELEDGER_PROJECTION_SCHEMA", d.projection_schema),
+            max_command_bytes=_int(env, "CASELEDGER_MAX_COMMAND_BYTES", d.max_command_bytes),
+            max_text_bytes=_int(env, "CASELEDGER_MAX_TEXT_BYTES", d.max_text_bytes),
+            max_input_bytes=_int(env, "CASELEDGER_MAX_INPUT_BYTES", d.max_input_bytes),
             log_format=env.get("CASELEDGER_LOG_FORMAT", d.log_format),
             log_level=env.get("CASELEDGER_LOG_LEVEL", d.log_level),
             eventsourcing_overrides={k: v for k, v in env.items() if k.startswith(es_keys)},
         )
+
+    @property
+    def input_limits(self):
+        """The limits `record` applies to its input (infra.command_input.InputLimits)."""
+        from infra.command_input import InputLimits
+
+        return InputLimits(max_input_bytes=self.max_input_bytes, max_command_bytes=self.max_command_bytes,
+                           max_text_bytes=self.max_text_bytes)
 
     @property
     def kafka_port(self) -> int:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from infra.settings import Settings
-from infra.tables import render_table
+from infra.tables import printable, render_table
 
 SCHEMA_HELP = "schema of the read models (default: CASELEDGER_PROJECTION_SCHEMA, else projections)"
 NOT_RUN_YET = "the read models have no tables yet in schema {schema}; run: caseledger project --until-caught-up"
@@ -437,7 +437,7 @@ def cmd_history(args, settings: Settings) -> int:
     print(render_table([_for_people(r) for r in rows], ["seq", "occurred_at", "recorded_at", "event", "who", "summary", "status",
                               "amended_by", "corrected_fields", "source"]))
     if state:
-        print("\nstate then: " + ", ".join(f"{k}={v}" for k, v in state.items()
+        print("\nstate then: " + ", ".join(f"{k}={printable(v)}" for k, v in state.items()
                                            if k in ("status", "unit_id", "room", "modality", "pia_state") and v))
     return 0
 

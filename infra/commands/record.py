@@ -6,8 +6,9 @@ import argparse
 import json
 import sys
 
-from infra.command_input import CommandInputError, parse_commands
+from infra.command_input import CommandInputError, InputLimits, decode_input, parse_commands
 from infra.settings import Settings
+from infra.tables import printable
 
 EPILOG = """\
 A command is one JSON object: {"command": NAME, ARGUMENT: VALUE, ...}. A file holds one
@@ -19,8 +20,23 @@ examples:
   caseledger record commands.jsonl              record every command in the file, in order
   echo '{"command": ...}' | caseledger record -
 
-Each command is recorded whole or refused with nothing written; a refusal names the rule
-(R-nn), what to do, and the legal source. The exit code is 1 when any command was refused.
+Each command is recorded whole or refused with nothing written; a refusal names where it
+is (line, or element and line of a JSON array), the rule (R-nn, D-nn; INPUT for a value that
+does not fit, SCHEMA for an event its schema cannot carry), what to do, and the legal source.
+
+limits (checked before anything is stored):
+  the input is UTF-8, at most CASELEDGER_MAX_INPUT_BYTES (default 64 MiB)
+  one command at most CASELEDGER_MAX_COMMAND_BYTES of JSON (default 64 KiB), 16 levels deep
+  one text value at most CASELEDGER_MAX_TEXT_BYTES (default 8 KiB), with no control
+    character other than tab and line breaks
+  dates from 1900-01-01 to 10 years after today; a fact cannot have occurred more than
+    a day after it is recorded (D-15)
+
+exit codes:
+  0  every command was recorded
+  1  some command was refused (the others were recorded; see each line)
+  2  the input could not be read (not UTF-8, invalid JSON, too large) or the usage is
+     wrong; nothing was recorded
 """
 
 
@@ -56,23 +72,28 @@ def cmd_record(args, settings: Settings) -> int:
     if not args.file:
         print("error: give a FILE of commands, or - for standard input (see --help)", file=sys.stderr)
         return 2
-    text = sys.stdin.read() if args.file == "-" else _read(args.file)
-    if text is None:
+    limits = settings.input_limits
+    data = _read(args.file, limits)
+    if data is None:
         return 2
     try:
-        commands = parse_commands(text)
+        commands = parse_commands(decode_input(data, limits))
     except CommandInputError as exc:
-        print(f"error: {exc.where}: {exc.message}. Nothing was recorded.", file=sys.stderr)
+        where = f"{printable(exc.where)}: " if exc.where else ""
+        print(f"error: {where}{printable(exc.message)}. Nothing was recorded.", file=sys.stderr)
         return 2
     return run_commands(settings, commands, as_json=args.json, stop_on_refusal=args.stop_on_refusal)
 
 
-def _read(path: str) -> str | None:
+def _read(path: str, limits: InputLimits) -> bytes | None:
+    """The input's bytes; one byte more than the limit is enough to say it is too large."""
     try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
+        if path == "-":
+            return sys.stdin.buffer.read(limits.max_input_bytes + 1)
+        with open(path, "rb") as f:
+            return f.read(limits.max_input_bytes + 1)
     except OSError as exc:
-        print(f"error: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        print(f"error: cannot read {printable(path)}: {exc.strerror}", file=sys.stderr)
         return None
 
 
@@ -81,13 +102,14 @@ def run_commands(settings: Settings, commands, as_json: bool = False, stop_on_re
     from infra.recording import apply_command
 
     ledger = bootstrap.recording_ledger(settings)
+    limits = settings.input_limits
     refused = processed = 0
     try:
         for raw in commands:
             processed += 1
-            outcome = apply_command(ledger, raw)
+            outcome = apply_command(ledger, raw, limits)
             if as_json:
-                print(json.dumps(outcome.as_dict(), ensure_ascii=False))
+                print(_json_line(outcome.as_dict()))
             else:
                 print(_human(outcome))
             if not outcome.accepted:
@@ -103,10 +125,19 @@ def run_commands(settings: Settings, commands, as_json: bool = False, stop_on_re
     return 1 if refused else 0
 
 
+def _json_line(d: dict) -> str:
+    text = json.dumps(d, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate echoed from the input: escape it, still JSON
+        text = json.dumps(d)
+    return text
+
+
 def _human(o) -> str:
     if o.accepted:
         events = ", ".join(f"{e['event']} v{e['version']} (#{e['notification_id']})" for e in o.events)
-        return f"✓ line {o.line} {o.command}: {events}"
-    where = f" [{o.where}]" if o.where else ""
+        return f"✓ {o.position} {o.command}: {events}"
+    where = f" [{printable(o.where)}]" if o.where else ""
     source = f" — {o.source}" if o.source else ""
-    return f"✗ line {o.line} {o.command} refused {o.code}{where}: {o.message}{source}"
+    return f"✗ {o.position} {printable(o.command)} refused {o.code}{where}: {printable(o.message)}{source}"

@@ -180,8 +180,15 @@ def a_sunday_after(day: int) -> date:
     return d + timedelta(days=(6 - d.weekday()) % 7)
 
 
-def new_ledger() -> CaseLedger:
-    return CaseLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+# The recording moment of the builders' ledger: after every date the tests use (they run in
+# 2026 and record the annual report in January 2027), whatever the machine's clock says (D-15).
+RECORDED_AT = datetime(2027, 6, 30, 12, 0, tzinfo=CUIABA)
+
+
+def new_ledger(recorded_at: datetime = RECORDED_AT) -> CaseLedger:
+    ledger = CaseLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    ledger.clock = lambda: recorded_at
+    return ledger
 
 
 def event_count(ledger: CaseLedger) -> int:
