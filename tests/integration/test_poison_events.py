@@ -126,3 +126,35 @@ def test_a_poison_event_dead_lettered_by_a_rebuild_is_redriven_into_the_generati
     rows = view_rows(settings, pg_schema, None, projection)["audit_entries"]
     assert rows[(str(stream), 2)]["actor_id"] == POISON_ACTOR.replace("\x00", "")
 
+
+def lags(settings) -> dict[str, int]:
+    from infra.commands.status import projection_rows
+
+    return {row["stage"].split()[1]: row["lag"] for row in projection_rows(settings)
+            if row["stage"].startswith("projection ")}
+
+
+def project_all(settings, schema) -> None:
+    for name in registry.names():
+        projection, decode = registry.build(name, settings)
+        assert runner(settings, schema, projection, decode=decode,
+                      group_id=f"test.{name}.{settings.case_events_topic}").run(until_caught_up=True) == 0
+
+
+def test_status_does_not_count_aborted_records_as_lag(stack_settings, pg_schema, unique_topic):
+    settings = ledger_topics(stack_settings, unique_topic, pg_schema)
+    stream = uuid.uuid4()
+    publish_ledger_events(settings, a_story(stream, 3))
+    project_all(settings, pg_schema)
+    assert set(lags(settings).values()) == {0}
+
+    # A relay that crashed mid-batch: four records and an abort marker take offsets, and no reader
+    # ever receives them.
+    publish_ledger_events(settings, a_story(stream, 4, first=4), abort=True)
+    assert lags(settings) == {name: 0 for name in registry.names()}
+
+    publish_ledger_events(settings, a_story(stream, 2, first=4))
+    assert lags(settings) == {name: 2 for name in registry.names()}
+    project_all(settings, pg_schema)
+    assert lags(settings) == {name: 0 for name in registry.names()}
+    assert audit_sequences(settings, pg_schema) == [1, 2, 3, 4, 5]
