@@ -18,7 +18,8 @@ Two entry points share one batch writer (`write_batch`):
   commits; the partition keeps moving. Broker or database away (anything not
   the event's fault): it backs off (0.5 s doubling to 30 s), logs each retry,
   reconnects, and resumes from the stored offsets; nothing is dead-lettered
-  for it. SIGTERM: finish the batch, commit, exit 0.
+  for it. SIGTERM: finish the batch, commit, exit 0. `supervise()` restarts a
+  runner that crashed on an error nobody foresaw.
 
 - `replay()` — a rebuild without downtime, of one read model; `consumers/rebuild.py`
   rebuilds several in one pass over the topics. A rebuild fills the next
@@ -38,6 +39,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
@@ -279,6 +281,10 @@ class ProjectionRunner:
             self.log.info("projection_runner_stop_requested")
         self._stop.set()
 
+    def wait_for_stop(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a stop request; True if one came."""
+        return self._stop.wait(timeout)
+
     def install_signal_handlers(self) -> None:
         signal.signal(signal.SIGTERM, self.request_stop)
         signal.signal(signal.SIGINT, self.request_stop)
@@ -451,6 +457,48 @@ class ProjectionRunner:
         self.generation = generation
         self._pending_seeks.update(self._consumer.assignment())
         self._seek_pending()
+
+
+# -- supervision ---------------------------------------------------------------------------------
+
+EXIT_CRASHED = 1
+
+
+def supervise(runner: ProjectionRunner, until_caught_up: bool = False, *, first_backoff: float = 1.0,
+              max_backoff: float = 60.0, give_up_after: int = 5, healthy_after: float = 300.0, log=None) -> int:
+    """Run `runner`; when it crashes on an error nobody foresaw, log it loudly and start it again.
+
+    The runner handles what can be foreseen itself (servers away: retry; poison
+    events: dead-letter). Anything else is a defect, and a thread that died of
+    one used to leave the process running with one read model silently stuck.
+    Now each crash is logged (`projection_runner_crashed`, with the error class
+    and the traceback's frames — not the message, which may quote event data)
+    and the runner restarts after a backoff (1 s doubling to 60 s). A run that
+    lasted `healthy_after` seconds resets the count; after `give_up_after`
+    crashes in a row it gives up (`projection_runner_gave_up`) and returns 1,
+    so the process exits non-zero and its supervisor (systemd, Kubernetes) sees it.
+    A stop request during the backoff ends it with 0.
+    """
+    log = log or runner.log
+    crashes, backoff = 0, first_backoff
+    while True:
+        started = time.monotonic()
+        try:
+            return runner.run(until_caught_up=until_caught_up)
+        except Exception as exc:
+            if time.monotonic() - started >= healthy_after:
+                crashes, backoff = 0, first_backoff
+            crashes += 1
+            frames = [f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(exc.__traceback__)]
+            if crashes >= give_up_after:
+                log.critical("projection_runner_gave_up", error_class=type(exc).__name__, crashes=crashes,
+                             frames=frames)
+                return EXIT_CRASHED
+            log.error("projection_runner_crashed", error_class=type(exc).__name__, crashes=crashes,
+                      restart_in_s=backoff, frames=frames)
+        if runner.wait_for_stop(backoff):
+            return 0
+        backoff = min(backoff * 2, max_backoff)
 
 
 def runner_from_settings(settings, projection: Projection, decode: Decode, topics: Sequence[str],

@@ -321,10 +321,14 @@ def run_projections(settings: Settings, names: list[str] | tuple[str, ...] = (),
     With `until_caught_up`, one after the other until each has read its topics to the end;
     otherwise one thread each. SIGTERM or SIGINT stop them all after their batch in flight. Also for
     other commands (the demo) that need the read models up to date.
+
+    A runner that crashes on an unforeseen error is restarted with backoff (`consumers.runner.supervise`);
+    if it keeps crashing, every runner is stopped after its batch in flight and the exit code is 1 —
+    a process that runs on with one read model stuck would hide the failure.
     """
     import signal
 
-    from consumers.runner import runner_from_settings
+    from consumers.runner import EXIT_CRASHED, runner_from_settings, supervise
 
     schema = schema or settings.projection_schema
     _preflight(settings)
@@ -345,10 +349,19 @@ def run_projections(settings: Settings, names: list[str] | tuple[str, ...] = (),
         for r in runners:
             if stopping.is_set():
                 break
-            codes.append(r.run(until_caught_up=True))
+            codes.append(supervise(r, until_caught_up=True))
+            if codes[-1] == EXIT_CRASHED:
+                break
         return max(codes or [0])
     codes: list[int] = []
-    threads = [threading.Thread(target=lambda r=r: codes.append(r.run()), name=r.projection.name) for r in runners]
+
+    def run(r) -> None:
+        code = supervise(r)
+        codes.append(code)
+        if code == EXIT_CRASHED:
+            stop()
+
+    threads = [threading.Thread(target=run, args=(r,), name=r.projection.name) for r in runners]
     for t in threads:
         t.start()
     for t in threads:

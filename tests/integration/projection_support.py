@@ -47,10 +47,10 @@ def runner(settings, schema: str, projection=None, application_name: str = "case
            decode=decode, **kwargs) -> ProjectionRunner:
     kwargs.setdefault("poll_timeout_ms", 200)
     kwargs.setdefault("group_id", f"test.{settings.case_events_topic}")
+    kwargs.setdefault("make_producer", producer_factory(settings))
     return ProjectionRunner(projection or Accounts(), decode, [settings.case_events_topic], schema=schema,
                             connect_pg=pg_connector(settings, application_name),
                             make_consumer=consumer_factory(settings),
-                            make_producer=producer_factory(settings),
                             dead_letter_topic=settings.dead_letter_topic, **kwargs)
 
 

@@ -21,7 +21,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from consumers.dead_letter import read_dead_letters, redrive
-from consumers.runner import producer_factory, write_batch
+from consumers.runner import producer_factory, supervise, write_batch
 from infra.logs import get_logger
 from tests.integration.projection_support import (
     PARTITIONS, current_generation, expected_rows, make_topics, publish, rebuild, runner, start_worker,
@@ -399,3 +399,26 @@ def test_dlq_commands_list_the_dead_letters_and_redrive_them_once(
     assert (row["reason"], row["redriven"], row["error_message"]) == (
         "apply_failed", True, "this event cannot be projected")
     assert view_rows(settings, pg_schema)["accounts"][("r",)]["balance"] == 1002
+
+
+def test_a_runner_that_crashes_on_an_unforeseen_error_is_restarted_and_applies_every_event_once(
+        stack_settings, pg_schema, unique_topic, capsys):
+    settings = make_topics(stack_settings, unique_topic)
+    events = a_stream(accounts=8)
+    publish(settings, events)
+    made = []
+
+    def flaky_producer():  # a defect nobody foresaw, twice: not a server away, not a poison event
+        made.append(1)
+        if len(made) <= 2:
+            raise RuntimeError("a defect nobody foresaw")
+        return producer_factory(settings)()
+
+    live = runner(settings, pg_schema, make_producer=flaky_producer)
+
+    assert supervise(live, until_caught_up=True, first_backoff=0.1) == 0
+
+    assert view_rows(settings, pg_schema) == expected_rows(events)
+    assert live.applied_total == len(events)
+    out = capsys.readouterr().out
+    assert out.count("projection_runner_crashed") == 2 and "RuntimeError" in out
