@@ -15,8 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="positions and lags of the relay and the projections",
         description="Show the event store's notification-log head, the relay's last published "
         "position and its lag (notification ids; ids may have gaps, so the lag is an upper bound), "
-        "each read model's position and lag (Kafka offsets of its live generation), and the number "
-        "of dead letters.",
+        "each read model's position (Kafka offsets of its live generation) and lag (committed events "
+        "still to read; transaction markers and aborted records are not lag), and the number of "
+        "dead letters.",
         epilog="examples:\n  caseledger status\n  caseledger status --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
