@@ -1,4 +1,4 @@
-"""Dead letters: events a continuous projection runner could not decode or apply.
+"""Dead letters: events a projection runner or a rebuild could not decode, apply or write.
 
 A dead letter is the original record — same key, same value bytes, same
 headers — published on the dead-letter topic with `dlq_*` headers added that
@@ -6,7 +6,7 @@ say what failed and where the record came from:
 
 | header | meaning |
 | --- | --- |
-| `dlq_reason` | `decode_failed`, `apply_failed` (the projection raised) or `write_failed` (the row change broke a constraint or a type) |
+| `dlq_reason` | `decode_failed`, `apply_failed` (the projection raised) or `write_failed` (PostgreSQL refused a value of the event: a constraint, a type, a NUL character) |
 | `dlq_error_class`, `dlq_error_message` | the exception (the message may quote event data: the DLQ is as confidential as the event topic, and the runner never logs it) |
 | `dlq_origin_topic`, `dlq_origin_partition`, `dlq_origin_offset` | where the event is on its topic |
 | `dlq_projection`, `dlq_generation` | which read model (and table set) failed on it |
@@ -23,8 +23,12 @@ origin topic would give every *other* projection a second copy (they deduplicate
 by offset, and the copy has a new one) and would put the event after later
 events of its stream. So `redrive` decodes the dead letter's original record
 and applies it to the projection's live table set, once: each re-drive is
-recorded in `projection_redriven` in the same transaction as the rows. An event
-re-applied late lands after later events of its stream; for a view where order
+recorded in `projection_redriven` in the same transaction as the rows. Only
+letters of the live generation are re-driven: a rebuild reads every event
+again and dead-letters, for its own generation, those it still cannot project,
+so a letter of an older generation is *superseded* — its event is either in the
+live tables already (the rebuild applied it) or has a letter of the live
+generation. An event re-applied late lands after later events of its stream; for a view where order
 matters (most upserts do), the sound fix is a rebuild (`consumers.runner.replay`),
 which reads every event in order — re-drive suits additive views (counters,
 appended audit rows) and events that touch a row nothing later touched.
@@ -127,7 +131,7 @@ class DeadLetter:
     def origin(self) -> tuple[str, int, int]:
         return self.original.topic, self.original.partition, self.original.offset
 
-    def as_row(self, redriven: bool = False) -> dict:
+    def as_row(self, redriven: bool = False, superseded: bool = False) -> dict:
         """A flat, printable row (no key or value: they may carry personal data)."""
         return {
             "dlq_offset": self.dlq_offset,
@@ -139,6 +143,7 @@ class DeadLetter:
             "error_class": self.error_class,
             "failed_at": self.failed_at,
             "redriven": redriven,
+            "superseded": superseded,
         }
 
 
@@ -199,25 +204,26 @@ def read_dead_letters(consumer, topic: str, projection: str | None = None, timeo
 
 
 def unique_by_origin(letters: Sequence[DeadLetter]) -> list[DeadLetter]:
-    """One dead letter per (projection, origin): a crash between DLQ write and commit can repeat one."""
+    """One dead letter per (projection, generation, origin): a crash between DLQ write and commit can repeat one."""
     seen, out = set(), []
     for letter in letters:
-        ident = (letter.projection, *letter.origin)
+        ident = (letter.projection, letter.generation, *letter.origin)
         if ident not in seen:
             seen.add(ident)
             out.append(letter)
     return out
 
 
-def redriven_origins(conn, schema: str, projection: str) -> set[tuple[str, int, int]]:
-    """Origins already re-driven into the projection's live generation."""
+def redriven_origins(conn, schema: str, projection: str) -> tuple[int | None, set[tuple[str, int, int]]]:
+    """The projection's live generation and the origins already re-driven into it."""
     try:
         with conn:
             with conn.cursor() as cur:
                 generation = tablesets.current_generation(cur, schema, projection)
-                return set() if generation is None else tablesets.redriven(cur, schema, projection, generation)
+                return generation, (set() if generation is None
+                                    else tablesets.redriven(cur, schema, projection, generation))
     except (psycopg2.errors.UndefinedTable, psycopg2.errors.InvalidSchemaName):
-        return set()  # no runner has created the catalogue here yet: nothing was re-driven
+        return None, set()  # no runner has created the catalogue here yet: nothing was re-driven
 
 
 # -- re-driving ----------------------------------------------------------------------------
@@ -227,10 +233,12 @@ def redriven_origins(conn, schema: str, projection: str) -> set[tuple[str, int, 
 class RedriveReport:
     applied: list[tuple[str, int, int]] = field(default_factory=list)
     already: list[tuple[str, int, int]] = field(default_factory=list)
+    superseded: list[tuple[str, int, int]] = field(default_factory=list)  # letters of an older generation
     failed: list[tuple[tuple[str, int, int], str]] = field(default_factory=list)  # (origin, error class)
 
     def as_dict(self) -> dict:
         return {"applied": len(self.applied), "already_redriven": len(self.already),
+                "superseded": len(self.superseded),
                 "still_failing": [{"origin": list(o), "error_class": e} for o, e in self.failed]}
 
 
@@ -240,7 +248,9 @@ def redrive(conn, schema: str, projection: Projection, decode: Callable[[Any], A
 
     A letter that fails again stays on the DLQ (and is reported); the others are
     recorded in `projection_redriven` with their rows, so running this twice
-    applies nothing twice. `dry_run` decodes and projects without writing.
+    applies nothing twice. Letters of another generation than the live one are
+    superseded (see the module docstring) and left alone. `dry_run` decodes and
+    projects without writing.
     """
     report = RedriveReport()
     for letter in unique_by_origin([d for d in letters if d.projection == projection.name]):
@@ -252,6 +262,9 @@ def redrive(conn, schema: str, projection: Projection, decode: Callable[[Any], A
                     generation = tablesets.current_generation(cur, schema, projection.name, lock="share")
                     if generation is None:
                         raise LookupError(f"projection {projection.name} has no live generation in {schema}")
+                    if letter.generation != generation:
+                        report.superseded.append(origin)
+                        continue
                     if not tablesets.mark_redriven(cur, schema, projection.name, generation, *origin):
                         report.already.append(origin)
                         continue

@@ -21,13 +21,26 @@ the partitions are shared among forked processes, each with its own consumer
 and connection writing into the same new tables — safe because every row of
 our read models is keyed within one stream, and a stream lives in one partition.
 
-Errors: a rebuild stops on the first event it cannot project and reports it
-(`ReplayStopped`; continuous runners dead-letter, rebuilds stop). When a bulk
+Poison events: an event a read model cannot decode, project or write is
+dead-lettered and skipped, exactly as the live runner does — so a rebuild
+finishes, the rebuilt tables equal the live ones, and one bad event cannot hold
+back a correction to every other. (An earlier design stopped the rebuild, as
+Marten does; but then the one way to repair a read model was blocked by the
+very event the live runner had already set aside.) Events that fail during
+folding (decode, project) are left out of the batch's net changes; when a bulk
 write is refused, the batch is rolled back and redone event by event
-(`write_batch`, strict) to name the event at fault. The new generations are
-dropped (or kept, state `failed`, with keep=True); the live ones are untouched.
-`dry_run=True` only compares: the new tables are dropped, or kept with state
-`dry_run`. Rebuilding twice from the same events gives identical tables.
+(`write_batch`) to find the events at fault. Their dead letters carry the new
+generation and are acknowledged by the broker before the batch commits; the
+report lists them (`ReplayReport.dead_lettered`), and `caseledger dlq redrive`
+re-applies them to that generation once it is live. A dry run publishes no
+dead letters: it only reports them.
+
+Real failures — the database or the broker away, the dead-letter topic unable
+to take a letter, a worker process dead — stop the rebuild: the new generations
+are dropped (or kept, state `failed`, with keep=True); the live ones are
+untouched. `dry_run=True` only compares: the new tables are dropped, or kept
+with state `dry_run`. Rebuilding twice from the same events gives identical
+tables.
 """
 
 from __future__ import annotations
@@ -36,7 +49,7 @@ import multiprocessing
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Callable, Sequence
 
@@ -44,12 +57,12 @@ import psycopg2
 from kafka import KafkaConsumer
 from psycopg2 import sql
 
-from consumers.dead_letter import Failure
-from consumers.runner import Decode, ReplayStopped, _in_order, all_partitions, is_data_error, write_batch
+from consumers.dead_letter import Failure, send_dead_letters
+from consumers.runner import Decode, _in_order, all_partitions, is_poison, write_batch
 from infra.logs import get_logger
 from projections import tablesets
 from projections.bulk_write import BulkWriter
-from projections.engine import Projection, project, table_map
+from projections.engine import ChangeRejected, Projection, project, table_map
 from projections.netting import NotNettable, net_changes
 from projections.tablesets import TableDiff, versioned
 
@@ -77,6 +90,7 @@ class ReplayReport:
     switched: bool
     kept: bool
     positions: dict[tuple[str, int], int]
+    dead_lettered: list[Failure] = field(default_factory=list)  # in origin order
 
     @property
     def identical(self) -> bool:
@@ -94,7 +108,14 @@ class ReplayReport:
                  "only live": d.only_live, "only rebuilt": d.only_rebuilt, "changed": d.changed,
                  "sample keys": ", ".join("/".join(map(str, k)) for k in d.sample_keys)} for d in self.diffs]
         cols = ["table", "live rows", "rebuilt rows", "only live", "only rebuilt", "changed", "sample keys"]
-        return head + "\n" + render_table(rows, cols)
+        out = head + "\n" + render_table(rows, cols)
+        if self.dead_lettered:
+            letters = [{"origin": f"{t}[{p}]@{o}", "reason": f.reason, "error class": f.error_class}
+                       for f in self.dead_lettered for t, p, o in [f.origin]]
+            out += (f"\n{len(self.dead_lettered)} event(s) could not be projected and were left out"
+                    f"{' (dead-lettered: caseledger dlq list)' if self.switched else ' (dry run: not dead-lettered)'}:\n"
+                    + render_table(letters, ["origin", "reason", "error class"]))
+        return out
 
 
 class _Target:
@@ -114,15 +135,19 @@ class _Target:
 
 def rebuild(targets: Sequence[tuple[Projection, Sequence[str]]], decode: Decode, *, schema: str,
             connect_pg: Callable[[], Any], make_consumer: Callable[..., KafkaConsumer],
+            make_producer: Callable[[], Any] | None = None, dead_letter_topic: str | None = None,
             dry_run: bool = False, keep: bool = False, batch_size: int = BATCH_SIZE, workers: int = 1,
             progress: Callable[[Progress], None] | None = None, sample: int = 10,
             stop: threading.Event | None = None, log=None) -> list[ReplayReport]:
     """Rebuild each (projection, topics) into a new generation in one pass, compare, switch all together.
 
     `workers` > 1 splits the partitions among that many processes (this one and forked ones).
+    Poison events go to `dead_letter_topic` through a producer from `make_producer`
+    (made when the first one is met; without them, a poison event stops the rebuild).
     """
     log = log or get_logger("projection-replay", projections=[p.name for p, _ in targets])
     work = [_Target(p, t) for p, t in targets]
+    letters = _DeadLetters(make_producer, dead_letter_topic, publish=not dry_run, log=log)
     conn = connect_pg()
     consumer = None
     try:
@@ -142,16 +167,19 @@ def rebuild(targets: Sequence[tuple[Projection, Sequence[str]]], decode: Decode,
         shares = [share for share in (parts[i::workers] for i in range(max(1, workers))) if share]
         # Other workers are forked processes, each with its own consumer and connection, loading
         # its share of the partitions into the same new tables (a row's events share a partition).
-        helpers = [_Worker(share, connect_pg, make_consumer, schema, work, decode, batch_size, loading)
+        helpers = [_Worker(share, connect_pg, make_consumer, schema, work, decode, batch_size, loading, letters)
                    for share in shares[1:]]
         try:
-            _load(consumer, shares[0], conn, schema, work, decode, batch_size, stop, loading, log)
+            _load(consumer, shares[0], conn, schema, work, decode, batch_size, stop, loading, letters, log)
             for helper in helpers:
-                for t, n in zip(work, helper.result()):
+                counts, failures = helper.result()
+                for t, n in zip(work, counts):
                     t.events += n
+                letters.merge(failures)
         finally:
             for helper in helpers:
                 helper.stop()
+            letters.close()
         events = loading.done
         with conn:
             with conn.cursor() as cur:
@@ -166,9 +194,10 @@ def rebuild(targets: Sequence[tuple[Projection, Sequence[str]]], decode: Decode,
             progress(Progress(events, events, elapsed, events / elapsed if elapsed > 0 else 0.0, 0.0))
         reports = _compare_and_switch(conn, schema, work, dry_run, keep, sample, elapsed)
         for r in reports:
+            r.dead_lettered = letters.of(r.projection)
             log.info("projection_rebuild_finished", projection=r.projection, generation=r.generation,
                      previous=r.previous, events=r.events, elapsed_s=round(elapsed, 2), switched=r.switched,
-                     identical=r.identical,
+                     identical=r.identical, dead_lettered=len(r.dead_lettered),
                      differences={d.table: d.only_live + d.only_rebuilt + d.changed for d in r.diffs})
         return reports
     except BaseException as exc:
@@ -211,7 +240,65 @@ class _Loading:
             self.progress(Progress(done, max(self.total, done), elapsed, rate, eta))
 
 
-def _load(consumer, parts, conn, schema, work, decode, batch_size, stop, loading: _Loading, log) -> None:
+class _DeadLetters:
+    """Where a rebuild sets the events it cannot project aside: the dead-letter topic, and its report.
+
+    The producer is made when the first poison event is met (most rebuilds meet
+    none). In a dry run nothing is published; the events are only reported.
+    """
+
+    def __init__(self, make_producer, topic: str | None, publish: bool, log) -> None:
+        self.make_producer = make_producer
+        self.topic = topic
+        self.publish = publish
+        self.log = log
+        self._producer = None
+        self._sent: dict[str, list[Failure]] = {}
+
+    def send(self, target: "_Target", failures: list[Failure]) -> None:
+        """Publish and wait for the broker (before the batch commits); raise if it cannot take them."""
+        if not failures:
+            return
+        name = target.projection.name
+        if self.publish:
+            if self.make_producer is None or self.topic is None:
+                raise RuntimeError(f"rebuild of {name} met an event it cannot project and has no dead-letter "
+                                   "topic to set it aside on")
+            if self._producer is None:
+                self._producer = self.make_producer()
+            send_dead_letters(self._producer, self.topic, failures, name, target.generation)
+        for f in failures:
+            topic, partition, offset = f.origin
+            self.log.warning("projection_rebuild_event_dead_lettered", projection=name, generation=target.generation,
+                             origin_topic=topic, origin_partition=partition, origin_offset=offset, reason=f.reason,
+                             error_class=f.error_class, published=self.publish)
+        # Only where and why: the report crosses from worker processes, and needs no event data.
+        self._sent.setdefault(name, []).extend(_bare(f) for f in failures)
+
+    def merge(self, failures: dict[str, list[Failure]]) -> None:
+        for name, fs in failures.items():
+            self._sent.setdefault(name, []).extend(fs)
+
+    def of(self, projection: str) -> list[Failure]:
+        return sorted(self._sent.get(projection, []), key=lambda f: f.origin)
+
+    def sent(self) -> dict[str, list[Failure]]:
+        return self._sent
+
+    def close(self) -> None:
+        if self._producer is not None:
+            self._producer.close(timeout=5)
+            self._producer = None
+
+
+def _bare(f: Failure) -> Failure:
+    topic, partition, offset = f.origin
+    origin = SimpleNamespace(topic=topic, partition=partition, offset=offset, key=None, value=None, headers=[])
+    return Failure(origin, f.reason, f.error_class, f.message)
+
+
+def _load(consumer, parts, conn, schema, work, decode, batch_size, stop, loading: _Loading,
+          letters: _DeadLetters, log) -> None:
     """Read `parts` from the beginning to the end and write every batch into the new generations."""
     consumer.assign(parts)
     consumer.seek_to_beginning(*parts)
@@ -220,7 +307,7 @@ def _load(consumer, parts, conn, schema, work, decode, batch_size, stop, loading
         records, end = _next_batch(consumer, parts, end, batch_size, stop)
         if not records:
             return
-        _write(conn, schema, work, records, decode)
+        _write(conn, schema, work, records, decode, letters)
         loading.add(len(records))
         loading.report()
         log.info("projection_rebuild_batch_applied", events=len(records), done=loading.done,
@@ -228,31 +315,28 @@ def _load(consumer, parts, conn, schema, work, decode, batch_size, stop, loading
 
 
 class _Worker:
-    """A forked process loading a share of the partitions; `result()` gives its events per read model."""
+    """A forked process loading a share of the partitions; `result()` gives its events per read model
+    and the events it dead-lettered."""
 
-    def __init__(self, parts, connect_pg, make_consumer, schema, work, decode, batch_size, loading) -> None:
+    def __init__(self, parts, connect_pg, make_consumer, schema, work, decode, batch_size, loading,
+                 letters: _DeadLetters) -> None:
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(
             target=_worker_main, name="caseledger-rebuild-worker", daemon=True,
-            args=(send, parts, connect_pg, make_consumer, schema, work, decode, batch_size, loading))
+            args=(send, parts, connect_pg, make_consumer, schema, work, decode, batch_size, loading, letters))
         self._process.start()
         send.close()
 
-    def result(self) -> list[int]:
+    def result(self) -> tuple[list[int], dict[str, list[Failure]]]:
         try:
             outcome = self._receive.recv()
         except EOFError:
             raise RuntimeError(f"rebuild worker {self._process.pid} died "
                                f"(exit code {self._process.exitcode})") from None
         if outcome[0] == "ok":
-            return outcome[1]
-        if outcome[0] == "stopped":
-            _, projection, (topic, partition, offset), reason, error_class, message = outcome
-            origin = SimpleNamespace(topic=topic, partition=partition, offset=offset, key=None, value=None,
-                                     headers=[])
-            raise ReplayStopped(projection, Failure(origin, reason, error_class, message))
-        raise RuntimeError(f"rebuild worker {self._process.pid} failed: {outcome[1]}: {outcome[2]}")
+            return outcome[1], outcome[2]
+        raise RuntimeError(f"rebuild worker {self._process.pid} failed: {outcome[1]}")
 
     def stop(self) -> None:
         if self._process.is_alive():
@@ -260,25 +344,25 @@ class _Worker:
         self._process.join(10)
 
 
-def _worker_main(send, parts, connect_pg, make_consumer, schema, work, decode, batch_size, loading) -> None:
+def _worker_main(send, parts, connect_pg, make_consumer, schema, work, decode, batch_size, loading,
+                 letters: _DeadLetters) -> None:
     # The parent's connections were inherited, not opened here: leave with os._exit so that no
     # finaliser of theirs runs in this process (a psycopg2 close would end the parent's session).
     code = 0
     loading.progress = None  # the parent draws the progress line, from the shared count
+    log = get_logger("projection-replay-worker")
+    letters = _DeadLetters(letters.make_producer, letters.topic, letters.publish, log)  # its own producer
     try:
         for t in work:
             t.events = 0
         conn, consumer = connect_pg(), make_consumer(group_id=None)
-        _load(consumer, parts, conn, schema, work, decode, batch_size, None, loading,
-              get_logger("projection-replay-worker"))
+        _load(consumer, parts, conn, schema, work, decode, batch_size, None, loading, letters, log)
         consumer.close(autocommit=False)
         conn.close()
-        send.send(("ok", [t.events for t in work]))
-    except ReplayStopped as exc:
-        f = exc.failure
-        send.send(("stopped", exc.projection, f.origin, f.reason, f.error_class, f.message))
+        letters.close()
+        send.send(("ok", [t.events for t in work], letters.sent()))
     except BaseException as exc:
-        send.send(("error", type(exc).__name__, str(exc)))
+        send.send(("error", f"{type(exc).__name__}: {exc}"))
         code = 1
     finally:
         send.close()
@@ -307,10 +391,10 @@ def _next_batch(consumer, parts, end, batch_size, stop):
     return records, end
 
 
-def _write(conn, schema: str, work: list[_Target], records: list, decode: Decode) -> None:
-    """One transaction: every read model's net changes of the batch and its offsets."""
+def _write(conn, schema: str, work: list[_Target], records: list, decode: Decode, letters: _DeadLetters) -> None:
+    """One transaction: every read model's net changes of the batch, its offsets and its dead letters."""
     try:
-        nets, positions = _fold(work, records, decode)
+        nets, positions, failures = _fold(work, records, decode)
         with conn:
             with conn.cursor() as cur:
                 cur.execute("SET LOCAL synchronous_commit = off")
@@ -319,45 +403,59 @@ def _write(conn, schema: str, work: list[_Target], records: list, decode: Decode
                     t.writer.write(cur, nets[name])
                     tablesets.lock_offsets(cur, schema, name, t.generation, positions[name])
                     tablesets.store_offsets(cur, schema, name, t.generation, positions[name])
-    except NotNettable:
-        _write_event_by_event(conn, schema, work, records, decode)
-    except psycopg2.Error as exc:
-        if not is_data_error(exc):
+                # Before the commit, as the live runner does: a crash in between repeats a letter, never loses one.
+                for t in work:
+                    letters.send(t, failures[t.projection.name])
+    except (NotNettable, ChangeRejected):
+        _write_event_by_event(conn, schema, work, records, decode, letters)
+    except Exception as exc:
+        if not is_poison(exc):
             raise
-        # Which event? The event-by-event path raises ReplayStopped naming it.
-        _write_event_by_event(conn, schema, work, records, decode)
+        # Which events? The event-by-event path finds them, one savepoint each.
+        _write_event_by_event(conn, schema, work, records, decode, letters)
     for t in work:
         t.events += sum(1 for r in records if t.reads(r))
 
 
-def _write_event_by_event(conn, schema: str, work: list[_Target], records: list, decode: Decode) -> None:
+def _write_event_by_event(conn, schema: str, work: list[_Target], records: list, decode: Decode,
+                          letters: _DeadLetters) -> None:
     for t in work:
         with conn:
             with conn.cursor() as cur:
-                write_batch(cur, schema, t.projection, t.generation, [r for r in records if t.reads(r)], decode,
-                            strict=True)
+                result = write_batch(cur, schema, t.projection, t.generation, [r for r in records if t.reads(r)],
+                                     decode)
+                letters.send(t, result.failures)
 
 
 def _fold(work: list[_Target], records: list, decode: Decode):
+    """The batch's net change per row and read model, its positions, and the events that failed on the way.
+
+    An event that cannot be decoded or projected is left out of the nets (its offset still counts).
+    """
     nets = {t.projection.name: {} for t in work}
     positions: dict[str, dict[tuple[str, int], int]] = {t.projection.name: {} for t in work}
+    failures: dict[str, list[Failure]] = {t.projection.name: [] for t in work}
     for record in records:
         readers = [t for t in work if t.reads(record)]
         if not readers:
             continue
+        tp = (record.topic, record.partition)
+        for t in readers:
+            positions[t.projection.name][tp] = record.offset + 1
         try:
             event = decode(record)
         except Exception as exc:
-            raise ReplayStopped(readers[0].projection.name, _failure(record, "decode_failed", exc)) from None
-        tp = (record.topic, record.partition)
+            for t in readers:
+                failures[t.projection.name].append(_failure(record, "decode_failed", exc))
+            continue
         for t in readers:
             try:
                 changes = project(t.projection, event, t.tables)
-                net_changes(changes, t.tables, into=nets[t.projection.name])
             except Exception as exc:
-                raise ReplayStopped(t.projection.name, _failure(record, "apply_failed", exc)) from None
-            positions[t.projection.name][tp] = record.offset + 1
-    return nets, positions
+                failures[t.projection.name].append(_failure(record, "apply_failed", exc))
+                continue
+            net_changes(changes, t.tables, into=nets[t.projection.name])
+    return nets, positions, failures
 
 
 def _failure(record, reason: str, exc: BaseException) -> Failure:
@@ -386,11 +484,8 @@ def _compare_and_switch(conn, schema, work, dry_run, keep, sample, elapsed) -> l
 
 def _abandon(conn, schema, projection, generation, keep, log, exc) -> None:
     """A rebuild that did not finish leaves the live generation as it was, and no half-built one."""
-    origin = exc.failure.origin if isinstance(exc, ReplayStopped) else None
     log.error("projection_rebuild_stopped", projection=projection.name, generation=generation,
-              error_class=type(exc).__name__,
-              origin=None if origin is None else f"{origin[0]}[{origin[1]}]@{origin[2]}",
-              reason=getattr(getattr(exc, "failure", None), "reason", None), kept=keep)
+              error_class=type(exc).__name__, kept=keep)
     try:
         conn.rollback()
         with conn:

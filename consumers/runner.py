@@ -11,19 +11,22 @@ Two entry points share one batch writer (`write_batch`):
   seeks to the offsets stored in PostgreSQL, and inside the batch it skips any
   record below the stored offset — so a redelivered or replayed record is a
   no-op, and a crash at any point neither loses nor double-applies an event.
-  An event it cannot decode, project or write goes to the dead-letter topic
-  (`consumers/dead_letter.py`), acknowledged by the broker *before* the offset
-  moves past it; the partition keeps moving. Broker or database away: it backs
-  off (0.5 s doubling to 30 s), logs each retry, reconnects, and resumes from
-  the stored offsets. SIGTERM: finish the batch, commit, exit 0.
+  An event it cannot decode, project or write (`is_poison`: the event's fault,
+  such as a NUL character PostgreSQL cannot store) goes to the dead-letter
+  topic (`consumers/dead_letter.py`), acknowledged by the broker *before* the
+  batch — the other events' rows and every offset, the poison's included —
+  commits; the partition keeps moving. Broker or database away (anything not
+  the event's fault): it backs off (0.5 s doubling to 30 s), logs each retry,
+  reconnects, and resumes from the stored offsets; nothing is dead-lettered
+  for it. SIGTERM: finish the batch, commit, exit 0. `supervise()` restarts a
+  runner that crashed on an error nobody foresaw.
 
 - `replay()` — a rebuild without downtime, of one read model; `consumers/rebuild.py`
   rebuilds several in one pass over the topics. A rebuild fills the next
   generation of the tables (`<table>_v<N+1>`) from offset 0 while the live
-  generation keeps serving, compares the two and switches atomically. It stops
-  on the first poison event and reports it (continuous runners dead-letter,
-  rebuilds stop); when a bulk write is refused it redoes the batch with
-  `write_batch(strict=True)` to name the event.
+  generation keeps serving, compares the two and switches atomically. It
+  dead-letters a poison event and goes on, as the live runner does, so the
+  rebuilt tables equal the live ones; its report lists the events it skipped.
 
 Versions: a projection's `version` is recorded with each generation. A runner
 whose code is newer than the live generation waits (logging) for a rebuild to
@@ -36,6 +39,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
@@ -66,18 +70,24 @@ def is_data_error(exc: psycopg2.Error) -> bool:
     return (getattr(exc, "pgcode", None) or "")[:2] in ("22", "23")
 
 
+def is_poison(exc: BaseException) -> bool:
+    """Did writing an event's rows fail because of the event (dead-letter it) or of the surroundings (retry)?
+
+    The event's: the server refused a value or broke a constraint with it
+    (`is_data_error`), or the client could not put a value into a statement at
+    all — psycopg2 raises ValueError for a string holding a NUL character (or a
+    lone surrogate) and ProgrammingError without a SQLSTATE ("can't adapt type")
+    for a value of a type it does not know. Everything else is the
+    surroundings: a lost or refused connection, a statement timeout, a missing
+    table or grant. Those would fail for every event alike, so they are
+    retried with backoff and never dead-lettered.
+    """
+    if isinstance(exc, psycopg2.Error):
+        return is_data_error(exc) or (isinstance(exc, psycopg2.ProgrammingError) and exc.pgcode is None)
+    return isinstance(exc, ValueError)
+
+
 # -- the batch, shared by the runner and the rebuild ----------------------------------------
-
-
-class ReplayStopped(Exception):
-    """A rebuild met an event it cannot project; the live generation is untouched."""
-
-    def __init__(self, projection: str, failure: Failure) -> None:
-        self.projection = projection
-        self.failure = failure
-        topic, partition, offset = failure.origin
-        super().__init__(f"rebuild of {projection} stopped at {topic}[{partition}]@{offset}: "
-                         f"{failure.reason} ({failure.error_class})")
 
 
 @dataclass
@@ -93,15 +103,17 @@ def _failure(record, reason: str, exc: BaseException) -> Failure:
 
 
 def write_batch(cur, schema: str, projection: Projection, generation: int, records: Sequence,
-                decode: Decode, strict: bool = False) -> BatchResult:
+                decode: Decode) -> BatchResult:
     """Project `records` into `generation` inside the caller's transaction, offsets included.
 
     Records must be in offset order within each partition. The stored offsets
     are locked first (FOR UPDATE), so two runners that both hold a partition
     for a moment during a rebalance take turns, and the second skips what the
-    first applied. `strict=True` (rebuilds) raises ReplayStopped on the first
-    failure; otherwise failures are returned for the dead-letter topic and
-    their offsets are passed like any other.
+    first applied. An event that cannot be decoded, projected or written
+    (`is_poison`) leaves no row behind: it is returned among the failures, in
+    offset order, for the caller to dead-letter before it commits, and its
+    offset is passed like any other. Any other error propagates, with the
+    transaction to be rolled back.
     """
     result = BatchResult()
     stored = tablesets.lock_offsets(cur, schema, projection.name, generation,
@@ -109,23 +121,17 @@ def write_batch(cur, schema: str, projection: Projection, generation: int, recor
     fresh = [r for r in records if r.offset >= stored[(r.topic, r.partition)]]
     result.skipped = len(records) - len(fresh)
 
-    def fail(record, reason, exc):
-        failure = _failure(record, reason, exc)
-        if strict:
-            raise ReplayStopped(projection.name, failure)
-        result.failures.append(failure)
-
     projected = []
     for record in fresh:
         try:
             event = decode(record)
         except Exception as exc:
-            fail(record, "decode_failed", exc)
+            result.failures.append(_failure(record, "decode_failed", exc))
             continue
         try:
             changes = project(projection, event)
         except Exception as exc:
-            fail(record, "apply_failed", exc)
+            result.failures.append(_failure(record, "apply_failed", exc))
             continue
         projected.append((record, changes))
 
@@ -135,8 +141,8 @@ def write_batch(cur, schema: str, projection: Projection, generation: int, recor
     try:
         tablesets.execute_changes(cur, schema, projection, generation, [c for _, cs in projected for c in cs])
         cur.execute("RELEASE SAVEPOINT batch")
-    except psycopg2.Error as exc:
-        if not is_data_error(exc):
+    except Exception as exc:
+        if not is_poison(exc):
             raise
         cur.execute("ROLLBACK TO SAVEPOINT batch")
         for record, changes in projected:
@@ -144,12 +150,13 @@ def write_batch(cur, schema: str, projection: Projection, generation: int, recor
             try:
                 tablesets.execute_changes(cur, schema, projection, generation, changes)
                 cur.execute("RELEASE SAVEPOINT event")
-            except psycopg2.Error as exc2:
-                if not is_data_error(exc2):
+            except Exception as exc2:
+                if not is_poison(exc2):
                     raise
                 cur.execute("ROLLBACK TO SAVEPOINT event")
-                fail(record, "write_failed", exc2)
+                result.failures.append(_failure(record, "write_failed", exc2))
 
+    result.failures.sort(key=lambda f: f.origin)
     for record in fresh:
         tp = (record.topic, record.partition)
         result.positions[tp] = max(result.positions.get(tp, 0), record.offset + 1)
@@ -273,6 +280,10 @@ class ProjectionRunner:
         if not self._stop.is_set():
             self.log.info("projection_runner_stop_requested")
         self._stop.set()
+
+    def wait_for_stop(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a stop request; True if one came."""
+        return self._stop.wait(timeout)
 
     def install_signal_handlers(self) -> None:
         signal.signal(signal.SIGTERM, self.request_stop)
@@ -446,6 +457,48 @@ class ProjectionRunner:
         self.generation = generation
         self._pending_seeks.update(self._consumer.assignment())
         self._seek_pending()
+
+
+# -- supervision ---------------------------------------------------------------------------------
+
+EXIT_CRASHED = 1
+
+
+def supervise(runner: ProjectionRunner, until_caught_up: bool = False, *, first_backoff: float = 1.0,
+              max_backoff: float = 60.0, give_up_after: int = 5, healthy_after: float = 300.0, log=None) -> int:
+    """Run `runner`; when it crashes on an error nobody foresaw, log it loudly and start it again.
+
+    The runner handles what can be foreseen itself (servers away: retry; poison
+    events: dead-letter). Anything else is a defect, and a thread that died of
+    one used to leave the process running with one read model silently stuck.
+    Now each crash is logged (`projection_runner_crashed`, with the error class
+    and the traceback's frames — not the message, which may quote event data)
+    and the runner restarts after a backoff (1 s doubling to 60 s). A run that
+    lasted `healthy_after` seconds resets the count; after `give_up_after`
+    crashes in a row it gives up (`projection_runner_gave_up`) and returns 1,
+    so the process exits non-zero and its supervisor (systemd, Kubernetes) sees it.
+    A stop request during the backoff ends it with 0.
+    """
+    log = log or runner.log
+    crashes, backoff = 0, first_backoff
+    while True:
+        started = time.monotonic()
+        try:
+            return runner.run(until_caught_up=until_caught_up)
+        except Exception as exc:
+            if time.monotonic() - started >= healthy_after:
+                crashes, backoff = 0, first_backoff
+            crashes += 1
+            frames = [f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(exc.__traceback__)]
+            if crashes >= give_up_after:
+                log.critical("projection_runner_gave_up", error_class=type(exc).__name__, crashes=crashes,
+                             frames=frames)
+                return EXIT_CRASHED
+            log.error("projection_runner_crashed", error_class=type(exc).__name__, crashes=crashes,
+                      restart_in_s=backoff, frames=frames)
+        if runner.wait_for_stop(backoff):
+            return 0
+        backoff = min(backoff * 2, max_backoff)
 
 
 def runner_from_settings(settings, projection: Projection, decode: Decode, topics: Sequence[str],

@@ -90,8 +90,9 @@ class Projection(Protocol):
 
     `apply` must depend only on the event (no clock, no settings, no I/O): a
     rebuild replays the same events and must produce the same rows. Raising
-    means "this event cannot be projected": a continuous runner dead-letters it,
-    a rebuild stops and reports it. Bump `version` when `apply` or the tables
+    means "this event cannot be projected": the continuous runner and a rebuild
+    alike dead-letter it and go on (a rebuild also lists it in its report).
+    Bump `version` when `apply` or the tables
     change; the runner refuses to write a generation built by another version.
     """
 

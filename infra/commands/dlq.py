@@ -28,9 +28,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "dlq",
         help="list and re-drive events a projection could not decode or apply",
-        description="Dead letters: events a continuous projection runner could not decode, project or "
-        "write. Each is kept on the dead-letter topic with the reason and its origin (topic, partition, "
-        "offset) in headers; the runner moved on. Rebuilds never dead-letter: they stop.",
+        description="Dead letters: events a projection runner or a rebuild (replay) could not decode, "
+        "project or write. Each is kept on the dead-letter topic with the reason and its origin (topic, "
+        "partition, offset) in headers; the runner moved on. A letter belongs to one generation of the "
+        "read model's tables; once a rebuild replaces that generation, the letter is superseded (the "
+        "rebuild applied the event, or dead-lettered it again for the new generation).",
         epilog=EXAMPLES_LIST + "\n" + EXAMPLES_REDRIVE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -81,17 +83,23 @@ def cmd_list(args, settings: Settings) -> int:
     from consumers.runner import pg_connector
 
     letters = _letters(settings, args.projection)
-    done: dict[str, set] = {}
+    live: dict[str, tuple] = {}
     try:
         conn = pg_connector(settings, "caseledger-dlq")()
         try:
             for name in {d.projection for d in letters}:
-                done[name] = redriven_origins(conn, (args.schema or settings.projection_schema), name)
+                live[name] = redriven_origins(conn, (args.schema or settings.projection_schema), name)
         finally:
             conn.close()
     except psycopg2.Error as exc:
         print(f"warning: re-drive status unknown ({type(exc).__name__})", file=sys.stderr)
-    rows = [d.as_row(redriven=d.origin in done.get(d.projection, set())) for d in letters]
+
+    def row(d):
+        generation, done = live.get(d.projection, (None, set()))
+        current = generation is None or d.generation == generation
+        return d.as_row(redriven=current and d.origin in done, superseded=not current)
+
+    rows = [row(d) for d in letters]
     if args.json:
         for row, d in zip(rows, letters):
             row["error_message"] = d.error_message
@@ -99,8 +107,8 @@ def cmd_list(args, settings: Settings) -> int:
     elif not rows:
         print(f"no dead letters on {settings.dead_letter_topic}")
     else:
-        print(render_table(rows, ["dlq_offset", "projection", "origin", "event_type", "reason",
-                                  "error_class", "failed_at", "redriven"]))
+        print(render_table(rows, ["dlq_offset", "projection", "generation", "origin", "event_type", "reason",
+                                  "error_class", "failed_at", "redriven", "superseded"]))
     return 0
 
 
@@ -127,7 +135,8 @@ def cmd_redrive(args, settings: Settings) -> int:
     else:
         verb = "would apply" if args.dry_run else "applied"
         print(f"{args.projection}: {verb} {len(report.applied)}, already re-driven {len(report.already)}, "
-              f"still failing {len(report.failed)}")
+              f"still failing {len(report.failed)}"
+              + (f", superseded by a rebuild {len(report.superseded)}" if report.superseded else ""))
         for (topic, partition, offset), error in report.failed:
             print(f"  still failing: {topic}[{partition}]@{offset}  {error}")
     return 0 if not report.failed else 1

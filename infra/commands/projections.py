@@ -169,8 +169,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                 "Rebuild each PROJECTION (default: every read model) from the beginning of its topics into "
                 "a new generation of its tables while the live one keeps serving — one pass over the "
                 "topics for all of them; when caught up, show how each new generation differs from the "
-                "live one and switch them all in one transaction. A rebuild stops at the first event it "
-                "cannot project and leaves the live tables as they were.",
+                "live one and switch them all in one transaction. An event a read model cannot project is "
+                "dead-lettered and left out, as the running projection does (see caseledger dlq list), and "
+                "the report lists it; a dry run only lists it. If a server fails, the rebuild stops and "
+                "leaves the live tables as they were.",
                 "  caseledger replay                              every read model, one pass\n"
                 "  caseledger replay case_view\n"
                 "  caseledger replay unit_occupancy --dry-run     compare only, switch nothing\n")
@@ -317,11 +319,16 @@ def run_projections(settings: Settings, names: list[str] | tuple[str, ...] = (),
     """Run the runners of the named read models (all when none are named); the worst exit code.
 
     With `until_caught_up`, one after the other until each has read its topics to the end;
-    otherwise one thread each. SIGTERM or SIGINT stop them all after their batch in flight. Also for other commands (the demo) that need the read models up to date.
+    otherwise one thread each. SIGTERM or SIGINT stop them all after their batch in flight. Also for
+    other commands (the demo) that need the read models up to date.
+
+    A runner that crashes on an unforeseen error is restarted with backoff (`consumers.runner.supervise`);
+    if it keeps crashing, every runner is stopped after its batch in flight and the exit code is 1 —
+    a process that runs on with one read model stuck would hide the failure.
     """
     import signal
 
-    from consumers.runner import runner_from_settings
+    from consumers.runner import EXIT_CRASHED, runner_from_settings, supervise
 
     schema = schema or settings.projection_schema
     _preflight(settings)
@@ -342,10 +349,19 @@ def run_projections(settings: Settings, names: list[str] | tuple[str, ...] = (),
         for r in runners:
             if stopping.is_set():
                 break
-            codes.append(r.run(until_caught_up=True))
+            codes.append(supervise(r, until_caught_up=True))
+            if codes[-1] == EXIT_CRASHED:
+                break
         return max(codes or [0])
     codes: list[int] = []
-    threads = [threading.Thread(target=lambda r=r: codes.append(r.run()), name=r.projection.name) for r in runners]
+
+    def run(r) -> None:
+        code = supervise(r)
+        codes.append(code)
+        if code == EXIT_CRASHED:
+            stop()
+
+    threads = [threading.Thread(target=run, args=(r,), name=r.projection.name) for r in runners]
     for t in threads:
         t.start()
     for t in threads:
@@ -371,7 +387,7 @@ def cmd_replay(args, settings: Settings) -> int:
     from kafka.errors import KafkaError
 
     from consumers.rebuild import rebuild
-    from consumers.runner import ReplayStopped, consumer_factory, pg_connector
+    from consumers.runner import consumer_factory, pg_connector, producer_factory
     from infra.progress import Progress
 
     built = _build(settings, args.projections)
@@ -381,11 +397,9 @@ def cmd_replay(args, settings: Settings) -> int:
         reports = rebuild([(projection, topics) for projection, _, topics in built], decode,
                           schema=_schema(args, settings), connect_pg=pg_connector(settings, "caseledger-replay"),
                           make_consumer=consumer_factory(settings, client_id="caseledger-replay"),
+                          make_producer=producer_factory(settings, client_id="caseledger-replay-dead-letter"),
+                          dead_letter_topic=settings.dead_letter_topic,
                           dry_run=args.dry_run, keep=args.keep, workers=max(1, args.workers), progress=bar)
-    except ReplayStopped as exc:
-        bar.close()
-        raise CommandError(f"{exc}\nthe live tables are unchanged; fix the projection (or see the event with "
-                           f"caseledger dlq list) and replay again", code=1) from None
     except psycopg2.OperationalError as exc:
         bar.close()
         raise CommandError(f"PostgreSQL at {settings.pg_host}:{settings.pg_port} is unreachable "
@@ -399,6 +413,8 @@ def cmd_replay(args, settings: Settings) -> int:
         _print_json([{"projection": r.projection, "generation": r.generation, "previous": r.previous,
                       "events": r.events, "elapsed_s": round(r.elapsed_s, 3), "switched": r.switched,
                       "identical": r.identical,
+                      "dead_lettered": [{"origin": "{}[{}]@{}".format(*f.origin), "reason": f.reason,
+                                         "error_class": f.error_class} for f in r.dead_lettered],
                       "tables": [{"table": d.table, "live_rows": d.live_rows, "rebuilt_rows": d.rebuilt_rows,
                                   "only_live": d.only_live, "only_rebuilt": d.only_rebuilt, "changed": d.changed}
                                  for d in r.diffs]} for r in reports])

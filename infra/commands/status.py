@@ -15,8 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="positions and lags of the relay and the projections",
         description="Show the event store's notification-log head, the relay's last published "
         "position and its lag (notification ids; ids may have gaps, so the lag is an upper bound), "
-        "each read model's position and lag (Kafka offsets of its live generation), and the number "
-        "of dead letters.",
+        "each read model's position (Kafka offsets of its live generation) and lag (committed events "
+        "still to read; transaction markers and aborted records are not lag), and the number of "
+        "dead letters.",
         epilog="examples:\n  caseledger status\n  caseledger status --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -47,33 +48,37 @@ def projection_rows(settings: Settings) -> list[dict]:
     """Each read model's live generation: records applied (its stored offsets) and records behind.
 
     Positions are Kafka offsets summed over the partitions (the stored offset of each partition
-    is the next one to read); the lag counts offsets still to read, less the commit marker that
-    ends every partition, so a caught-up model shows 0. Plus the dead-letter count.
+    is the next one to read); the lag is the committed events still to read after them
+    (`consumers.lag.records_behind`): transaction markers and records of aborted transactions
+    take offsets but are never delivered, so they are not lag, and a caught-up model shows 0.
+    Plus the dead-letter count.
     """
     import psycopg2
     from kafka import KafkaConsumer, TopicPartition
 
+    from consumers.lag import records_behind
     from projections import registry, tablesets
 
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, isolation_level="read_committed",
                              request_timeout_ms=10000, client_id="caseledger-status")
     conn = psycopg2.connect(settings.pg_dsn, connect_timeout=5)
     rows = []
+    counted: dict[tuple[TopicPartition, int], int] = {}  # read models sharing a topic and a position
     try:
         known = consumer.topics()
         for name in registry.names():
             projection, _decode = registry.build(name, settings)
             topics = [t for t in registry.topics_for(projection, settings) if t in known]
             parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
-            end = consumer.end_offsets(parts) if parts else {}
             with conn.cursor() as cur:
                 cur.execute("SELECT to_regclass(%s)", (f"{settings.projection_schema}.projection_current",))
                 live = cur.fetchone()[0] and tablesets.current_generation(cur, settings.projection_schema, name)
                 stored = tablesets.read_offsets(cur, settings.projection_schema, name, live) if live else {}
-            position = sum(stored.get((tp.topic, tp.partition), 0) for tp in parts)
-            # Every write to these topics is transactional, so each partition ends with a commit
-            # marker that takes an offset but holds no event: it is not lag.
-            behind = sum(max(0, end[tp] - stored.get((tp.topic, tp.partition), 0) - 1) for tp in parts)
+            at = {tp: stored.get((tp.topic, tp.partition), 0) for tp in parts}
+            position = sum(at.values())
+            todo = {tp: o for tp, o in at.items() if (tp, o) not in counted}
+            counted.update({(tp, todo[tp]): n for tp, n in records_behind(consumer, todo).items()})
+            behind = sum(counted[(tp, o)] for tp, o in at.items())
             rows.append({"stage": f"projection {name}" + (f" (v{live})" if live else " (not built)"),
                          "position": position, "lag": behind})
         dlq = settings.dead_letter_topic

@@ -44,17 +44,19 @@ def publish(settings, events: list[dict], raw: dict[int, bytes] | None = None) -
 
 
 def runner(settings, schema: str, projection=None, application_name: str = "caseledger-projection",
-           **kwargs) -> ProjectionRunner:
+           decode=decode, **kwargs) -> ProjectionRunner:
     kwargs.setdefault("poll_timeout_ms", 200)
+    kwargs.setdefault("group_id", f"test.{settings.case_events_topic}")
+    kwargs.setdefault("make_producer", producer_factory(settings))
     return ProjectionRunner(projection or Accounts(), decode, [settings.case_events_topic], schema=schema,
                             connect_pg=pg_connector(settings, application_name),
                             make_consumer=consumer_factory(settings),
-                            make_producer=producer_factory(settings),
-                            dead_letter_topic=settings.dead_letter_topic,
-                            group_id=f"test.{settings.case_events_topic}", **kwargs)
+                            dead_letter_topic=settings.dead_letter_topic, **kwargs)
 
 
-def rebuild(settings, schema: str, projection=None, **kwargs):
+def rebuild(settings, schema: str, projection=None, decode=decode, **kwargs):
+    kwargs.setdefault("make_producer", producer_factory(settings))
+    kwargs.setdefault("dead_letter_topic", settings.dead_letter_topic)
     return replay(projection or Accounts(), decode, [settings.case_events_topic], schema=schema,
                   connect_pg=pg_connector(settings), make_consumer=consumer_factory(settings), **kwargs)
 
@@ -76,24 +78,24 @@ def expected_rows(events: list[dict], projection=None) -> dict:
     return {name: as_sql_rows(rows, name) for name, rows in memory.rows.items()}
 
 
-def stored_offsets(settings, schema: str, generation: int | None = None) -> dict:
+def stored_offsets(settings, schema: str, generation: int | None = None, name: str = "accounts") -> dict:
     conn = psycopg2.connect(settings.pg_dsn)
     try:
         with conn.cursor() as cur:
             if generation is None:
-                generation = tablesets.current_generation(cur, schema, "accounts")
-            return tablesets.read_offsets(cur, schema, "accounts", generation)
+                generation = tablesets.current_generation(cur, schema, name)
+            return tablesets.read_offsets(cur, schema, name, generation)
     except psycopg2.errors.UndefinedTable:
         return {}
     finally:
         conn.close()
 
 
-def current_generation(settings, schema: str) -> int | None:
+def current_generation(settings, schema: str, name: str = "accounts") -> int | None:
     conn = psycopg2.connect(settings.pg_dsn)
     try:
         with conn.cursor() as cur:
-            return tablesets.current_generation(cur, schema, "accounts")
+            return tablesets.current_generation(cur, schema, name)
     finally:
         conn.close()
 

@@ -10,6 +10,7 @@ applied twice would show in the rows.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import signal
@@ -20,7 +21,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from consumers.dead_letter import read_dead_letters, redrive
-from consumers.runner import ReplayStopped, write_batch
+from consumers.runner import producer_factory, supervise, write_batch
 from infra.logs import get_logger
 from tests.integration.projection_support import (
     PARTITIONS, current_generation, expected_rows, make_topics, publish, rebuild, runner, start_worker,
@@ -245,24 +246,39 @@ def test_two_rebuilds_give_identical_tables(stack_settings, pg_schema, unique_to
     assert view_rows(settings, pg_schema, 1) == view_rows(settings, pg_schema, 2) == expected_rows(events)
 
 
-def test_a_rebuild_stops_at_a_poison_event_and_the_live_generation_stays(stack_settings, pg_schema, unique_topic):
+def test_a_rebuild_dead_letters_a_poison_event_and_switches_to_tables_equal_to_the_live_ones(
+        stack_settings, pg_schema, unique_topic):
     settings = make_topics(stack_settings, unique_topic)
     events = [an_event("Opened", "q"), an_event("Deposited", "q", amount=3)]
     publish(settings, events)
+    publish(settings, [an_event("Boom", "q"), an_event("Deposited", "q", amount=4)])
     runner(settings, pg_schema).run(until_caught_up=True)
-    publish(settings, [an_event("Boom", "q")])
 
-    with pytest.raises(ReplayStopped) as stopped:
-        rebuild(settings, pg_schema)
+    report = rebuild(settings, pg_schema)
 
-    assert stopped.value.failure.reason == "apply_failed"
-    assert stopped.value.failure.origin[2] == 2 and "apply_failed (ValueError)" in str(stopped.value)
-    assert current_generation(settings, pg_schema) == 1
-    conn = psycopg2.connect(settings.pg_dsn)
-    with conn.cursor() as cur:
-        cur.execute("SELECT generation, state FROM {}.projection_tablesets".format(f'"{pg_schema}"'))
-        assert cur.fetchall() == [(1, "live")]
-    conn.close()
+    [failure] = report.dead_lettered
+    assert (failure.reason, failure.error_class, failure.origin[2]) == ("apply_failed", "ValueError", 2)
+    assert report.switched and report.identical and current_generation(settings, pg_schema) == 2
+    assert "dead-lettered" in report.render() and "apply_failed" in report.render()
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, isolation_level="read_committed")
+    letters = read_dead_letters(consumer, settings.dead_letter_topic)
+    consumer.close()
+    # One from the live runner (generation 1), one from the rebuild (generation 2), same origin.
+    assert sorted((d.generation, d.origin[2], d.reason) for d in letters) == [
+        (1, 2, "apply_failed"), (2, 2, "apply_failed")]
+
+
+def test_a_dry_run_lists_a_poison_event_without_dead_lettering_it(stack_settings, pg_schema, unique_topic):
+    settings = make_topics(stack_settings, unique_topic)
+    publish(settings, [an_event("Opened", "d"), an_event("Boom", "d")])
+
+    report = rebuild(settings, pg_schema, dry_run=True)
+
+    assert [f.origin[2] for f in report.dead_lettered] == [1] and not report.switched
+    assert "dry run: not dead-lettered" in report.render()
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, isolation_level="read_committed")
+    assert read_dead_letters(consumer, settings.dead_letter_topic) == []
+    consumer.close()
 
 
 def test_a_rebuild_split_over_worker_processes_gives_the_tables_of_a_single_process(
@@ -280,21 +296,45 @@ def test_a_rebuild_split_over_worker_processes_gives_the_tables_of_a_single_proc
     assert split.positions == alone.positions and len(split.positions) == 3
 
 
-def test_a_poison_event_met_by_a_worker_process_stops_the_rebuild_and_names_the_event(
-        stack_settings, pg_schema, unique_topic):
-    settings = make_topics(stack_settings, unique_topic)
-    publish(settings, a_stream(accounts=6))
-    # Straight into partition 2: with three workers, a forked process (not this one) reads it.
+def _boom_in_partition_2(settings) -> int:
+    """A poison event straight into partition 2: with three workers, a forked process (not this one) reads it."""
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
     boom = producer.send(settings.case_events_topic, partition=2, value=json.dumps(an_event("Boom", "z")).encode())
     offset = boom.get(timeout=10).offset
     producer.close()
+    return offset
 
-    with pytest.raises(ReplayStopped) as stopped:
-        rebuild(settings, pg_schema, workers=3)
 
-    assert stopped.value.failure.origin == (settings.case_events_topic, 2, offset)
-    assert stopped.value.failure.reason == "apply_failed" and stopped.value.projection == "accounts"
+def test_a_poison_event_met_by_a_worker_process_is_dead_lettered_and_the_rebuild_finishes(
+        stack_settings, pg_schema, unique_topic):
+    settings = make_topics(stack_settings, unique_topic)
+    events = a_stream(accounts=6)
+    publish(settings, events)
+    offset = _boom_in_partition_2(settings)
+
+    report = rebuild(settings, pg_schema, workers=3)
+
+    assert [(f.origin, f.reason) for f in report.dead_lettered] == [
+        ((settings.case_events_topic, 2, offset), "apply_failed")]
+    assert report.switched and report.events == len(events) + 1
+    assert view_rows(settings, pg_schema) == expected_rows(events)
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, isolation_level="read_committed")
+    [letter] = read_dead_letters(consumer, settings.dead_letter_topic)
+    consumer.close()
+    assert (letter.origin, letter.projection, letter.generation) == (
+        (settings.case_events_topic, 2, offset), "accounts", report.generation)
+
+
+def test_a_worker_process_that_cannot_dead_letter_a_poison_event_stops_the_rebuild_leaving_no_half_built_generation(
+        stack_settings, pg_schema, unique_topic):
+    settings = make_topics(stack_settings, unique_topic)
+    publish(settings, a_stream(accounts=6))
+    _boom_in_partition_2(settings)
+    nowhere = dataclasses.replace(settings, kafka_bootstrap_servers="127.0.0.1:9")  # no broker listens there
+
+    with pytest.raises(RuntimeError, match="rebuild worker .* failed"):
+        rebuild(settings, pg_schema, workers=3, make_producer=producer_factory(nowhere))
+
     conn = psycopg2.connect(settings.pg_dsn)
     with conn.cursor() as cur:  # the half-built generation is gone; nothing was switched
         cur.execute("SELECT count(*) FROM {}.projection_tablesets".format(f'"{pg_schema}"'))
@@ -359,3 +399,26 @@ def test_dlq_commands_list_the_dead_letters_and_redrive_them_once(
     assert (row["reason"], row["redriven"], row["error_message"]) == (
         "apply_failed", True, "this event cannot be projected")
     assert view_rows(settings, pg_schema)["accounts"][("r",)]["balance"] == 1002
+
+
+def test_a_runner_that_crashes_on_an_unforeseen_error_is_restarted_and_applies_every_event_once(
+        stack_settings, pg_schema, unique_topic, capsys):
+    settings = make_topics(stack_settings, unique_topic)
+    events = a_stream(accounts=8)
+    publish(settings, events)
+    made = []
+
+    def flaky_producer():  # a defect nobody foresaw, twice: not a server away, not a poison event
+        made.append(1)
+        if len(made) <= 2:
+            raise RuntimeError("a defect nobody foresaw")
+        return producer_factory(settings)()
+
+    live = runner(settings, pg_schema, make_producer=flaky_producer)
+
+    assert supervise(live, until_caught_up=True, first_backoff=0.1) == 0
+
+    assert view_rows(settings, pg_schema) == expected_rows(events)
+    assert live.applied_total == len(events)
+    out = capsys.readouterr().out
+    assert out.count("projection_runner_crashed") == 2 and "RuntimeError" in out
