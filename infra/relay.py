@@ -307,11 +307,10 @@ class Relay:
                         break
                     self._stop.wait(self.idle_sleep)
             except Unpublishable as exc:
-                # Not an outage: park them and go straight on with everything else.
-                for notification_id, reason in exc.reasons.items():
-                    if not self._is_parked(notification_id):
-                        self._to_park[notification_id] = reason
+                # Not an outage: find the record(s) at fault, park them, go straight on with the rest.
                 self.close()
+                self._connect()
+                self._to_park.update(self._culprits(exc.reasons))
             except KafkaError as exc:
                 self.log.warning("relay_kafka_unavailable", error=repr(exc), retry_in_s=backoff,
                                  position=self.position)
@@ -450,6 +449,41 @@ class Relay:
             self.parked = parked
             self.published_total += len(records)
             self.log.warning("relay_parked_published", stream_id=stream, events=len(records))
+
+    def _culprits(self, suspects: dict[int, str]) -> dict[int, str]:
+        """Which of the refused records Kafka refuses on their own.
+
+        When one record of a partition is refused, the client fails its neighbours in flight with
+        the same error (seen: four small events of other streams refused beside one 1.5 MB event),
+        so each suspect is sent alone, in notification order, in a transaction that is then
+        aborted (read_committed subscribers never see it), until one is refused. The others are
+        sent again with the next batch; another culprit among them is found then.
+        """
+        if len(suspects) == 1:
+            return dict(suspects)
+        for notification_id in sorted(suspects):
+            if self._is_parked(notification_id):
+                continue
+            found = self.source.select_notifications(start=notification_id, limit=1)
+            if not found or found[0].id != notification_id:
+                continue
+            record = self.to_record(found[0])
+            producer = self._producer
+            assert producer is not None
+            producer.begin_transaction()
+            try:
+                future = producer.send(record.topic, key=record.key, value=record.value, headers=record.headers)
+                producer.flush(timeout=self.settings.relay_delivery_timeout_ms / 1000 + 5)
+                refused = future.failed() and isinstance(future.exception, UNPUBLISHABLE)
+                reason = f"{type(future.exception).__name__}: {future.exception}" if refused else ""
+            except UNPUBLISHABLE as exc:
+                refused, reason = True, f"{type(exc).__name__}: {exc}"
+            finally:
+                self.close()  # the probe's transaction is aborted by the next producer's init
+                self._connect()
+            if refused:
+                return {notification_id: reason}
+        return {}
 
     def _transact(self, records: list[Outgoing], position: int, parked: dict[str, list[int]],
                   read_ahead: bool) -> None:
