@@ -547,7 +547,9 @@ class Relay:
             return
         result = manager.begin_commit()
         producer._sender.wakeup()
-        bound_ms = self.settings.relay_delivery_timeout_ms
+        # Seen on a 3-node cluster: when the transaction coordinator dies mid-commit, the client drops
+        # the EndTxn request and never retries it, so an unbounded wait hangs the relay for good.
+        bound_ms = 2 * self.settings.relay_request_timeout_ms
         if not result.wait(timeout_ms=bound_ms):
             # Outcome unknown: the next producer's init_transactions() completes or aborts it,
             # and the position read back then says which.
