@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`caseledger record --list | head`): not an error
+        sys.stderr.close()
+        return 0
     except Exception as exc:  # a server that is not there: say which, and how to start it
         where = unreachable(exc, settings)
         if where is None:

@@ -14,8 +14,8 @@ from typing import Any
 
 from infra.command_input import DEFAULT_LIMITS, CommandInputError, InputLimits, RawCommand, bind, example
 
-# Ledger methods that read rather than record.
-QUERIES = frozenset({"case", "unit", "close"})
+# Ledger methods that are not commands: they read, close, or give the recording moment.
+QUERIES = frozenset({"case", "unit", "close", "clock"})
 
 
 @functools.lru_cache(maxsize=None)

@@ -54,10 +54,16 @@ from kafka.errors import (
 from kafka.partitioner import DefaultPartitioner, Partitioner
 from kafka.partitioner.default import murmur2
 
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
+
 from infra.settings import Settings
 from infra.topics import relay_position_topic
 
 POSITION_KEY = b"relay-position"
+
+# The event store could not be reached (the library wraps the driver's errors in these).
+STORE_UNAVAILABLE = (StoreOperationalError, StoreInterfaceError)
 
 # Refusals of a record for what it is: sending it again can never succeed.
 UNPUBLISHABLE = (MessageSizeTooLargeError, RecordListTooLargeError, InvalidRecordError, CorruptRecordError)
@@ -314,6 +320,15 @@ class Relay:
             except KafkaError as exc:
                 self.log.warning("relay_kafka_unavailable", error=repr(exc), retry_in_s=backoff,
                                  position=self.position)
+                self.close()
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+            except STORE_UNAVAILABLE as exc:
+                # The event store is away (restart, failover): nothing was sent for the batch it could
+                # not read, and the open transaction (if any) is dropped with the producer.
+                self.log.warning("relay_store_unavailable", error_class=type(exc).__name__,
+                                 error=str(exc)[:200], retry_in_s=backoff, position=self.position)
+                self._ahead.discard()
                 self.close()
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)

@@ -79,15 +79,21 @@ def pg_schema(stack_settings):
     """A fresh PostgreSQL schema for one test, dropped afterwards."""
     import psycopg2
 
+    def execute(statement: str) -> None:
+        # A connection of its own each time: fault tests restart the server in between.
+        conn = psycopg2.connect(stack_settings.pg_dsn)
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                cur.execute(statement)
+        finally:
+            conn.close()
+
     name = f"t_{uuid.uuid4().hex[:12]}"
-    conn = psycopg2.connect(stack_settings.pg_dsn)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE SCHEMA "{name}"')
+    execute(f'CREATE SCHEMA "{name}"')
     yield name
-    with conn.cursor() as cur:
-        cur.execute(f'DROP SCHEMA "{name}" CASCADE')
-    conn.close()
+    execute(f'DROP SCHEMA "{name}" CASCADE')
+    execute(f'DROP SCHEMA IF EXISTS "{name}_views" CASCADE')  # read models of the CLI tests, if any
 
 
 @pytest.fixture

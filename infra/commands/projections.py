@@ -296,22 +296,27 @@ def _build(settings: Settings, names: list[str]):
 def _preflight(settings: Settings) -> None:
     """Fail fast, with the way out, when a server is not there at start (runners retry later outages)."""
     import psycopg2
-    from kafka import KafkaConsumer
     from kafka.errors import KafkaError
 
-    from consumers.runner import pg_connector
-
     try:
-        pg_connector(settings, "caseledger-projection-check")().close()
+        _check_servers(settings)
     except psycopg2.OperationalError as exc:
         raise CommandError(f"PostgreSQL at {settings.pg_host}:{settings.pg_port} is unreachable "
                            f"({type(exc).__name__}).\nStart the local stack with: caseledger stack up") from None
-    try:
-        KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=5000,
-                      bootstrap_timeout_ms=5000).close()
     except KafkaError as exc:
         raise CommandError(f"Kafka at {settings.kafka_bootstrap_servers} is unreachable ({type(exc).__name__}).\n"
                            "Start the local stack with: caseledger stack up") from None
+
+
+def _check_servers(settings: Settings) -> None:
+    """Raise the driver's own error if PostgreSQL or Kafka cannot be reached now."""
+    from kafka import KafkaConsumer
+
+    from consumers.runner import pg_connector
+
+    pg_connector(settings, "caseledger-projection-check")().close()
+    KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=5000,
+                  bootstrap_timeout_ms=5000).close()
 
 
 def run_projections(settings: Settings, names: list[str] | tuple[str, ...] = (), schema: str | None = None,
@@ -329,12 +334,12 @@ def run_projections(settings: Settings, names: list[str] | tuple[str, ...] = (),
     import signal
 
     from consumers.runner import EXIT_CRASHED, runner_from_settings, supervise
+    from infra import logs
+    from infra.startup import wait_until_available
 
     schema = schema or settings.projection_schema
-    _preflight(settings)
-    runners = [runner_from_settings(settings, p, d, topics, schema=schema)
-               for p, d, topics in _build(settings, list(names))]
     stopping = threading.Event()
+    runners: list = []
 
     def stop(*_):
         stopping.set()
@@ -344,6 +349,13 @@ def run_projections(settings: Settings, names: list[str] | tuple[str, ...] = (),
     # SIGTERM/SIGINT: every runner finishes its batch in flight and commits; none starts after.
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if until_caught_up:
+        _preflight(settings)  # a person (or the demo) waits for the answer: fail at once, with the fix
+    elif wait_until_available(lambda: _check_servers(settings) or True, logs.get_logger("project"),
+                              stopping, "project") is None:
+        return 0  # stopped while waiting for the servers
+    runners.extend(runner_from_settings(settings, p, d, topics, schema=schema)
+                   for p, d, topics in _build(settings, list(names)))
     if until_caught_up:
         codes = []
         for r in runners:
