@@ -21,6 +21,8 @@ examples:
 
 Each command is recorded whole or refused with nothing written; a refusal names the rule
 (R-nn), what to do, and the legal source. The exit code is 1 when any command was refused.
+A command that another process beat to the same case is checked again and retried; it is
+refused CONFLICT if that keeps happening, STORE if PostgreSQL was busy or unreachable.
 """
 
 
@@ -82,16 +84,20 @@ def run_commands(settings: Settings, commands, as_json: bool = False, stop_on_re
 
     ledger = bootstrap.recording_ledger(settings)
     refused = processed = 0
+    why_stopped = "--stop-on-refusal"
     try:
         for raw in commands:
             processed += 1
-            outcome = apply_command(ledger, raw)
+            outcome = apply_command(ledger, raw, attempts=settings.write_attempts)
             if as_json:
                 print(json.dumps(outcome.as_dict(), ensure_ascii=False))
             else:
                 print(_human(outcome))
             if not outcome.accepted:
                 refused += 1
+                if outcome.halts:  # PostgreSQL is gone: the next commands would wait and fail too
+                    why_stopped = "the event store is unreachable"
+                    break
                 if stop_on_refusal:
                     break
     finally:
@@ -99,7 +105,7 @@ def run_commands(settings: Settings, commands, as_json: bool = False, stop_on_re
     if not as_json:
         skipped = len(commands) - processed
         print(f"{processed - refused} recorded, {refused} refused"
-              + (f", {skipped} not tried (--stop-on-refusal)" if skipped else ""), file=sys.stderr)
+              + (f", {skipped} not tried ({why_stopped})" if skipped else ""), file=sys.stderr)
     return 1 if refused else 0
 
 
