@@ -60,14 +60,17 @@ class Outcome:
         return d
 
 
-def apply_command(ledger, raw: RawCommand, attempts: int = 5, backoff: float = 0.05) -> Outcome:
+def apply_command(ledger, raw: RawCommand, attempts: int = 5, backoff: float = 0.05,
+                  store_backoff: float = 0.5) -> Outcome:
     """Validate and apply one command. Never raises for a refusal or a failed write: returns it.
 
     A write that loses a race with another process (same case or unit, same version) is tried
-    again, up to `attempts` times with a jittered backoff, from the state the other process left;
-    so is a write whose connection to PostgreSQL was lost. A write that timed out is not.
+    again, up to `attempts` times with a jittered backoff doubling from `backoff` seconds, from the
+    state the other process left; so is a write whose connection to PostgreSQL was lost (from
+    `store_backoff`: long enough for a restart), once the store says it does not hold the events
+    of that write. A write that timed out is not retried: it already waited its limit.
     """
-    from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
+    from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, PersistenceError
 
     from domain.rules import RuleViolation
     from infra.event_store import timed_out
@@ -97,7 +100,7 @@ def apply_command(ledger, raw: RawCommand, attempts: int = 5, backoff: float = 0
                 outcome.events = [_describe_event(e) for e in unconfirmed]
                 return outcome
             if committed is None:
-                time.sleep(random.uniform(0.5, 1.5) * 0.5 * 2 ** (attempt - 1))
+                time.sleep(random.uniform(0.5, 1.5) * store_backoff * 2 ** (attempt - 1))
                 continue
             unconfirmed = []
         before = len(ledger.recordings)
@@ -133,7 +136,11 @@ def apply_command(ledger, raw: RawCommand, attempts: int = 5, backoff: float = 0
                                   "recording it again" if unconfirmed else
                                   "nothing was recorded for this command")
                                + "; check PostgreSQL with `caseledger status`")
-            wait = 0.5
+            wait = store_backoff
+        except PersistenceError as exc:  # anything else the store refused: say so, go on with the next
+            outcome.code, outcome.message = "STORE", (
+                f"the event store refused the write ({_first_line(exc)}); nothing was recorded for this command")
+            return outcome
         else:
             outcome.accepted, outcome.code, outcome.message, outcome.halts = True, "", "", False
             outcome.events = [_describe(r) for r in ledger.recordings[before:]]
