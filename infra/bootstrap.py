@@ -13,18 +13,29 @@ from infra.settings import Settings
 
 
 def ensure_store_schema(settings: Settings) -> None:
-    """Create the event store's PostgreSQL schema if POSTGRES_SCHEMA names one that is missing."""
-    schema = settings.eventsourcing_env().get("POSTGRES_SCHEMA")
-    if not schema or settings.eventsourcing_env().get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+    """Create the event store's PostgreSQL schema if POSTGRES_SCHEMA names one that is missing.
+
+    Under the advisory lock the event store takes to create its tables: processes starting at
+    once would otherwise collide in the catalogue (`CREATE SCHEMA IF NOT EXISTS` is not safe
+    against a concurrent one).
+    """
+    from infra.settings import EVENT_STORE
+
+    env = settings.eventsourcing_env()
+    schema = env.get("POSTGRES_SCHEMA")
+    if not schema or env.get("PERSISTENCE_MODULE") not in (EVENT_STORE, "eventsourcing.postgres"):
         return
     import psycopg2
     from psycopg2 import sql
 
-    conn = psycopg2.connect(settings.pg_dsn, connect_timeout=5)
+    conn = psycopg2.connect(settings.pg_dsn, connect_timeout=settings.pg_connect_timeout_s,
+                            **settings.pg_write_options)
     try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        with conn, conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"caseledger.create_table.{schema}",))
+            cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+            if cur.fetchone() is None:
+                cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     finally:
         conn.close()
 

@@ -74,6 +74,13 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except Exception as exc:  # a server that is not there: say which, and how to start it
+        from infra.event_store import timed_out
+
+        busy = timed_out(exc)
+        if busy:  # e.g. starting while another process holds the event table for too long
+            print(f"error: PostgreSQL at {settings.pg_host}:{settings.pg_port} was busy ({busy}); "
+                  "nothing was recorded. Try again in a moment.", file=sys.stderr)
+            return 2
         where = unreachable(exc, settings)
         if where is None:
             raise

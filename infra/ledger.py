@@ -35,6 +35,7 @@ from eventsourcing.persistence import (
     JSONTranscoder,
     Mapper,
     MapperDeserialisationError,
+    PersistenceError,
     Recording,
     StoredEvent,
     Transcoder,
@@ -289,6 +290,15 @@ class _PickledCacheRepository(Repository):
             self._keep(aggregate)
         return aggregate
 
+    def forget(self, aggregate_ids: Any) -> None:
+        """Drop these aggregates from the cache: the next ``get`` rebuilds them from the store."""
+        if self.cache is not None:
+            for aggregate_id in aggregate_ids:
+                try:
+                    self.cache.get(aggregate_id, evict=True)
+                except KeyError:
+                    pass
+
     def saved(self, aggregates: dict[Any, Any], events: list[Any]) -> None:
         """Cache the aggregates whose events were just stored, as they now are."""
         if self._pickling:
@@ -320,6 +330,7 @@ class CaseLedger(Application):
     """
 
     name = "CaseLedger"
+    attempted: list[Any] = []  # the events of the last save tried (see ``holds``)
 
     def construct_repository(self) -> Repository:
         library = super().construct_repository()
@@ -339,9 +350,27 @@ class CaseLedger(Application):
         recorded_at = self.clock()
         for domain_event in processing_event.events:
             require_not_after_recording(domain_event, recorded_at)
-        recordings = super()._record(processing_event)
+        self.attempted = processing_event.events
+        try:
+            recordings = super()._record(processing_event)
+        except PersistenceError:
+            # Another writer stored these aggregates first (a conflict), or the store may hold
+            # more than the cache: reload them from the store next time.
+            self.repository.forget(processing_event.aggregates)
+            raise
         self.repository.saved(processing_event.aggregates, processing_event.events)
         return recordings
+
+    def holds(self, events: list[Any]) -> bool:
+        """Whether the store holds these very events: a write whose commit was never confirmed
+        (the connection was lost) may have been committed. The encoding carries each event's
+        timestamp and content, so another writer's event at the same position differs."""
+        for event in events:
+            stored = self.recorder.select_events(event.originator_id, gt=event.originator_version - 1,
+                                                 lte=event.originator_version)
+            if not stored or bytes(stored[0].state) != self.mapper.to_stored_event(event).state:
+                return False
+        return bool(events)
 
     def construct_mapper(self) -> Mapper:
         return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=_PublishedBytesMapper)

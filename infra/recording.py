@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import functools
 import inspect
+import random
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from infra.command_input import DEFAULT_LIMITS, CommandInputError, InputLimits, RawCommand, bind, example
 
 # Ledger methods that are not commands: they read, close, or give the recording moment.
-QUERIES = frozenset({"case", "unit", "close", "clock"})
+QUERIES = frozenset({"case", "unit", "close", "clock", "holds"})
 
 
 @functools.lru_cache(maxsize=None)
@@ -52,6 +54,7 @@ class Outcome:
     @property
     def position(self) -> str:
         return f"line {self.line}" if self.element is None else f"element {self.element} (line {self.line})"
+    halts: bool = False  # the store is unreachable: the commands after this one cannot be recorded either
 
     def as_dict(self) -> dict:
         d = {"line": self.line, "command": self.command, "accepted": self.accepted}
@@ -64,9 +67,20 @@ class Outcome:
         return d
 
 
-def apply_command(ledger, raw: RawCommand, limits: InputLimits = DEFAULT_LIMITS) -> Outcome:
-    """Validate and apply one command. Never raises for a refusal: returns it."""
+def apply_command(ledger, raw: RawCommand, limits: InputLimits = DEFAULT_LIMITS, attempts: int = 5,
+                  backoff: float = 0.05, store_backoff: float = 0.5) -> Outcome:
+    """Validate and apply one command. Never raises for a refusal or a failed write: returns it.
+
+    A write that loses a race with another process (same case or unit, same version) is tried
+    again, up to `attempts` times with a jittered backoff doubling from `backoff` seconds, from the
+    state the other process left; so is a write whose connection to PostgreSQL was lost (from
+    `store_backoff`: long enough for a restart), once the store says it does not hold the events
+    of that write. A write that timed out is not retried: it already waited its limit.
+    """
+    from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, PersistenceError
+
     from domain.rules import RuleViolation
+    from infra.event_store import timed_out
     from schemas.errors import EventValidationError
 
     name = raw.payload["command"]
@@ -82,18 +96,75 @@ def apply_command(ledger, raw: RawCommand, limits: InputLimits = DEFAULT_LIMITS)
     except CommandInputError as exc:
         outcome.code, outcome.where, outcome.message = "INPUT", exc.where, exc.message
         return outcome
-    before = len(ledger.recordings)
-    try:
-        method(**kwargs)
-    except RuleViolation as exc:
-        outcome.code, outcome.message, outcome.source = exc.code, exc.message, exc.source
-        return outcome
-    except EventValidationError as exc:
-        outcome.code, outcome.where, outcome.message = "SCHEMA", getattr(exc, "path", ""), str(exc)
-        return outcome
-    outcome.accepted = True
-    outcome.events = [_describe(r) for r in ledger.recordings[before:]]
+    unconfirmed: list = []  # events of a write whose connection was lost before it was confirmed
+    for attempt in range(1, max(1, attempts) + 1):
+        if unconfirmed:
+            try:
+                committed = ledger.holds(unconfirmed)
+            except (OperationalError, InterfaceError):
+                committed = None  # still unreachable: wait, and ask again
+            if committed:  # the commit went through before the connection was lost
+                outcome.accepted, outcome.code, outcome.message, outcome.halts = True, "", "", False
+                outcome.events = [_describe_event(e) for e in unconfirmed]
+                return outcome
+            if committed is None:
+                time.sleep(random.uniform(0.5, 1.5) * store_backoff * 2 ** (attempt - 1))
+                continue
+            unconfirmed = []
+        before = len(ledger.recordings)
+        ledger.attempted = []
+        try:
+            method(**kwargs)
+        except RuleViolation as exc:
+            outcome.code, outcome.message, outcome.source = exc.code, exc.message, exc.source
+            return outcome
+        except EventValidationError as exc:
+            outcome.code, outcome.where, outcome.message = "SCHEMA", getattr(exc, "path", ""), str(exc)
+            return outcome
+        except IntegrityError:
+            # Another process stored an event of the same case or unit first (optimistic
+            # concurrency): the ledger has dropped its copies, so the next attempt reloads them
+            # and checks the rules again against what the other process recorded.
+            outcome.code, outcome.message = "CONFLICT", (
+                f"another process kept recording on the same case or unit ({attempt} attempts); "
+                "nothing was recorded for this command: record it again")
+            wait = backoff
+        except (OperationalError, InterfaceError) as exc:
+            busy = timed_out(exc)
+            if busy:  # the server rolled the write back: certainly nothing was written
+                outcome.code, outcome.message = "STORE", (
+                    f"the event store was busy ({busy}); nothing was recorded for this command: "
+                    "record it again in a moment")
+                return outcome
+            # The connection was lost (PostgreSQL restarting, a network fault): try again.
+            unconfirmed = list(ledger.attempted)
+            outcome.code, outcome.halts = "STORE", True
+            outcome.message = (f"the event store is unreachable ({_first_line(exc)}); "
+                               + ("this command may or may not have been recorded: check the case before "
+                                  "recording it again" if unconfirmed else
+                                  "nothing was recorded for this command")
+                               + "; check PostgreSQL with `caseledger status`")
+            wait = store_backoff
+        except PersistenceError as exc:  # anything else the store refused: say so, go on with the next
+            outcome.code, outcome.message = "STORE", (
+                f"the event store refused the write ({_first_line(exc)}); nothing was recorded for this command")
+            return outcome
+        else:
+            outcome.accepted, outcome.code, outcome.message, outcome.halts = True, "", "", False
+            outcome.events = [_describe(r) for r in ledger.recordings[before:]]
+            return outcome
+        if attempt < attempts:
+            time.sleep(random.uniform(0.5, 1.5) * wait * 2 ** (attempt - 1))
     return outcome
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _describe_event(event: Any) -> dict:
+    return {"event": type(event).__qualname__, "stream_id": str(event.originator_id),
+            "version": event.originator_version, "notification_id": None}
 
 
 def _describe(recording: Any) -> dict:

@@ -25,6 +25,15 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SystemExit(f"{name}={raw!r} is not an integer; unset it or give a number") from None
 
 
+def _whole_seconds(ms: int) -> str:
+    """Milliseconds for the library's settings in whole seconds: rounded up, never 0 (= no limit)."""
+    return str(max(1, -(-ms // 1000)))
+
+
+# The event store's persistence (infra/event_store.py), named for the eventsourcing library.
+EVENT_STORE = "infra.event_store:PostgresStore"
+
+
 @dataclass(frozen=True)
 class Settings:
     # Where the local stack keeps its downloads, data and pid files (git-ignored).
@@ -62,6 +71,20 @@ class Settings:
     pg_database: str = "caseledger"
     # PostgreSQL schema of the read models (the event store keeps the library's tables).
     projection_schema: str = "projections"
+    # Writes never wait forever. A write to the event store holds the event table's lock (the
+    # library's way of keeping notification ids in commit order), so every other writer waits
+    # for it: a write waits at most `pg_lock_timeout_ms` for that lock (a normal insert holds it
+    # for milliseconds), each statement runs at most `pg_statement_timeout_ms`, and a session
+    # idle inside a transaction is ended after `pg_idle_in_transaction_timeout_ms`, releasing
+    # its locks. A command that hits one is refused as STORE ("the store was busy: retry").
+    pg_lock_timeout_ms: int = 5_000
+    pg_statement_timeout_ms: int = 30_000
+    pg_idle_in_transaction_timeout_ms: int = 10_000
+    # How long to wait for a connection to PostgreSQL (seconds).
+    pg_connect_timeout_s: int = 10
+    # Attempts at one command when another process wrote the same case or unit first (each
+    # attempt reloads the aggregates and checks the rules again), or the connection was lost.
+    write_attempts: int = 5
 
     # Limits of `caseledger record`, checked before anything is stored (infra/command_input.py).
     # One command's JSON: 64 KiB holds the largest real command (a PIA or a report with its free
@@ -82,6 +105,13 @@ class Settings:
     eventsourcing_overrides: Mapping[str, str] = field(default_factory=dict)
 
     @property
+    def pg_write_options(self) -> dict[str, str]:
+        """psycopg2.connect() keywords that bound a writing session as the event store's are bounded."""
+        return {"options": f"-c lock_timeout={self.pg_lock_timeout_ms} "
+                           f"-c statement_timeout={self.pg_statement_timeout_ms} "
+                           f"-c idle_in_transaction_session_timeout={self.pg_idle_in_transaction_timeout_ms}"}
+
+    @property
     def pg_dsn(self) -> str:
         """libpq connection string (psycopg2 and psql both accept it)."""
         password = f" password={self.pg_password}" if self.pg_password else ""
@@ -97,7 +127,8 @@ class Settings:
         keeps notification ids in commit order, which the relay relies on.
         """
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            # The library's PostgreSQL persistence with bounded writes and a safe start.
+            "PERSISTENCE_MODULE": EVENT_STORE,
             "POSTGRES_DBNAME": self.pg_database,
             "POSTGRES_HOST": self.pg_host,
             "POSTGRES_PORT": str(self.pg_port),
@@ -105,6 +136,12 @@ class Settings:
             "POSTGRES_PASSWORD": self.pg_password,
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
             "POSTGRES_CREATE_TABLE": "y",
+            "POSTGRES_LOCK_TIMEOUT_MS": str(self.pg_lock_timeout_ms),
+            "POSTGRES_STATEMENT_TIMEOUT_MS": str(self.pg_statement_timeout_ms),
+            # The library's own settings count whole seconds.
+            "POSTGRES_LOCK_TIMEOUT": _whole_seconds(self.pg_lock_timeout_ms),
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": _whole_seconds(self.pg_idle_in_transaction_timeout_ms),
+            "POSTGRES_CONNECT_TIMEOUT": str(self.pg_connect_timeout_s),
             # Keep recently used aggregates in memory. The ledger keeps them pickled and hands out
             # a fresh copy each time (infra/ledger.py), fast-forwarded with any newer stored events
             # before each command; saving is optimistic per aggregate, so a second writer can
@@ -151,6 +188,12 @@ class Settings:
             max_command_bytes=_int(env, "CASELEDGER_MAX_COMMAND_BYTES", d.max_command_bytes),
             max_text_bytes=_int(env, "CASELEDGER_MAX_TEXT_BYTES", d.max_text_bytes),
             max_input_bytes=_int(env, "CASELEDGER_MAX_INPUT_BYTES", d.max_input_bytes),
+            pg_lock_timeout_ms=_int(env, "CASELEDGER_PG_LOCK_TIMEOUT_MS", d.pg_lock_timeout_ms),
+            pg_statement_timeout_ms=_int(env, "CASELEDGER_PG_STATEMENT_TIMEOUT_MS", d.pg_statement_timeout_ms),
+            pg_idle_in_transaction_timeout_ms=_int(env, "CASELEDGER_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS",
+                                                   d.pg_idle_in_transaction_timeout_ms),
+            pg_connect_timeout_s=_int(env, "CASELEDGER_PG_CONNECT_TIMEOUT", d.pg_connect_timeout_s),
+            write_attempts=_int(env, "CASELEDGER_WRITE_ATTEMPTS", d.write_attempts),
             log_format=env.get("CASELEDGER_LOG_FORMAT", d.log_format),
             log_level=env.get("CASELEDGER_LOG_LEVEL", d.log_level),
             eventsourcing_overrides={k: v for k, v in env.items() if k.startswith(es_keys)},

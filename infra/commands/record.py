@@ -37,6 +37,10 @@ exit codes:
   1  some command was refused (the others were recorded; see each line)
   2  the input could not be read (not UTF-8, invalid JSON, too large) or the usage is
      wrong; nothing was recorded
+
+A command that another process beat to the same case is checked again and retried; it is
+refused CONFLICT if that keeps happening, STORE if PostgreSQL was busy or unreachable (and
+when it is unreachable, the commands after it are not tried: the summary says so).
 """
 
 
@@ -104,16 +108,20 @@ def run_commands(settings: Settings, commands, as_json: bool = False, stop_on_re
     ledger = bootstrap.recording_ledger(settings)
     limits = settings.input_limits
     refused = processed = 0
+    why_stopped = "--stop-on-refusal"
     try:
         for raw in commands:
             processed += 1
-            outcome = apply_command(ledger, raw, limits)
+            outcome = apply_command(ledger, raw, limits, attempts=settings.write_attempts)
             if as_json:
                 print(_json_line(outcome.as_dict()))
             else:
                 print(_human(outcome))
             if not outcome.accepted:
                 refused += 1
+                if outcome.halts:  # PostgreSQL is gone: the next commands would wait and fail too
+                    why_stopped = "the event store is unreachable"
+                    break
                 if stop_on_refusal:
                     break
     finally:
@@ -121,7 +129,7 @@ def run_commands(settings: Settings, commands, as_json: bool = False, stop_on_re
     if not as_json:
         skipped = len(commands) - processed
         print(f"{processed - refused} recorded, {refused} refused"
-              + (f", {skipped} not tried (--stop-on-refusal)" if skipped else ""), file=sys.stderr)
+              + (f", {skipped} not tried ({why_stopped})" if skipped else ""), file=sys.stderr)
     return 1 if refused else 0
 
 

@@ -1,0 +1,144 @@
+"""The event store on PostgreSQL: the library's recorder, with bounded writes and a safe start.
+
+The library locks the event table in EXCLUSIVE mode for each insert, so that notification
+ids are issued in commit order (the relay relies on it). A write that never ends would then
+stop every other writer. So here:
+
+- every write transaction sets ``lock_timeout`` (waiting for the table lock) and
+  ``statement_timeout`` (each statement of the insert), in milliseconds; the session has
+  an ``idle_in_transaction_session_timeout``, so a client that stops talking mid-transaction
+  loses its lock;
+- an insert whose events are large is sent without pipelining: psycopg's pipeline can
+  deadlock with the server while sending a large parameter (psycopg issue #685), with the
+  table lock held and no server timeout able to end it (the server is waiting for the
+  client, not running a statement);
+- a write that fails is not retried here (the library retries ten times): the caller decides,
+  after reloading the aggregates and checking the rules again (``infra.recording``);
+- tables, type, index and function are created under an advisory lock, each only when it is
+  missing, so processes starting at once do not collide (``tuple concurrently updated``) and
+  a start on an existing store neither logs ``type … already exists`` nor waits for the table
+  lock held by a writer.
+
+Selected by ``PERSISTENCE_MODULE=infra.event_store:PostgresStore`` (``Settings.eventsourcing_env``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from eventsourcing.persistence import ApplicationRecorder, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
+from psycopg.sql import SQL, Identifier, Literal
+
+# Above this many bytes of event state, an insert is sent statement by statement (see above).
+PIPELINE_LIMIT = 64 * 1024
+
+# SQLSTATEs of a write the server ended because it waited too long: nothing was written.
+TIMED_OUT = {
+    "55P03": "waited too long for the event table's write lock",  # lock_not_available
+    "57014": "a statement ran past the statement timeout",  # query_canceled
+    "25P03": "a transaction sat idle past the idle timeout",  # idle_in_transaction_session_timeout
+}
+
+
+def timed_out(exc: BaseException) -> str | None:
+    """Why the server ended a write for taking too long, or None if it failed otherwise."""
+    while exc is not None:
+        reason = TIMED_OUT.get(getattr(exc, "sqlstate", None) or "")
+        if reason:
+            return reason
+        exc = exc.__cause__
+    return None
+
+
+class LedgerRecorder(PostgresApplicationRecorder):
+    """The library's application recorder with timeouts on every write and a concurrent-safe start."""
+
+    def __init__(self, datastore: Any, *, events_table_name: str = "stored_events",
+                 lock_timeout_ms: int = 5000, statement_timeout_ms: int = 30000) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.lock_timeout_ms = lock_timeout_ms
+        self.statement_timeout_ms = statement_timeout_ms
+        table = Identifier(self.datastore.schema, self.events_table_name)
+        # In the same transaction as the insert: bound the wait for the lock and every statement after it.
+        self.lock_table_statements = [
+            SQL("SET LOCAL lock_timeout = {0}").format(Literal(f"{lock_timeout_ms}ms")),
+            SQL("SET LOCAL statement_timeout = {0}").format(Literal(f"{statement_timeout_ms}ms")),
+            SQL("LOCK TABLE {0} IN EXCLUSIVE MODE").format(table),
+        ]
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        if sum(len(e.state) for e in stored_events) <= PIPELINE_LIMIT:
+            # The library's pipelined insert, without its ten retries.
+            return PostgresApplicationRecorder.insert_events.__wrapped__(self, stored_events, **kwargs)
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._insert_events(curs, stored_events, **kwargs)
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
+    def create_table(self) -> None:
+        schema = self.datastore.schema
+        with self.datastore.transaction(commit=True) as curs:
+            # Bounded like a write; one creator at a time, the others then find everything made.
+            curs.execute(SQL("SET LOCAL lock_timeout = {0}").format(Literal(f"{self.statement_timeout_ms}ms")))
+            curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"caseledger.create_table.{schema}",))
+            for statement in self._missing_statements(curs):
+                curs.execute(statement, prepare=False)
+        self.datastore.register_type_adapters()
+
+    def _missing_statements(self, curs: Any) -> list[Any]:
+        schema = self.datastore.schema
+
+        def exists(query: str, name: str) -> bool:
+            curs.execute(query, (name,))
+            return next(iter(curs.fetchone().values())) is not None
+
+        qualified = f'"{schema}"."{{}}"'
+        event_type = qualified.format(self.stored_event_type_name)
+        present = {
+            "CREATE TYPE": exists("SELECT to_regtype(%s)", event_type),
+            "CREATE TABLE": exists("SELECT to_regclass(%s)", qualified.format(self.events_table_name)),
+            "CREATE UNIQUE INDEX": exists("SELECT to_regclass(%s)", qualified.format(self.notification_id_index_name)),
+        }
+        # Before PostgreSQL 16, to_regprocedure raises when an argument's type is missing.
+        present["CREATE OR REPLACE FUNCTION"] = present["CREATE TYPE"] and exists(
+            "SELECT to_regprocedure(%s)", f"{qualified.format(self.pg_function_name_insert_events)}({event_type}[])")
+        statements = []
+        for statement in self.sql_create_statements:
+            text = statement.as_string()
+            kind = next((k for k in present if text.lstrip().startswith(k)), None)
+            if kind is None or not present[kind]:
+                statements.append(statement)
+        # The type first: the table's insert function is declared on it.
+        statements.sort(key=lambda s: not s.as_string().lstrip().startswith("CREATE TYPE"))
+        return statements
+
+
+class PostgresStore(PostgresFactory):
+    """The library's PostgreSQL persistence with ``LedgerRecorder`` as the application recorder.
+
+    Reads ``POSTGRES_LOCK_TIMEOUT_MS`` and ``POSTGRES_STATEMENT_TIMEOUT_MS`` (ours; the library's
+    ``POSTGRES_LOCK_TIMEOUT`` counts whole seconds and it has no statement timeout).
+    """
+
+    POSTGRES_LOCK_TIMEOUT_MS = "POSTGRES_LOCK_TIMEOUT_MS"
+    POSTGRES_STATEMENT_TIMEOUT_MS = "POSTGRES_STATEMENT_TIMEOUT_MS"
+
+    def _ms(self, key: str, default_s: int) -> int:
+        raw = self.env.get(key) or ""
+        try:
+            return int(raw) if raw else default_s * 1000
+        except ValueError:
+            raise OSError(f"{key}={raw!r} is not a whole number of milliseconds") from None
+
+    def application_recorder(self) -> ApplicationRecorder:
+        recorder = LedgerRecorder(
+            self.datastore,
+            events_table_name=(self.env.name.lower() or "stored") + "_events",
+            lock_timeout_ms=self._ms(self.POSTGRES_LOCK_TIMEOUT_MS, self.datastore.lock_timeout or 5),
+            statement_timeout_ms=self._ms(self.POSTGRES_STATEMENT_TIMEOUT_MS, 30),
+        )
+        if self.env_create_table():
+            recorder.create_table()
+        return recorder
+
