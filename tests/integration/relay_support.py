@@ -6,6 +6,7 @@ import dataclasses
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -150,3 +151,30 @@ def assert_topic_equals_store(records: list, notifications: list) -> None:
         assert r.value == n.state
         assert int(headers(r)["notification_id"]) == n.id
         assert headers(r)["event_id"].decode() == str(uuid.uuid5(n.originator_id, str(n.originator_version)))
+
+
+class Writers:
+    """Records events continuously on `threads` threads of their own until stopped (the load)."""
+
+    def __init__(self, es_env: dict, threads: int = 1) -> None:
+        self._env = es_env
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._run, name=f"writer-{i}", daemon=True)
+                         for i in range(threads)]
+        self.rounds = 0
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            fill_store(self._env, streams=20, events_per_stream=10)
+            self.rounds += 1
+            time.sleep(0.02)
+
+    def __enter__(self) -> "Writers":
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=60)

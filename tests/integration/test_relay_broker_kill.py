@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 
 import pytest
@@ -21,7 +20,7 @@ from infra import stack
 from infra.stack.kafka import KafkaServer
 from infra.topics import ensure_topics
 from tests.integration.relay_support import (
-    assert_topic_equals_store, fill_store, read_topic, relay_settings, start_worker, store_events,
+    Writers, assert_topic_equals_store, fill_store, read_topic, relay_settings, start_worker, store_events,
     wait_position,
 )
 
@@ -29,30 +28,6 @@ pytestmark = pytest.mark.fault
 
 KILLS = int(os.environ.get("CASELEDGER_TEST_BROKER_KILLS", "2"))
 BROKER_AWAY_S = float(os.environ.get("CASELEDGER_TEST_BROKER_AWAY_S", "4"))
-
-
-class Writers:
-    """Records events continuously on its own thread until stopped (the load)."""
-
-    def __init__(self, es_env: dict) -> None:
-        self._env = es_env
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="writers", daemon=True)
-        self.rounds = 0
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            fill_store(self._env, streams=20, events_per_stream=10)
-            self.rounds += 1
-            time.sleep(0.02)
-
-    def __enter__(self) -> "Writers":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(timeout=60)
 
 
 def kill_broker(stack_settings) -> None:
