@@ -43,7 +43,7 @@ def test_settings() -> Settings:
         kafka_controller_port=29093 + 100 * _SLOT,
         pg_port=25432 + 100 * _SLOT,
         log_format="console",
-    )
+    ).with_brokers(1)  # one node, whatever the development stack in .stack/ remembers
 
 
 test_settings.__test__ = False  # a helper, not a test
