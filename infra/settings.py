@@ -7,6 +7,7 @@ are read once into a frozen object and passed to whatever needs them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,10 @@ class Settings:
     # Kafka (KRaft, one combined broker+controller locally; a cluster in production).
     kafka_bootstrap_servers: str = "127.0.0.1:19092"
     kafka_controller_port: int = 19093
+    # Combined broker+controller nodes of the local stack (`caseledger stack up --brokers 3`).
+    # Node i listens on node 1's ports + (i - 1) × kafka_node_port_step.
+    kafka_brokers: int = 1
+    kafka_node_port_step: int = 10
     kafka_version: str = "4.3.1"
     kafka_heap: str = "-Xms128m -Xmx384m"
     case_events_topic: str = "caseledger.case-events"
@@ -51,8 +56,10 @@ class Settings:
     schema_catalogue_topic: str = "caseledger.schemas"
     dead_letter_topic: str = "caseledger.dead-letter"
     topic_partitions: int = 6
-    topic_replication_factor: int = 1  # 3 in production
-    topic_min_insync_replicas: int = 1  # 2 in production
+    # By default they follow the broker count (`replication_for`): 1/1 on one node, 3/2 on three
+    # nodes as in production, where an acks=all write survives the loss of one broker.
+    topic_replication_factor: int = 1
+    topic_min_insync_replicas: int = 1
     # The relay's bounds on waiting for Kafka. A record not acknowledged within the delivery
     # timeout fails its transaction, which is aborted and redone by a new producer: the relay
     # never commits a transaction with a failed send. The broker aborts a transaction left open
@@ -155,15 +162,32 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
-        """Read CASELEDGER_* variables (and the library's POSTGRES_*/PERSISTENCE_* ones)."""
+        """Read CASELEDGER_* variables (and the library's POSTGRES_*/PERSISTENCE_* ones).
+
+        The broker count is CASELEDGER_KAFKA_BROKERS, else the count `caseledger stack up
+        --brokers N` remembered in the state dir, else 1; with it come the bootstrap list (every
+        node) and the topics' replication, unless those are set themselves.
+        """
         env = os.environ if env is None else env
         d = cls()
         es_keys = ("PERSISTENCE_MODULE", "POSTGRES_", "SQLITE_", "IS_SNAPSHOTTING_ENABLED")
-        return cls(
-            state_dir=Path(env.get("CASELEDGER_STATE_DIR", d.state_dir)),
-            cache_dir=Path(env.get("CASELEDGER_CACHE_DIR", d.cache_dir)),
-            kafka_bootstrap_servers=env.get("CASELEDGER_KAFKA_BOOTSTRAP", d.kafka_bootstrap_servers),
+        state_dir = Path(env.get("CASELEDGER_STATE_DIR", d.state_dir))
+        brokers = _int(env, "CASELEDGER_KAFKA_BROKERS", remembered_brokers(state_dir) or d.kafka_brokers)
+        if brokers < 1:
+            raise SystemExit(f"CASELEDGER_KAFKA_BROKERS={brokers}: give 1 or more")
+        replication, min_isr = replication_for(brokers)
+        clustered = dataclasses.replace(
+            d, kafka_bootstrap_servers=env.get("CASELEDGER_KAFKA_BOOTSTRAP", d.kafka_bootstrap_servers),
             kafka_controller_port=_int(env, "CASELEDGER_KAFKA_CONTROLLER_PORT", d.kafka_controller_port),
+            kafka_node_port_step=_int(env, "CASELEDGER_KAFKA_NODE_PORT_STEP", d.kafka_node_port_step),
+        ).with_brokers(brokers)
+        return cls(
+            state_dir=state_dir,
+            cache_dir=Path(env.get("CASELEDGER_CACHE_DIR", d.cache_dir)),
+            kafka_bootstrap_servers=clustered.kafka_bootstrap_servers,
+            kafka_controller_port=clustered.kafka_controller_port,
+            kafka_brokers=brokers,
+            kafka_node_port_step=clustered.kafka_node_port_step,
             kafka_version=env.get("CASELEDGER_KAFKA_VERSION", d.kafka_version),
             kafka_heap=env.get("CASELEDGER_KAFKA_HEAP", d.kafka_heap),
             case_events_topic=env.get("CASELEDGER_CASE_EVENTS_TOPIC", d.case_events_topic),
@@ -171,8 +195,8 @@ class Settings:
             schema_catalogue_topic=env.get("CASELEDGER_SCHEMA_TOPIC", d.schema_catalogue_topic),
             dead_letter_topic=env.get("CASELEDGER_DLQ_TOPIC", d.dead_letter_topic),
             topic_partitions=_int(env, "CASELEDGER_TOPIC_PARTITIONS", d.topic_partitions),
-            topic_replication_factor=_int(env, "CASELEDGER_TOPIC_REPLICATION", d.topic_replication_factor),
-            topic_min_insync_replicas=_int(env, "CASELEDGER_TOPIC_MIN_ISR", d.topic_min_insync_replicas),
+            topic_replication_factor=_int(env, "CASELEDGER_TOPIC_REPLICATION", replication),
+            topic_min_insync_replicas=_int(env, "CASELEDGER_TOPIC_MIN_ISR", min_isr),
             relay_request_timeout_ms=_int(env, "CASELEDGER_RELAY_REQUEST_TIMEOUT_MS", d.relay_request_timeout_ms),
             relay_delivery_timeout_ms=_int(env, "CASELEDGER_RELAY_DELIVERY_TIMEOUT_MS",
                                            d.relay_delivery_timeout_ms),
@@ -210,3 +234,55 @@ class Settings:
     @property
     def kafka_port(self) -> int:
         return int(self.kafka_bootstrap_servers.split(",")[0].rsplit(":", 1)[1])
+
+    @property
+    def kafka_nodes(self) -> list[KafkaNode]:
+        """The local stack's Kafka nodes: node 1 on the first bootstrap address, the others above it."""
+        host = self.kafka_bootstrap_servers.split(",")[0].rsplit(":", 1)[0]
+        step = self.kafka_node_port_step
+        return [KafkaNode(i, host, self.kafka_port + step * (i - 1), self.kafka_controller_port + step * (i - 1))
+                for i in range(1, self.kafka_brokers + 1)]
+
+    def with_brokers(self, brokers: int) -> "Settings":
+        """These settings for a local stack of `brokers` nodes: bootstrap on every node, and the
+        topics' replication that count calls for (`replication_for`)."""
+        replication, min_isr = replication_for(brokers)
+        one = dataclasses.replace(self, kafka_brokers=brokers)
+        listed = self.kafka_bootstrap_servers.split(",")
+        derived = len(listed) == 1 or listed == [n.address for n in self.kafka_nodes]
+        # A list given by hand (a remote cluster) is kept as it is.
+        bootstrap = ",".join(n.address for n in one.kafka_nodes) if derived else self.kafka_bootstrap_servers
+        return dataclasses.replace(one, kafka_bootstrap_servers=bootstrap,
+                                   topic_replication_factor=replication, topic_min_insync_replicas=min_isr)
+
+
+@dataclass(frozen=True)
+class KafkaNode:
+    """One combined broker+controller node of the local stack."""
+
+    node_id: int
+    host: str
+    port: int
+    controller_port: int
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def replication_for(brokers: int) -> tuple[int, int]:
+    """Replication factor and min ISR for `brokers` nodes: 3 and 2 from three nodes up (so an
+    acks=all write survives one broker's loss, as in production), otherwise every node, min ISR 1."""
+    replication = min(brokers, 3)
+    return replication, (2 if replication >= 3 else 1)
+
+
+BROKERS_FILE = Path("kafka") / "brokers"
+
+
+def remembered_brokers(state_dir: Path) -> int | None:
+    """The node count `caseledger stack up --brokers N` recorded for this state dir, if any."""
+    try:
+        return int((state_dir / BROKERS_FILE).read_text().split()[0])
+    except (FileNotFoundError, ValueError, IndexError):
+        return None

@@ -8,12 +8,18 @@ fail. Each test gets its own topics and its own database schema.
 Two test sessions at once in one checkout would share (and stop) one stack:
 give each its own with CASELEDGER_TEST_STACK=<n> (1–9), which moves the state to
 .stack/test-<n> and the ports up by 100·n.
+
+A module that needs production's replication asks for `cluster_settings`: three
+Kafka nodes of their own (state in .stack/test[-n]-cluster, the slot's Kafka ports
++30, +40, +50), started fresh for the module and stopped after it, beside the
+session's PostgreSQL.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -43,10 +49,50 @@ def test_settings() -> Settings:
         kafka_controller_port=29093 + 100 * _SLOT,
         pg_port=25432 + 100 * _SLOT,
         log_format="console",
-    )
+    ).with_brokers(1)  # one node, whatever the development stack in .stack/ remembers
 
 
 test_settings.__test__ = False  # a helper, not a test
+
+
+def cluster_test_settings() -> Settings:
+    """The test settings with three Kafka nodes of their own, apart from the session's broker."""
+    return dataclasses.replace(
+        test_settings(),
+        state_dir=TEST_STATE.with_name(TEST_STATE.name + "-cluster"),
+        kafka_bootstrap_servers=f"127.0.0.1:{29092 + 100 * _SLOT + 30}",
+        kafka_controller_port=29093 + 100 * _SLOT + 30,
+        kafka_node_port_step=10,
+    ).with_brokers(3)
+
+
+@pytest.fixture(scope="module")
+def cluster_settings() -> Settings:
+    """A three-node Kafka cluster (RF 3, min ISR 2) for one test module, and the test PostgreSQL.
+
+    The cluster starts from empty storage each time (faster, and no topics of earlier runs) and
+    is stopped when the module ends; PostgreSQL is stopped too if this fixture started it.
+    """
+    from infra.stack import KafkaCluster, PostgresServer, StackError
+
+    settings = cluster_test_settings()
+    postgres = PostgresServer(test_settings())
+    started_postgres = not postgres.running_pid()
+    cluster = KafkaCluster(settings)
+    cluster.stop()  # left running by an interrupted session
+    shutil.rmtree(cluster.home, ignore_errors=True)
+    try:
+        postgres.start()
+        cluster.start()
+    except StackError as exc:
+        cluster.stop()
+        if started_postgres:
+            postgres.stop()
+        pytest.fail(f"the test cluster could not start: {exc}", pytrace=False)
+    yield settings
+    cluster.stop()
+    if started_postgres:
+        postgres.stop()
 
 
 @pytest.fixture(scope="session")

@@ -15,9 +15,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "stack",
         help="start, stop or inspect the local Kafka and PostgreSQL servers",
-        description="The local stack: a real Apache Kafka broker (KRaft, from Maven Central jars) and a "
-        "real PostgreSQL server, both on 127.0.0.1, started and stopped by pid. No Docker.",
-        epilog="examples:\n  caseledger stack up\n  caseledger stack status --json\n  caseledger stack down",
+        description="The local stack: a real Apache Kafka broker (KRaft, from Maven Central jars) — or a "
+        "cluster of them — and a real PostgreSQL server, all on 127.0.0.1, started and stopped by pid. "
+        "No Docker.",
+        epilog="examples:\n  caseledger stack up\n  caseledger stack up --brokers 3   # RF 3, min ISR 2, as in "
+        "production\n  caseledger stack status --json\n  caseledger stack down",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ss = p.add_subparsers(dest="stack_command", metavar="ACTION", required=True)
@@ -25,19 +27,31 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Start PostgreSQL and Kafka if they are not running, then wait until "
                        "each really serves: SELECT 1, and a Kafka produce+consume round trip. The first "
                        "run fetches the broker jars from Maven Central and formats the storage.")
+    up.add_argument("--brokers", type=int, metavar="N",
+                    help="combined broker+controller nodes (default: as remembered in the state dir, else "
+                    "CASELEDGER_KAFKA_BROKERS, else 1). With 3, node i listens on the first node's ports + "
+                    "10·(i-1), and topics get replication factor 3, min ISR 2. The count is remembered: "
+                    "later commands use every node")
     up.set_defaults(func=cmd_up)
     down = ss.add_parser("down", help="stop the servers this stack started",
                          description="Stop the servers `stack up` started, by their recorded pids "
-                         "(SIGTERM/fast shutdown, then SIGKILL after a grace period). Data is kept.")
+                         "(SIGTERM/fast shutdown, then SIGKILL after a grace period; the Kafka nodes of a "
+                         "cluster all at once). Data is kept.")
     down.set_defaults(func=cmd_down)
     st = ss.add_parser("status", help="show whether each server is up and where it listens",
                        description="Show each server's state (up, starting, down, or foreign: another "
-                       "process holds the port), pid and address. Exit code 0 only if both are up.")
+                       "process holds the port), pid and address — each Kafka node of a cluster on its own "
+                       "row. Exit code 0 only if all are up.")
     st.add_argument("--json", action="store_true", help="print JSON instead of a table")
     st.set_defaults(func=cmd_status)
 
 
 def cmd_up(args, settings: Settings) -> int:
+    if args.brokers is not None:
+        if args.brokers < 1:
+            print("error: --brokers needs 1 or more", file=sys.stderr)
+            return 2
+        settings = settings.with_brokers(args.brokers)
     try:
         timings = stack.up(settings, echo=lambda m: print(m, file=sys.stderr))
     except stack.StackError as exc:

@@ -1,25 +1,26 @@
-"""The local stack: a real Kafka broker and a real PostgreSQL server on loopback, no Docker."""
+"""The local stack: a real Kafka broker (or a cluster of them) and a real PostgreSQL server on loopback, no Docker."""
 
 from __future__ import annotations
 
 import time
 
 from infra.settings import Settings
-from infra.stack.kafka import KafkaServer, round_trip
+from infra.stack.kafka import KafkaCluster, KafkaServer, round_trip
 from infra.stack.postgres import PostgresServer
 from infra.stack.process import StackError
 
-__all__ = ["StackError", "KafkaServer", "PostgresServer", "up", "down", "status", "round_trip"]
+__all__ = ["StackError", "KafkaCluster", "KafkaServer", "PostgresServer", "up", "down", "status", "round_trip"]
 
 
 def up(settings: Settings, echo=print) -> dict[str, float]:
     """Start PostgreSQL and Kafka if they are not running; wait until both really serve.
 
-    Idempotent: a server already running (started by us) is left alone.
-    Returns the seconds each start took (0 when it was already up).
+    Idempotent: a server already running (started by us) is left alone; of a Kafka cluster,
+    only the nodes that are down are started. Returns the seconds each start took (0 when it
+    was already up), by server ("postgres", "kafka").
     """
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    servers = (PostgresServer(settings), KafkaServer(settings))
+    servers = (PostgresServer(settings), KafkaCluster(settings))
     # Say everything that is missing before starting anything.
     problems = []
     for server in servers:
@@ -32,22 +33,26 @@ def up(settings: Settings, echo=print) -> dict[str, float]:
         raise StackError("\n".join(problems))
     timings: dict[str, float] = {}
     for server in servers:
-        name = type(server).__name__.removesuffix("Server").lower()
+        name = server.name
         if server.running_pid():
             timings[name] = 0.0
             continue
+        nodes = getattr(server, "nodes", [])
+        down_before = {n.name for n in nodes if not n.running_pid()}
         started = time.monotonic()
         server.start()
         timings[name] = time.monotonic() - started
+        if len(nodes) > 1:  # each node of a cluster: how long it took, or 0 if it was up
+            timings.update({n.name: timings[name] if n.name in down_before else 0.0 for n in nodes})
     return timings
 
 
 def down(settings: Settings) -> dict[str, bool]:
     """Stop the servers this stack started (by pid). Returns which were running."""
     # Kafka first: it holds no state in PostgreSQL, but clients stop cleanly in this order.
-    return {"kafka": KafkaServer(settings).stop(), "postgres": PostgresServer(settings).stop()}
+    return {"kafka": KafkaCluster(settings).stop(), "postgres": PostgresServer(settings).stop()}
 
 
 def status(settings: Settings) -> list[dict]:
-    """Where each server listens and whether it is up. Never blocks on a dead server."""
-    return [PostgresServer(settings).status(), KafkaServer(settings).status()]
+    """Where each server (each Kafka node) listens and whether it is up. Never blocks on a dead server."""
+    return [PostgresServer(settings).status(), *KafkaCluster(settings).status()]

@@ -39,6 +39,7 @@ def find_bin(name: str) -> str | None:
 @dataclass(frozen=True)
 class PostgresServer:
     settings: Settings
+    name = "postgres"
 
     @property
     def home(self) -> Path:

@@ -130,3 +130,32 @@ def tail(path: Path, lines: int = 15) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except FileNotFoundError:
         return f"(no log at {path})"
+
+
+def terminate_all(pids: list[int], *, grace: float = 20.0) -> list[int]:
+    """SIGTERM every process at once, wait up to `grace` seconds for all, then SIGKILL the rest.
+
+    Returns the pids that had to be killed. For the nodes of a Kafka cluster: stopped one after
+    another, the last node loses its quorum and hangs on SIGTERM.
+    """
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(is_alive(pid) for pid in pids):
+        time.sleep(0.1)
+    killed = []
+    for pid in pids:
+        if is_alive(pid):
+            killed.append(pid)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    for pid in pids:
+        while is_alive(pid):
+            time.sleep(0.05)
+        _reap(pid)
+    return killed
