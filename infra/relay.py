@@ -366,7 +366,7 @@ class Relay:
             # Aborts a predecessor's open transaction and fences it (or waits for the commit it
             # began): nothing half-published survives, and the position read next is the truth.
             producer.init_transactions()
-            state = read_state(s, self.position_topic)
+            state = read_state(s, self.position_topic, stable=True)
         except BaseException:
             try:
                 producer.close(timeout=2)
@@ -589,11 +589,18 @@ def read_position(settings: Settings, topic: str, timeout: float = 15.0) -> int:
     return read_state(settings, topic, timeout).position
 
 
-def read_state(settings: Settings, topic: str, timeout: float = 15.0) -> RelayState:
+def read_state(settings: Settings, topic: str, timeout: float = 15.0, stable: bool = False) -> RelayState:
     """The relay's last committed position and parked events (nothing if it never published).
 
     Reads the tail of the single-partition position topic with read_committed, so
     an aborted batch's position is never seen.
+
+    `stable=True` (the relay, before it resumes) also waits until no transaction is still
+    completing on the topic: last stable offset = high watermark. Seen under load with the
+    broker SIGKILLed right after a commit: the restarted broker finished writing that commit's
+    markers only after the next producer had initialised, so the position read then was one
+    batch old and the relay published that batch a second time. A position read while a
+    transaction completes is not trusted: the relay retries (PositionUnreadable).
     """
     tp = TopicPartition(topic, 0)
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
@@ -604,12 +611,14 @@ def read_state(settings: Settings, topic: str, timeout: float = 15.0) -> RelaySt
         if topic not in consumer.topics():
             return RelayState()  # the relay never ran against this cluster
         consumer.assign([tp])
+        deadline = time.monotonic() + timeout
         end = consumer.end_offsets([tp], timeout_ms=int(timeout * 1000))[tp]
+        if stable:
+            end = _wait_stable(settings, consumer, tp, end, deadline)
         if end == 0:
             return RelayState()
         # Each batch writes one position record plus a commit marker; look back a little further.
         window = 16
-        deadline = time.monotonic() + timeout
         while True:
             start = max(0, end - window)
             consumer.seek(tp, start)
@@ -619,16 +628,35 @@ def read_state(settings: Settings, topic: str, timeout: float = 15.0) -> RelaySt
                     for rec in records:
                         if rec.key == POSITION_KEY and rec.offset < end:
                             last = json.loads(rec.value)
+            if consumer.position(tp) < end:
+                raise PositionUnreadable(f"could not read {topic} up to offset {end} within {timeout:.0f} s")
             if last is not None:
                 parked = {stream: [int(i) for i in ids] for stream, ids in (last.get("parked") or {}).items()}
                 return RelayState(int(last["notification_id"]), parked)
-            if start == 0 or time.monotonic() >= deadline:
-                if start == 0:
-                    return RelayState()
-                raise PositionUnreadable(f"could not read the relay position from {topic}")
+            if start == 0:
+                return RelayState()
             window *= 8
     finally:
         consumer.close()
+
+
+def _wait_stable(settings: Settings, consumer: KafkaConsumer, tp: TopicPartition, lso: int, deadline: float) -> int:
+    """The partition's end once no transaction is completing on it (LSO = high watermark)."""
+    watermark = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                              client_id="caseledger-relay-position-hw", isolation_level="read_uncommitted",
+                              enable_auto_commit=False, reconnect_backoff_max_ms=1000)
+    try:
+        while True:
+            high = watermark.end_offsets([tp])[tp]
+            if lso >= high:
+                return lso
+            if time.monotonic() >= deadline:
+                raise PositionUnreadable(f"a transaction is still completing on {tp.topic} (last stable offset "
+                                         f"{lso}, high watermark {high}); the position is read again shortly")
+            time.sleep(0.2)
+            lso = consumer.end_offsets([tp])[tp]
+    finally:
+        watermark.close()
 
 
 def lag(settings: Settings, source: NotificationSource) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from eventsourcing.application import Application
 from kafka.partitioner.default import murmur2
 
@@ -41,3 +42,35 @@ def test_relay_publishes_many_batches_once_each_and_resumes_after_its_position(
     # Each stream is in the partition any Kafka client would choose for its key.
     for r in records:
         assert r.partition == (murmur2(r.key) & 0x7FFFFFFF) % settings.topic_partitions
+
+
+def test_the_relay_does_not_resume_from_a_position_read_while_a_transaction_is_completing(
+        stack_settings, unique_topic):
+    """Seen once under load: a commit's markers landed after the next relay had read its position,
+    so it resumed one batch early and published that batch twice. A transaction still open on the
+    position topic makes the relay's read fail (and retry) instead of returning the older position."""
+    from kafka import KafkaProducer
+
+    from infra.relay import POSITION_KEY, PositionUnreadable, encode_position, read_state
+
+    settings = relay_settings(stack_settings, unique_topic("relay"))
+    ensure_topics(settings)
+    topic = relay_position_topic(settings)
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, transactional_id=topic + ".test",
+                             enable_idempotence=True, acks="all")
+    producer.init_transactions()
+    producer.begin_transaction()
+    producer.send(topic, key=POSITION_KEY, value=encode_position(100, 100))
+    producer.commit_transaction()
+    producer.begin_transaction()
+    producer.send(topic, key=POSITION_KEY, value=encode_position(200, 100))
+    producer.flush()
+    try:
+        # Status may show what is committed so far; the relay must not resume from it.
+        assert read_state(settings, topic, timeout=5).position == 100
+        with pytest.raises(PositionUnreadable, match="still completing"):
+            read_state(settings, topic, timeout=3, stable=True)
+    finally:
+        producer.commit_transaction()
+        producer.close()
+    assert read_state(settings, topic, stable=True).position == 200
