@@ -1,5 +1,8 @@
 """Run the benchmarks: `python -m benchmarks [STAGE ...] [--copies N] [--profile]`.
 
+`python -m benchmarks chaos [--rounds N] [--seed S]` is the chaos run (benchmarks/chaos.py):
+the pipeline under load while its parts are killed, checked after every round.
+
 Each stage is measured against its baseline in the same run, on the same data:
 the simulated year of the eight MT units, repeated `--copies` times (10 copies
 ≈ 110,000 events; 100 ≈ 1.1 million). The store is recorded once per size and
@@ -56,9 +59,15 @@ def machine() -> dict:
 
 
 def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["chaos"]:  # not a measurement against a baseline: a run of its own (benchmarks/chaos.py)
+        from benchmarks import chaos
+
+        return chaos.main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="stages:\n" + "\n".join(f"  {name:<9} {what}" for name, (_, what) in STAGES.items()))
+        epilog="stages:\n" + "\n".join(f"  {name:<9} {what}" for name, (_, what) in STAGES.items())
+        + "\n\nchaos run (not a stage): python -m benchmarks chaos --help")
     parser.add_argument("stages", nargs="*", default=list(STAGES), metavar="STAGE",
                         help="stages to run (default: all, in the order listed below)")
     parser.add_argument("--copies", type=int, default=10, help="copies of the eight units' year (default 10)")

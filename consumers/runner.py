@@ -188,6 +188,9 @@ def consumer_factory(settings, client_id: str = "caseledger-projection", max_pol
             request_timeout_ms=15000,
             session_timeout_ms=10000,
             heartbeat_interval_ms=3000,
+            # The client's default backs off up to 30 s between connection attempts: a runner noticed a
+            # restarted broker up to half a minute late (found by the chaos run; the relay had the same).
+            reconnect_backoff_max_ms=1000,
         )
 
     return make
@@ -197,7 +200,7 @@ def producer_factory(settings, client_id: str = "caseledger-dead-letter"):
     def make() -> KafkaProducer:
         return KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, client_id=client_id,
                              acks="all", enable_idempotence=True, linger_ms=5,
-                             request_timeout_ms=15000, max_block_ms=15000)
+                             request_timeout_ms=15000, max_block_ms=15000, reconnect_backoff_max_ms=1000)
 
     return make
 
