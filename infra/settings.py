@@ -65,7 +65,7 @@ class Settings:
     # never commits a transaction with a failed send. The broker aborts a transaction left open
     # longer than the transaction timeout by a relay that died.
     relay_request_timeout_ms: int = 10_000
-    relay_delivery_timeout_ms: int = 30_000  # >= request timeout + linger
+    relay_delivery_timeout_ms: int = 15_000  # >= request timeout + linger; the longest stall after a broker loss
     relay_transaction_timeout_ms: int = 60_000
     # How often the relay retries events Kafka refused for what they are (parked; infra/relay.py).
     relay_parked_retry_s: float = 60.0
