@@ -9,9 +9,9 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.calendar import CUIABA, calendar_deadline, local_date, local_time, require_aware
-from domain.case.core import CaseCore, CaseStatus, _coerce, _CourtSuspension, _require_judicial, _Visitor
-from domain.rules import refuse
+from domain.calendar import calendar_deadline, local_date, local_time, require_aware
+from domain.case.core import CaseCore, CaseStatus, _CourtSuspension, _require_judicial, _Visitor
+from domain.rules import coerce_choice, refuse
 from domain.unit import Unit
 from domain.values import (
     SEALED_ADDRESSEES,
@@ -139,7 +139,7 @@ class ContactStage(CaseCore):
         priority: bool = False,
     ) -> None:
         """Put a visitor on the youth's list (*cadastro no rol de visitantes*, E39)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, CaseStatus.EVADIDO, doing="a visitor registration")
         require_name(name, "the visitor's name (Reg. art. 56: visitors are identified)")
         if visitor_id in self.visitors:
@@ -197,7 +197,7 @@ class ContactStage(CaseCore):
 
     def deactivate_visitor(self, *, visitor_id: UUID, reason: str, occurred_at: datetime, actor: Actor) -> None:
         """Take a visitor off the active list (E39): deactivated, never deleted."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         visitor = self.visitors.get(visitor_id)
         if visitor is None or not visitor.active:
             refuse("D-04", "There is no active visitor with that id.")
@@ -236,7 +236,7 @@ class ContactStage(CaseCore):
         """
         require_aware(starts_at)
         require_aware(ends_at)
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="a visit booking")
         self._require_unit(unit)
         # Reg. art. 14 XX: the gerente authorises the list and the administrative sector books.
@@ -273,7 +273,7 @@ class ContactStage(CaseCore):
         starts_at: datetime,
         ends_at: datetime,
     ) -> None:
-        self.scheduled_visits[schedule_id] = starts_at.astimezone(CUIABA).date()
+        self.scheduled_visits[schedule_id] = local_date(starts_at)
 
     def hold_visit(
         self,
@@ -293,7 +293,7 @@ class ContactStage(CaseCore):
         on = local_date(started_at)
         self._require_present("a visit")
         self._require_unit(unit)
-        modality = _coerce(VisitModality, modality, "R-35", "Visit modality")
+        modality = coerce_choice(VisitModality, modality, "R-35", "Visit modality")
         ids = self._check_visitors(unit, visitor_ids, modality, on)
         if not search_done:
             refuse("R-14", "Visitors are searched before the visit (Reg. art. 55 IX).")
@@ -332,7 +332,7 @@ class ContactStage(CaseCore):
         ended_at: datetime,
         search_done: bool,
     ) -> None:
-        day = started_at.astimezone(CUIABA).date()
+        day = local_date(started_at)
         self.last_visit_on = day
         if modality is VisitModality.EXCEPCIONAL:
             self.exceptional_visits.append(day)
@@ -393,10 +393,10 @@ class ContactStage(CaseCore):
         visitor_id: UUID | None = None,
     ) -> None:
         """Record a visitor turned away for a Reg. art. 62 reason (*visita não permitida*, E42)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="a refused visit")
         # Reg. art. 62 I–VIII: the closed list.
-        reason = _coerce(VisitRefusalReason, reason, "R-35", "Refusal reason")
+        reason = coerce_choice(VisitRefusalReason, reason, "R-35", "Refusal reason")
         # Reg. art. 62 par. único: guidance signed by the family, note in the youth's agenda.
         if not family_guidance_signed or not noted_in_agenda:
             refuse("R-35", "Give the family the signed guidance and note it in the youth's agenda (Reg. art. 62 par. único).")
@@ -442,7 +442,7 @@ class ContactStage(CaseCore):
 
         An empty ``visitor_ids`` covers every visitor.
         """
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, CaseStatus.EVADIDO, doing="a visit suspension")
         # Reg. art. 60; ECA 124 §2: only the judicial authority suspends visits.
         _require_judicial(court_order, "R-33", "the judge's decision suspending visits (Reg. art. 60)")
@@ -482,7 +482,7 @@ class ContactStage(CaseCore):
         self, *, suspension_id: UUID, occurred_at: datetime, actor: Actor, court_order: SourceDocument | None
     ) -> None:
         """Record that the court lifted its visit suspension (E44)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         suspension = self.court_suspensions.get(suspension_id)
         if suspension is None or suspension.lifted:
             refuse("D-04", "There is no court visit suspension in force with that id.")
@@ -507,11 +507,10 @@ class ContactStage(CaseCore):
         """Record a phone call of the youth (*ligação*, E45); after 15 days without visits it is a right."""
         on = local_date(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="a phone call")
-        reason = _coerce(PhoneCallReason, reason, "R-39", "Call reason")
+        reason = coerce_choice(PhoneCallReason, reason, "R-39", "Call reason")
         if duration_minutes < 1:
             refuse("D-04", "Give the call's duration in minutes.")
-        since = self.last_visit_on or self.stay_started_on
-        assert since is not None
+        since = self.last_visit_on or self._stay_started_on()
         gap = (on - since).days
         # Reg. art. 51 XXXII §1: the call replaces a visit only after 15 days without one.
         if reason is PhoneCallReason.SEM_VISITA_15_DIAS and gap < 15:
@@ -546,9 +545,9 @@ class ContactStage(CaseCore):
 
         Only that it happened, with whom and for how long: its content is never recorded.
         """
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="a private interview")
-        authority = _coerce(InterviewAuthority, authority, "D-04", "Authority")
+        authority = coerce_choice(InterviewAuthority, authority, "D-04", "Authority")
         if duration_minutes < 1:
             refuse("D-04", "Give the interview's duration in minutes.")
         self._hold_private_interview(
@@ -582,11 +581,11 @@ class ContactStage(CaseCore):
         actor: Actor,
     ) -> None:
         """Record a petition of the youth (*petição*, E56); sealed when addressed outside the unit."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="a petition")
         if petition_id in self.petitions:
             refuse("D-02", "A petition with this id already exists.")
-        addressee = _coerce(PetitionAddressee, addressee, "R-41", "Addressee")
+        addressee = coerce_choice(PetitionAddressee, addressee, "R-41", "Addressee")
         self._file_petition(
             occurred_at=occurred_at,
             actor=actor,
@@ -610,7 +609,7 @@ class ContactStage(CaseCore):
         subject: PetitionSubject,
         sealed: bool,
     ) -> None:
-        self.petitions[petition_id] = (occurred_at.astimezone(CUIABA).date(), False)
+        self.petitions[petition_id] = (local_date(occurred_at), False)
 
     def answer_petition(
         self, *, petition_id: UUID, occurred_at: datetime, actor: Actor, source_document: SourceDocument | None = None

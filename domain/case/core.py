@@ -11,7 +11,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.calendar import add_months, age_on, calendar_deadline, day_of_measure
+from domain.calendar import age_on, calendar_deadline, day_of_measure
+from domain.clocks import reassessment_due_on
 from domain.corrections import EntryRef
 from domain.rules import refuse
 from domain.unit import Unit
@@ -118,15 +119,6 @@ def _age_band(age: int) -> int:
     return 0 if age <= 15 else 1 if age <= 18 else 2
 
 
-def _coerce(enum_cls: type[Any], value: Any, code: str, what: str) -> Any:
-    if isinstance(value, enum_cls):
-        return value
-    try:
-        return enum_cls(value)
-    except ValueError:
-        refuse(code, f"{what} {value!r} is not in the closed list; use one of {[m.value for m in enum_cls]}.")
-
-
 def _require_judicial(document: SourceDocument | None, code: str, what: str) -> SourceDocument:
     if document is None or not document.is_judicial:
         refuse(code, f"Attach the court document ({what}): process, number and court.")
@@ -164,9 +156,7 @@ class CaseCore(Aggregate):
 
     def day_of_measure(self, on: date) -> int:
         """Day of the measure in the current unit, intake day = 1 (Decision 11; Reg. art. 75)."""
-        if self.stay_started_on is None:
-            refuse("D-02", "The youth has no stay in a unit.")
-        return day_of_measure(self.stay_started_on, on)
+        return day_of_measure(self._stay_started_on(), on)
 
     def room_profile(self, on: date) -> RoomProfile:
         """What room separation compares (ECA 123)."""
@@ -178,8 +168,7 @@ class CaseCore(Aggregate):
 
     def reassessment_due_on(self) -> date | None:
         """Latest date for the next reassessment decision: 6 months (ECA 121 §2; SINASE 42)."""
-        start = self.last_decision_on or self.measure_started_on
-        return None if start is None else add_months(start, 3 if self.quarterly_reassessment else 6)
+        return reassessment_due_on(self.measure_started_on, self.last_decision_on, quarterly=self.quarterly_reassessment)
 
     # --- guards ---------------------------------------------------------------------------
 
@@ -188,6 +177,16 @@ class CaseCore(Aggregate):
             if self.status is CaseStatus.DESLIGADO:
                 refuse("D-02", f"The case is closed by release; it accepts no {doing}. Open a new case for a new measure.")
             refuse("D-02", f"Cannot record {doing} while the case is {self.status.value}.")
+
+    def _stay_started_on(self) -> date:
+        if self.stay_started_on is None:
+            refuse("D-02", "The youth has no stay in a unit.")
+        return self.stay_started_on
+
+    def _current_modality(self) -> Modality:
+        if self.modality is None:
+            refuse("D-02", "The case has no measure modality yet; record the intake first.")
+        return self.modality
 
     def _require_present(self, doing: str) -> None:
         self._require_status(CaseStatus.ATIVO, doing=doing)

@@ -9,8 +9,8 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.calendar import local_date
-from domain.case.core import CaseCore, CaseStatus, _coerce, _Procedure, _require_judicial
+from domain.calendar import local_date, require_aware
+from domain.case.core import CaseCore, CaseStatus, _Procedure, _require_judicial
 from domain.discipline import (
     EXAMPLE_OFFENCE_CATALOGUE,
     Offence,
@@ -18,7 +18,7 @@ from domain.discipline import (
     coerce_sanction,
     typed_offence,
 )
-from domain.rules import refuse
+from domain.rules import coerce_choice, refuse
 from domain.unit import Unit
 from domain.values import (
     Actor,
@@ -130,7 +130,7 @@ class DisciplineStage(CaseCore):
         catalogue: dict[str, Offence] = EXAMPLE_OFFENCE_CATALOGUE,
     ) -> None:
         """Open a disciplinary procedure for this youth alone (*instauração*, E28)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="a disciplinary procedure")
         self._require_unit(unit)
         involved = unit.incidents.get(incident_id)
@@ -201,7 +201,7 @@ class DisciplineStage(CaseCore):
         actor: Actor,
     ) -> None:
         """Hear the youth with a defender (*oitiva*, E30)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         procedure = self._procedure(procedure_id)
         if procedure.outcome is not None:
             refuse("D-02", "The procedure is already decided.")
@@ -259,7 +259,7 @@ class DisciplineStage(CaseCore):
         procedure = self._procedure(procedure_id)
         if procedure.outcome is not None:
             refuse("R-47", "This procedure is already decided; no double punishment for the same conduct.")
-        outcome = _coerce(DisciplinaryOutcome, outcome, "R-42", "Outcome")
+        outcome = coerce_choice(DisciplinaryOutcome, outcome, "R-42", "Outcome")
         decided_by = tuple(decided_by)
         if not decided_by:
             refuse("R-44", "Name who decided.")
@@ -337,13 +337,13 @@ class DisciplineStage(CaseCore):
         self, *, procedure_id: UUID, filed_by: ReassessmentRequester, occurred_at: datetime, actor: Actor
     ) -> None:
         """Record an appeal against a sanction (*recurso*, E33)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         procedure = self._procedure(procedure_id)
         if procedure.outcome is not DisciplinaryOutcome.SANCAO:
             refuse("R-49", "Only a decided sanction can be appealed.")
         if procedure.appealed:
             refuse("D-02", "This decision is already under appeal.")
-        filed_by = _coerce(ReassessmentRequester, filed_by, "R-49", "Appellant")
+        filed_by = coerce_choice(ReassessmentRequester, filed_by, "R-49", "Appellant")
         self._file_disciplinary_appeal(
             occurred_at=occurred_at,
             actor=actor,
@@ -376,11 +376,11 @@ class DisciplineStage(CaseCore):
         source_document: SourceDocument | None = None,
     ) -> None:
         """Record the decision on an appeal (E33)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         procedure = self._procedure(procedure_id)
         if not procedure.appealed or procedure.appeal_decided:
             refuse("D-02", "There is no pending appeal on this procedure.")
-        outcome = _coerce(AppealOutcome, outcome, "R-49", "Appeal outcome")
+        outcome = coerce_choice(AppealOutcome, outcome, "R-49", "Appeal outcome")
         if outcome is AppealOutcome.REDUZIDA and new_ends_on is None:
             refuse("R-45", "A reduced sanction needs its new fixed end date (SINASE 71 IV).")
         self._decide_disciplinary_appeal(
@@ -410,7 +410,7 @@ class DisciplineStage(CaseCore):
         self, *, procedure_id: UUID, occurred_at: datetime, actor: Actor, court_order: SourceDocument | None
     ) -> None:
         """Record that the judge suspended a sanction (*suspensão judicial da sanção*, E34; SINASE 48 caput)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         procedure = self._procedure(procedure_id)
         if procedure.outcome is not DisciplinaryOutcome.SANCAO:
             refuse("R-49", "Only a decided sanction can be suspended by the court.")
@@ -443,7 +443,7 @@ class DisciplineStage(CaseCore):
 
         Assessed by the Conselho Socioeducador in the youth's procedure; repaired through the family.
         """
-        local_date(occurred_at)
+        require_aware(occurred_at)
         if procedure_id not in self.procedures:
             refuse("D-04", "Name the disciplinary procedure in which the damage is assessed (Reg. art. 52 XX).")
         if actor.role not in (Role.COMISSAO, Role.GERENTE):
@@ -479,7 +479,7 @@ class DisciplineStage(CaseCore):
         self, *, incentive_id: UUID, kind: IncentiveKind, team_heard: bool, occurred_at: datetime, actor: Actor
     ) -> None:
         """Grant an incentive (*estímulo*, E36; Reg. art. 64–66)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="an incentive")
         # Reg. art. 64 §3: the gerente grants, after hearing the reference team.
         if actor.role is not Role.GERENTE or not team_heard:
@@ -519,10 +519,10 @@ class DisciplineStage(CaseCore):
         procedure_id: UUID | None = None,
     ) -> None:
         """Suspend an incentive (E36); for misconduct it must rest on a disciplinary decision."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         if not self.incentives.get(incentive_id):
             refuse("D-04", "There is no active incentive with that id.")
-        motive = _coerce(SuspensionMotive, motive, "R-50", "Motive")
+        motive = coerce_choice(SuspensionMotive, motive, "R-50", "Motive")
         # Reg. art. 64 §3 + SINASE 74: otherwise it is a disguised sanction.
         if motive is SuspensionMotive.MA_CONDUTA:
             procedure = self.procedures.get(procedure_id) if procedure_id else None

@@ -9,16 +9,9 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.calendar import (
-    CUIABA,
-    DEFAULT_CALENDAR,
-    BusinessCalendar,
-    local_date,
-    require_aware,
-    within_office_hours,
-)
-from domain.case.core import CaseCore, CaseStatus, Stay, _age_band, _coerce, _require_judicial
-from domain.rules import refuse
+from domain.calendar import DEFAULT_CALENDAR, BusinessCalendar, local_date, require_aware, within_office_hours
+from domain.case.core import CaseCore, CaseStatus, Stay, _age_band, _require_judicial
+from domain.rules import coerce_choice, refuse
 from domain.unit import Unit
 from domain.values import (
     AcolhimentoStep,
@@ -226,7 +219,7 @@ class IntakeStage(CaseCore):
         build: BuildClass | None,
         exceptions: tuple[RecordedException, ...],
     ) -> None:
-        day = occurred_at.astimezone(CUIABA).date()
+        day = local_date(occurred_at)
         self.status = CaseStatus.ATIVO
         self.unit_id = unit_id
         self.stays.append(Stay(unit_id, occurred_at, AdmissionReason.NOVA_ADMISSAO))
@@ -255,14 +248,14 @@ class IntakeStage(CaseCore):
         """Record that the youth was presented and not admitted (*Inserção não autorizada*, E04)."""
         require_aware(occurred_at)
         self._require_status(CaseStatus.REGISTRADO, doing="a refused intake")
-        reasons = tuple(dict.fromkeys(_coerce(IntakeRefusalReason, r, "R-03", "Refusal reason") for r in reasons))
+        reasons = tuple(dict.fromkeys(coerce_choice(IntakeRefusalReason, r, "R-03", "Refusal reason") for r in reasons))
         missing = tuple(dict.fromkeys(missing_documents))
         # Reg. art. 24 par. único, 28 par. único: the refusal names what is missing and where the youth went.
         if not reasons:
             refuse("R-03", "State why the intake was refused (closed list of reasons).")
         if IntakeRefusalReason.DOCUMENTO_FALTANTE in reasons and not missing:
             refuse("R-03", "List the missing documents: they are what the court must send.")
-        destination = _coerce(IntakeRefusalDestination, destination, "R-03", "Destination")
+        destination = coerce_choice(IntakeRefusalDestination, destination, "R-03", "Destination")
         self._refuse_intake(
             occurred_at=occurred_at,
             actor=actor,
@@ -304,7 +297,7 @@ class IntakeStage(CaseCore):
         """Report what the intake search found (*achados da revista de ingresso*, E05)."""
         require_aware(occurred_at)
         self._require_status(CaseStatus.REGISTRADO, CaseStatus.ATIVO, doing="an intake finding")
-        findings = tuple(dict.fromkeys(_coerce(IntakeFinding, f, "R-15", "Finding") for f in findings))
+        findings = tuple(dict.fromkeys(coerce_choice(IntakeFinding, f, "R-15", "Finding") for f in findings))
         if not findings:
             refuse("R-15", "Name what the search found (closed list).")
         exceptions = ()
@@ -344,7 +337,7 @@ class IntakeStage(CaseCore):
         self, *, document_version: str, family_acknowledged: bool, occurred_at: datetime, actor: Actor
     ) -> None:
         """Record that the written rules were read, handed over and signed (*ciência das normas*, E07)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="the orientation")
         if not document_version.strip():
             refuse("R-17", "Name the version of the rules handed to the youth (Reg. art. 34).")
@@ -371,7 +364,7 @@ class IntakeStage(CaseCore):
 
     def complete_acolhimento_step(self, *, step: AcolhimentoStep, occurred_at: datetime, actor: Actor) -> None:
         """Record one acolhimento step (*etapa do acolhimento*, Reg. art. 31 I–IV)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="an acolhimento step")
         if self.acolhimento_completed:
             refuse("D-02", "The acolhimento is already closed.")
@@ -409,9 +402,8 @@ class IntakeStage(CaseCore):
         if missing:
             refuse("D-02", "Record the remaining acolhimento steps first (Reg. art. 31): " + ", ".join(missing) + ".")
         exceptions = []
-        assert self.stay_started_on is not None
         # Reg. art. 32: within three business days of the Inserção.
-        if on > calendar.add_business_days(self.stay_started_on, 3):
+        if on > calendar.add_business_days(self._stay_started_on(), 3):
             exceptions.append(RecordedException("R-12", delay_justification or "acolhimento beyond 3 business days", True))
         self._complete_acolhimento(
             occurred_at=occurred_at, actor=actor, unit_id=self.unit_id, source_document=None, exceptions=tuple(exceptions)
@@ -432,7 +424,7 @@ class IntakeStage(CaseCore):
         self, *, members_present: int, rights_and_visits_explained: bool, occurred_at: datetime, actor: Actor
     ) -> None:
         """Record the first meeting with the family (*acolhimento familiar*, E09; Reg. art. 41–44)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="the family acolhimento")
         if members_present < 1:
             refuse("D-04", "At least one family member must be present to record the family acolhimento.")
@@ -475,7 +467,7 @@ class IntakeStage(CaseCore):
         on = local_date(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="a room change")
         self._require_unit(unit)
-        reason = _coerce(RoomChangeReason, reason, "R-21", "Room-change reason")
+        reason = coerce_choice(RoomChangeReason, reason, "R-21", "Room-change reason")
         if not room.strip():
             refuse("R-07", "Name the room.")
         if reason is RoomChangeReason.EMERGENCIA:

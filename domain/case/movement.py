@@ -12,8 +12,9 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.calendar import CUIABA, day_of_measure, local_date, nth_day, require_aware
-from domain.case.core import CaseCore, CaseStatus, Stay, _coerce, _Leave, _require_judicial
-from domain.rules import refuse
+from domain.case.core import CaseCore, CaseStatus, Stay, _Leave, _require_judicial
+from domain.clocks import family_leave_from_day
+from domain.rules import coerce_choice, refuse
 from domain.unit import Unit
 from domain.values import (
     TRIAGE_EXIT_PURPOSES,
@@ -22,7 +23,6 @@ from domain.values import (
     DepartureReason,
     EvasionKind,
     ExitPurpose,
-    IntakeOrigin,
     LeaveKind,
     PersonalText,
     RecordedException,
@@ -132,8 +132,7 @@ class MovementStage(CaseCore):
         # SINASE 44 par. único: the PIA and the execution history travel with the youth.
         if not pia_and_history_sent:
             refuse("R-54", "Send the PIA and the execution history with the youth (SINASE 44 par. único).")
-        assert self.modality is not None
-        self._check_unit_profile(destination, self.modality, on)
+        self._check_unit_profile(destination, self._current_modality(), on)
         exceptions = list(
             destination.admission_exceptions(
                 court_ordered_over_capacity=court_ordered_over_capacity, justification=exception_justification, on=on
@@ -186,7 +185,7 @@ class MovementStage(CaseCore):
         self.stays.append(Stay(destination_unit_id, occurred_at, AdmissionReason.TRANSFERENCIA))
         self.unit_id = destination_unit_id
         # Reg. art. 75: leave deadlines count from the start in this unit; measure clocks continue.
-        self.stay_started_on = occurred_at.astimezone(CUIABA).date()
+        self.stay_started_on = local_date(occurred_at)
         self.room = None
 
     def _close_stay(self, at: datetime, reason: DepartureReason) -> None:
@@ -210,7 +209,7 @@ class MovementStage(CaseCore):
         on = local_date(occurred_at)
         require_aware(expected_return_at)
         self._require_present("an external exit")
-        purpose = _coerce(ExitPurpose, purpose, "R-13", "Exit purpose")
+        purpose = coerce_choice(ExitPurpose, purpose, "R-13", "Exit purpose")
         judicial = source_document is not None and source_document.is_judicial
         if purpose is ExitPurpose.DETERMINACAO_JUDICIAL and not judicial:
             refuse("D-06", "An exit by court determination needs the court document.")
@@ -326,9 +325,9 @@ class MovementStage(CaseCore):
         Reg. art. 77 says "70": a drafting slip (Decision 1). Dates count from the start in this
         unit, intake day = 1 (Reg. art. 75; Decision 11).
         """
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="a family leave")
-        kind = _coerce(LeaveKind, kind, "R-31", "Leave kind")
+        kind = coerce_choice(LeaveKind, kind, "R-31", "Leave kind")
         if leave_id in self.leaves:
             refuse("D-02", "A leave with this id is already authorised.")
         # Reg. art. 77: the direction of the unit authorises.
@@ -347,16 +346,14 @@ class MovementStage(CaseCore):
         if day <= 8:
             refuse("R-13", f"Day {day} is within the 8-day triage; no family leave (Reg. art. 76).")
         # Reg. art. 63 I, II; par. único.
-        early = 30 if (self.origin is IntakeOrigin.UNIDADE_PROVISORIA and self.quarterly_reassessment) else 45
-        threshold = early if kind is LeaveKind.MESMO_DIA else max(75, early)
+        threshold = family_leave_from_day(kind, origin=self.origin, quarterly_reassessment=self.quarterly_reassessment)
         exceptions = []
         if day < threshold:
             if not (revision_reason or "").strip():
-                assert self.stay_started_on is not None
                 refuse(
                     "R-31",
                     f"Day {day} of the measure in this unit: {kind.value} leave starts on day {threshold} "
-                    f"({nth_day(self.stay_started_on, threshold).isoformat()}). Reg. art. 63 applies "
+                    f"({nth_day(self._stay_started_on(), threshold).isoformat()}). Reg. art. 63 applies "
                     "(Reg. art. 77's \"70\" is treated as a drafting slip). An individual revision needs its reasons "
                     "(Reg. art. 75 par. único, 81).",
                 )
@@ -540,8 +537,7 @@ class MovementStage(CaseCore):
         on = local_date(occurred_at)
         self._require_status(CaseStatus.EVADIDO, doing="a return from evasion")
         _require_judicial(court_order, "R-01", "order of re-admission (mandado de busca e apreensão or decision)")
-        assert self.modality is not None
-        self._check_unit_profile(unit, self.modality, on)
+        self._check_unit_profile(unit, self._current_modality(), on)
         exceptions = unit.admission_exceptions(
             court_ordered_over_capacity=court_ordered_over_capacity, justification=exception_justification, on=on
         )
@@ -573,7 +569,7 @@ class MovementStage(CaseCore):
         self.status = CaseStatus.ATIVO
         self.unit_id = unit_id
         self.stays.append(Stay(unit_id, occurred_at, AdmissionReason.RETORNO_DE_EVASAO))
-        self.stay_started_on = occurred_at.astimezone(CUIABA).date()
+        self.stay_started_on = local_date(occurred_at)
 
     def record_police_apprehension(
         self,
@@ -590,7 +586,7 @@ class MovementStage(CaseCore):
 
         The stay does not end here: leaving the measure needs the court's order (Reg. art. 27).
         """
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_present("a police apprehension")
         if actor.role not in (Role.GERENTE, Role.LIDER):
             refuse("D-05", "The gerente or the líder de equipe on duty records a police apprehension.")

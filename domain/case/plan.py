@@ -8,9 +8,9 @@ from typing import Iterable
 
 from eventsourcing.domain import event
 
-from domain.calendar import CUIABA, local_date
-from domain.case.core import CaseCore, CaseStatus, _coerce, _require_judicial
-from domain.rules import refuse
+from domain.calendar import local_date, require_aware
+from domain.case.core import CaseCore, CaseStatus, _require_judicial
+from domain.rules import coerce_choice, refuse
 from domain.values import (
     MODALITY_SEVERITY,
     TECHNICAL_ROLES,
@@ -129,7 +129,7 @@ class PlanStage(CaseCore):
         actor: Actor,
     ) -> None:
         """Record the case study, the first stage of the PIA (*Estudo de Caso*, E11; Reg. art. 70 I)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_present("a case study")
         # SINASE 52: the PIA, and so its stages, is for definitive measures only.
         if self.modality is None or not self.modality.is_definitive:
@@ -285,7 +285,7 @@ class PlanStage(CaseCore):
         self, *, tacit: bool, occurred_at: datetime, actor: Actor, court_document: SourceDocument | None
     ) -> None:
         """Record the court's approval of the PIA (*homologação*, E14)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         if self.pia_versions == 0:
             refuse("D-04", "No PIA has been submitted for this case.")
         _require_judicial(court_document, "D-06", "decision or certificate of tacit homologation")
@@ -308,7 +308,7 @@ class PlanStage(CaseCore):
         court_document: SourceDocument | None,
     ) -> None:
         """Record a challenge to the PIA (*impugnação*, E14); it does not suspend the PIA."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         if self.pia_versions == 0:
             refuse("D-04", "No PIA has been submitted for this case.")
         _require_judicial(court_document, "D-06", "the challenge filed in the execution process")
@@ -347,7 +347,7 @@ class PlanStage(CaseCore):
         A change that increases the restriction of liberty is the court's to decide
         (SINASE 43 §1 III, §4): it is recorded only with the judicial decision.
         """
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, CaseStatus.EVADIDO, doing="a PIA revision")
         if self.pia_versions == 0:
             refuse("D-04", "No PIA has been submitted for this case; submit it before revising it.")
@@ -404,7 +404,7 @@ class PlanStage(CaseCore):
         # CNMP67 Annex bimestral 3.2–3.4.1: interdisciplinary, explicit conclusion, no generic template.
         if conclusion is None:
             refuse("R-26", "State the report's conclusion: maintain, progress, regress or extinguish.")
-        conclusion = _coerce(ReportConclusion, conclusion, "R-26", "Conclusion")
+        conclusion = coerce_choice(ReportConclusion, conclusion, "R-26", "Conclusion")
         professions = {a.role for a in authors if a.role in TECHNICAL_ROLES}
         if len(professions) < 2:
             refuse("R-26", "The report must be interdisciplinary: authors from at least two technical professions.")
@@ -439,7 +439,7 @@ class PlanStage(CaseCore):
         protocol_number: str,
         exceptions: tuple[RecordedException, ...],
     ) -> None:
-        self.last_report_on = occurred_at.astimezone(CUIABA).date()
+        self.last_report_on = local_date(occurred_at)
 
     def request_reassessment(
         self,
@@ -451,10 +451,10 @@ class PlanStage(CaseCore):
         source_document: SourceDocument | None = None,
     ) -> None:
         """Record a reassessment request (*pedido de reavaliação*, E17); anyone SINASE 43 names may ask."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, CaseStatus.EVADIDO, doing="a reassessment request")
-        requester = _coerce(ReassessmentRequester, requester, "R-27", "Requester")
-        ground = _coerce(ReassessmentGround, ground, "R-27", "Ground")
+        requester = coerce_choice(ReassessmentRequester, requester, "R-27", "Requester")
+        ground = coerce_choice(ReassessmentGround, ground, "R-27", "Ground")
         self._request_reassessment(
             occurred_at=occurred_at,
             actor=actor,
@@ -489,7 +489,7 @@ class PlanStage(CaseCore):
         court_document: SourceDocument | None,
     ) -> None:
         """Record the reassessment hearing (*audiência de reavaliação*, E18)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, CaseStatus.EVADIDO, doing="a reassessment hearing")
         _require_judicial(court_document, "D-06", "minutes of the hearing")
         self._record_reassessment_hearing(
@@ -535,10 +535,10 @@ class PlanStage(CaseCore):
 
         A change of modality in the same unit is a status change; the youth moves only by transfer.
         """
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, CaseStatus.EVADIDO, doing="a measure decision")
         _require_judicial(court_document, "D-06", "the decision")
-        decision = _coerce(MeasureDecision, decision, "D-06", "Decision")
+        decision = coerce_choice(MeasureDecision, decision, "D-06", "Decision")
         if decision in (MeasureDecision.SUBSTITUICAO, MeasureDecision.CONVERSAO_PROVISORIA_EM_DEFINITIVA) and (
             new_modality is None
         ):
@@ -600,10 +600,10 @@ class PlanStage(CaseCore):
         court_document: SourceDocument | None,
     ) -> None:
         """File a court order in the case (*ordem judicial protocolada*, E20)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_status(CaseStatus.REGISTRADO, CaseStatus.ATIVO, CaseStatus.EVADIDO, doing="a court order")
         _require_judicial(court_document, "D-06", "the order")
-        kind = _coerce(JudicialOrderKind, kind, "D-06", "Order kind")
+        kind = coerce_choice(JudicialOrderKind, kind, "D-06", "Order kind")
         if kind is JudicialOrderKind.SUSPENSAO_DE_VISITAS:
             refuse("D-04", "Record a court visit suspension with suspend_visits_by_court: it names visitors and period.")
         if kind is JudicialOrderKind.LIBERACAO:

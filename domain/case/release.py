@@ -13,10 +13,11 @@ from domain.calendar import (
     add_years,
     calendar_deadline,
     local_date,
+    require_aware,
     within_office_hours,
 )
-from domain.case.core import CaseCore, CaseStatus, _coerce, _require_judicial
-from domain.rules import refuse
+from domain.case.core import CaseCore, CaseStatus, _require_judicial
+from domain.rules import coerce_choice, refuse
 from domain.unit import Unit
 from domain.values import (
     TECHNICAL_ROLES,
@@ -68,7 +69,7 @@ class ReleaseStage(CaseCore):
         self, *, protocol_number: str, occurred_at: datetime, actor: Actor, court_order: SourceDocument | None
     ) -> None:
         """Receive the release order (*Mandado de Liberação*, E58; Reg. art. 107 I)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, CaseStatus.EVADIDO, doing="a release order")
         _require_judicial(court_order, "R-56", "the Mandado de Liberação or the decision of extinction")
         if self.release_order_received:
@@ -109,7 +110,7 @@ class ReleaseStage(CaseCore):
         """
         on = local_date(occurred_at)
         self._require_status(CaseStatus.ATIVO, CaseStatus.EVADIDO, doing="a release")
-        basis = _coerce(ReleaseBasis, basis, "R-56", "Release basis")
+        basis = coerce_choice(ReleaseBasis, basis, "R-56", "Release basis")
         if self.status is CaseStatus.ATIVO:
             if unit is None:
                 refuse("D-02", "Give the unit the youth leaves.")
@@ -197,7 +198,7 @@ class ReleaseStage(CaseCore):
         self, *, protocol_number: str, occurred_at: datetime, actor: Actor, source_document: SourceDocument | None = None
     ) -> None:
         """The gerente tells the court of the youth's reintegration (*ofício de reintegração*, E60; Reg. art. 107 IV)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         if self.status is not CaseStatus.DESLIGADO:
             refuse("D-02", "Report the reintegration after the release is recorded.")
         if self.reintegration_reported:
@@ -232,12 +233,12 @@ class ReleaseStage(CaseCore):
         notes: str | None = None,
     ) -> None:
         """Record a follow-up of the youth after release (*acompanhamento do egresso*, E61; Reg. art. 70 II, 71)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         if self.status is not CaseStatus.DESLIGADO:
             refuse("D-02", "Egress follow-up starts after the release is recorded.")
         if actor.role not in TECHNICAL_ROLES | {Role.GERENTE}:
             refuse("D-05", "The reference technical team follows up the egress (Reg. art. 70 II, 71).")
-        contact = _coerce(EgressContactKind, contact, "D-04", "Contact kind")
+        contact = coerce_choice(EgressContactKind, contact, "D-04", "Contact kind")
         self._record_egress_follow_up(
             occurred_at=occurred_at,
             actor=actor,

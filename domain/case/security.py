@@ -8,9 +8,9 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.calendar import local_date, require_aware
-from domain.case.core import CaseCore, CaseStatus, _coerce
-from domain.rules import refuse
+from domain.calendar import require_aware
+from domain.case.core import CaseCore, CaseStatus
+from domain.rules import coerce_choice, refuse
 from domain.values import (
     Actor,
     ForceTechnique,
@@ -87,7 +87,7 @@ class SecurityStage(CaseCore):
         # CONANDA 252 art. 68: chemical restraint is forbidden; medication only on medical criteria.
         if not isinstance(technique, ForceTechnique) and ("medica" in text or "quimic" in text or "chemical" in text):
             refuse("R-52", "Chemical restraint is forbidden (CONANDA 252 art. 68); medication is a medical act, not containment.")
-        technique = _coerce(ForceTechnique, technique, "R-52", "Technique")
+        technique = coerce_choice(ForceTechnique, technique, "R-52", "Technique")
         staff = tuple(staff)
         if not staff:
             refuse("D-04", "Name the staff who used force.")
@@ -137,10 +137,10 @@ class SecurityStage(CaseCore):
         items_seized: Iterable[str] = (),
     ) -> None:
         """Record a personal, room or belongings search (*revista*, E38)."""
-        local_date(occurred_at)
+        require_aware(occurred_at)
         self._require_present("a search")
-        kind = _coerce(SearchKind, kind, "D-11", "Search kind")
-        reason = _coerce(SearchReason, reason, "D-11", "Search reason")
+        kind = coerce_choice(SearchKind, kind, "D-11", "Search kind")
+        reason = coerce_choice(SearchReason, reason, "D-11", "Search reason")
         if actor.role not in (Role.AGENTE, Role.LIDER):
             refuse("D-05", "The agente socioeducativo or the líder de equipe records a search (Reg. art. 20 VI, 21 XIII).")
         staff = tuple(dict.fromkeys(staff))
@@ -191,7 +191,7 @@ class SecurityStage(CaseCore):
         require_aware(occurred_at)
         self._require_present("an isolation")
         # SINASE 48 §2: only if indispensable for the safety of others or of the youth.
-        ground = _coerce(IsolationGround, ground, "R-48", "Isolation ground")
+        ground = coerce_choice(IsolationGround, ground, "R-48", "Isolation ground")
         if not justification.strip():
             refuse("R-48", "Justify why isolation is indispensable for safety (SINASE 48 §2).")
         if actor.role not in (Role.GERENTE, Role.LIDER):

@@ -65,15 +65,6 @@ def inspection_report_due_on(inspected_on: date, calendar: BusinessCalendar = DE
     return calendar.on_or_after(following)
 
 
-def _coerce_enum(enum_cls: type[Any], value: Any, code: str, what: str) -> Any:
-    if isinstance(value, enum_cls):
-        return value
-    try:
-        return enum_cls(value)
-    except ValueError:
-        refuse(code, f"{what} {value!r} is not in the closed list; use one of {[m.value for m in enum_cls]}.")
-
-
 class UnitCore(Aggregate):
     """The base of the Unit's stage classes: the envelope of every unit event, and queries."""
 

@@ -9,8 +9,8 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.calendar import DEFAULT_CALENDAR, BusinessCalendar, local_date, require_aware
-from domain.rules import refuse
-from domain.unit.core import UnitCore, _coerce_enum, inspection_report_due_on
+from domain.rules import coerce_choice, refuse
+from domain.unit.core import UnitCore, inspection_report_due_on
 from domain.values import (
     AccessCategory,
     Actor,
@@ -82,8 +82,8 @@ class OversightStage(UnitCore):
         require_aware(occurred_at)
         if actor.role is not Role.GERENTE:
             refuse("D-05", "The gerente keeps the unit's staff roster (Reg. art. 14).")
-        category = _coerce_enum(StaffCategory, category, "D-04", "Category")
-        status = _coerce_enum(StaffStatus, status, "D-04", "Status")
+        category = coerce_choice(StaffCategory, category, "D-04", "Category")
+        status = coerce_choice(StaffStatus, status, "D-04", "Status")
         if not staff_id.strip() or not name.strip():
             refuse("D-04", "Give the staff id and the name.")
         if not 0 <= weekly_hours <= 60:
@@ -142,7 +142,7 @@ class OversightStage(UnitCore):
         require_aware(occurred_at)
         if actor.role not in (Role.MINISTERIO_PUBLICO, Role.GERENTE, Role.ADMINISTRATIVO):
             refuse("D-05", "The MP records its inspection, or the unit's gerente or administrative sector logs it.")
-        kind = _coerce_enum(InspectionKind, kind, "R-63", "Inspection kind")
+        kind = coerce_choice(InspectionKind, kind, "R-63", "Inspection kind")
         if not promotor_id.strip():
             refuse("D-04", "Give the id of the promotor de justiça who inspected.")
         if inspection_id in self.inspections:

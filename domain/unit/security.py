@@ -9,8 +9,8 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.calendar import local_date, require_aware
-from domain.rules import refuse
-from domain.unit.core import UnitCore, _coerce_enum
+from domain.rules import coerce_choice, refuse
+from domain.unit.core import UnitCore
 from domain.values import AccessCategory, Actor, PersonalText, Role, SourceDocument
 
 
@@ -161,7 +161,7 @@ class SecurityStage(UnitCore):
         require_aware(occurred_at)
         if actor.role not in (Role.AGENTE, Role.LIDER):
             refuse("D-05", "The agente socioeducativo on duty logs accesses (Reg. art. 20 XXIV).")
-        category = _coerce_enum(AccessCategory, category, "R-60", "Category")
+        category = coerce_choice(AccessCategory, category, "R-60", "Category")
         if not name.strip() or not document.strip():
             refuse("R-60", "Log the name and the ID document of whoever enters (Reg. art. 20 XXIV).")
         if left_at < entered_at:
