@@ -20,7 +20,6 @@ from eventsourcing.domain import Aggregate, event
 from domain.calendar import age_on, local_date
 from domain.case.contact import ContactStage
 from domain.case.core import CaseCore, CaseStatus, RoomProfile, Stay, case_id_for
-from domain.case.corrections import CorrectionsStage
 from domain.case.discipline import DisciplineStage
 from domain.case.intake import IntakeStage
 from domain.case.movement import MovementStage
@@ -57,7 +56,6 @@ class Case(
     SecurityStage,
     ContactStage,
     ReleaseStage,
-    CorrectionsStage,
 ):
     """One adolescent's execution of one measure (*execução da medida socioeducativa*)."""
 

@@ -6,19 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate
 
 from domain.calendar import age_on, calendar_deadline, day_of_measure
 from domain.clocks import reassessment_due_on
-from domain.corrections import EntryRef
+from domain.corrections import Correctable
 from domain.rules import refuse
 from domain.unit import Unit
 from domain.values import (
     MODALITIES_BY_UNIT_TYPE,
-    Actor,
     AdmissionReason,
     BuildClass,
     DepartureReason,
@@ -125,23 +122,20 @@ def _require_judicial(document: SourceDocument | None, code: str, what: str) -> 
     return document
 
 
-class CaseCore(Aggregate):
+class CaseCore(Correctable):
     """The base of the Case's stage classes: the envelope of every case event, queries and guards."""
 
-    class Event(Aggregate.Event):
+    class Event(Correctable.Event):
         """Envelope of every case event: business time, who recorded it, the unit concerned, the source document."""
 
-        occurred_at: datetime
-        actor: Actor
-        unit_id: str
-        source_document: SourceDocument | None
+    class EntryCorrected(Correctable.EntryCorrected):
+        """*Retificação* of an earlier entry of this case (E67)."""
 
-        def apply(self, aggregate: Any) -> None:
-            """Remember each entry's type and whether it transcribes a court document."""
-            # Remembered so that corrections can check what they amend (R-66).
-            aggregate._entries[self.originator_version] = EntryRef(
-                type(self).__name__, bool(self.source_document and self.source_document.is_judicial)
-            )
+    class EntryVoided(Correctable.EntryVoided):
+        """*Anulação* of an entry recorded by mistake (E68)."""
+
+    def _envelope_unit_id(self) -> str:
+        return self.unit_id or ""
 
     # --- queries --------------------------------------------------------------------------
 

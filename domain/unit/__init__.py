@@ -23,7 +23,6 @@ from domain.unit.core import (
     inspection_report_due_on,
     unit_id_for,
 )
-from domain.unit.corrections import CorrectionsStage
 from domain.unit.oversight import OversightStage
 from domain.unit.residents import ResidentsStage
 from domain.unit.security import SecurityStage
@@ -44,7 +43,7 @@ __all__ = ["Resident", "Unit", "inspection_report_due_on", "unit_id_for"]
 
 
 @adopt_stage_events
-class Unit(CapacityStage, ResidentsStage, SecurityStage, OversightStage, CorrectionsStage):
+class Unit(CapacityStage, ResidentsStage, SecurityStage, OversightStage):
     """A socio-educational unit, with the capacity and profile its Portaria sets (Reg. art. 10)."""
 
     class UnitCapacityDefined(Aggregate.Created, UnitCore.Event):

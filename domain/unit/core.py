@@ -4,16 +4,14 @@ and the checks of its Portaria."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import date
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate
 
 from domain.calendar import DEFAULT_CALENDAR, BusinessCalendar
-from domain.corrections import EntryRef
+from domain.corrections import Correctable
 from domain.rules import refuse
-from domain.values import Actor, SourceDocument, UnitType
+from domain.values import UnitType
 
 UNIT_NAMESPACE = uuid5(NAMESPACE_URL, "https://caseledger.mt.gov.br/unit")
 
@@ -65,22 +63,20 @@ def inspection_report_due_on(inspected_on: date, calendar: BusinessCalendar = DE
     return calendar.on_or_after(following)
 
 
-class UnitCore(Aggregate):
+class UnitCore(Correctable):
     """The base of the Unit's stage classes: the envelope of every unit event, and queries."""
 
-    class Event(Aggregate.Event):
+    class Event(Correctable.Event):
         """Envelope of every unit event: business time, who recorded it, the unit concerned, the source document."""
 
-        occurred_at: datetime
-        actor: Actor
-        unit_id: str
-        source_document: SourceDocument | None
+    class EntryCorrected(Correctable.EntryCorrected):
+        """*Retificação* of an earlier unit entry (E67)."""
 
-        def apply(self, aggregate: Any) -> None:
-            """Remember each entry's type and whether it transcribes a court document."""
-            aggregate._entries[self.originator_version] = EntryRef(
-                type(self).__name__, bool(self.source_document and self.source_document.is_judicial)
-            )
+    class EntryVoided(Correctable.EntryVoided):
+        """*Anulação* of an entry recorded by mistake (E68)."""
+
+    def _envelope_unit_id(self) -> str:
+        return str(self.id)
 
     # --- queries ---------------------------------------------------------------------
 
