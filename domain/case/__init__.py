@@ -28,7 +28,6 @@ from domain.case.release import ReleaseStage
 from domain.case.security import SecurityStage
 from domain.corrections import EntryRef
 from domain.rules import refuse
-from domain.stages import adopt_stage_events
 from domain.values import (
     PERSONAL,
     AcolhimentoStep,
@@ -47,7 +46,6 @@ from domain.values import (
 __all__ = ["Case", "CaseStatus", "RoomProfile", "Stay", "case_id_for"]
 
 
-@adopt_stage_events
 class Case(
     IntakeStage,
     PlanStage,

@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Iterable
 from uuid import UUID
 
-from eventsourcing.domain import event
 
 from domain.calendar import calendar_deadline, local_date, local_time, require_aware
 from domain.case.core import CaseCore, CaseStatus, _CourtSuspension, _require_judicial, _Visitor
@@ -34,92 +33,6 @@ from domain.values import (
 
 class ContactStage(CaseCore):
     """Contact: the events of this stage beside the commands that trigger them."""
-
-    class VisitorRegistered(CaseCore.Event):
-        """*Cadastro no rol de visitantes* (E39)."""
-
-        visitor_id: UUID
-        name: PersonalText
-        photo_id_kind: PhotoIdKind
-        photo_id_number: PersonalText
-        relationship: Relationship
-        relationship_proof: PersonalText
-        is_minor: bool
-        parental_authorisation: PersonalText | None
-        qualified_by_team: bool
-        modalities: tuple[VisitModality, ...]
-        priority: bool
-
-    class VisitorDeactivated(CaseCore.Event):
-        """Visitor taken off the active list (E39): deactivated, never deleted."""
-
-        visitor_id: UUID
-        reason: PersonalText
-
-    class VisitScheduled(CaseCore.Event):
-        """*Agendamento de visita excepcional*: a weekday, one hour, one per fortnight (E40; Reg. art. 55 II, 14 XX)."""
-
-        schedule_id: UUID
-        visitor_ids: tuple[UUID, ...]
-        starts_at: datetime
-        ends_at: datetime
-
-    class VisitHeld(CaseCore.Event):
-        """*Visita realizada* (E41)."""
-
-        visitor_ids: tuple[UUID, ...]
-        modality: VisitModality
-        started_at: datetime
-        ended_at: datetime
-        search_done: bool
-
-    class VisitRefused(CaseCore.Event):
-        """*Entrada de visita não permitida* for a Reg. art. 62 reason (E42)."""
-
-        visitor_id: UUID | None
-        reason: VisitRefusalReason
-        family_guidance_signed: bool
-        noted_in_agenda: bool
-
-    class VisitsSuspendedByCourt(CaseCore.Event):
-        """*Suspensão judicial de visitas* (E44; Reg. art. 60)."""
-
-        suspension_id: UUID
-        visitor_ids: tuple[UUID, ...]
-        starts_on: date
-        ends_on: date | None
-
-    class VisitsSuspensionLifted(CaseCore.Event):
-        """The court lifts its visit suspension (E44)."""
-
-        suspension_id: UUID
-
-    class PhoneCallHeld(CaseCore.Event):
-        """*Ligação telefônica* (E45); never withheld as a sanction (ECA 124 §1)."""
-
-        reason: PhoneCallReason
-        duration_minutes: int
-        days_without_visit: int
-
-    class PrivateInterviewHeld(CaseCore.Event):
-        """*Entrevista reservada* with the MP or the defence (E46; ECA 124 I, III). Never its content."""
-
-        authority: InterviewAuthority
-        duration_minutes: int
-
-    class PetitionFiled(CaseCore.Event):
-        """*Petição* of the youth (E56); content sealed when addressed to MP, Defensoria or judge."""
-
-        petition_id: UUID
-        addressee: PetitionAddressee
-        subject: PetitionSubject
-        sealed: bool
-
-    class PetitionAnswered(CaseCore.Event):
-        """Answer to a petition (E57)."""
-
-        petition_id: UUID
-        exceptions: tuple[RecordedException, ...]
 
     def register_visitor(
         self,
@@ -156,11 +69,10 @@ class ContactStage(CaseCore):
         # Reg. art. 55 II: exceptional visits after the technical team's qualification.
         if VisitModality.EXCEPCIONAL in modalities and not qualified_by_team:
             refuse("R-37", "Exceptional visits need the technical team's qualification first (Reg. art. 55 II).")
-        self._register_visitor(
+        self._record(
+            self.VisitorRegistered,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
-            source_document=None,
             visitor_id=visitor_id,
             name=name,
             photo_id_kind=photo_id_kind,
@@ -174,26 +86,24 @@ class ContactStage(CaseCore):
             priority=priority,
         )
 
-    @event(VisitorRegistered)
-    def _register_visitor(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        visitor_id: UUID,
-        name: str,
-        photo_id_kind: PhotoIdKind,
-        photo_id_number: str,
-        relationship: Relationship,
-        relationship_proof: str,
-        is_minor: bool,
-        parental_authorisation: str | None,
-        qualified_by_team: bool,
-        modalities: tuple[VisitModality, ...],
-        priority: bool,
-    ) -> None:
-        self.visitors[visitor_id] = _Visitor(True, tuple(modalities))
+    class VisitorRegistered(CaseCore.Event):
+        """*Cadastro no rol de visitantes* (E39)."""
+
+        visitor_id: UUID
+        name: PersonalText
+        photo_id_kind: PhotoIdKind
+        photo_id_number: PersonalText
+        relationship: Relationship
+        relationship_proof: PersonalText
+        is_minor: bool
+        parental_authorisation: PersonalText | None
+        qualified_by_team: bool
+        modalities: tuple[VisitModality, ...]
+        priority: bool
+
+        def apply(self, case: CaseCore) -> None:
+            case.visitors[self.visitor_id] = _Visitor(True, tuple(self.modalities))
+            super().apply(case)
 
     def deactivate_visitor(self, *, visitor_id: UUID, reason: str, occurred_at: datetime, actor: Actor) -> None:
         """Take a visitor off the active list (E39): deactivated, never deleted."""
@@ -203,20 +113,23 @@ class ContactStage(CaseCore):
             refuse("D-04", "There is no active visitor with that id.")
         if not reason.strip():
             refuse("D-04", "State why the visitor is deactivated.")
-        self._deactivate_visitor(
+        self._record(
+            self.VisitorDeactivated,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
-            source_document=None,
             visitor_id=visitor_id,
             reason=reason,
         )
 
-    @event(VisitorDeactivated)
-    def _deactivate_visitor(
-        self, occurred_at: datetime, actor: Actor, unit_id: str, source_document: SourceDocument | None, visitor_id: UUID, reason: str
-    ) -> None:
-        self.visitors[visitor_id].active = False
+    class VisitorDeactivated(CaseCore.Event):
+        """Visitor taken off the active list (E39): deactivated, never deleted."""
+
+        visitor_id: UUID
+        reason: PersonalText
+
+        def apply(self, case: CaseCore) -> None:
+            case.visitors[self.visitor_id].active = False
+            super().apply(case)
 
     def schedule_visit(
         self,
@@ -250,30 +163,28 @@ class ContactStage(CaseCore):
             refuse("D-04", "The visit must end after it starts.")
         ids = self._check_visitors(unit, visitor_ids, VisitModality.EXCEPCIONAL, local_date(starts_at))
         self._check_exceptional_slot(starts_at, ends_at, scheduled_too=True)
-        self._schedule_visit(
+        self._record(
+            self.VisitScheduled,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             schedule_id=schedule_id,
             visitor_ids=ids,
             starts_at=starts_at,
             ends_at=ends_at,
         )
 
-    @event(VisitScheduled)
-    def _schedule_visit(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        schedule_id: UUID,
-        visitor_ids: tuple[UUID, ...],
-        starts_at: datetime,
-        ends_at: datetime,
-    ) -> None:
-        self.scheduled_visits[schedule_id] = local_date(starts_at)
+    class VisitScheduled(CaseCore.Event):
+        """*Agendamento de visita excepcional*: a weekday, one hour, one per fortnight (E40; Reg. art. 55 II, 14 XX)."""
+
+        schedule_id: UUID
+        visitor_ids: tuple[UUID, ...]
+        starts_at: datetime
+        ends_at: datetime
+
+        def apply(self, case: CaseCore) -> None:
+            case.scheduled_visits[self.schedule_id] = local_date(self.starts_at)
+            super().apply(case)
 
     def hold_visit(
         self,
@@ -307,11 +218,11 @@ class ContactStage(CaseCore):
         else:
             # The visit scheduled for this very day is the one being held; other bookings count.
             self._check_exceptional_slot(started_at, ended_at, scheduled_too=False)
-        self._hold_visit(
+        self._record(
+            self.VisitHeld,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             visitor_ids=ids,
             modality=modality,
             started_at=started_at,
@@ -319,26 +230,24 @@ class ContactStage(CaseCore):
             search_done=search_done,
         )
 
-    @event(VisitHeld)
-    def _hold_visit(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        visitor_ids: tuple[UUID, ...],
-        modality: VisitModality,
-        started_at: datetime,
-        ended_at: datetime,
-        search_done: bool,
-    ) -> None:
-        day = local_date(started_at)
-        self.last_visit_on = day
-        if modality is VisitModality.EXCEPCIONAL:
-            self.exceptional_visits.append(day)
-            for schedule_id, scheduled_on in list(self.scheduled_visits.items()):
-                if scheduled_on == day:
-                    del self.scheduled_visits[schedule_id]
+    class VisitHeld(CaseCore.Event):
+        """*Visita realizada* (E41)."""
+
+        visitor_ids: tuple[UUID, ...]
+        modality: VisitModality
+        started_at: datetime
+        ended_at: datetime
+        search_done: bool
+
+        def apply(self, case: CaseCore) -> None:
+            day = local_date(self.started_at)
+            case.last_visit_on = day
+            if self.modality is VisitModality.EXCEPCIONAL:
+                case.exceptional_visits.append(day)
+                for schedule_id, scheduled_on in list(case.scheduled_visits.items()):
+                    if scheduled_on == day:
+                        del case.scheduled_visits[schedule_id]
+            super().apply(case)
 
     def _check_visitors(
         self, unit: Unit, visitor_ids: Iterable[UUID], modality: VisitModality, on: date
@@ -402,30 +311,24 @@ class ContactStage(CaseCore):
             refuse("R-35", "Give the family the signed guidance and note it in the youth's agenda (Reg. art. 62 par. único).")
         if visitor_id is not None and visitor_id not in self.visitors:
             refuse("D-04", "Unknown visitor id; leave it empty for someone not on the list.")
-        self._refuse_visit(
+        self._record(
+            self.VisitRefused,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             visitor_id=visitor_id,
             reason=reason,
             family_guidance_signed=family_guidance_signed,
             noted_in_agenda=noted_in_agenda,
         )
 
-    @event(VisitRefused)
-    def _refuse_visit(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        visitor_id: UUID | None,
-        reason: VisitRefusalReason,
-        family_guidance_signed: bool,
-        noted_in_agenda: bool,
-    ) -> None:
-        pass
+    class VisitRefused(CaseCore.Event):
+        """*Entrada de visita não permitida* for a Reg. art. 62 reason (E42)."""
+
+        visitor_id: UUID | None
+        reason: VisitRefusalReason
+        family_guidance_signed: bool
+        noted_in_agenda: bool
 
     def suspend_visits_by_court(
         self,
@@ -453,10 +356,10 @@ class ContactStage(CaseCore):
         ids = tuple(dict.fromkeys(visitor_ids))
         if any(v not in self.visitors for v in ids):
             refuse("D-04", "Every suspended visitor must be on the youth's list.")
-        self._suspend_visits_by_court(
+        self._record(
+            self.VisitsSuspendedByCourt,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
             source_document=court_order,
             suspension_id=suspension_id,
             visitor_ids=ids,
@@ -464,19 +367,17 @@ class ContactStage(CaseCore):
             ends_on=ends_on,
         )
 
-    @event(VisitsSuspendedByCourt)
-    def _suspend_visits_by_court(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        suspension_id: UUID,
-        visitor_ids: tuple[UUID, ...],
-        starts_on: date,
-        ends_on: date | None,
-    ) -> None:
-        self.court_suspensions[suspension_id] = _CourtSuspension(tuple(visitor_ids), starts_on, ends_on)
+    class VisitsSuspendedByCourt(CaseCore.Event):
+        """*Suspensão judicial de visitas* (E44; Reg. art. 60)."""
+
+        suspension_id: UUID
+        visitor_ids: tuple[UUID, ...]
+        starts_on: date
+        ends_on: date | None
+
+        def apply(self, case: CaseCore) -> None:
+            case.court_suspensions[self.suspension_id] = _CourtSuspension(tuple(self.visitor_ids), self.starts_on, self.ends_on)
+            super().apply(case)
 
     def lift_court_visit_suspension(
         self, *, suspension_id: UUID, occurred_at: datetime, actor: Actor, court_order: SourceDocument | None
@@ -487,19 +388,22 @@ class ContactStage(CaseCore):
         if suspension is None or suspension.lifted:
             refuse("D-04", "There is no court visit suspension in force with that id.")
         _require_judicial(court_order, "R-33", "the judge's decision lifting the suspension")
-        self._lift_court_visit_suspension(
+        self._record(
+            self.VisitsSuspensionLifted,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
             source_document=court_order,
             suspension_id=suspension_id,
         )
 
-    @event(VisitsSuspensionLifted)
-    def _lift_court_visit_suspension(
-        self, occurred_at: datetime, actor: Actor, unit_id: str, source_document: SourceDocument | None, suspension_id: UUID
-    ) -> None:
-        self.court_suspensions[suspension_id].lifted = True
+    class VisitsSuspensionLifted(CaseCore.Event):
+        """The court lifts its visit suspension (E44)."""
+
+        suspension_id: UUID
+
+        def apply(self, case: CaseCore) -> None:
+            case.court_suspensions[self.suspension_id].lifted = True
+            super().apply(case)
 
     def hold_phone_call(
         self, *, reason: PhoneCallReason, duration_minutes: int, occurred_at: datetime, actor: Actor
@@ -515,28 +419,22 @@ class ContactStage(CaseCore):
         # Reg. art. 51 XXXII §1: the call replaces a visit only after 15 days without one.
         if reason is PhoneCallReason.SEM_VISITA_15_DIAS and gap < 15:
             refuse("R-39", f"The last visit (or the arrival) was {gap} days ago; the 15-day call applies from day 15.")
-        self._hold_phone_call(
+        self._record(
+            self.PhoneCallHeld,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             reason=reason,
             duration_minutes=duration_minutes,
             days_without_visit=gap,
         )
 
-    @event(PhoneCallHeld)
-    def _hold_phone_call(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        reason: PhoneCallReason,
-        duration_minutes: int,
-        days_without_visit: int,
-    ) -> None:
-        pass
+    class PhoneCallHeld(CaseCore.Event):
+        """*Ligação telefônica* (E45); never withheld as a sanction (ECA 124 §1)."""
+
+        reason: PhoneCallReason
+        duration_minutes: int
+        days_without_visit: int
 
     def hold_private_interview(
         self, *, authority: InterviewAuthority, duration_minutes: int, occurred_at: datetime, actor: Actor
@@ -550,26 +448,24 @@ class ContactStage(CaseCore):
         authority = coerce_choice(InterviewAuthority, authority, "D-04", "Authority")
         if duration_minutes < 1:
             refuse("D-04", "Give the interview's duration in minutes.")
-        self._hold_private_interview(
+        self._record(
+            self.PrivateInterviewHeld,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             authority=authority,
             duration_minutes=duration_minutes,
         )
 
-    @event(PrivateInterviewHeld)
-    def _hold_private_interview(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        authority: InterviewAuthority,
-        duration_minutes: int,
-    ) -> None:
-        self.private_interviews += 1
+    class PrivateInterviewHeld(CaseCore.Event):
+        """*Entrevista reservada* with the MP or the defence (E46; ECA 124 I, III). Never its content."""
+
+        authority: InterviewAuthority
+        duration_minutes: int
+
+        def apply(self, case: CaseCore) -> None:
+            case.private_interviews += 1
+            super().apply(case)
 
     def file_petition(
         self,
@@ -586,30 +482,28 @@ class ContactStage(CaseCore):
         if petition_id in self.petitions:
             refuse("D-02", "A petition with this id already exists.")
         addressee = coerce_choice(PetitionAddressee, addressee, "R-41", "Addressee")
-        self._file_petition(
+        self._record(
+            self.PetitionFiled,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             petition_id=petition_id,
             addressee=addressee,
             subject=subject,
             sealed=addressee in SEALED_ADDRESSEES,
         )
 
-    @event(PetitionFiled)
-    def _file_petition(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        petition_id: UUID,
-        addressee: PetitionAddressee,
-        subject: PetitionSubject,
-        sealed: bool,
-    ) -> None:
-        self.petitions[petition_id] = (local_date(occurred_at), False)
+    class PetitionFiled(CaseCore.Event):
+        """*Petição* of the youth (E56); content sealed when addressed to MP, Defensoria or judge."""
+
+        petition_id: UUID
+        addressee: PetitionAddressee
+        subject: PetitionSubject
+        sealed: bool
+
+        def apply(self, case: CaseCore) -> None:
+            case.petitions[self.petition_id] = (local_date(self.occurred_at), False)
+            super().apply(case)
 
     def answer_petition(
         self, *, petition_id: UUID, occurred_at: datetime, actor: Actor, source_document: SourceDocument | None = None
@@ -622,24 +516,22 @@ class ContactStage(CaseCore):
         exceptions = ()
         if on > calendar_deadline(record[0], 15):
             exceptions = (RecordedException("R-41", "petition answered after 15 days", True),)
-        self._answer_petition(
+        self._record(
+            self.PetitionAnswered,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
             source_document=source_document,
             petition_id=petition_id,
             exceptions=exceptions,
         )
 
-    @event(PetitionAnswered)
-    def _answer_petition(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        petition_id: UUID,
-        exceptions: tuple[RecordedException, ...],
-    ) -> None:
-        filed_on, _ = self.petitions[petition_id]
-        self.petitions[petition_id] = (filed_on, True)
+    class PetitionAnswered(CaseCore.Event):
+        """Answer to a petition (E57)."""
+
+        petition_id: UUID
+        exceptions: tuple[RecordedException, ...]
+
+        def apply(self, case: CaseCore) -> None:
+            filed_on, _ = case.petitions[self.petition_id]
+            case.petitions[self.petition_id] = (filed_on, True)
+            super().apply(case)

@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 from typing import Iterable
 from uuid import UUID
 
-from eventsourcing.domain import event
 
 from domain.calendar import local_date, require_aware
 from domain.case.core import CaseCore, CaseStatus, _Procedure, _require_judicial
@@ -39,81 +38,6 @@ from domain.values import (
 
 class DisciplineStage(CaseCore):
     """Discipline: the events of this stage beside the commands that trigger them."""
-
-    class DisciplinaryProcedureOpened(CaseCore.Event):
-        """*Instauração de procedimento disciplinar*, one youth per procedure (E28)."""
-
-        procedure_id: UUID
-        incident_id: UUID
-        offence_code: str
-        severity: OffenceSeverity
-        commission: tuple[StaffMember, ...]
-        defender_notified: bool
-        parents_notified: bool
-
-    class DisciplinaryHearingHeld(CaseCore.Event):
-        """*Oitiva do socioeducando* with defence (E30)."""
-
-        procedure_id: UUID
-        youth_heard: bool
-        defender_present: bool
-        parents_present: bool
-        defence_presented: bool
-
-    class DisciplinaryDecisionIssued(CaseCore.Event):
-        """*Decisão do Conselho* with a fixed duration (E31, E32)."""
-
-        procedure_id: UUID
-        outcome: DisciplinaryOutcome
-        sanction: SanctionType | None
-        starts_on: date | None
-        ends_on: date | None
-        exclusion_grounds_examined: bool
-        exclusion_ground_found: ExclusionGround | None
-        aggravating: tuple[PersonalText, ...]
-        attenuating: tuple[PersonalText, ...]
-        decided_by: tuple[StaffMember, ...]
-        appeal_information_given: bool
-
-    class AppealFiled(CaseCore.Event):
-        """*Recurso administrativo* against a disciplinary decision (E33)."""
-
-        procedure_id: UUID
-        filed_by: ReassessmentRequester
-
-    class AppealDecided(CaseCore.Event):
-        """Decision on the appeal (E33)."""
-
-        procedure_id: UUID
-        outcome: AppealOutcome
-        new_ends_on: date | None
-
-    class SanctionSuspendedByCourt(CaseCore.Event):
-        """The judge suspends a sanction until the incident is decided (E34; SINASE 48 caput)."""
-
-        procedure_id: UUID
-
-    class DamageRepairAssessed(CaseCore.Event):
-        """*Reparação de dano* assessed by the Conselho Socioeducador; the family repairs (E35; Reg. art. 37, 52 XX)."""
-
-        procedure_id: UUID
-        damage: PersonalText
-        value_cents: int
-        family_liable: bool
-
-    class IncentiveGranted(CaseCore.Event):
-        """*Estímulo* granted after hearing the team (E36; Reg. art. 64–66)."""
-
-        incentive_id: UUID
-        kind: IncentiveKind
-        team_heard: bool
-
-    class IncentiveSuspended(CaseCore.Event):
-        """*Suspensão de estímulo*; for misconduct it names the disciplinary decision (E36; Reg. art. 64 §3)."""
-
-        incentive_id: UUID
-        motive: SuspensionMotive
-        procedure_id: UUID | None
 
     def open_disciplinary_procedure(
         self,
@@ -152,11 +76,11 @@ class DisciplineStage(CaseCore):
         # SINASE 49 I; Reg. art. 97 par. único: legal assistance.
         if not defender_notified:
             refuse("R-43", "Notify the youth's defender before opening the procedure (SINASE 49 I).")
-        self._open_disciplinary_procedure(
+        self._record(
+            self.DisciplinaryProcedureOpened,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             procedure_id=procedure_id,
             incident_id=incident_id,
             offence_code=offence.code,
@@ -166,22 +90,20 @@ class DisciplineStage(CaseCore):
             parents_notified=parents_notified,
         )
 
-    @event(DisciplinaryProcedureOpened)
-    def _open_disciplinary_procedure(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        procedure_id: UUID,
-        incident_id: UUID,
-        offence_code: str,
-        severity: OffenceSeverity,
-        commission: tuple[StaffMember, ...],
-        defender_notified: bool,
-        parents_notified: bool,
-    ) -> None:
-        self.procedures[procedure_id] = _Procedure(incident_id, offence_code, severity)
+    class DisciplinaryProcedureOpened(CaseCore.Event):
+        """*Instauração de procedimento disciplinar*, one youth per procedure (E28)."""
+
+        procedure_id: UUID
+        incident_id: UUID
+        offence_code: str
+        severity: OffenceSeverity
+        commission: tuple[StaffMember, ...]
+        defender_notified: bool
+        parents_notified: bool
+
+        def apply(self, case: CaseCore) -> None:
+            case.procedures[self.procedure_id] = _Procedure(self.incident_id, self.offence_code, self.severity)
+            super().apply(case)
 
     def _procedure(self, procedure_id: UUID) -> _Procedure:
         procedure = self.procedures.get(procedure_id)
@@ -210,11 +132,10 @@ class DisciplineStage(CaseCore):
             refuse("R-43", "The youth must be heard in the hearing (SINASE 71 III).")
         if not defender_present:
             refuse("R-43", "The youth's defender must assist at the hearing (SINASE 49 I; Reg. art. 97 par. único).")
-        self._hold_disciplinary_hearing(
+        self._record(
+            self.DisciplinaryHearingHeld,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
-            source_document=None,
             procedure_id=procedure_id,
             youth_heard=youth_heard,
             defender_present=defender_present,
@@ -222,20 +143,18 @@ class DisciplineStage(CaseCore):
             defence_presented=defence_presented,
         )
 
-    @event(DisciplinaryHearingHeld)
-    def _hold_disciplinary_hearing(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        procedure_id: UUID,
-        youth_heard: bool,
-        defender_present: bool,
-        parents_present: bool,
-        defence_presented: bool,
-    ) -> None:
-        self.procedures[procedure_id].hearing_held = True
+    class DisciplinaryHearingHeld(CaseCore.Event):
+        """*Oitiva do socioeducando* with defence (E30)."""
+
+        procedure_id: UUID
+        youth_heard: bool
+        defender_present: bool
+        parents_present: bool
+        defence_presented: bool
+
+        def apply(self, case: CaseCore) -> None:
+            case.procedures[self.procedure_id].hearing_held = True
+            super().apply(case)
 
     def decide_disciplinary_procedure(
         self,
@@ -292,11 +211,10 @@ class DisciplineStage(CaseCore):
             refuse("R-42", "A decision without sanction cannot name a measure.")
         else:
             starts_on = None
-        self._decide_disciplinary_procedure(
+        self._record(
+            self.DisciplinaryDecisionIssued,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
-            source_document=None,
             procedure_id=procedure_id,
             outcome=outcome,
             sanction=chosen,
@@ -310,28 +228,26 @@ class DisciplineStage(CaseCore):
             appeal_information_given=appeal_information_given,
         )
 
-    @event(DisciplinaryDecisionIssued)
-    def _decide_disciplinary_procedure(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        procedure_id: UUID,
-        outcome: DisciplinaryOutcome,
-        sanction: SanctionType | None,
-        starts_on: date | None,
-        ends_on: date | None,
-        exclusion_grounds_examined: bool,
-        exclusion_ground_found: ExclusionGround | None,
-        aggravating: tuple[str, ...],
-        attenuating: tuple[str, ...],
-        decided_by: tuple[StaffMember, ...],
-        appeal_information_given: bool,
-    ) -> None:
-        procedure = self.procedures[procedure_id]
-        procedure.outcome = outcome
-        procedure.sanction = sanction
+    class DisciplinaryDecisionIssued(CaseCore.Event):
+        """*Decisão do Conselho* with a fixed duration (E31, E32)."""
+
+        procedure_id: UUID
+        outcome: DisciplinaryOutcome
+        sanction: SanctionType | None
+        starts_on: date | None
+        ends_on: date | None
+        exclusion_grounds_examined: bool
+        exclusion_ground_found: ExclusionGround | None
+        aggravating: tuple[PersonalText, ...]
+        attenuating: tuple[PersonalText, ...]
+        decided_by: tuple[StaffMember, ...]
+        appeal_information_given: bool
+
+        def apply(self, case: CaseCore) -> None:
+            procedure = case.procedures[self.procedure_id]
+            procedure.outcome = self.outcome
+            procedure.sanction = self.sanction
+            super().apply(case)
 
     def file_disciplinary_appeal(
         self, *, procedure_id: UUID, filed_by: ReassessmentRequester, occurred_at: datetime, actor: Actor
@@ -344,26 +260,23 @@ class DisciplineStage(CaseCore):
         if procedure.appealed:
             refuse("D-02", "This decision is already under appeal.")
         filed_by = coerce_choice(ReassessmentRequester, filed_by, "R-49", "Appellant")
-        self._file_disciplinary_appeal(
+        self._record(
+            self.AppealFiled,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
-            source_document=None,
             procedure_id=procedure_id,
             filed_by=filed_by,
         )
 
-    @event(AppealFiled)
-    def _file_disciplinary_appeal(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        procedure_id: UUID,
-        filed_by: ReassessmentRequester,
-    ) -> None:
-        self.procedures[procedure_id].appealed = True
+    class AppealFiled(CaseCore.Event):
+        """*Recurso administrativo* against a disciplinary decision (E33)."""
+
+        procedure_id: UUID
+        filed_by: ReassessmentRequester
+
+        def apply(self, case: CaseCore) -> None:
+            case.procedures[self.procedure_id].appealed = True
+            super().apply(case)
 
     def decide_disciplinary_appeal(
         self,
@@ -383,28 +296,26 @@ class DisciplineStage(CaseCore):
         outcome = coerce_choice(AppealOutcome, outcome, "R-49", "Appeal outcome")
         if outcome is AppealOutcome.REDUZIDA and new_ends_on is None:
             refuse("R-45", "A reduced sanction needs its new fixed end date (SINASE 71 IV).")
-        self._decide_disciplinary_appeal(
+        self._record(
+            self.AppealDecided,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
             source_document=source_document,
             procedure_id=procedure_id,
             outcome=outcome,
             new_ends_on=new_ends_on,
         )
 
-    @event(AppealDecided)
-    def _decide_disciplinary_appeal(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        procedure_id: UUID,
-        outcome: AppealOutcome,
-        new_ends_on: date | None,
-    ) -> None:
-        self.procedures[procedure_id].appeal_decided = True
+    class AppealDecided(CaseCore.Event):
+        """Decision on the appeal (E33)."""
+
+        procedure_id: UUID
+        outcome: AppealOutcome
+        new_ends_on: date | None
+
+        def apply(self, case: CaseCore) -> None:
+            case.procedures[self.procedure_id].appeal_decided = True
+            super().apply(case)
 
     def record_court_sanction_suspension(
         self, *, procedure_id: UUID, occurred_at: datetime, actor: Actor, court_order: SourceDocument | None
@@ -415,19 +326,22 @@ class DisciplineStage(CaseCore):
         if procedure.outcome is not DisciplinaryOutcome.SANCAO:
             refuse("R-49", "Only a decided sanction can be suspended by the court.")
         _require_judicial(court_order, "D-06", "the judge's decision suspending the sanction")
-        self._record_court_sanction_suspension(
+        self._record(
+            self.SanctionSuspendedByCourt,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
             source_document=court_order,
             procedure_id=procedure_id,
         )
 
-    @event(SanctionSuspendedByCourt)
-    def _record_court_sanction_suspension(
-        self, occurred_at: datetime, actor: Actor, unit_id: str, source_document: SourceDocument | None, procedure_id: UUID
-    ) -> None:
-        self.procedures[procedure_id].suspended_by_court = True
+    class SanctionSuspendedByCourt(CaseCore.Event):
+        """The judge suspends a sanction until the incident is decided (E34; SINASE 48 caput)."""
+
+        procedure_id: UUID
+
+        def apply(self, case: CaseCore) -> None:
+            case.procedures[self.procedure_id].suspended_by_court = True
+            super().apply(case)
 
     def assess_damage_repair(
         self,
@@ -450,30 +364,23 @@ class DisciplineStage(CaseCore):
             refuse("D-05", "The Conselho Socioeducador assesses the damage (Reg. art. 52 XX).")
         if not damage.strip() or value_cents < 0:
             refuse("D-04", "Describe the damage and give its value (zero or more).")
-        self._assess_damage_repair(
+        self._record(
+            self.DamageRepairAssessed,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
-            source_document=None,
             procedure_id=procedure_id,
             damage=damage,
             value_cents=value_cents,
             family_liable=family_liable,
         )
 
-    @event(DamageRepairAssessed)
-    def _assess_damage_repair(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        procedure_id: UUID,
-        damage: str,
-        value_cents: int,
-        family_liable: bool,
-    ) -> None:
-        pass
+    class DamageRepairAssessed(CaseCore.Event):
+        """*Reparação de dano* assessed by the Conselho Socioeducador; the family repairs (E35; Reg. art. 37, 52 XX)."""
+
+        procedure_id: UUID
+        damage: PersonalText
+        value_cents: int
+        family_liable: bool
 
     def grant_incentive(
         self, *, incentive_id: UUID, kind: IncentiveKind, team_heard: bool, occurred_at: datetime, actor: Actor
@@ -486,28 +393,26 @@ class DisciplineStage(CaseCore):
             refuse("D-05", "The gerente grants incentives after hearing the reference team (Reg. art. 64 §3).")
         if incentive_id in self.incentives:
             refuse("D-02", "An incentive with this id already exists.")
-        self._grant_incentive(
+        self._record(
+            self.IncentiveGranted,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             incentive_id=incentive_id,
             kind=kind,
             team_heard=team_heard,
         )
 
-    @event(IncentiveGranted)
-    def _grant_incentive(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        incentive_id: UUID,
-        kind: IncentiveKind,
-        team_heard: bool,
-    ) -> None:
-        self.incentives[incentive_id] = True
+    class IncentiveGranted(CaseCore.Event):
+        """*Estímulo* granted after hearing the team (E36; Reg. art. 64–66)."""
+
+        incentive_id: UUID
+        kind: IncentiveKind
+        team_heard: bool
+
+        def apply(self, case: CaseCore) -> None:
+            case.incentives[self.incentive_id] = True
+            super().apply(case)
 
     def suspend_incentive(
         self,
@@ -532,25 +437,22 @@ class DisciplineStage(CaseCore):
                     "Suspending an incentive for misconduct needs a disciplinary decision with a sanction; "
                     "open and decide the procedure first.",
                 )
-        self._suspend_incentive(
+        self._record(
+            self.IncentiveSuspended,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
-            source_document=None,
             incentive_id=incentive_id,
             motive=motive,
             procedure_id=procedure_id,
         )
 
-    @event(IncentiveSuspended)
-    def _suspend_incentive(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        incentive_id: UUID,
-        motive: SuspensionMotive,
-        procedure_id: UUID | None,
-    ) -> None:
-        self.incentives[incentive_id] = False
+    class IncentiveSuspended(CaseCore.Event):
+        """*Suspensão de estímulo*; for misconduct it names the disciplinary decision (E36; Reg. art. 64 §3)."""
+
+        incentive_id: UUID
+        motive: SuspensionMotive
+        procedure_id: UUID | None
+
+        def apply(self, case: CaseCore) -> None:
+            case.incentives[self.incentive_id] = False
+            super().apply(case)

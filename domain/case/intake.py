@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import Iterable
 from uuid import UUID
 
-from eventsourcing.domain import event
 
 from domain.calendar import DEFAULT_CALENDAR, BusinessCalendar, local_date, require_aware, within_office_hours
 from domain.case.core import CaseCore, CaseStatus, Stay, _age_band, _require_judicial
@@ -35,71 +34,6 @@ from domain.values import (
 
 class IntakeStage(CaseCore):
     """Intake: the events of this stage beside the commands that trigger them."""
-
-    class IntakeRecorded(CaseCore.Event):
-        """*Registro de Inserção*: the youth enters the unit (E03)."""
-
-        modality: Modality
-        origin: IntakeOrigin
-        apprehended_on: date | None
-        days_in_police_custody: int
-        documents_presented: tuple[IntakeDocument, ...]
-        escort_name: PersonalText
-        escort_document: PersonalText
-        search_witnessed_by_escort: bool
-        belongings_receipt_id: str
-        body_exam_reference: str
-        seriousness: SeriousnessClass | None
-        build: BuildClass | None
-        exceptions: tuple[RecordedException, ...]
-
-    class IntakeRefused(CaseCore.Event):
-        """*Inserção não autorizada*: the youth was presented and sent back (E04)."""
-
-        reasons: tuple[IntakeRefusalReason, ...]
-        missing_documents: tuple[IntakeDocument, ...]
-        destination: IntakeRefusalDestination
-        presenting_officer: PersonalText
-        court_notified: bool
-
-    class IntakeFindingReported(CaseCore.Event):
-        """*Lesões / objetos / substâncias na revista de ingresso* (E05; Reg. art. 33 par. único)."""
-
-        findings: tuple[IntakeFinding, ...]
-        description: PersonalText
-        referred_to_police_station: bool
-        escort_present: bool
-        exceptions: tuple[RecordedException, ...]
-
-    class OrientationAcknowledged(CaseCore.Event):
-        """*Ciência das normas*: written rules, disciplinary ones included, given and signed (E07)."""
-
-        document_version: str
-        family_acknowledged: bool
-
-    class AcolhimentoStepCompleted(CaseCore.Event):
-        """One step of the *acolhimento* (E08; Reg. art. 31)."""
-
-        step: AcolhimentoStep
-
-    class AcolhimentoCompleted(CaseCore.Event):
-        """The gerente closes the *acolhimento* (E08; Reg. art. 32, 39)."""
-
-        exceptions: tuple[RecordedException, ...]
-
-    class FamilyAcolhimentoHeld(CaseCore.Event):
-        """*Acolhimento familiar*: first meeting with the family (E09; Reg. art. 41–44)."""
-
-        members_present: int
-        rights_and_visits_explained: bool
-
-    class RoomAssigned(CaseCore.Event):
-        """*Alojamento / mudança de alojamento* (E10)."""
-
-        room: str
-        reason: RoomChangeReason
-        justification: PersonalText | None
-        exceptions: tuple[RecordedException, ...]
 
     def record_intake(
         self,
@@ -168,7 +102,8 @@ class IntakeStage(CaseCore):
             exceptions.append(
                 RecordedException("R-06", exception_justification or "intake outside 08–15 h on a business day", True)
             )
-        self._record_intake(
+        self._record(
+            self.IntakeRecorded,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=str(unit.id),
@@ -198,39 +133,37 @@ class IntakeStage(CaseCore):
             exceptions=tuple(e for e in exceptions if e.rule_code in ("R-04", "R-05")),
         )
 
-    @event(IntakeRecorded)
-    def _record_intake(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        modality: Modality,
-        origin: IntakeOrigin,
-        apprehended_on: date | None,
-        days_in_police_custody: int,
-        documents_presented: tuple[IntakeDocument, ...],
-        escort_name: str,
-        escort_document: str,
-        search_witnessed_by_escort: bool,
-        belongings_receipt_id: str,
-        body_exam_reference: str,
-        seriousness: SeriousnessClass | None,
-        build: BuildClass | None,
-        exceptions: tuple[RecordedException, ...],
-    ) -> None:
-        day = local_date(occurred_at)
-        self.status = CaseStatus.ATIVO
-        self.unit_id = unit_id
-        self.stays.append(Stay(unit_id, occurred_at, AdmissionReason.NOVA_ADMISSAO))
-        self.stay_started_on = day
-        self.modality = modality
-        self.origin = origin
-        self.apprehended_on = apprehended_on
-        self.measure_started_on = day
-        self.definitive_since = day if modality.is_definitive else None
-        self.seriousness = seriousness
-        self.build = build
+    class IntakeRecorded(CaseCore.Event):
+        """*Registro de Inserção*: the youth enters the unit (E03)."""
+
+        modality: Modality
+        origin: IntakeOrigin
+        apprehended_on: date | None
+        days_in_police_custody: int
+        documents_presented: tuple[IntakeDocument, ...]
+        escort_name: PersonalText
+        escort_document: PersonalText
+        search_witnessed_by_escort: bool
+        belongings_receipt_id: str
+        body_exam_reference: str
+        seriousness: SeriousnessClass | None
+        build: BuildClass | None
+        exceptions: tuple[RecordedException, ...]
+
+        def apply(self, case: CaseCore) -> None:
+            day = local_date(self.occurred_at)
+            case.status = CaseStatus.ATIVO
+            case.unit_id = self.unit_id
+            case.stays.append(Stay(self.unit_id, self.occurred_at, AdmissionReason.NOVA_ADMISSAO))
+            case.stay_started_on = day
+            case.modality = self.modality
+            case.origin = self.origin
+            case.apprehended_on = self.apprehended_on
+            case.measure_started_on = day
+            case.definitive_since = day if self.modality.is_definitive else None
+            case.seriousness = self.seriousness
+            case.build = self.build
+            super().apply(case)
 
     def refuse_intake(
         self,
@@ -256,7 +189,8 @@ class IntakeStage(CaseCore):
         if IntakeRefusalReason.DOCUMENTO_FALTANTE in reasons and not missing:
             refuse("R-03", "List the missing documents: they are what the court must send.")
         destination = coerce_choice(IntakeRefusalDestination, destination, "R-03", "Destination")
-        self._refuse_intake(
+        self._record(
+            self.IntakeRefused,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=unit_id,
@@ -268,20 +202,18 @@ class IntakeStage(CaseCore):
             court_notified=court_notified,
         )
 
-    @event(IntakeRefused)
-    def _refuse_intake(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        reasons: tuple[IntakeRefusalReason, ...],
-        missing_documents: tuple[IntakeDocument, ...],
-        destination: IntakeRefusalDestination,
-        presenting_officer: str,
-        court_notified: bool,
-    ) -> None:
-        self.intake_refusals += 1
+    class IntakeRefused(CaseCore.Event):
+        """*Inserção não autorizada*: the youth was presented and sent back (E04)."""
+
+        reasons: tuple[IntakeRefusalReason, ...]
+        missing_documents: tuple[IntakeDocument, ...]
+        destination: IntakeRefusalDestination
+        presenting_officer: PersonalText
+        court_notified: bool
+
+        def apply(self, case: CaseCore) -> None:
+            case.intake_refusals += 1
+            super().apply(case)
 
     def report_intake_finding(
         self,
@@ -306,11 +238,11 @@ class IntakeStage(CaseCore):
             exceptions = (
                 RecordedException("R-15", "not yet referred to the police station in the escorting officer's presence", True),
             )
-        self._report_intake_finding(
+        self._record(
+            self.IntakeFindingReported,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id or unit_id,
-            source_document=None,
             findings=findings,
             description=description,
             referred_to_police_station=referred_to_police_station,
@@ -318,20 +250,14 @@ class IntakeStage(CaseCore):
             exceptions=exceptions,
         )
 
-    @event(IntakeFindingReported)
-    def _report_intake_finding(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        findings: tuple[IntakeFinding, ...],
-        description: str,
-        referred_to_police_station: bool,
-        escort_present: bool,
-        exceptions: tuple[RecordedException, ...],
-    ) -> None:
-        pass
+    class IntakeFindingReported(CaseCore.Event):
+        """*Lesões / objetos / substâncias na revista de ingresso* (E05; Reg. art. 33 par. único)."""
+
+        findings: tuple[IntakeFinding, ...]
+        description: PersonalText
+        referred_to_police_station: bool
+        escort_present: bool
+        exceptions: tuple[RecordedException, ...]
 
     def acknowledge_orientation(
         self, *, document_version: str, family_acknowledged: bool, occurred_at: datetime, actor: Actor
@@ -341,26 +267,24 @@ class IntakeStage(CaseCore):
         self._require_status(CaseStatus.ATIVO, doing="the orientation")
         if not document_version.strip():
             refuse("R-17", "Name the version of the rules handed to the youth (Reg. art. 34).")
-        self._acknowledge_orientation(
+        self._record(
+            self.OrientationAcknowledged,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             document_version=document_version,
             family_acknowledged=family_acknowledged,
         )
 
-    @event(OrientationAcknowledged)
-    def _acknowledge_orientation(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        document_version: str,
-        family_acknowledged: bool,
-    ) -> None:
-        self.orientation_acknowledged = True
+    class OrientationAcknowledged(CaseCore.Event):
+        """*Ciência das normas*: written rules, disciplinary ones included, given and signed (E07)."""
+
+        document_version: str
+        family_acknowledged: bool
+
+        def apply(self, case: CaseCore) -> None:
+            case.orientation_acknowledged = True
+            super().apply(case)
 
     def complete_acolhimento_step(self, *, step: AcolhimentoStep, occurred_at: datetime, actor: Actor) -> None:
         """Record one acolhimento step (*etapa do acolhimento*, Reg. art. 31 I–IV)."""
@@ -368,20 +292,19 @@ class IntakeStage(CaseCore):
         self._require_status(CaseStatus.ATIVO, doing="an acolhimento step")
         if self.acolhimento_completed:
             refuse("D-02", "The acolhimento is already closed.")
-        self._complete_acolhimento_step(
-            occurred_at=occurred_at, actor=actor, unit_id=self.unit_id, source_document=None, step=step
+        self._record(
+            self.AcolhimentoStepCompleted,
+            occurred_at=occurred_at, actor=actor, unit_id=self.unit_id, step=step
         )
 
-    @event(AcolhimentoStepCompleted)
-    def _complete_acolhimento_step(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        step: AcolhimentoStep,
-    ) -> None:
-        self.acolhimento_steps.add(step)
+    class AcolhimentoStepCompleted(CaseCore.Event):
+        """One step of the *acolhimento* (E08; Reg. art. 31)."""
+
+        step: AcolhimentoStep
+
+        def apply(self, case: CaseCore) -> None:
+            case.acolhimento_steps.add(self.step)
+            super().apply(case)
 
     def complete_acolhimento(
         self,
@@ -405,20 +328,19 @@ class IntakeStage(CaseCore):
         # Reg. art. 32: within three business days of the Inserção.
         if on > calendar.add_business_days(self._stay_started_on(), 3):
             exceptions.append(RecordedException("R-12", delay_justification or "acolhimento beyond 3 business days", True))
-        self._complete_acolhimento(
-            occurred_at=occurred_at, actor=actor, unit_id=self.unit_id, source_document=None, exceptions=tuple(exceptions)
+        self._record(
+            self.AcolhimentoCompleted,
+            occurred_at=occurred_at, actor=actor, unit_id=self.unit_id, exceptions=tuple(exceptions)
         )
 
-    @event(AcolhimentoCompleted)
-    def _complete_acolhimento(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        exceptions: tuple[RecordedException, ...],
-    ) -> None:
-        self.acolhimento_completed = True
+    class AcolhimentoCompleted(CaseCore.Event):
+        """The gerente closes the *acolhimento* (E08; Reg. art. 32, 39)."""
+
+        exceptions: tuple[RecordedException, ...]
+
+        def apply(self, case: CaseCore) -> None:
+            case.acolhimento_completed = True
+            super().apply(case)
 
     def hold_family_acolhimento(
         self, *, members_present: int, rights_and_visits_explained: bool, occurred_at: datetime, actor: Actor
@@ -428,26 +350,20 @@ class IntakeStage(CaseCore):
         self._require_status(CaseStatus.ATIVO, doing="the family acolhimento")
         if members_present < 1:
             refuse("D-04", "At least one family member must be present to record the family acolhimento.")
-        self._hold_family_acolhimento(
+        self._record(
+            self.FamilyAcolhimentoHeld,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             members_present=members_present,
             rights_and_visits_explained=rights_and_visits_explained,
         )
 
-    @event(FamilyAcolhimentoHeld)
-    def _hold_family_acolhimento(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        members_present: int,
-        rights_and_visits_explained: bool,
-    ) -> None:
-        pass
+    class FamilyAcolhimentoHeld(CaseCore.Event):
+        """*Acolhimento familiar*: first meeting with the family (E09; Reg. art. 41–44)."""
+
+        members_present: int
+        rights_and_visits_explained: bool
 
     def assign_room(
         self,
@@ -499,11 +415,11 @@ class IntakeStage(CaseCore):
         # ECA 123: provisional and definitive youths are kept apart.
         if any(p.modality and mine.modality and p.modality.is_definitive != mine.modality.is_definitive for p in profiles):
             exceptions.append(RecordedException("R-20", justification or "provisória and definitiva in one room", True))
-        self._assign_room(
+        self._record(
+            self.RoomAssigned,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             room=room,
             reason=reason,
             justification=justification,
@@ -511,16 +427,14 @@ class IntakeStage(CaseCore):
         )
         unit.move_resident(case_id=self.id, room=room, occurred_at=occurred_at, actor=actor, source_document=None)
 
-    @event(RoomAssigned)
-    def _assign_room(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        room: str,
-        reason: RoomChangeReason,
-        justification: str | None,
-        exceptions: tuple[RecordedException, ...],
-    ) -> None:
-        self.room = room
+    class RoomAssigned(CaseCore.Event):
+        """*Alojamento / mudança de alojamento* (E10)."""
+
+        room: str
+        reason: RoomChangeReason
+        justification: PersonalText | None
+        exceptions: tuple[RecordedException, ...]
+
+        def apply(self, case: CaseCore) -> None:
+            case.room = self.room
+            super().apply(case)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
-from eventsourcing.domain import event
 
 from domain.calendar import CUIABA, day_of_measure, local_date, nth_day, require_aware
 from domain.case.core import CaseCore, CaseStatus, Stay, _Leave, _require_judicial
@@ -33,79 +32,6 @@ from domain.values import (
 
 class MovementStage(CaseCore):
     """Movement: the events of this stage beside the commands that trigger them."""
-
-    class TransferCompleted(CaseCore.Event):
-        """*Transferência*: the origin stay ends and the destination stay begins at the same instant (E21)."""
-
-        origin_unit_id: str
-        destination_unit_id: str
-        pia_and_history_sent: bool
-        vehicle: str
-        exceptions: tuple[RecordedException, ...]
-
-    class ExternalExitStarted(CaseCore.Event):
-        """*Saída externa* begins (E22)."""
-
-        exit_id: UUID
-        purpose: ExitPurpose
-        authorised_by: Actor
-        team_assessed: bool
-        search_done: bool
-        expected_return_at: datetime
-
-    class ExternalExitEnded(CaseCore.Event):
-        """*Retorno de saída externa* (E22)."""
-
-        exit_id: UUID
-        search_done: bool
-        exceptions: tuple[RecordedException, ...]
-
-    class FamilyLeaveAuthorized(CaseCore.Event):
-        """*Visita à família autorizada* by the gerente (E23)."""
-
-        leave_id: UUID
-        kind: LeaveKind
-        leave_date: date
-        day_of_measure: int
-        technical_assessment_done: bool
-        travels_alone: bool
-        guardian_term_signed: bool
-        exceptions: tuple[RecordedException, ...]
-
-    class FamilyLeaveStarted(CaseCore.Event):
-        """The youth leaves for the family visit, after the exit search (E23)."""
-
-        leave_id: UUID
-        search_done: bool
-
-    class FamilyLeaveReturned(CaseCore.Event):
-        """The youth is back from the family visit; a late return is flagged (E23)."""
-
-        leave_id: UUID
-        search_done: bool
-        late: bool
-        exceptions: tuple[RecordedException, ...]
-
-    class EvasionRecorded(CaseCore.Event):
-        """*Evasão / não retorno* (E24)."""
-
-        kind: EvasionKind
-        court_notified: bool
-        superintendencia_notified: bool
-        exceptions: tuple[RecordedException, ...]
-
-    class ReturnedFromEvasion(CaseCore.Event):
-        """*Retorno / recaptura*: a new stay, on a court order (E25)."""
-
-        exceptions: tuple[RecordedException, ...]
-
-    class ApprehendedByPoliceInUnit(CaseCore.Event):
-        """*Apreensão por novo ato infracional na unidade* (E26; Reg. art. 27 par. único)."""
-
-        officer_name: PersonalText
-        officer_document: PersonalText
-        reason: PersonalText
-        form_reference: str
 
     def transfer(
         self,
@@ -141,7 +67,8 @@ class MovementStage(CaseCore):
         # Reg. art. 51 XXVIII: no handcuffs; the fact is kept, with an alert.
         if handcuffs_used:
             exceptions.append(RecordedException("R-55", exception_justification or "handcuffs used in transport", True))
-        self._transfer(
+        self._record(
+            self.TransferCompleted,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=str(destination.id),
@@ -168,25 +95,23 @@ class MovementStage(CaseCore):
             exceptions=tuple(e for e in exceptions if e.rule_code in ("R-04", "R-05")),
         )
 
-    @event(TransferCompleted)
-    def _transfer(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        origin_unit_id: str,
-        destination_unit_id: str,
-        pia_and_history_sent: bool,
-        vehicle: str,
-        exceptions: tuple[RecordedException, ...],
-    ) -> None:
-        self._close_stay(occurred_at, DepartureReason.TRANSFERENCIA)
-        self.stays.append(Stay(destination_unit_id, occurred_at, AdmissionReason.TRANSFERENCIA))
-        self.unit_id = destination_unit_id
-        # Reg. art. 75: leave deadlines count from the start in this unit; measure clocks continue.
-        self.stay_started_on = local_date(occurred_at)
-        self.room = None
+    class TransferCompleted(CaseCore.Event):
+        """*Transferência*: the origin stay ends and the destination stay begins at the same instant (E21)."""
+
+        origin_unit_id: str
+        destination_unit_id: str
+        pia_and_history_sent: bool
+        vehicle: str
+        exceptions: tuple[RecordedException, ...]
+
+        def apply(self, case: CaseCore) -> None:
+            case._close_stay(self.occurred_at, DepartureReason.TRANSFERENCIA)
+            case.stays.append(Stay(self.destination_unit_id, self.occurred_at, AdmissionReason.TRANSFERENCIA))
+            case.unit_id = self.destination_unit_id
+            # Reg. art. 75: leave deadlines count from the start in this unit; measure clocks continue.
+            case.stay_started_on = local_date(self.occurred_at)
+            case.room = None
+            super().apply(case)
 
     def _close_stay(self, at: datetime, reason: DepartureReason) -> None:
         last = self.stays[-1]
@@ -230,7 +155,8 @@ class MovementStage(CaseCore):
             refuse("R-14", "Search the youth before the exit (Reg. art. 20 VI).")
         if expected_return_at <= occurred_at:
             refuse("D-04", "The expected return must be after the exit.")
-        self._start_external_exit(
+        self._record(
+            self.ExternalExitStarted,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
@@ -243,23 +169,21 @@ class MovementStage(CaseCore):
             expected_return_at=expected_return_at,
         )
 
-    @event(ExternalExitStarted)
-    def _start_external_exit(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        exit_id: UUID,
-        purpose: ExitPurpose,
-        authorised_by: Actor,
-        team_assessed: bool,
-        search_done: bool,
-        expected_return_at: datetime,
-    ) -> None:
-        self.away = "saida_externa"
-        self.open_exit = exit_id
-        self.open_exit_due = expected_return_at
+    class ExternalExitStarted(CaseCore.Event):
+        """*Saída externa* begins (E22)."""
+
+        exit_id: UUID
+        purpose: ExitPurpose
+        authorised_by: Actor
+        team_assessed: bool
+        search_done: bool
+        expected_return_at: datetime
+
+        def apply(self, case: CaseCore) -> None:
+            case.away = "saida_externa"
+            case.open_exit = self.exit_id
+            case.open_exit_due = self.expected_return_at
+            super().apply(case)
 
     def end_external_exit(
         self,
@@ -280,30 +204,28 @@ class MovementStage(CaseCore):
         exceptions = ()
         if self.open_exit_due is not None and occurred_at > self.open_exit_due:
             exceptions = (RecordedException("D-08", delay_justification or "returned after the expected time", True),)
-        self._end_external_exit(
+        self._record(
+            self.ExternalExitEnded,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             exit_id=exit_id,
             search_done=search_done,
             exceptions=exceptions,
         )
 
-    @event(ExternalExitEnded)
-    def _end_external_exit(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        exit_id: UUID,
-        search_done: bool,
-        exceptions: tuple[RecordedException, ...],
-    ) -> None:
-        self.away = None
-        self.open_exit = None
-        self.open_exit_due = None
+    class ExternalExitEnded(CaseCore.Event):
+        """*Retorno de saída externa* (E22)."""
+
+        exit_id: UUID
+        search_done: bool
+        exceptions: tuple[RecordedException, ...]
+
+        def apply(self, case: CaseCore) -> None:
+            case.away = None
+            case.open_exit = None
+            case.open_exit_due = None
+            super().apply(case)
 
     def authorise_family_leave(
         self,
@@ -358,11 +280,11 @@ class MovementStage(CaseCore):
                     "(Reg. art. 75 par. único, 81).",
                 )
             exceptions.append(RecordedException("R-31", revision_reason or "", True))
-        self._authorise_family_leave(
+        self._record(
+            self.FamilyLeaveAuthorized,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             leave_id=leave_id,
             kind=kind,
             leave_date=leave_date,
@@ -373,23 +295,21 @@ class MovementStage(CaseCore):
             exceptions=tuple(exceptions),
         )
 
-    @event(FamilyLeaveAuthorized)
-    def _authorise_family_leave(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        leave_id: UUID,
-        kind: LeaveKind,
-        leave_date: date,
-        day_of_measure: int,
-        technical_assessment_done: bool,
-        travels_alone: bool,
-        guardian_term_signed: bool,
-        exceptions: tuple[RecordedException, ...],
-    ) -> None:
-        self.leaves[leave_id] = _Leave(kind, leave_date)
+    class FamilyLeaveAuthorized(CaseCore.Event):
+        """*Visita à família autorizada* by the gerente (E23)."""
+
+        leave_id: UUID
+        kind: LeaveKind
+        leave_date: date
+        day_of_measure: int
+        technical_assessment_done: bool
+        travels_alone: bool
+        guardian_term_signed: bool
+        exceptions: tuple[RecordedException, ...]
+
+        def apply(self, case: CaseCore) -> None:
+            case.leaves[self.leave_id] = _Leave(self.kind, self.leave_date)
+            super().apply(case)
 
     def start_family_leave(self, *, leave_id: UUID, search_done: bool, occurred_at: datetime, actor: Actor) -> None:
         """The youth leaves for an authorised family visit (E23)."""
@@ -402,27 +322,25 @@ class MovementStage(CaseCore):
             refuse("R-32", f"The leave was authorised for {leave.leave_date.isoformat()}; no make-up days (Reg. art. 79 II).")
         if not search_done:
             refuse("R-14", "Search the youth before the exit (Reg. art. 20 VI).")
-        self._start_family_leave(
+        self._record(
+            self.FamilyLeaveStarted,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             leave_id=leave_id,
             search_done=search_done,
         )
 
-    @event(FamilyLeaveStarted)
-    def _start_family_leave(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        leave_id: UUID,
-        search_done: bool,
-    ) -> None:
-        self.leaves[leave_id].started = True
-        self.away = "visita_familia"
+    class FamilyLeaveStarted(CaseCore.Event):
+        """The youth leaves for the family visit, after the exit search (E23)."""
+
+        leave_id: UUID
+        search_done: bool
+
+        def apply(self, case: CaseCore) -> None:
+            case.leaves[self.leave_id].started = True
+            case.away = "visita_familia"
+            super().apply(case)
 
     def return_from_family_leave(
         self, *, leave_id: UUID, search_done: bool, occurred_at: datetime, actor: Actor, delay_justification: str | None = None
@@ -444,31 +362,29 @@ class MovementStage(CaseCore):
             if late
             else ()
         )
-        self._return_from_family_leave(
+        self._record(
+            self.FamilyLeaveReturned,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             leave_id=leave_id,
             search_done=search_done,
             late=late,
             exceptions=exceptions,
         )
 
-    @event(FamilyLeaveReturned)
-    def _return_from_family_leave(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        leave_id: UUID,
-        search_done: bool,
-        late: bool,
-        exceptions: tuple[RecordedException, ...],
-    ) -> None:
-        self.leaves[leave_id].returned = True
-        self.away = None
+    class FamilyLeaveReturned(CaseCore.Event):
+        """The youth is back from the family visit; a late return is flagged (E23)."""
+
+        leave_id: UUID
+        search_done: bool
+        late: bool
+        exceptions: tuple[RecordedException, ...]
+
+        def apply(self, case: CaseCore) -> None:
+            case.leaves[self.leave_id].returned = True
+            case.away = None
+            super().apply(case)
 
     def record_evasion(
         self,
@@ -491,11 +407,11 @@ class MovementStage(CaseCore):
         # Reg. art. 14 XI: court and Superintendência informed.
         if not (court_notified and superintendencia_notified):
             exceptions.append(RecordedException("R-53", "court or Superintendência not yet notified", True))
-        self._record_evasion(
+        self._record(
+            self.EvasionRecorded,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             kind=kind,
             court_notified=court_notified,
             superintendencia_notified=superintendencia_notified,
@@ -505,23 +421,21 @@ class MovementStage(CaseCore):
             case_id=self.id, reason=DepartureReason.EVASAO, occurred_at=occurred_at, actor=actor, source_document=None
         )
 
-    @event(EvasionRecorded)
-    def _record_evasion(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        kind: EvasionKind,
-        court_notified: bool,
-        superintendencia_notified: bool,
-        exceptions: tuple[RecordedException, ...],
-    ) -> None:
-        self._close_stay(occurred_at, DepartureReason.EVASAO)
-        self.status = CaseStatus.EVADIDO
-        self.away = None
-        self.open_exit = None
-        self.room = None
+    class EvasionRecorded(CaseCore.Event):
+        """*Evasão / não retorno* (E24)."""
+
+        kind: EvasionKind
+        court_notified: bool
+        superintendencia_notified: bool
+        exceptions: tuple[RecordedException, ...]
+
+        def apply(self, case: CaseCore) -> None:
+            case._close_stay(self.occurred_at, DepartureReason.EVASAO)
+            case.status = CaseStatus.EVADIDO
+            case.away = None
+            case.open_exit = None
+            case.room = None
+            super().apply(case)
 
     def return_from_evasion(
         self,
@@ -541,7 +455,8 @@ class MovementStage(CaseCore):
         exceptions = unit.admission_exceptions(
             court_ordered_over_capacity=court_ordered_over_capacity, justification=exception_justification, on=on
         )
-        self._return_from_evasion(
+        self._record(
+            self.ReturnedFromEvasion,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=str(unit.id),
@@ -557,19 +472,17 @@ class MovementStage(CaseCore):
             exceptions=exceptions,
         )
 
-    @event(ReturnedFromEvasion)
-    def _return_from_evasion(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        exceptions: tuple[RecordedException, ...],
-    ) -> None:
-        self.status = CaseStatus.ATIVO
-        self.unit_id = unit_id
-        self.stays.append(Stay(unit_id, occurred_at, AdmissionReason.RETORNO_DE_EVASAO))
-        self.stay_started_on = local_date(occurred_at)
+    class ReturnedFromEvasion(CaseCore.Event):
+        """*Retorno / recaptura*: a new stay, on a court order (E25)."""
+
+        exceptions: tuple[RecordedException, ...]
+
+        def apply(self, case: CaseCore) -> None:
+            case.status = CaseStatus.ATIVO
+            case.unit_id = self.unit_id
+            case.stays.append(Stay(self.unit_id, self.occurred_at, AdmissionReason.RETORNO_DE_EVASAO))
+            case.stay_started_on = local_date(self.occurred_at)
+            super().apply(case)
 
     def record_police_apprehension(
         self,
@@ -597,7 +510,8 @@ class MovementStage(CaseCore):
             refuse("D-12", "Record the reason the police gave for the apprehension (Reg. art. 27 par. único).")
         if not form_reference.strip():
             refuse("D-12", "Give the reference of the apprehension form filled in (Reg. art. 27 par. único).")
-        self._record_police_apprehension(
+        self._record(
+            self.ApprehendedByPoliceInUnit,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
@@ -608,16 +522,14 @@ class MovementStage(CaseCore):
             form_reference=form_reference,
         )
 
-    @event(ApprehendedByPoliceInUnit)
-    def _record_police_apprehension(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        officer_name: str,
-        officer_document: str,
-        reason: str,
-        form_reference: str,
-    ) -> None:
-        self.apprehensions_in_unit += 1
+    class ApprehendedByPoliceInUnit(CaseCore.Event):
+        """*Apreensão por novo ato infracional na unidade* (E26; Reg. art. 27 par. único)."""
+
+        officer_name: PersonalText
+        officer_document: PersonalText
+        reason: PersonalText
+        form_reference: str
+
+        def apply(self, case: CaseCore) -> None:
+            case.apprehensions_in_unit += 1
+            super().apply(case)

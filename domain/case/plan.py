@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Iterable
 
-from eventsourcing.domain import event
 
 from domain.calendar import local_date, require_aware
 from domain.case.core import CaseCore, CaseStatus, _require_judicial
@@ -35,89 +34,6 @@ from domain.values import (
 class PlanStage(CaseCore):
     """PIA and judicial execution: the events of this stage beside the commands that trigger them."""
 
-    class CaseStudyHeld(CaseCore.Event):
-        """*Estudo de Caso*: the first stage of the PIA, by professionals of several areas (E11; Reg. art. 70 I)."""
-
-        participants: tuple[StaffMember, ...]
-        youth_participated: bool
-        family_participated: bool
-        needs: tuple[PersonalText, ...]
-
-    class ContractAgreed(CaseCore.Event):
-        """*Contrato Social*: the team's agreement with the youth and the family (E12; Reg. art. 70 II)."""
-
-        goals: tuple[PlanGoal, ...]
-        youth_agreed: bool
-        family_agreed: bool
-        sent_to_external_network: bool
-
-    class PIASubmitted(CaseCore.Event):
-        """*Proposta de PIA enviada ao Juízo* (E13)."""
-
-        version: int
-        sections: tuple[PIASection, ...]
-        youth_participated: bool
-        family_participated: bool
-        protocol_number: str
-        exceptions: tuple[RecordedException, ...]
-
-    class PIAHomologated(CaseCore.Event):
-        """*Homologação do PIA*, express or tacit (E14)."""
-
-        tacit: bool
-
-    class PIAImpugned(CaseCore.Event):
-        """*Impugnação do PIA* by the MP or the defence (E14)."""
-
-        challenged_by: ReassessmentRequester
-
-    class PIAUpdated(CaseCore.Event):
-        """*Revisão do PIA*; a change that restricts liberty more rests on a court decision (E15; SINASE 43 §1 III, §4)."""
-
-        version: int
-        changed_sections: tuple[PIASection, ...]
-        changes: PersonalText
-        reason: PersonalText
-        increases_restriction: bool
-
-    class ProgressReportSubmitted(CaseCore.Event):
-        """*Relatório técnico* with an explicit conclusion (E16)."""
-
-        kind: ReportKind
-        conclusion: ReportConclusion
-        authors: tuple[StaffMember, ...]
-        protocol_number: str
-        exceptions: tuple[RecordedException, ...]
-
-    class ReassessmentRequested(CaseCore.Event):
-        """*Pedido de reavaliação* (E17)."""
-
-        requester: ReassessmentRequester
-        ground: ReassessmentGround
-
-    class ReassessmentHearingHeld(CaseCore.Event):
-        """*Audiência de reavaliação* (E18)."""
-
-        hearing_on: date
-        technical_team_present: bool
-        defender_present: bool
-        youth_present: bool
-        family_notified: bool
-
-    class MeasureDecisionRecorded(CaseCore.Event):
-        """*Decisão*: maintenance, substitution, suspension, extinction, unification (E19)."""
-
-        decision: MeasureDecision
-        new_modality: Modality | None
-        effective_on: date
-        raw_text: PersonalText
-
-    class JudicialOrderReceived(CaseCore.Event):
-        """*Ordem judicial protocolada* (E20)."""
-
-        kind: JudicialOrderKind
-        protocol_number: str
-
     def hold_case_study(
         self,
         *,
@@ -140,30 +56,28 @@ class PlanStage(CaseCore):
         # Reg. art. 70 I: "as diversas áreas do conhecimento".
         if len({m.role for m in participants if m.role in TECHNICAL_ROLES}) < 2:
             refuse("D-10", "The case study needs professionals of at least two technical areas (Reg. art. 70 I).")
-        self._hold_case_study(
+        self._record(
+            self.CaseStudyHeld,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             participants=participants,
             youth_participated=youth_participated,
             family_participated=family_participated,
             needs=tuple(needs),
         )
 
-    @event(CaseStudyHeld)
-    def _hold_case_study(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        participants: tuple[StaffMember, ...],
-        youth_participated: bool,
-        family_participated: bool,
-        needs: tuple[str, ...],
-    ) -> None:
-        self.case_study_held = True
+    class CaseStudyHeld(CaseCore.Event):
+        """*Estudo de Caso*: the first stage of the PIA, by professionals of several areas (E11; Reg. art. 70 I)."""
+
+        participants: tuple[StaffMember, ...]
+        youth_participated: bool
+        family_participated: bool
+        needs: tuple[PersonalText, ...]
+
+        def apply(self, case: CaseCore) -> None:
+            case.case_study_held = True
+            super().apply(case)
 
     def agree_contract(
         self,
@@ -194,30 +108,28 @@ class PlanStage(CaseCore):
             refuse("R-23", "State the goals agreed, each with its deadline (Reg. art. 70 II).")
         if any(g.due_on <= on or not g.description.strip() for g in goals):
             refuse("R-23", "Each goal needs a description and a deadline after the day of the agreement (Reg. art. 70 II).")
-        self._agree_contract(
+        self._record(
+            self.ContractAgreed,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             goals=goals,
             youth_agreed=youth_agreed,
             family_agreed=family_agreed,
             sent_to_external_network=sent_to_external_network,
         )
 
-    @event(ContractAgreed)
-    def _agree_contract(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        goals: tuple[PlanGoal, ...],
-        youth_agreed: bool,
-        family_agreed: bool,
-        sent_to_external_network: bool,
-    ) -> None:
-        self.contract_agreed = True
+    class ContractAgreed(CaseCore.Event):
+        """*Contrato Social*: the team's agreement with the youth and the family (E12; Reg. art. 70 II)."""
+
+        goals: tuple[PlanGoal, ...]
+        youth_agreed: bool
+        family_agreed: bool
+        sent_to_external_network: bool
+
+        def apply(self, case: CaseCore) -> None:
+            case.contract_agreed = True
+            super().apply(case)
 
     def submit_pia(
         self,
@@ -252,11 +164,10 @@ class PlanStage(CaseCore):
         due = self.pia_due_on()
         if due is not None and on > due:
             exceptions.append(RecordedException("R-22", delay_justification or "PIA sent after 45 days", True))
-        self._submit_pia(
+        self._record(
+            self.PIASubmitted,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
-            source_document=None,
             version=self.pia_versions + 1,
             sections=given,
             youth_participated=youth_participated,
@@ -265,21 +176,19 @@ class PlanStage(CaseCore):
             exceptions=tuple(exceptions),
         )
 
-    @event(PIASubmitted)
-    def _submit_pia(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        version: int,
-        sections: tuple[PIASection, ...],
-        youth_participated: bool,
-        family_participated: bool,
-        protocol_number: str,
-        exceptions: tuple[RecordedException, ...],
-    ) -> None:
-        self.pia_versions = version
+    class PIASubmitted(CaseCore.Event):
+        """*Proposta de PIA enviada ao Juízo* (E13)."""
+
+        version: int
+        sections: tuple[PIASection, ...]
+        youth_participated: bool
+        family_participated: bool
+        protocol_number: str
+        exceptions: tuple[RecordedException, ...]
+
+        def apply(self, case: CaseCore) -> None:
+            case.pia_versions = self.version
+            super().apply(case)
 
     def record_pia_homologation(
         self, *, tacit: bool, occurred_at: datetime, actor: Actor, court_document: SourceDocument | None
@@ -289,15 +198,19 @@ class PlanStage(CaseCore):
         if self.pia_versions == 0:
             refuse("D-04", "No PIA has been submitted for this case.")
         _require_judicial(court_document, "D-06", "decision or certificate of tacit homologation")
-        self._record_pia_homologation(
+        self._record(
+            self.PIAHomologated,
             occurred_at=occurred_at, actor=actor, unit_id=self.unit_id or "", source_document=court_document, tacit=tacit
         )
 
-    @event(PIAHomologated)
-    def _record_pia_homologation(
-        self, occurred_at: datetime, actor: Actor, unit_id: str, source_document: SourceDocument | None, tacit: bool
-    ) -> None:
-        self.pia_homologated = True
+    class PIAHomologated(CaseCore.Event):
+        """*Homologação do PIA*, express or tacit (E14)."""
+
+        tacit: bool
+
+        def apply(self, case: CaseCore) -> None:
+            case.pia_homologated = True
+            super().apply(case)
 
     def record_pia_challenge(
         self,
@@ -312,24 +225,22 @@ class PlanStage(CaseCore):
         if self.pia_versions == 0:
             refuse("D-04", "No PIA has been submitted for this case.")
         _require_judicial(court_document, "D-06", "the challenge filed in the execution process")
-        self._record_pia_challenge(
+        self._record(
+            self.PIAImpugned,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
             source_document=court_document,
             challenged_by=challenged_by,
         )
 
-    @event(PIAImpugned)
-    def _record_pia_challenge(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        challenged_by: ReassessmentRequester,
-    ) -> None:
-        self.pia_homologated = False
+    class PIAImpugned(CaseCore.Event):
+        """*Impugnação do PIA* by the MP or the defence (E14)."""
+
+        challenged_by: ReassessmentRequester
+
+        def apply(self, case: CaseCore) -> None:
+            case.pia_homologated = False
+            super().apply(case)
 
     def update_pia(
         self,
@@ -358,10 +269,10 @@ class PlanStage(CaseCore):
             refuse("D-04", "Name the sections changed, what changed and why.")
         if increases_restriction:
             _require_judicial(court_document, "D-09", "the judicial decision that authorises more restriction (SINASE 43 §4)")
-        self._update_pia(
+        self._record(
+            self.PIAUpdated,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
             source_document=court_document,
             version=self.pia_versions,
             changed_sections=changed,
@@ -370,20 +281,18 @@ class PlanStage(CaseCore):
             increases_restriction=increases_restriction,
         )
 
-    @event(PIAUpdated)
-    def _update_pia(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        version: int,
-        changed_sections: tuple[PIASection, ...],
-        changes: str,
-        reason: str,
-        increases_restriction: bool,
-    ) -> None:
-        self.pia_updates += 1
+    class PIAUpdated(CaseCore.Event):
+        """*Revisão do PIA*; a change that restricts liberty more rests on a court decision (E15; SINASE 43 §1 III, §4)."""
+
+        version: int
+        changed_sections: tuple[PIASection, ...]
+        changes: PersonalText
+        reason: PersonalText
+        increases_restriction: bool
+
+        def apply(self, case: CaseCore) -> None:
+            case.pia_updates += 1
+            super().apply(case)
 
     def submit_progress_report(
         self,
@@ -414,11 +323,10 @@ class PlanStage(CaseCore):
         due = self.reassessment_due_on()
         if due is not None and on > due:
             exceptions.append(RecordedException("R-25", delay_justification or "report after the reassessment deadline", True))
-        self._submit_progress_report(
+        self._record(
+            self.ProgressReportSubmitted,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
-            source_document=None,
             kind=kind,
             conclusion=conclusion,
             authors=authors,
@@ -426,20 +334,18 @@ class PlanStage(CaseCore):
             exceptions=tuple(exceptions),
         )
 
-    @event(ProgressReportSubmitted)
-    def _submit_progress_report(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        kind: ReportKind,
-        conclusion: ReportConclusion,
-        authors: tuple[StaffMember, ...],
-        protocol_number: str,
-        exceptions: tuple[RecordedException, ...],
-    ) -> None:
-        self.last_report_on = local_date(occurred_at)
+    class ProgressReportSubmitted(CaseCore.Event):
+        """*Relatório técnico* with an explicit conclusion (E16)."""
+
+        kind: ReportKind
+        conclusion: ReportConclusion
+        authors: tuple[StaffMember, ...]
+        protocol_number: str
+        exceptions: tuple[RecordedException, ...]
+
+        def apply(self, case: CaseCore) -> None:
+            case.last_report_on = local_date(self.occurred_at)
+            super().apply(case)
 
     def request_reassessment(
         self,
@@ -455,26 +361,20 @@ class PlanStage(CaseCore):
         self._require_status(CaseStatus.ATIVO, CaseStatus.EVADIDO, doing="a reassessment request")
         requester = coerce_choice(ReassessmentRequester, requester, "R-27", "Requester")
         ground = coerce_choice(ReassessmentGround, ground, "R-27", "Ground")
-        self._request_reassessment(
+        self._record(
+            self.ReassessmentRequested,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
             source_document=source_document,
             requester=requester,
             ground=ground,
         )
 
-    @event(ReassessmentRequested)
-    def _request_reassessment(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        requester: ReassessmentRequester,
-        ground: ReassessmentGround,
-    ) -> None:
-        pass
+    class ReassessmentRequested(CaseCore.Event):
+        """*Pedido de reavaliação* (E17)."""
+
+        requester: ReassessmentRequester
+        ground: ReassessmentGround
 
     def record_reassessment_hearing(
         self,
@@ -492,10 +392,10 @@ class PlanStage(CaseCore):
         require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, CaseStatus.EVADIDO, doing="a reassessment hearing")
         _require_judicial(court_document, "D-06", "minutes of the hearing")
-        self._record_reassessment_hearing(
+        self._record(
+            self.ReassessmentHearingHeld,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
             source_document=court_document,
             hearing_on=hearing_on,
             technical_team_present=technical_team_present,
@@ -504,20 +404,18 @@ class PlanStage(CaseCore):
             family_notified=family_notified,
         )
 
-    @event(ReassessmentHearingHeld)
-    def _record_reassessment_hearing(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        hearing_on: date,
-        technical_team_present: bool,
-        defender_present: bool,
-        youth_present: bool,
-        family_notified: bool,
-    ) -> None:
-        self.last_hearing_on = hearing_on
+    class ReassessmentHearingHeld(CaseCore.Event):
+        """*Audiência de reavaliação* (E18)."""
+
+        hearing_on: date
+        technical_team_present: bool
+        defender_present: bool
+        youth_present: bool
+        family_notified: bool
+
+        def apply(self, case: CaseCore) -> None:
+            case.last_hearing_on = self.hearing_on
+            super().apply(case)
 
     def record_measure_decision(
         self,
@@ -560,10 +458,10 @@ class PlanStage(CaseCore):
         # SINASE 45 §1: unification does not restart the measure.
         if decision is MeasureDecision.UNIFICACAO and restarts_measure_on is not None:
             refuse("R-29", "Unification cannot restart the measure; the clocks continue (SINASE 45 §1).")
-        self._record_measure_decision(
+        self._record(
+            self.MeasureDecisionRecorded,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
             source_document=court_document,
             decision=decision,
             new_modality=new_modality,
@@ -571,24 +469,22 @@ class PlanStage(CaseCore):
             raw_text=raw_text,
         )
 
-    @event(MeasureDecisionRecorded)
-    def _record_measure_decision(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        decision: MeasureDecision,
-        new_modality: Modality | None,
-        effective_on: date,
-        raw_text: str,
-    ) -> None:
-        self.last_decision_on = effective_on
-        if new_modality is not None:
-            # Decision 8: the PIA clock starts at the status change to a definitive measure.
-            if new_modality.is_definitive and (self.modality is None or not self.modality.is_definitive):
-                self.definitive_since = effective_on
-            self.modality = new_modality
+    class MeasureDecisionRecorded(CaseCore.Event):
+        """*Decisão*: maintenance, substitution, suspension, extinction, unification (E19)."""
+
+        decision: MeasureDecision
+        new_modality: Modality | None
+        effective_on: date
+        raw_text: PersonalText
+
+        def apply(self, case: CaseCore) -> None:
+            case.last_decision_on = self.effective_on
+            if self.new_modality is not None:
+                # Decision 8: the PIA clock starts at the status change to a definitive measure.
+                if self.new_modality.is_definitive and (case.modality is None or not case.modality.is_definitive):
+                    case.definitive_since = self.effective_on
+                case.modality = self.new_modality
+            super().apply(case)
 
     def receive_judicial_order(
         self,
@@ -608,28 +504,26 @@ class PlanStage(CaseCore):
             refuse("D-04", "Record a court visit suspension with suspend_visits_by_court: it names visitors and period.")
         if kind is JudicialOrderKind.LIBERACAO:
             refuse("D-04", "Record a release order with receive_release_order.")
-        self._receive_judicial_order(
+        self._record(
+            self.JudicialOrderReceived,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
             source_document=court_document,
             kind=kind,
             protocol_number=protocol_number,
         )
 
-    @event(JudicialOrderReceived)
-    def _receive_judicial_order(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        kind: JudicialOrderKind,
-        protocol_number: str,
-    ) -> None:
-        if kind is JudicialOrderKind.PROIBICAO_ATIVIDADES_EXTERNAS:
-            self.external_activities_banned = True
-        elif kind is JudicialOrderKind.LIBERACAO_ATIVIDADES_EXTERNAS:
-            self.external_activities_banned = False
-        elif kind is JudicialOrderKind.REAVALIACAO_TRIMESTRAL:
-            self.quarterly_reassessment = True
+    class JudicialOrderReceived(CaseCore.Event):
+        """*Ordem judicial protocolada* (E20)."""
+
+        kind: JudicialOrderKind
+        protocol_number: str
+
+        def apply(self, case: CaseCore) -> None:
+            if self.kind is JudicialOrderKind.PROIBICAO_ATIVIDADES_EXTERNAS:
+                case.external_activities_banned = True
+            elif self.kind is JudicialOrderKind.LIBERACAO_ATIVIDADES_EXTERNAS:
+                case.external_activities_banned = False
+            elif self.kind is JudicialOrderKind.REAVALIACAO_TRIMESTRAL:
+                case.quarterly_reassessment = True
+            super().apply(case)

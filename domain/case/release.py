@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from eventsourcing.domain import event
 
 from domain.calendar import (
     DEFAULT_CALENDAR,
@@ -36,35 +35,6 @@ from domain.values import (
 class ReleaseStage(CaseCore):
     """Release: the events of this stage beside the commands that trigger them."""
 
-    class ReleaseOrderReceived(CaseCore.Event):
-        """*Recebimento do Mandado de Liberação* (E58; Reg. art. 107 I)."""
-
-        protocol_number: str
-
-    class Released(CaseCore.Event):
-        """*Desligamento*: the stay and the measure end (E59)."""
-
-        basis: ReleaseBasis
-        documents_delivered: bool
-        belongings_returned: bool
-        termo_de_desligamento_signed: bool
-        family_present: bool
-        exceptions: tuple[RecordedException, ...]
-
-    class ReintegrationReportedToCourt(CaseCore.Event):
-        """*Ofício de comunicação da reintegração* sent by the gerente (E60; Reg. art. 107 IV)."""
-
-        protocol_number: str
-
-    class EgressFollowUpRecorded(CaseCore.Event):
-        """*Acompanhamento do egresso* after release (E61; Reg. art. 70 II, 71; CNMP67 Annex 3.10)."""
-
-        contact: EgressContactKind
-        in_school: bool | None
-        in_course_or_work: bool | None
-        referred_to_network: bool
-        notes: PersonalText | None
-
     def receive_release_order(
         self, *, protocol_number: str, occurred_at: datetime, actor: Actor, court_order: SourceDocument | None
     ) -> None:
@@ -74,19 +44,22 @@ class ReleaseStage(CaseCore):
         _require_judicial(court_order, "R-56", "the Mandado de Liberação or the decision of extinction")
         if self.release_order_received:
             refuse("D-02", "A release order is already on file; record the release.")
-        self._receive_release_order(
+        self._record(
+            self.ReleaseOrderReceived,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
             source_document=court_order,
             protocol_number=protocol_number,
         )
 
-    @event(ReleaseOrderReceived)
-    def _receive_release_order(
-        self, occurred_at: datetime, actor: Actor, unit_id: str, source_document: SourceDocument | None, protocol_number: str
-    ) -> None:
-        self.release_order_received = True
+    class ReleaseOrderReceived(CaseCore.Event):
+        """*Recebimento do Mandado de Liberação* (E58; Reg. art. 107 I)."""
+
+        protocol_number: str
+
+        def apply(self, case: CaseCore) -> None:
+            case.release_order_received = True
+            super().apply(case)
 
     def release(
         self,
@@ -138,10 +111,10 @@ class ReleaseStage(CaseCore):
         if not within_office_hours(occurred_at, calendar=calendar):
             exceptions.append(RecordedException("R-57", exception_justification or "release outside 08–15 h Mon–Fri", True))
         was_inside = self.status is CaseStatus.ATIVO
-        self._release(
+        self._record(
+            self.Released,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
             source_document=source_document,
             basis=basis,
             documents_delivered=documents_delivered,
@@ -172,27 +145,25 @@ class ReleaseStage(CaseCore):
             if self.modality is not Modality.PROVISORIA or start is None or on <= calendar_deadline(start, 45) - timedelta(days=1):
                 refuse("R-56", "The 45 days of internação provisória have not run: release needs a court order (ECA 108).")
 
-    @event(Released)
-    def _release(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        basis: ReleaseBasis,
-        documents_delivered: bool,
-        belongings_returned: bool,
-        termo_de_desligamento_signed: bool,
-        family_present: bool,
-        exceptions: tuple[RecordedException, ...],
-    ) -> None:
-        if self.status is CaseStatus.ATIVO:
-            self._close_stay(occurred_at, DepartureReason.DESLIGAMENTO)
-        self.status = CaseStatus.DESLIGADO
-        self.release_basis = basis
-        self.unit_id = None
-        self.away = None
-        self.room = None
+    class Released(CaseCore.Event):
+        """*Desligamento*: the stay and the measure end (E59)."""
+
+        basis: ReleaseBasis
+        documents_delivered: bool
+        belongings_returned: bool
+        termo_de_desligamento_signed: bool
+        family_present: bool
+        exceptions: tuple[RecordedException, ...]
+
+        def apply(self, case: CaseCore) -> None:
+            if case.status is CaseStatus.ATIVO:
+                case._close_stay(self.occurred_at, DepartureReason.DESLIGAMENTO)
+            case.status = CaseStatus.DESLIGADO
+            case.release_basis = self.basis
+            case.unit_id = None
+            case.away = None
+            case.room = None
+            super().apply(case)
 
     def report_reintegration(
         self, *, protocol_number: str, occurred_at: datetime, actor: Actor, source_document: SourceDocument | None = None
@@ -207,7 +178,8 @@ class ReleaseStage(CaseCore):
             refuse("R-58", "The gerente reports the reintegration to the court (Reg. art. 107 IV).")
         if not protocol_number.strip():
             refuse("R-58", "Give the protocol number of the ofício sent to the court.")
-        self._report_reintegration(
+        self._record(
+            self.ReintegrationReportedToCourt,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.stays[-1].unit_id if self.stays else "",
@@ -215,11 +187,14 @@ class ReleaseStage(CaseCore):
             protocol_number=protocol_number,
         )
 
-    @event(ReintegrationReportedToCourt)
-    def _report_reintegration(
-        self, occurred_at: datetime, actor: Actor, unit_id: str, source_document: SourceDocument | None, protocol_number: str
-    ) -> None:
-        self.reintegration_reported = True
+    class ReintegrationReportedToCourt(CaseCore.Event):
+        """*Ofício de comunicação da reintegração* sent by the gerente (E60; Reg. art. 107 IV)."""
+
+        protocol_number: str
+
+        def apply(self, case: CaseCore) -> None:
+            case.reintegration_reported = True
+            super().apply(case)
 
     def record_egress_follow_up(
         self,
@@ -239,11 +214,11 @@ class ReleaseStage(CaseCore):
         if actor.role not in TECHNICAL_ROLES | {Role.GERENTE}:
             refuse("D-05", "The reference technical team follows up the egress (Reg. art. 70 II, 71).")
         contact = coerce_choice(EgressContactKind, contact, "D-04", "Contact kind")
-        self._record_egress_follow_up(
+        self._record(
+            self.EgressFollowUpRecorded,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.stays[-1].unit_id if self.stays else "",
-            source_document=None,
             contact=contact,
             in_school=in_school,
             in_course_or_work=in_course_or_work,
@@ -251,17 +226,15 @@ class ReleaseStage(CaseCore):
             notes=notes,
         )
 
-    @event(EgressFollowUpRecorded)
-    def _record_egress_follow_up(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        contact: EgressContactKind,
-        in_school: bool | None,
-        in_course_or_work: bool | None,
-        referred_to_network: bool,
-        notes: str | None,
-    ) -> None:
-        self.egress_follow_ups += 1
+    class EgressFollowUpRecorded(CaseCore.Event):
+        """*Acompanhamento do egresso* after release (E61; Reg. art. 70 II, 71; CNMP67 Annex 3.10)."""
+
+        contact: EgressContactKind
+        in_school: bool | None
+        in_course_or_work: bool | None
+        referred_to_network: bool
+        notes: PersonalText | None
+
+        def apply(self, case: CaseCore) -> None:
+            case.egress_follow_ups += 1
+            super().apply(case)

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from typing import Iterable
 from uuid import UUID
 
-from eventsourcing.domain import event
 
 from domain.calendar import require_aware
 from domain.case.core import CaseCore, CaseStatus
@@ -20,54 +19,12 @@ from domain.values import (
     Role,
     SearchKind,
     SearchReason,
-    SourceDocument,
     StaffMember,
 )
 
 
 class SecurityStage(CaseCore):
     """Security: the events of this stage beside the commands that trigger them."""
-
-    class UseOfForceRecorded(CaseCore.Event):
-        """*Contenção / uso da força* (E37; ECA 125; CONANDA 252 art. 68)."""
-
-        technique: ForceTechnique
-        staff: tuple[StaffMember, ...]
-        injuries: bool
-        medical_exam_reference: str | None
-        justification: PersonalText
-        exceptions: tuple[RecordedException, ...]
-
-    class SearchPerformed(CaseCore.Event):
-        """*Revista pessoal / de alojamento*, by more than one professional, never invasive (E38)."""
-
-        kind: SearchKind
-        reason: SearchReason
-        staff: tuple[StaffMember, ...]
-        items_seized: tuple[PersonalText, ...]
-
-    class IsolationApplied(CaseCore.Event):
-        """*Isolamento / separação do convívio* (E29; SINASE 48 §2)."""
-
-        isolation_id: UUID
-        ground: IsolationGround
-        justification: PersonalText
-        place: str
-
-    class IsolationNoticesSent(CaseCore.Event):
-        """Defender, MP and judge told of the isolation (SINASE 48 §2: within 24 h)."""
-
-        isolation_id: UUID
-        defender_notified_at: datetime
-        prosecutor_notified_at: datetime
-        judge_notified_at: datetime
-        exceptions: tuple[RecordedException, ...]
-
-    class IsolationEnded(CaseCore.Event):
-        """End of the isolation (E29)."""
-
-        isolation_id: UUID
-        exceptions: tuple[RecordedException, ...]
 
     def record_use_of_force(
         self,
@@ -96,11 +53,11 @@ class SecurityStage(CaseCore):
         exceptions = ()
         if injuries and not (medical_exam_reference or "").strip():
             exceptions = (RecordedException("R-52", "injuries without a medical examination recorded", True),)
-        self._record_use_of_force(
+        self._record(
+            self.UseOfForceRecorded,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             technique=technique,
             staff=staff,
             injuries=injuries,
@@ -109,21 +66,15 @@ class SecurityStage(CaseCore):
             exceptions=exceptions,
         )
 
-    @event(UseOfForceRecorded)
-    def _record_use_of_force(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        technique: ForceTechnique,
-        staff: tuple[StaffMember, ...],
-        injuries: bool,
-        medical_exam_reference: str | None,
-        justification: str,
-        exceptions: tuple[RecordedException, ...],
-    ) -> None:
-        pass
+    class UseOfForceRecorded(CaseCore.Event):
+        """*Contenção / uso da força* (E37; ECA 125; CONANDA 252 art. 68)."""
+
+        technique: ForceTechnique
+        staff: tuple[StaffMember, ...]
+        injuries: bool
+        medical_exam_reference: str | None
+        justification: PersonalText
+        exceptions: tuple[RecordedException, ...]
 
     def record_search(
         self,
@@ -152,30 +103,28 @@ class SecurityStage(CaseCore):
         # Reg. art. 21 XIII: the líder supervises searches of rooms.
         if kind is SearchKind.ALOJAMENTO and not any(m.role is Role.LIDER for m in staff):
             refuse("D-11", "The líder de equipe supervises room searches (Reg. art. 21 XIII); name the líder present.")
-        self._record_search(
+        self._record(
+            self.SearchPerformed,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             kind=kind,
             reason=reason,
             staff=staff,
             items_seized=tuple(items_seized),
         )
 
-    @event(SearchPerformed)
-    def _record_search(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        kind: SearchKind,
-        reason: SearchReason,
-        staff: tuple[StaffMember, ...],
-        items_seized: tuple[str, ...],
-    ) -> None:
-        self.searches += 1
+    class SearchPerformed(CaseCore.Event):
+        """*Revista pessoal / de alojamento*, by more than one professional, never invasive (E38)."""
+
+        kind: SearchKind
+        reason: SearchReason
+        staff: tuple[StaffMember, ...]
+        items_seized: tuple[PersonalText, ...]
+
+        def apply(self, case: CaseCore) -> None:
+            case.searches += 1
+            super().apply(case)
 
     def apply_isolation(
         self,
@@ -198,30 +147,28 @@ class SecurityStage(CaseCore):
             refuse("D-05", "The gerente (or the líder in an emergency) decides an isolation.")
         if any(not ended for (_, _, ended) in self.isolations.values()):
             refuse("D-02", "The youth is already isolated; end that isolation first.")
-        self._apply_isolation(
+        self._record(
+            self.IsolationApplied,
             occurred_at=occurred_at,
             actor=actor,
             unit_id=self.unit_id,
-            source_document=None,
             isolation_id=isolation_id,
             ground=ground,
             justification=justification,
             place=place,
         )
 
-    @event(IsolationApplied)
-    def _apply_isolation(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        isolation_id: UUID,
-        ground: IsolationGround,
-        justification: str,
-        place: str,
-    ) -> None:
-        self.isolations[isolation_id] = (occurred_at, False, False)
+    class IsolationApplied(CaseCore.Event):
+        """*Isolamento / separação do convívio* (E29; SINASE 48 §2)."""
+
+        isolation_id: UUID
+        ground: IsolationGround
+        justification: PersonalText
+        place: str
+
+        def apply(self, case: CaseCore) -> None:
+            case.isolations[self.isolation_id] = (self.occurred_at, False, False)
+            super().apply(case)
 
     def record_isolation_notices(
         self,
@@ -245,11 +192,10 @@ class SecurityStage(CaseCore):
         exceptions = ()
         if max(notices) - started_at > timedelta(hours=24):
             exceptions = (RecordedException("R-48", "notices sent more than 24 h after the isolation began", True),)
-        self._record_isolation_notices(
+        self._record(
+            self.IsolationNoticesSent,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
-            source_document=None,
             isolation_id=isolation_id,
             defender_notified_at=defender_notified_at,
             prosecutor_notified_at=prosecutor_notified_at,
@@ -257,21 +203,19 @@ class SecurityStage(CaseCore):
             exceptions=exceptions,
         )
 
-    @event(IsolationNoticesSent)
-    def _record_isolation_notices(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        isolation_id: UUID,
-        defender_notified_at: datetime,
-        prosecutor_notified_at: datetime,
-        judge_notified_at: datetime,
-        exceptions: tuple[RecordedException, ...],
-    ) -> None:
-        started_at, _, ended = self.isolations[isolation_id]
-        self.isolations[isolation_id] = (started_at, True, ended)
+    class IsolationNoticesSent(CaseCore.Event):
+        """Defender, MP and judge told of the isolation (SINASE 48 §2: within 24 h)."""
+
+        isolation_id: UUID
+        defender_notified_at: datetime
+        prosecutor_notified_at: datetime
+        judge_notified_at: datetime
+        exceptions: tuple[RecordedException, ...]
+
+        def apply(self, case: CaseCore) -> None:
+            started_at, _, ended = case.isolations[self.isolation_id]
+            case.isolations[self.isolation_id] = (started_at, True, ended)
+            super().apply(case)
 
     def end_isolation(self, *, isolation_id: UUID, occurred_at: datetime, actor: Actor) -> None:
         """End the isolation (E29); ending it without the 24 h notices is flagged."""
@@ -282,24 +226,21 @@ class SecurityStage(CaseCore):
         exceptions = ()
         if not record[1]:
             exceptions = (RecordedException("R-48", "isolation ended without notices to defender, MP and judge", True),)
-        self._end_isolation(
+        self._record(
+            self.IsolationEnded,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=self.unit_id or "",
-            source_document=None,
             isolation_id=isolation_id,
             exceptions=exceptions,
         )
 
-    @event(IsolationEnded)
-    def _end_isolation(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        isolation_id: UUID,
-        exceptions: tuple[RecordedException, ...],
-    ) -> None:
-        started_at, notified, _ = self.isolations[isolation_id]
-        self.isolations[isolation_id] = (started_at, notified, True)
+    class IsolationEnded(CaseCore.Event):
+        """End of the isolation (E29)."""
+
+        isolation_id: UUID
+        exceptions: tuple[RecordedException, ...]
+
+        def apply(self, case: CaseCore) -> None:
+            started_at, notified, _ = case.isolations[self.isolation_id]
+            case.isolations[self.isolation_id] = (started_at, notified, True)
+            super().apply(case)

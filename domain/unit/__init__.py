@@ -13,7 +13,6 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.calendar import require_aware
 from domain.corrections import EntryRef
-from domain.stages import adopt_stage_events
 from domain.unit.capacity import CapacityStage
 from domain.unit.core import (
     Resident,
@@ -42,7 +41,6 @@ from domain.values import (
 __all__ = ["Resident", "Unit", "inspection_report_due_on", "unit_id_for"]
 
 
-@adopt_stage_events
 class Unit(CapacityStage, ResidentsStage, SecurityStage, OversightStage):
     """A socio-educational unit, with the capacity and profile its Portaria sets (Reg. art. 10)."""
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from eventsourcing.domain import event
 
 from domain.calendar import local_date, require_aware
 from domain.rules import refuse
@@ -16,27 +15,6 @@ from domain.values import Actor, IntakeDocument, RecordedException, Role, Source
 
 class CapacityStage(UnitCore):
     """Capacity: the events of this stage beside the commands that trigger them."""
-
-    class UnitCapacityRedefined(UnitCore.Event):
-        """A new Portaria changes capacity or profile (E62)."""
-
-        capacity: int
-        min_age: int
-        max_age: int
-        required_intake_documents: tuple[IntakeDocument, ...]
-
-    class VacancyReleased(UnitCore.Event):
-        """*Ofício de liberação de vaga*: the gerente reserves a place for a court referral (E02; Reg. art. 14 IX, 24)."""
-
-        vacancy_id: UUID
-        requesting_process: str
-        valid_until: date
-
-    class VacancyFilled(UnitCore.Event):
-        """A reserved place is taken by the youth it was released for (E02 → E03)."""
-
-        vacancy_id: UUID
-        case_id: UUID
 
     def release_vacancy(
         self,
@@ -64,28 +42,26 @@ class CapacityStage(UnitCore):
                 f"Unit {self.unit_code} has no free place ({self.occupancy} inside, {self.reserved_places(on)} reserved, "
                 f"capacity {self.capacity}); do not release a vacancy.",
             )
-        self._release_vacancy(
+        self._record(
+            self.VacancyReleased,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=str(self.id),
             source_document=oficio,
             vacancy_id=vacancy_id,
             requesting_process=requesting_process,
             valid_until=valid_until,
         )
 
-    @event(VacancyReleased)
-    def _release_vacancy(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        vacancy_id: UUID,
-        requesting_process: str,
-        valid_until: date,
-    ) -> None:
-        self.vacancies[vacancy_id] = valid_until
+    class VacancyReleased(UnitCore.Event):
+        """*Ofício de liberação de vaga*: the gerente reserves a place for a court referral (E02; Reg. art. 14 IX, 24)."""
+
+        vacancy_id: UUID
+        requesting_process: str
+        valid_until: date
+
+        def apply(self, unit: UnitCore) -> None:
+            unit.vacancies[self.vacancy_id] = self.valid_until
+            super().apply(unit)
 
     def check_vacancy(self, vacancy_id: UUID, on: date) -> None:
         """Refuse an intake on an unknown, used or expired vacancy (E03: a valid E02 vacancy)."""
@@ -98,26 +74,23 @@ class CapacityStage(UnitCore):
     def fill_vacancy(self, *, vacancy_id: UUID, case_id: UUID, occurred_at: datetime, actor: Actor) -> None:
         """Mark a reserved place as taken (called by ``Case.record_intake`` in the same save)."""
         self.check_vacancy(vacancy_id, local_date(occurred_at))
-        self._fill_vacancy(
+        self._record(
+            self.VacancyFilled,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=str(self.id),
-            source_document=None,
             vacancy_id=vacancy_id,
             case_id=case_id,
         )
 
-    @event(VacancyFilled)
-    def _fill_vacancy(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        vacancy_id: UUID,
-        case_id: UUID,
-    ) -> None:
-        self.vacancies.pop(vacancy_id, None)
+    class VacancyFilled(UnitCore.Event):
+        """A reserved place is taken by the youth it was released for (E02 → E03)."""
+
+        vacancy_id: UUID
+        case_id: UUID
+
+        def apply(self, unit: UnitCore) -> None:
+            unit.vacancies.pop(self.vacancy_id, None)
+            super().apply(unit)
 
     def admission_exceptions(
         self,
@@ -170,10 +143,10 @@ class CapacityStage(UnitCore):
         require_aware(occurred_at)
         _check_capacity(self.unit_type, capacity)
         _check_age_range(self.min_age if min_age is None else min_age, self.max_age if max_age is None else max_age)
-        self._redefine_capacity(
+        self._record(
+            self.UnitCapacityRedefined,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=str(self.id),
             source_document=portaria,
             capacity=capacity,
             min_age=self.min_age if min_age is None else min_age,
@@ -183,19 +156,17 @@ class CapacityStage(UnitCore):
             ),
         )
 
-    @event(UnitCapacityRedefined)
-    def _redefine_capacity(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        capacity: int,
-        min_age: int,
-        max_age: int,
-        required_intake_documents: tuple[IntakeDocument, ...],
-    ) -> None:
-        self.capacity = capacity
-        self.min_age = min_age
-        self.max_age = max_age
-        self.required_intake_documents = tuple(required_intake_documents)
+    class UnitCapacityRedefined(UnitCore.Event):
+        """A new Portaria changes capacity or profile (E62)."""
+
+        capacity: int
+        min_age: int
+        max_age: int
+        required_intake_documents: tuple[IntakeDocument, ...]
+
+        def apply(self, unit: UnitCore) -> None:
+            unit.capacity = self.capacity
+            unit.min_age = self.min_age
+            unit.max_age = self.max_age
+            unit.required_intake_documents = tuple(self.required_intake_documents)
+            super().apply(unit)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from eventsourcing.domain import event
 
 from domain.calendar import DEFAULT_CALENDAR, BusinessCalendar, local_date, require_aware
 from domain.rules import coerce_choice, refuse
@@ -27,44 +26,6 @@ from domain.values import (
 
 class OversightStage(UnitCore):
     """Oversight: the events of this stage beside the commands that trigger them."""
-
-    class StaffRosterChanged(UnitCore.Event):
-        """A change in the unit's staff roster (E63): the CNMP asks for changes since the last inspection."""
-
-        staff_id: str
-        name: PersonalText
-        category: StaffCategory
-        status: StaffStatus
-        weekly_hours: int
-
-    class InspectionRecorded(UnitCore.Event):
-        """*Inspeção do Ministério Público* (E64; CNMP67 arts. 1, 2). References only; no snapshot yet."""
-
-        inspection_id: UUID
-        kind: InspectionKind
-        inspected_at: datetime
-        promotor_id: str
-        accompanying: tuple[StaffMember, ...]
-        report_due_on: date
-        access_id: UUID | None
-        exceptions: tuple[RecordedException, ...]
-
-    class MonthlyReportSubmitted(UnitCore.Event):
-        """The unit's monthly (or annual) report sent to the Superintendência (E65; Reg. art. 14 XIV)."""
-
-        year: int
-        month: int | None
-        protocol_number: str
-
-    class SIPIAExportSubmitted(UnitCore.Event):
-        """Reconciliation export to SIPIA/SINASE for a period, instead of double entry (E66)."""
-
-        period_start: date
-        period_end: date
-        active_count: int
-        entries_count: int
-        exits_count: int
-        receipt_number: str
 
     def change_staff_roster(
         self,
@@ -90,10 +51,10 @@ class OversightStage(UnitCore):
             refuse("D-04", "Weekly hours go from 0 to 60.")
         if status is StaffStatus.INATIVO and staff_id not in self.roster:
             refuse("D-04", "Only a staff member on the roster can be made inactive.")
-        self._change_staff_roster(
+        self._record(
+            self.StaffRosterChanged,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=str(self.id),
             source_document=source_document,
             staff_id=staff_id,
             name=name,
@@ -102,20 +63,18 @@ class OversightStage(UnitCore):
             weekly_hours=weekly_hours,
         )
 
-    @event(StaffRosterChanged)
-    def _change_staff_roster(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        staff_id: str,
-        name: str,
-        category: StaffCategory,
-        status: StaffStatus,
-        weekly_hours: int,
-    ) -> None:
-        self.roster[staff_id] = (category, status, weekly_hours)
+    class StaffRosterChanged(UnitCore.Event):
+        """A change in the unit's staff roster (E63): the CNMP asks for changes since the last inspection."""
+
+        staff_id: str
+        name: PersonalText
+        category: StaffCategory
+        status: StaffStatus
+        weekly_hours: int
+
+        def apply(self, unit: UnitCore) -> None:
+            unit.roster[self.staff_id] = (self.category, self.status, self.weekly_hours)
+            super().apply(unit)
 
     def record_inspection(
         self,
@@ -154,10 +113,10 @@ class OversightStage(UnitCore):
         # CNMP67 art. 2-A §3: semiannual inspections are held in March and September.
         if kind is InspectionKind.SEMESTRAL and on.month not in (3, 9):
             exceptions.append(RecordedException("R-63", "semiannual inspection outside March or September", True))
-        self._record_inspection(
+        self._record(
+            self.InspectionRecorded,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=str(self.id),
             source_document=source_document,
             inspection_id=inspection_id,
             kind=kind,
@@ -169,23 +128,21 @@ class OversightStage(UnitCore):
             exceptions=tuple(exceptions),
         )
 
-    @event(InspectionRecorded)
-    def _record_inspection(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        inspection_id: UUID,
-        kind: InspectionKind,
-        inspected_at: datetime,
-        promotor_id: str,
-        accompanying: tuple[StaffMember, ...],
-        report_due_on: date,
-        access_id: UUID | None,
-        exceptions: tuple[RecordedException, ...],
-    ) -> None:
-        self.inspections[inspection_id] = report_due_on
+    class InspectionRecorded(UnitCore.Event):
+        """*Inspeção do Ministério Público* (E64; CNMP67 arts. 1, 2). References only; no snapshot yet."""
+
+        inspection_id: UUID
+        kind: InspectionKind
+        inspected_at: datetime
+        promotor_id: str
+        accompanying: tuple[StaffMember, ...]
+        report_due_on: date
+        access_id: UUID | None
+        exceptions: tuple[RecordedException, ...]
+
+        def apply(self, unit: UnitCore) -> None:
+            unit.inspections[self.inspection_id] = self.report_due_on
+            super().apply(unit)
 
     def submit_monthly_report(
         self,
@@ -214,28 +171,26 @@ class OversightStage(UnitCore):
             refuse("D-02", "This period is already reported; a correction is recorded with correct_entry.")
         if not protocol_number.strip():
             refuse("D-04", "Give the protocol number of the report sent.")
-        self._submit_monthly_report(
+        self._record(
+            self.MonthlyReportSubmitted,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=str(self.id),
             source_document=source_document,
             year=year,
             month=month,
             protocol_number=protocol_number,
         )
 
-    @event(MonthlyReportSubmitted)
-    def _submit_monthly_report(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        year: int,
-        month: int | None,
-        protocol_number: str,
-    ) -> None:
-        self.reports.add((year, month))
+    class MonthlyReportSubmitted(UnitCore.Event):
+        """The unit's monthly (or annual) report sent to the Superintendência (E65; Reg. art. 14 XIV)."""
+
+        year: int
+        month: int | None
+        protocol_number: str
+
+        def apply(self, unit: UnitCore) -> None:
+            unit.reports.add((self.year, self.month))
+            super().apply(unit)
 
     def submit_sipia_export(
         self,
@@ -260,11 +215,10 @@ class OversightStage(UnitCore):
             refuse("D-04", "Counts cannot be negative.")
         if not receipt_number.strip():
             refuse("D-04", "Give the receipt number SIPIA returned.")
-        self._submit_sipia_export(
+        self._record(
+            self.SIPIAExportSubmitted,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=str(self.id),
-            source_document=None,
             period_start=period_start,
             period_end=period_end,
             active_count=active_count,
@@ -273,18 +227,16 @@ class OversightStage(UnitCore):
             receipt_number=receipt_number,
         )
 
-    @event(SIPIAExportSubmitted)
-    def _submit_sipia_export(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        period_start: date,
-        period_end: date,
-        active_count: int,
-        entries_count: int,
-        exits_count: int,
-        receipt_number: str,
-    ) -> None:
-        self.sipia_exports.append((period_start, period_end))
+    class SIPIAExportSubmitted(UnitCore.Event):
+        """Reconciliation export to SIPIA/SINASE for a period, instead of double entry (E66)."""
+
+        period_start: date
+        period_end: date
+        active_count: int
+        entries_count: int
+        exits_count: int
+        receipt_number: str
+
+        def apply(self, unit: UnitCore) -> None:
+            unit.sipia_exports.append((self.period_start, self.period_end))
+            super().apply(unit)

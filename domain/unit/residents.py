@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.domain import event
 
 from domain.rules import refuse
 from domain.unit.core import Resident, UnitCore
@@ -16,25 +15,6 @@ from domain.values import Actor, AdmissionReason, DepartureReason, RecordedExcep
 
 class ResidentsStage(UnitCore):
     """Residents: the events of this stage beside the commands that trigger them."""
-
-    class ResidentAdmitted(UnitCore.Event):
-        """A youth starts a stay in this unit (intake, transfer in, return from evasion)."""
-
-        case_id: UUID
-        reason: AdmissionReason
-        exceptions: tuple[RecordedException, ...]
-
-    class ResidentDeparted(UnitCore.Event):
-        """A youth's stay in this unit ends (release, transfer out, evasion)."""
-
-        case_id: UUID
-        reason: DepartureReason
-
-    class ResidentMoved(UnitCore.Event):
-        """A youth is assigned to a room (*Quadro de Localização*, Reg. art. 21 XIX)."""
-
-        case_id: UUID
-        room: str
 
     def admit_resident(
         self,
@@ -49,28 +29,26 @@ class ResidentsStage(UnitCore):
         """Start a stay (called by the Case command that admits, in the same save)."""
         if case_id in self.residents:
             refuse("R-07", "This youth already has an active stay in this unit.")
-        self._admit_resident(
+        self._record(
+            self.ResidentAdmitted,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=str(self.id),
             source_document=source_document,
             case_id=case_id,
             reason=reason,
             exceptions=exceptions,
         )
 
-    @event(ResidentAdmitted)
-    def _admit_resident(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        case_id: UUID,
-        reason: AdmissionReason,
-        exceptions: tuple[RecordedException, ...],
-    ) -> None:
-        self.residents[case_id] = Resident(case_id, None)
+    class ResidentAdmitted(UnitCore.Event):
+        """A youth starts a stay in this unit (intake, transfer in, return from evasion)."""
+
+        case_id: UUID
+        reason: AdmissionReason
+        exceptions: tuple[RecordedException, ...]
+
+        def apply(self, unit: UnitCore) -> None:
+            unit.residents[self.case_id] = Resident(self.case_id, None)
+            super().apply(unit)
 
     def discharge_resident(
         self,
@@ -84,26 +62,24 @@ class ResidentsStage(UnitCore):
         """End a stay (called by the Case command that releases, transfers or records an evasion)."""
         if case_id not in self.residents:
             refuse("D-02", "This youth has no active stay in this unit.")
-        self._discharge_resident(
+        self._record(
+            self.ResidentDeparted,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=str(self.id),
             source_document=source_document,
             case_id=case_id,
             reason=reason,
         )
 
-    @event(ResidentDeparted)
-    def _discharge_resident(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        case_id: UUID,
-        reason: DepartureReason,
-    ) -> None:
-        self.residents.pop(case_id, None)
+    class ResidentDeparted(UnitCore.Event):
+        """A youth's stay in this unit ends (release, transfer out, evasion)."""
+
+        case_id: UUID
+        reason: DepartureReason
+
+        def apply(self, unit: UnitCore) -> None:
+            unit.residents.pop(self.case_id, None)
+            super().apply(unit)
 
     def move_resident(
         self, *, case_id: UUID, room: str, occurred_at: datetime, actor: Actor, source_document: SourceDocument | None
@@ -111,23 +87,21 @@ class ResidentsStage(UnitCore):
         """Put a resident in ``room`` (called by ``Case.assign_room``)."""
         if case_id not in self.residents:
             refuse("D-02", "Only a youth with an active stay in this unit can be given a room here.")
-        self._move_resident(
+        self._record(
+            self.ResidentMoved,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=str(self.id),
             source_document=source_document,
             case_id=case_id,
             room=room,
         )
 
-    @event(ResidentMoved)
-    def _move_resident(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        case_id: UUID,
-        room: str,
-    ) -> None:
-        self.residents[case_id] = Resident(case_id, room)
+    class ResidentMoved(UnitCore.Event):
+        """A youth is assigned to a room (*Quadro de Localização*, Reg. art. 21 XIX)."""
+
+        case_id: UUID
+        room: str
+
+        def apply(self, unit: UnitCore) -> None:
+            unit.residents[self.case_id] = Resident(self.case_id, self.room)
+            super().apply(unit)

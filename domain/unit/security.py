@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from eventsourcing.domain import event
 
 from domain.calendar import local_date, require_aware
 from domain.rules import coerce_choice, refuse
@@ -16,33 +15,6 @@ from domain.values import AccessCategory, Actor, PersonalText, Role, SourceDocum
 
 class SecurityStage(UnitCore):
     """Security: the events of this stage beside the commands that trigger them."""
-
-    class DisciplinaryIncidentReported(UnitCore.Event):
-        """*Registro de ocorrência disciplinar* listing each youth involved (E27)."""
-
-        incident_id: UUID
-        involved_case_ids: tuple[UUID, ...]
-        location: str
-        description: PersonalText
-
-    class VisitorTemporarilySuspended(UnitCore.Event):
-        """The unit suspends one visitor caught with forbidden items (Reg. art. 61; E43)."""
-
-        visitor_id: UUID
-        until: date
-        items_found: PersonalText
-        police_called: bool
-
-    class AuthorityOrVisitorAccessLogged(UnitCore.Event):
-        """*Registro de acesso*: who entered and left the unit, with name and ID document (E47; Reg. art. 20 XXIV)."""
-
-        access_id: UUID
-        category: AccessCategory
-        name: PersonalText
-        document: PersonalText
-        institution: str
-        entered_at: datetime
-        left_at: datetime
 
     def report_incident(
         self,
@@ -65,30 +37,27 @@ class SecurityStage(UnitCore):
             refuse("D-02", "Every youth listed must have an active stay in this unit.")
         if incident_id in self.incidents:
             refuse("D-02", "This incident is already recorded; report a new incident id.")
-        self._report_incident(
+        self._record(
+            self.DisciplinaryIncidentReported,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=str(self.id),
-            source_document=None,
             incident_id=incident_id,
             involved_case_ids=tuple(involved_case_ids),
             location=location,
             description=description,
         )
 
-    @event(DisciplinaryIncidentReported)
-    def _report_incident(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        incident_id: UUID,
-        involved_case_ids: tuple[UUID, ...],
-        location: str,
-        description: str,
-    ) -> None:
-        self.incidents[incident_id] = tuple(involved_case_ids)
+    class DisciplinaryIncidentReported(UnitCore.Event):
+        """*Registro de ocorrência disciplinar* listing each youth involved (E27)."""
+
+        incident_id: UUID
+        involved_case_ids: tuple[UUID, ...]
+        location: str
+        description: PersonalText
+
+        def apply(self, unit: UnitCore) -> None:
+            unit.incidents[self.incident_id] = tuple(self.involved_case_ids)
+            super().apply(unit)
 
     def suspend_visitor(
         self,
@@ -113,10 +82,10 @@ class SecurityStage(UnitCore):
             refuse("R-34", "Describe the forbidden items found; a visitor is suspended only for that (Reg. art. 61).")
         if until < local_date(occurred_at):
             refuse("R-34", "The suspension must end on or after the day it is recorded.")
-        self._suspend_visitor(
+        self._record(
+            self.VisitorTemporarilySuspended,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=str(self.id),
             source_document=source_document,
             visitor_id=visitor_id,
             until=until,
@@ -124,19 +93,17 @@ class SecurityStage(UnitCore):
             police_called=police_called,
         )
 
-    @event(VisitorTemporarilySuspended)
-    def _suspend_visitor(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        visitor_id: UUID,
-        until: date,
-        items_found: str,
-        police_called: bool,
-    ) -> None:
-        self.visitor_suspensions[visitor_id] = until
+    class VisitorTemporarilySuspended(UnitCore.Event):
+        """The unit suspends one visitor caught with forbidden items (Reg. art. 61; E43)."""
+
+        visitor_id: UUID
+        until: date
+        items_found: PersonalText
+        police_called: bool
+
+        def apply(self, unit: UnitCore) -> None:
+            unit.visitor_suspensions[self.visitor_id] = self.until
+            super().apply(unit)
 
     def log_access(
         self,
@@ -168,11 +135,10 @@ class SecurityStage(UnitCore):
             refuse("R-60", "The exit must be after the entry (Reg. art. 20 XXIV).")
         if access_id in self.accesses:
             refuse("D-02", "This access is already logged.")
-        self._log_access(
+        self._record(
+            self.AuthorityOrVisitorAccessLogged,
             occurred_at=occurred_at,
             actor=actor,
-            unit_id=str(self.id),
-            source_document=None,
             access_id=access_id,
             category=category,
             name=name,
@@ -182,19 +148,17 @@ class SecurityStage(UnitCore):
             left_at=left_at,
         )
 
-    @event(AuthorityOrVisitorAccessLogged)
-    def _log_access(
-        self,
-        occurred_at: datetime,
-        actor: Actor,
-        unit_id: str,
-        source_document: SourceDocument | None,
-        access_id: UUID,
-        category: AccessCategory,
-        name: str,
-        document: str,
-        institution: str,
-        entered_at: datetime,
-        left_at: datetime,
-    ) -> None:
-        self.accesses[access_id] = category
+    class AuthorityOrVisitorAccessLogged(UnitCore.Event):
+        """*Registro de acesso*: who entered and left the unit, with name and ID document (E47; Reg. art. 20 XXIV)."""
+
+        access_id: UUID
+        category: AccessCategory
+        name: PersonalText
+        document: PersonalText
+        institution: str
+        entered_at: datetime
+        left_at: datetime
+
+        def apply(self, unit: UnitCore) -> None:
+            unit.accesses[self.access_id] = self.category
+            super().apply(unit)
