@@ -1,5 +1,7 @@
 """Contact with the outside: visitors, visits, court suspensions of visits, phone calls,
-private interviews and petitions (E39–E46, E56–E57)."""
+private interviews and petitions (E39–E46, E56–E57).
+
+Over 400 lines because visitors, visits and their suspensions share the visit rules of Reg. art. 51–61; split further it would part events from the commands that trigger them."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """The disciplinary regime: procedure, hearing, decision, appeal, court suspension, damage
-repair and incentives (E28–E36; Reg. art. 45–69)."""
+repair and incentives (E28–E36; Reg. art. 45–69).
+
+Over 400 lines because the disciplinary procedure (opening, hearing, decision, appeal, court suspension) is one chain of rules; split further it would part events from the commands that trigger them."""
 
 from __future__ import annotations
 

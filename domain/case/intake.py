@@ -1,5 +1,7 @@
 """Intake (*inserção* and *acolhimento*): the youth is presented, admitted or refused, searched,
-oriented and given a room (E03–E10; Reg. art. 24–44)."""
+oriented and given a room (E03–E10; Reg. art. 24–44).
+
+Over 400 lines because the eight intake events and their commands (admission, refusal, search findings, orientation, acolhimento, room) are one stage of the Regimento; split further it would part events from the commands that trigger them."""
 
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 evasion and return, apprehension by the police in the unit (E21–E26).
 
 Transfer, evasion and return change the unit's residents too; each command checks both
-aggregates before it triggers the events of either."""
+aggregates before it triggers the events of either.
+Over 400 lines because the movements share the rules of presence (away, open exits, leaves);
+split further it would part events from the commands that trigger them."""
 
 from __future__ import annotations
 

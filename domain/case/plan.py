@@ -1,5 +1,7 @@
 """The individual plan (*PIA*) and the judicial execution of the measure: case study, contract,
-PIA, reports, reassessment and decisions, court orders (E11–E20)."""
+PIA, reports, reassessment and decisions, court orders (E11–E20).
+
+Over 400 lines because the PIA and the judicial execution share their state (versions, decisions, reassessment); split further it would part events from the commands that trigger them."""
 
 from __future__ import annotations
 
