@@ -154,15 +154,8 @@ class Correctable(Aggregate):
     ) -> None:
         """Correct fields of an earlier entry (*retificação*, E67); the original stays in history."""
         require_aware(occurred_at)
-        check_correction(
-            self._entries,
-            self.voided,
-            target_version=target_version,
-            authorised_by=authorised_by,
-            reason=reason,
-            source_document=source_document,
-            voiding=False,
-        )
+        check_correction(self._entries, self.voided, target_version=target_version, authorised_by=authorised_by,
+                         reason=reason, source_document=source_document, voiding=False)
         corrections = tuple(corrections)
         if not corrections:
             refuse("R-66", "Name at least one corrected field and its new value.")
@@ -189,15 +182,8 @@ class Correctable(Aggregate):
     ) -> None:
         """Void an entry recorded by mistake (*anulação*, E68); the entry stays in history, flagged."""
         require_aware(occurred_at)
-        check_correction(
-            self._entries,
-            self.voided,
-            target_version=target_version,
-            authorised_by=authorised_by,
-            reason=reason,
-            source_document=source_document,
-            voiding=True,
-        )
+        check_correction(self._entries, self.voided, target_version=target_version, authorised_by=authorised_by,
+                         reason=reason, source_document=source_document, voiding=True)
         self._record(
             self.EntryVoided,
             occurred_at=occurred_at,
