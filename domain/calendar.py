@@ -103,15 +103,17 @@ DEFAULT_CALENDAR = CUIABA_CALENDAR
 
 
 def require_aware(moment: datetime) -> datetime:
-    """Refuse a naive datetime: business time must carry its offset (D-01)."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        refuse("D-01", "Give occurred-at with its time zone (e.g. -04:00 for Cuiabá).")
+    """Refuse a business time the ledger cannot place in Cuiabá's calendar (D-01): one without its
+    offset, or one out of range; the one check of D-01, for every command."""
+    _in_cuiaba(moment)
     return moment
 
 
 def _in_cuiaba(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        refuse("D-01", "Give occurred-at with its time zone (e.g. -04:00 for Cuiabá).")
     try:
-        return require_aware(moment).astimezone(CUIABA)
+        return moment.astimezone(CUIABA)
     except OverflowError:  # year 1 or 9999 with an offset: no instant of this ledger's life
         refuse("D-01", f"{moment.isoformat()} is no time the ledger can hold; check the year.")
 

@@ -127,9 +127,10 @@ class Use:
 def rule_uses() -> dict[str, list[Use]]:
     """Every place in ``domain/`` that refuses or records an exception under a rule code."""
     uses: dict[str, set[Use]] = defaultdict(set)
-    for path in sorted(DOMAIN_DIR.glob("*.py")):
+    for path in sorted(DOMAIN_DIR.rglob("*.py")):
         if path.name in ("rules.py", "catalogue.py"):
             continue
+        module = ".".join(path.relative_to(DOMAIN_DIR).with_suffix("").parts).removesuffix(".__init__")
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for function in ast.walk(tree):
             if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -141,7 +142,7 @@ def rule_uses() -> dict[str, list[Use]]:
                 for arg in node.args:
                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and CODE.match(arg.value):
                         kind = "records exception" if name == "RecordedException" else "refuses"
-                        uses[arg.value].add(Use(path.stem, function.name, kind))
+                        uses[arg.value].add(Use(module, function.name, kind))
     return {code: sorted(found, key=lambda u: (u.module, u.function, u.kind)) for code, found in uses.items()}
 
 

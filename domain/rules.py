@@ -9,8 +9,8 @@ broken by a fact that really happened is recorded in the event as a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import NoReturn
+from enum import Enum, StrEnum
+from typing import NoReturn, TypeVar
 
 
 class Check(StrEnum):
@@ -236,3 +236,16 @@ def refuse(code: str, message: str) -> NoReturn:
     """Refuse the command under rule ``code`` with a message that says what to do."""
     raise RuleViolation(code, message)
 
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def coerce_choice(enum_cls: type[E], value: E | str, code: str, what: str) -> E:
+    """Read ``value`` from the closed list ``enum_cls``; anything else is refused under ``code``."""
+    if isinstance(value, enum_cls):
+        return value
+    try:
+        return enum_cls(value)
+    except ValueError:
+        refuse(code, f"{what} {value!r} is not in the closed list; use one of {[m.value for m in enum_cls]}.")

@@ -29,7 +29,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from domain.calendar import CUIABA, add_months, age_on, day_of_measure
+from domain.calendar import CUIABA, age_on, day_of_measure
+from domain.clocks import family_leave_from_day, reassessment_due_on
+from domain.values import LeaveKind
 from projections.decoding import LedgerEvent
 from projections.engine import Change, Table, Upsert
 
@@ -434,10 +436,11 @@ class CaseView:
         day = self.day_in_unit(on)
         if day is None or self.status != "ativo":
             return {"day_in_unit": day, "same_day": False, "overnight": False}
-        early = 30 if (self.origin == "unidade_provisoria" and self.quarterly_reassessment) else 45
-        return {"day_in_unit": day, "same_day": day >= early, "overnight": day >= 75,
+        early, late = (family_leave_from_day(kind, origin=self.origin, quarterly_reassessment=self.quarterly_reassessment)
+                       for kind in (LeaveKind.MESMO_DIA, LeaveKind.PERNOITE))
+        return {"day_in_unit": day, "same_day": day >= early, "overnight": day >= late,
                 "same_day_from": self.stay_started_on + dt.timedelta(days=early - 1),
-                "overnight_from": self.stay_started_on + dt.timedelta(days=74)}
+                "overnight_from": self.stay_started_on + dt.timedelta(days=late - 1)}
 
     def visit_entitlements(self, on: dt.date) -> dict[str, Any]:
         """Reg. art. 51 §1: after 15 days without a visit the youth is entitled to a phone call."""
@@ -451,8 +454,7 @@ class CaseView:
 
     def reassessment_due_on(self) -> dt.date | None:
         """ECA art. 121 §2; SINASE art. 42: reassessment at most every 6 months (3 if the court says so)."""
-        start = self.last_decision_on or self.measure_started_on
-        return None if start is None else add_months(start, 3 if self.quarterly_reassessment else 6)
+        return reassessment_due_on(self.measure_started_on, self.last_decision_on, quarterly=self.quarterly_reassessment)
 
     def as_row(self, on: dt.date) -> dict[str, Any]:
         """A flat dict for tables and JSON."""

@@ -134,6 +134,14 @@ class DomainEvents:
             ) from None
 
 
+def _can_be_created(aggregate: type) -> bool:
+    """True for an aggregate with its own "created" event; not for the stage classes it is composed of."""
+    from eventsourcing import domain as es_domain
+
+    created = getattr(es_domain, "_created_event_classes", {}).get(aggregate, [])
+    return any(cls.__name__ != "Created" or cls.__dict__.get("__annotations__") for cls in created)
+
+
 def _domain_aggregates() -> list[type]:
     """Every aggregate class defined in a module of the `domain` package."""
     import domain
@@ -147,6 +155,7 @@ def _domain_aggregates() -> list[type]:
                 and issubclass(value, BaseAggregate)
                 and value.__module__ == module.__name__
                 and value.__dict__.get("Event") is not None
+                and _can_be_created(value)
             ):
                 found[f"{value.__module__}.{value.__qualname__}"] = value
     return [found[k] for k in sorted(found)]

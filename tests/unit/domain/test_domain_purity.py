@@ -27,9 +27,17 @@ def _allowed(name: str) -> bool:
 
 def test_domain_imports_only_stdlib_eventsourcing_domain_and_itself():
     offenders = {
-        f"{path.name}: {name}" for path in DOMAIN.glob("*.py") for name in _imports(path) if not _allowed(name)
+        f"{path.relative_to(DOMAIN)}: {name}"
+        for path in DOMAIN.rglob("*.py")
+        for name in _imports(path)
+        if not _allowed(name)
     }
     assert not offenders, offenders
+
+
+def test_the_scan_reads_the_aggregate_packages():
+    scanned = {path.relative_to(DOMAIN).as_posix() for path in DOMAIN.rglob("*.py")}
+    assert {"case/__init__.py", "case/intake.py", "unit/__init__.py"} <= scanned
 
 
 def test_the_scan_would_catch_a_forbidden_import():
