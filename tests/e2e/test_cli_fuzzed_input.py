@@ -413,3 +413,59 @@ def test_a_json_line_holding_a_raw_line_separator_is_one_command_not_invalid_jso
     assert result.returncode == 1
     registered = outcomes[1]["events"][0]
     assert "Mãe fictícia\u2028Pai fictício\u2029".encode() in store[(registered["stream_id"], registered["version"])][1]
+
+
+def test_a_40_megabyte_value_is_refused_naming_its_field_and_the_commands_around_it_are_recorded(
+        stack_settings, simulated_year, tmp_path):
+    units = [c for c in simulated_year if c["command"] == "define_unit"][:2]
+    path = tmp_path / "giant-value.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        f.write(json.dumps(units[0]) + "\n")
+        f.write(json.dumps({**units[1], "name": "Unidade " + "ç" * (20 * 1024 * 1024)}, ensure_ascii=False) + "\n")
+        f.write(json.dumps(units[1]) + "\n")
+    assert 40 * 1024 * 1024 < path.stat().st_size < 64 * 1024 * 1024  # within CASELEDGER_MAX_INPUT_BYTES
+    schema = create_schema(stack_settings)
+    try:
+        started = time.monotonic()
+        result = record_file(stack_settings, path, schema, timeout=120)
+        took = time.monotonic() - started
+        store = stored(stack_settings, schema)
+    finally:
+        drop_schema(stack_settings, schema)
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    outcomes = [json.loads(line) for line in result.stdout.split("\n") if line]
+    assert [(o["line"], o["accepted"]) for o in outcomes] == [(1, True), (2, False), (3, True)]
+    assert (outcomes[1]["code"], outcomes[1]["where"]) == ("INPUT", "name")
+    assert "CASELEDGER_MAX_TEXT_BYTES" in outcomes[1]["message"] and len(result.stdout) < 5000  # not echoed back
+    assert result.returncode == 1
+    assert len(store) == sum(len(o["events"]) for o in outcomes if o["accepted"])
+    assert took < 60, f"{took:.1f} s for 40 MB"
+    print(f"\n40 MB value: refused in {took:.1f} s")
+
+
+def test_a_30_megabyte_file_whose_middle_line_is_invalid_json_records_nothing_and_names_the_line(
+        stack_settings, simulated_year, tmp_path):
+    unit = simulated_year[0]
+    valid = json.dumps(unit, ensure_ascii=False)
+    count = 30 * 1024 * 1024 // (len(valid.encode("utf-8")) + 1) + 2
+    middle = count // 2 + 1
+    path = tmp_path / "bad-middle.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        for number in range(1, count + 1):
+            f.write((valid[:-40] if number == middle else valid) + "\n")  # the middle line cut short
+    assert path.stat().st_size > 30 * 1024 * 1024
+    schema = create_schema(stack_settings)
+    try:
+        started = time.monotonic()
+        result = record_file(stack_settings, path, schema, timeout=120)
+        took = time.monotonic() - started
+        store = stored(stack_settings, schema)
+    finally:
+        drop_schema(stack_settings, schema)
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert result.returncode == 2 and result.stdout == ""
+    assert f"error: line {middle}, column " in result.stderr and "invalid JSON" in result.stderr, result.stderr
+    assert "Nothing was recorded" in result.stderr
+    assert store == {}
+    assert took < 60, f"{took:.1f} s for 30 MB"
+    print(f"\n30 MB, bad line {middle} of {count}: refused in {took:.1f} s")
