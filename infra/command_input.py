@@ -126,6 +126,9 @@ def _reject_constant(name: str) -> Any:
 
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+# JSON lines end at a line feed (or CR LF, or CR). Not str.splitlines(): it also splits at U+2028,
+# U+2029 and U+0085, which valid JSON may hold unescaped inside a string.
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def _loads(text: str, where: Callable[[int], str]) -> Any:
@@ -154,7 +157,7 @@ def parse_commands(text: str) -> list[RawCommand]:
     try:
         whole = _loads(text, lambda pos: _line_column(text, pos))
     except CommandInputError as exc:
-        lines = text.splitlines()
+        lines = _LINE_END.split(text)
         first = next((i for i, line in enumerate(lines) if line.strip()), 0)
         if not _is_json(lines[first]):
             # Not JSON lines: one (pretty-printed) document with an error in it.
@@ -162,7 +165,7 @@ def parse_commands(text: str) -> list[RawCommand]:
     else:
         return [_as_command(whole, "line 1", 1)]
     commands = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_LINE_END.split(text), start=1):
         if not line.strip():
             continue
         item = _loads(line, lambda pos, number=number: f"line {number}, column {pos + 1}")
