@@ -254,6 +254,7 @@ class Relay:
         # Found unpublishable by Kafka, to be parked by the next batch that meets them.
         self._to_park: dict[int, str] = {}
         self._parked_retry_due = 0.0  # parked events are retried at start, then periodically
+        self._hanging_since: float | None = None
 
     # -- lifecycle -----------------------------------------------------------
     def request_stop(self, *_args) -> None:
@@ -320,6 +321,7 @@ class Relay:
             except KafkaError as exc:
                 self.log.warning("relay_kafka_unavailable", error=repr(exc), retry_in_s=backoff,
                                  position=self.position)
+                self._report_hanging(exc)
                 self.close()
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -338,6 +340,26 @@ class Relay:
             self.log.error("relay_events_parked", parked=self._parked_summary())
         self.log.info("relay_stopped", position=self.position, published=count)
         return count
+
+    def _report_hanging(self, exc: KafkaError) -> None:
+        """Say loudly, with the way out, when the position topic's open transaction never ends.
+
+        The broker aborts a transaction of ours after the transaction timeout; one that outlives it
+        by far is *hanging* (a broker killed mid-commit can leave one, KIP-664): no producer can end
+        it, and the relay must not guess where to resume. An operator aborts it with Kafka's tool.
+        """
+        if not isinstance(exc, TransactionCompleting):
+            self._hanging_since = None
+            return
+        now = time.monotonic()
+        self._hanging_since = self._hanging_since or now
+        if now - self._hanging_since < 2 * self.settings.relay_transaction_timeout_ms / 1000:
+            return
+        self.log.error("relay_position_transaction_hanging", topic=exc.topic, stable_offset=exc.stable_offset,
+                       waited_s=round(now - self._hanging_since),
+                       to_do=f"abort it with Kafka's transactions tool: kafka-transactions.sh --bootstrap-server "
+                             f"{self.settings.kafka_bootstrap_servers} abort --topic {exc.topic} --partition 0 "
+                             f"--start-offset {exc.stable_offset}; the relay then resumes by itself")
 
     def _connect(self) -> None:
         if self._producer is not None:
@@ -375,6 +397,7 @@ class Relay:
             raise
         self._producer = producer
         self.position, self.parked = state.position, state.parked
+        self._hanging_since = None
         self.log.info("relay_connected", position=self.position, parked=state.parked_count,
                       store_head=self.source.max_notification_id() or 0)
 
@@ -575,6 +598,14 @@ class PositionUnreadable(KafkaError):
     """The position topic could not be read in time (handled like any broker error: retry)."""
 
 
+class TransactionCompleting(PositionUnreadable):
+    """A transaction is still open on the position topic: its outcome decides where to resume."""
+
+    def __init__(self, message: str, topic: str, stable_offset: int) -> None:
+        super().__init__(message)
+        self.topic, self.stable_offset = topic, stable_offset
+
+
 def encode_position(notification_id: int, events: int, parked: dict[str, list[int]] | None = None) -> bytes:
     return json.dumps({
         "notification_id": notification_id,
@@ -651,8 +682,9 @@ def _wait_stable(settings: Settings, consumer: KafkaConsumer, tp: TopicPartition
             if lso >= high:
                 return lso
             if time.monotonic() >= deadline:
-                raise PositionUnreadable(f"a transaction is still completing on {tp.topic} (last stable offset "
-                                         f"{lso}, high watermark {high}); the position is read again shortly")
+                raise TransactionCompleting(f"a transaction is still completing on {tp.topic} (last stable offset "
+                                            f"{lso}, high watermark {high}); the position is read again shortly",
+                                            tp.topic, lso)
             time.sleep(0.2)
             lso = consumer.end_offsets([tp])[tp]
     finally:
