@@ -10,44 +10,27 @@ Persistence comes from the environment like any eventsourcing application
 
 The store holds what Kafka carries: each stored event's state is its Avro
 single-object encoding (``schemas.codec``), the exact bytes the relay publishes.
-See ``_PublishedBytesMapper`` and docs/EVENT-CONTRACT.md §8.
+See ``infra.persistence.mapper`` and docs/EVENT-CONTRACT.md §8.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import inspect
-import pickle
 from datetime import date, datetime, timezone
 from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.application import (
-    AggregateNotFoundError,
-    Application,
-    ProcessingEvent,
-    Repository,
-    project_aggregate,
-)
-from eventsourcing.domain import CanSnapshotAggregate
-from eventsourcing.persistence import (
-    JSONTranscoder,
-    Mapper,
-    MapperDeserialisationError,
-    PersistenceError,
-    Recording,
-    StoredEvent,
-    Transcoder,
-    Transcoding,
-)
-from eventsourcing.utils import get_topic
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, Repository
+from eventsourcing.persistence import JSONTranscoder, Mapper, PersistenceError, Recording, Transcoder
 
 import domain.values as values
 from domain.calendar import require_not_after_recording
 from domain.case import Case, CaseStatus, case_id_for
 from domain.rules import RuleViolation, refuse
 from domain.unit import Unit, unit_id_for
+from infra.persistence.mapper import PublishedBytesMapper
+from infra.persistence.repository import PickledCacheRepository
+from infra.persistence.transcodings import ExactJSONTranscoder, register_value_transcodings
 from domain.values import (
     AccessCategory,
     AcolhimentoStep,
@@ -105,216 +88,6 @@ from domain.values import (
 __all__ = ["CaseLedger", "RuleViolation"]
 
 
-# --- JSON transcoding: snapshots, and events stored before the store held Avro ------------
-
-
-def _value_types() -> tuple[list[type], list[type]]:
-    enums, dataclass_types = [], []
-    for value in [*vars(values).values(), CaseStatus]:
-        if isinstance(value, type) and value.__module__.startswith("domain."):
-            if issubclass(value, enum.Enum):
-                enums.append(value)
-            elif dataclasses.is_dataclass(value):
-                dataclass_types.append(value)
-    return enums, dataclass_types
-
-
-_ENUMS, _DATACLASSES = _value_types()
-_ENUM_NAMES = {cls: f"enum:{cls.__name__}" for cls in _ENUMS}
-
-
-def _tag(obj: Any) -> Any:
-    """Mark what JSON would flatten: tuples (→ lists) and StrEnums (→ plain strings)."""
-    if isinstance(obj, enum.Enum) and type(obj) in _ENUM_NAMES:
-        return {"_type_": _ENUM_NAMES[type(obj)], "_data_": obj.value}
-    if isinstance(obj, tuple):
-        return {"_type_": "tuple", "_data_": [_tag(x) for x in obj]}
-    if isinstance(obj, list):
-        return [_tag(x) for x in obj]
-    if isinstance(obj, dict):
-        return {k: _tag(v) for k, v in obj.items()}
-    return obj
-
-
-class _TupleAsList(Transcoding):
-    type = tuple
-    name = "tuple"
-
-    def encode(self, obj: tuple) -> list:
-        return [_tag(x) for x in obj]
-
-    def decode(self, data: list) -> tuple:
-        return tuple(data)
-
-
-class _DateAsISO(Transcoding):
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        return date.fromisoformat(data)
-
-
-def _enum_transcoding(cls: type[enum.Enum]) -> Transcoding:
-    class EnumTranscoding(Transcoding):
-        type = cls
-        name = _ENUM_NAMES[cls]
-
-        def encode(self, obj: enum.Enum) -> Any:
-            return obj.value
-
-        def decode(self, data: Any) -> enum.Enum:
-            return cls(data)
-
-    return EnumTranscoding()
-
-
-def _dataclass_transcoding(cls: type) -> Transcoding:
-    class DataclassTranscoding(Transcoding):
-        type = cls
-        name = f"value:{cls.__name__}"
-
-        def encode(self, obj: Any) -> dict[str, Any]:
-            return _tag({f.name: getattr(obj, f.name) for f in dataclasses.fields(cls)})
-
-        def decode(self, data: dict[str, Any]) -> Any:
-            return cls(**data)
-
-    return DataclassTranscoding()
-
-
-class _ExactJSONTranscoder(JSONTranscoder):
-    def encode(self, obj: Any) -> bytes:
-        return super().encode(_tag(obj))
-
-
-class _PublishedBytesMapper(Mapper):
-    """Stores each domain event as its Avro single-object encoding: the bytes the relay publishes.
-
-    One encoding, made and validated once, when the event is written: ``schemas.codec``
-    checks every field against the latest schema of the event type while converting, so
-    an event the contract cannot carry raises ``EventValidationError`` (with the field
-    path) before the recorder is called, and nothing of that save is written. Reading
-    decodes with the writer schema named by the fingerprint, resolved into the current
-    one, so events written with earlier schema versions still load.
-
-    Datetimes come back as the same instant in UTC (Avro ``timestamp-micros``); the
-    domain reads business time only through its offset-independent calendar
-    (``domain.calendar.local_date``), so rebuilding gives the same state.
-
-    Library snapshots are not part of the contract and keep the JSON transcoding, as
-    do events stored before this encoding (state not starting with the Avro marker).
-    """
-
-    def __init__(self, transcoder: Transcoder, compressor: Any = None, cipher: Any = None) -> None:
-        if compressor is not None or cipher is not None:
-            # The stored bytes are the published bytes; personal fields are to be
-            # encrypted inside the record (per adolescent), not the whole state.
-            raise ValueError("CaseLedger stores the published Avro bytes: "
-                             "unset COMPRESSOR_TOPIC and CIPHER_TOPIC")
-        super().__init__(transcoder)
-        from schemas.codec import MARKER, default_codec
-        from schemas.records import from_record_of
-
-        self.codec = default_codec()
-        self._marker = MARKER
-        self._from_record = from_record_of
-
-    def to_stored_event(self, domain_event: Any) -> StoredEvent:
-        if isinstance(domain_event, CanSnapshotAggregate):
-            return super().to_stored_event(domain_event)
-        return StoredEvent(
-            originator_id=domain_event.originator_id,
-            originator_version=domain_event.originator_version,
-            topic=get_topic(type(domain_event)),
-            state=self.codec.encode(domain_event),
-        )
-
-    def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        state = bytes(stored_event.state)
-        if state[:2] != self._marker:
-            return super().to_domain_event(stored_event)
-        from schemas.errors import SchemaError
-
-        try:
-            decoded = self.codec.decode(state)
-            return self._from_record(self.codec.events.get(decoded.event_type), decoded.datum)
-        except SchemaError as exc:
-            raise MapperDeserialisationError(
-                f"Failed to decode stored event with topic '{stored_event.topic}', originator_id "
-                f"'{stored_event.originator_id}' and originator_version {stored_event.originator_version}: {exc}"
-            ) from exc
-
-
-class _PickledCacheRepository(Repository):
-    """The library's repository, its aggregate cache holding each aggregate as pickled bytes.
-
-    A command must not change a cached aggregate before its events are stored (a refused or
-    failed command would leave the cache ahead of the store), so the library hands out a
-    ``copy.deepcopy`` of the cached aggregate and, with fast-forward, reads back and decodes
-    the events each command saved to bring the cached one up to date. Both were among the
-    largest costs of recording a command: the deep copy walks hundreds of objects in Python
-    (an entry per event, residents, visitors), and reading back decodes Avro.
-
-    Here the cache holds the pickle of each aggregate as stored: every ``get`` unpickles a
-    copy of its own (in C, shared references kept) and fast-forwards it with whatever was
-    stored since, so another writer's events are never missed; every save pickles the
-    aggregates whose events it stored (``saved``), so the ledger's own events are not read
-    back. Nothing a caller does to an aggregate can reach the cache except by saving it, and
-    no object is shared between callers, so fast-forwarding needs none of the library's locks.
-    An aggregate kept as saved may hold a datetime at the offset it was given where a rebuilt
-    one holds the same instant in UTC; the domain reads business time only through its
-    calendar (see ``_PublishedBytesMapper``). Without a cache or without fast-forward, the
-    library's own behaviour applies.
-    """
-
-    def get(self, aggregate_id: Any, *, version: int | None = None, projector_func: Any = project_aggregate,
-            fastforward_skipping: bool = False, deepcopy_from_cache: bool = True) -> Any:
-        if not self._pickling or version is not None:
-            return super().get(aggregate_id, version=version, projector_func=projector_func,
-                               fastforward_skipping=fastforward_skipping, deepcopy_from_cache=deepcopy_from_cache)
-        try:
-            aggregate = pickle.loads(self.cache.get(aggregate_id))
-        except KeyError:
-            aggregate = self._reconstruct_aggregate(aggregate_id, None, projector_func)
-            self._keep(aggregate)
-            return aggregate
-        cached = aggregate.version
-        aggregate = projector_func(aggregate, self.event_store.get(originator_id=aggregate_id, gt=cached))
-        if aggregate is None:
-            raise AggregateNotFoundError(aggregate_id)
-        if aggregate.version != cached:
-            self._keep(aggregate)
-        return aggregate
-
-    def forget(self, aggregate_ids: Any) -> None:
-        """Drop these aggregates from the cache: the next ``get`` rebuilds them from the store."""
-        if self.cache is not None:
-            for aggregate_id in aggregate_ids:
-                try:
-                    self.cache.get(aggregate_id, evict=True)
-                except KeyError:
-                    pass
-
-    def saved(self, aggregates: dict[Any, Any], events: list[Any]) -> None:
-        """Cache the aggregates whose events were just stored, as they now are."""
-        if self._pickling:
-            stored = {event.originator_id for event in events}
-            for aggregate_id, aggregate in aggregates.items():
-                if aggregate_id in stored:
-                    self._keep(aggregate)
-
-    @property
-    def _pickling(self) -> bool:
-        return self.cache is not None and self.fastforward
-
-    def _keep(self, aggregate: Any) -> None:
-        self.cache.put(aggregate.id, pickle.dumps(aggregate, pickle.HIGHEST_PROTOCOL))
-
-
 def _new_id(given: UUID | None) -> UUID:
     return given if given is not None else uuid4()
 
@@ -323,7 +96,7 @@ class CaseLedger(Application):
     """The case ledger of the socio-educational units (*livro de registro do caso*).
 
     Its event store holds each event as the Avro single-object encoding published on
-    Kafka (``_PublishedBytesMapper``): one encoding, validated once, when the event is
+    Kafka (``infra.persistence.mapper``): one encoding, validated once, when the event is
     written. A command whose event does not fit its published schema is refused with
     the field path (``schemas.errors.EventValidationError``) and nothing is written;
     the relay copies the stored bytes to Kafka without decoding them.
@@ -334,7 +107,7 @@ class CaseLedger(Application):
 
     def construct_repository(self) -> Repository:
         library = super().construct_repository()
-        repository = _PickledCacheRepository(
+        repository = PickledCacheRepository(
             library.event_store, snapshot_store=library.snapshot_store, fastforward=library.fastforward,
             fastforward_skipping=library.fastforward_skipping, deepcopy_from_cache=library.deepcopy_from_cache)
         repository.cache = library.cache  # sized from AGGREGATE_CACHE_MAXSIZE, as the library reads it
@@ -373,21 +146,16 @@ class CaseLedger(Application):
         return bool(events)
 
     def construct_mapper(self) -> Mapper:
-        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=_PublishedBytesMapper)
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=PublishedBytesMapper)
 
     def construct_transcoder(self) -> Transcoder:
-        transcoder = _ExactJSONTranscoder()
+        transcoder = ExactJSONTranscoder()
         self.register_transcodings(transcoder)
         return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        transcoder.register(_TupleAsList())
-        transcoder.register(_DateAsISO())
-        for cls in _ENUMS:
-            transcoder.register(_enum_transcoding(cls))
-        for cls in _DATACLASSES:
-            transcoder.register(_dataclass_transcoding(cls))
+        register_value_transcodings(transcoder)
 
     # --- queries ----------------------------------------------------------------------------
 

@@ -80,7 +80,7 @@ def apply_command(ledger, raw: RawCommand, limits: InputLimits = DEFAULT_LIMITS,
     from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, PersistenceError
 
     from domain.rules import RuleViolation
-    from infra.event_store import timed_out
+    from infra.persistence.event_store import timed_out
     from schemas.errors import EventValidationError
 
     name = raw.payload["command"]
