@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_record(args, settings: Settings) -> int:
-    from infra.ledger import CaseLedger
+    from application.ledger import CaseLedger
     from infra.recording import command_example, command_names
 
     if args.list:

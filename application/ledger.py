@@ -1,4 +1,4 @@
-"""The application service: one method per command of the case ledger.
+"""The case ledger application: one method per command of the case ledger.
 
 Each method loads the aggregates it needs, calls the domain command (which checks every
 rule before triggering any event) and saves everything touched in ONE ``save()`` — one
