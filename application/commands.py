@@ -25,7 +25,7 @@ import inspect
 import types
 import typing
 from typing import Any, Callable, Iterable, Mapping
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from application import handlers
 from application.handlers import Handler
@@ -51,16 +51,15 @@ class Command:
     """
 
     def __init__(self, name: str, method: Callable[..., Any], ids: tuple[str, ...], run: Handler | None = None,
-                 *, supplied: Iterable[str] = (), new_id: str | None = None) -> None:
+                 *, supplied: Iterable[str] = ()) -> None:
         self.name = name
         self.method = method
         self.ids = ids
         self.run = run or {CASE: handlers.on_case, UNIT: handlers.on_unit}[ids]
-        self.new_id = new_id  # the argument naming what the command creates; made here when not given
         doc = (inspect.getdoc(method) or "").strip().splitlines()
         self.summary = doc[0] if doc else ""
         self.__doc__ = inspect.getdoc(method)
-        self.__signature__, self.__annotations__ = _input_signature(method, ids, frozenset(supplied), new_id)
+        self.__signature__, self.__annotations__ = _input_signature(method, ids, frozenset(supplied))
 
     def __call__(self, ledger: Any, /, **arguments: Any) -> Any:
         return execute(ledger, self.name, arguments)
@@ -69,8 +68,8 @@ class Command:
         return f"Command({self.name!r}, {self.method.__qualname__})"
 
 
-def _input_signature(method: Callable[..., Any], ids: tuple[str, ...], supplied: frozenset[str],
-                     new_id: str | None) -> tuple[inspect.Signature, dict[str, Any]]:
+def _input_signature(method: Callable[..., Any], ids: tuple[str, ...],
+                     supplied: frozenset[str]) -> tuple[inspect.Signature, dict[str, Any]]:
     hints = typing.get_type_hints(method)
     hints.pop("return", None)
     keyword = inspect.Parameter.KEYWORD_ONLY
@@ -79,10 +78,8 @@ def _input_signature(method: Callable[..., Any], ids: tuple[str, ...], supplied:
     for name, parameter in inspect.signature(method).parameters.items():
         if name in ("self", "cls") or name in ids or name in supplied or name in FIXED:
             continue
-        hint, default = _input_hint(hints[name]), parameter.default
-        if name == new_id:
-            hint, default = UUID | None, None
-        parameters.append(inspect.Parameter(name, keyword, default=default, annotation=hint))
+        hint = _input_hint(hints[name])
+        parameters.append(inspect.Parameter(name, keyword, default=parameter.default, annotation=hint))
         annotations[name] = hint
     return inspect.Signature(parameters), annotations
 
@@ -115,11 +112,7 @@ def execute(ledger: Any, name: str, arguments: Mapping[str, Any], *, principal: 
     command = COMMANDS.get(name)
     if command is None:
         raise UnknownCommand(name)
-    arguments = dict(arguments)
-    if command.new_id is not None and arguments.get(command.new_id) is None:
-        arguments[command.new_id] = uuid4()
-    result = command.run(ledger, command.method, arguments)
-    return arguments[command.new_id] if command.new_id is not None else result
+    return command.run(ledger, command.method, dict(arguments))
 
 
 def _table(*rows: Command) -> dict[str, Command]:
@@ -131,14 +124,14 @@ COMMANDS: dict[str, Command] = _table(
     # K. units
     Command("define_unit", Unit.define, (), handlers.define_unit),
     Command("redefine_unit_capacity", Unit.redefine_capacity, UNIT),
-    Command("release_vacancy", Unit.release_vacancy, UNIT, new_id="vacancy_id"),
-    Command("report_disciplinary_incident", Unit.report_incident, UNIT, new_id="incident_id"),
+    Command("release_vacancy", Unit.release_vacancy, UNIT),
+    Command("report_disciplinary_incident", Unit.report_incident, UNIT),
     Command("suspend_visitor", Unit.suspend_visitor, UNIT),
     Command("correct_unit_entry", Unit.correct_entry, UNIT),
     Command("void_unit_entry", Unit.void_entry, UNIT),
-    Command("log_access", Unit.log_access, UNIT, new_id="access_id"),
+    Command("log_access", Unit.log_access, UNIT),
     Command("change_staff_roster", Unit.change_staff_roster, UNIT),
-    Command("record_inspection", Unit.record_inspection, UNIT, new_id="inspection_id"),
+    Command("record_inspection", Unit.record_inspection, UNIT),
     Command("submit_monthly_report", Unit.submit_monthly_report, UNIT),
     Command("submit_sipia_export", Unit.submit_sipia_export, UNIT),
     # A. registration and intake
@@ -167,9 +160,9 @@ COMMANDS: dict[str, Command] = _table(
     # C. movement
     Command("transfer", Case.transfer, ("case_id", "destination_unit_id"), handlers.transfer,
             supplied={"origin", "destination"}),
-    Command("start_external_exit", Case.start_external_exit, CASE, new_id="exit_id"),
+    Command("start_external_exit", Case.start_external_exit, CASE),
     Command("end_external_exit", Case.end_external_exit, CASE),
-    Command("authorise_family_leave", Case.authorise_family_leave, CASE, new_id="leave_id"),
+    Command("authorise_family_leave", Case.authorise_family_leave, CASE),
     Command("start_family_leave", Case.start_family_leave, CASE),
     Command("return_from_family_leave", Case.return_from_family_leave, CASE),
     Command("record_evasion", Case.record_evasion, CASE, handlers.leaving_current_unit, supplied={"unit"}),
@@ -178,7 +171,7 @@ COMMANDS: dict[str, Command] = _table(
     Command("record_police_apprehension", Case.record_police_apprehension, CASE),
     # D. discipline
     Command("open_disciplinary_procedure", Case.open_disciplinary_procedure, CASE,
-            handlers.checked_against_current_unit, supplied={"unit"}, new_id="procedure_id"),
+            handlers.checked_against_current_unit, supplied={"unit"}),
     Command("hold_disciplinary_hearing", Case.hold_disciplinary_hearing, CASE),
     Command("decide_disciplinary_procedure", Case.decide_disciplinary_procedure, CASE),
     Command("file_disciplinary_appeal", Case.file_disciplinary_appeal, CASE),
@@ -187,24 +180,24 @@ COMMANDS: dict[str, Command] = _table(
     Command("record_use_of_force", Case.record_use_of_force, CASE),
     Command("assess_damage_repair", Case.assess_damage_repair, CASE),
     Command("record_search", Case.record_search, CASE),
-    Command("apply_isolation", Case.apply_isolation, CASE, new_id="isolation_id"),
+    Command("apply_isolation", Case.apply_isolation, CASE),
     Command("record_isolation_notices", Case.record_isolation_notices, CASE),
     Command("end_isolation", Case.end_isolation, CASE),
-    Command("grant_incentive", Case.grant_incentive, CASE, new_id="incentive_id"),
+    Command("grant_incentive", Case.grant_incentive, CASE),
     Command("suspend_incentive", Case.suspend_incentive, CASE),
     # E. visits
-    Command("register_visitor", Case.register_visitor, CASE, new_id="visitor_id"),
+    Command("register_visitor", Case.register_visitor, CASE),
     Command("deactivate_visitor", Case.deactivate_visitor, CASE),
     Command("schedule_visit", Case.schedule_visit, CASE, handlers.checked_against_current_unit,
-            supplied={"unit"}, new_id="schedule_id"),
+            supplied={"unit"}),
     Command("hold_visit", Case.hold_visit, CASE, handlers.checked_against_current_unit, supplied={"unit"}),
     Command("refuse_visit", Case.refuse_visit, CASE),
-    Command("suspend_visits_by_court", Case.suspend_visits_by_court, CASE, new_id="suspension_id"),
+    Command("suspend_visits_by_court", Case.suspend_visits_by_court, CASE),
     Command("lift_court_visit_suspension", Case.lift_court_visit_suspension, CASE),
     Command("hold_phone_call", Case.hold_phone_call, CASE),
     Command("hold_private_interview", Case.hold_private_interview, CASE),
     # I. petitions
-    Command("file_petition", Case.file_petition, CASE, new_id="petition_id"),
+    Command("file_petition", Case.file_petition, CASE),
     Command("answer_petition", Case.answer_petition, CASE),
     # J. release
     Command("receive_release_order", Case.receive_release_order, CASE),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Iterable
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -1946,7 +1946,7 @@ class Case(Aggregate):
     def start_external_exit(
         self,
         *,
-        exit_id: UUID,
+        exit_id: UUID | None = None,
         purpose: ExitPurpose,
         authorised_by: Actor,
         team_assessed: bool,
@@ -1955,8 +1955,9 @@ class Case(Aggregate):
         occurred_at: datetime,
         actor: Actor,
         source_document: SourceDocument | None = None,
-    ) -> None:
+    ) -> UUID:
         """The youth goes out for school, work, health, documents… (*saída externa*, E22)."""
+        exit_id = uuid4() if exit_id is None else exit_id
         on = local_date(occurred_at)
         require_aware(expected_return_at)
         self._require_present("an external exit")
@@ -1993,6 +1994,7 @@ class Case(Aggregate):
             search_done=search_done,
             expected_return_at=expected_return_at,
         )
+        return exit_id
 
     @event(ExternalExitStarted)
     def _start_external_exit(
@@ -2059,7 +2061,7 @@ class Case(Aggregate):
     def authorise_family_leave(
         self,
         *,
-        leave_id: UUID,
+        leave_id: UUID | None = None,
         kind: LeaveKind,
         leave_date: date,
         technical_assessment_done: bool,
@@ -2068,7 +2070,7 @@ class Case(Aggregate):
         occurred_at: datetime,
         actor: Actor,
         revision_reason: str | None = None,
-    ) -> None:
+    ) -> UUID:
         """Authorise a family visit outside the unit (*visita à família*, E23).
 
         Same-day leave from day 45, overnight from day 75 (Reg. art. 55 III, 63); from day 30
@@ -2076,6 +2078,7 @@ class Case(Aggregate):
         Reg. art. 77 says "70": a drafting slip (Decision 1). Dates count from the start in this
         unit, intake day = 1 (Reg. art. 75; Decision 11).
         """
+        leave_id = uuid4() if leave_id is None else leave_id
         local_date(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="a family leave")
         kind = _coerce(LeaveKind, kind, "R-31", "Leave kind")
@@ -2125,6 +2128,7 @@ class Case(Aggregate):
             guardian_term_signed=guardian_term_signed,
             exceptions=tuple(exceptions),
         )
+        return leave_id
 
     @event(FamilyLeaveAuthorized)
     def _authorise_family_leave(
@@ -2382,7 +2386,7 @@ class Case(Aggregate):
         self,
         *,
         unit: Unit,
-        procedure_id: UUID,
+        procedure_id: UUID | None = None,
         incident_id: UUID,
         offence_code: str,
         commission: Iterable[StaffMember],
@@ -2391,8 +2395,9 @@ class Case(Aggregate):
         occurred_at: datetime,
         actor: Actor,
         catalogue: dict[str, Offence] = EXAMPLE_OFFENCE_CATALOGUE,
-    ) -> None:
+    ) -> UUID:
         """Open a disciplinary procedure for this youth alone (*instauração*, E28)."""
+        procedure_id = uuid4() if procedure_id is None else procedure_id
         local_date(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="a disciplinary procedure")
         self._require_unit(unit)
@@ -2428,6 +2433,7 @@ class Case(Aggregate):
             defender_notified=defender_notified,
             parents_notified=parents_notified,
         )
+        return procedure_id
 
     @event(DisciplinaryProcedureOpened)
     def _open_disciplinary_procedure(
@@ -2849,14 +2855,15 @@ class Case(Aggregate):
     def apply_isolation(
         self,
         *,
-        isolation_id: UUID,
+        isolation_id: UUID | None = None,
         ground: IsolationGround | str,
         justification: str,
         place: str,
         occurred_at: datetime,
         actor: Actor,
-    ) -> None:
+    ) -> UUID:
         """Separate the youth from the others (*isolamento*, E29): only when indispensable for safety."""
+        isolation_id = uuid4() if isolation_id is None else isolation_id
         require_aware(occurred_at)
         self._require_present("an isolation")
         # SINASE 48 §2: only if indispensable for the safety of others or of the youth.
@@ -2877,6 +2884,7 @@ class Case(Aggregate):
             justification=justification,
             place=place,
         )
+        return isolation_id
 
     @event(IsolationApplied)
     def _apply_isolation(
@@ -2974,9 +2982,10 @@ class Case(Aggregate):
         self.isolations[isolation_id] = (started_at, notified, True)
 
     def grant_incentive(
-        self, *, incentive_id: UUID, kind: IncentiveKind, team_heard: bool, occurred_at: datetime, actor: Actor
-    ) -> None:
+        self, *, incentive_id: UUID | None = None, kind: IncentiveKind, team_heard: bool, occurred_at: datetime, actor: Actor
+    ) -> UUID:
         """Grant an incentive (*estímulo*, E36; Reg. art. 64–66)."""
+        incentive_id = uuid4() if incentive_id is None else incentive_id
         local_date(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="an incentive")
         # Reg. art. 64 §3: the gerente grants, after hearing the reference team.
@@ -2993,6 +3002,7 @@ class Case(Aggregate):
             kind=kind,
             team_heard=team_heard,
         )
+        return incentive_id
 
     @event(IncentiveGranted)
     def _grant_incentive(
@@ -3058,7 +3068,7 @@ class Case(Aggregate):
     def register_visitor(
         self,
         *,
-        visitor_id: UUID,
+        visitor_id: UUID | None = None,
         name: str,
         photo_id_kind: PhotoIdKind | None,
         photo_id_number: str,
@@ -3071,8 +3081,10 @@ class Case(Aggregate):
         actor: Actor,
         parental_authorisation: str | None = None,
         priority: bool = False,
-    ) -> None:
+    ) -> UUID:
         """Put a visitor on the youth's list (*cadastro no rol de visitantes*, E39)."""
+        # Random, never derived from the visitor's ID document (personal data).
+        visitor_id = uuid4() if visitor_id is None else visitor_id
         local_date(occurred_at)
         self._require_status(CaseStatus.ATIVO, CaseStatus.EVADIDO, doing="a visitor registration")
         require_name(name, "the visitor's name (Reg. art. 56: visitors are identified)")
@@ -3107,6 +3119,7 @@ class Case(Aggregate):
             modalities=modalities,
             priority=priority,
         )
+        return visitor_id
 
     @event(VisitorRegistered)
     def _register_visitor(
@@ -3156,18 +3169,19 @@ class Case(Aggregate):
         self,
         *,
         unit: Unit,
-        schedule_id: UUID,
+        schedule_id: UUID | None = None,
         visitor_ids: Iterable[UUID],
         starts_at: datetime,
         ends_at: datetime,
         occurred_at: datetime,
         actor: Actor,
-    ) -> None:
+    ) -> UUID:
         """Book an exceptional visit (*agendamento de visita excepcional*, E40; Reg. art. 55 II, 14 XX).
 
         The same rules as a held exceptional visit (weekday, one hour, one per fortnight,
         visitors qualified); a booking counts against the fortnight until it is held.
         """
+        schedule_id = uuid4() if schedule_id is None else schedule_id
         require_aware(starts_at)
         require_aware(ends_at)
         local_date(occurred_at)
@@ -3194,6 +3208,7 @@ class Case(Aggregate):
             starts_at=starts_at,
             ends_at=ends_at,
         )
+        return schedule_id
 
     @event(VisitScheduled)
     def _schedule_visit(
@@ -3364,18 +3379,19 @@ class Case(Aggregate):
     def suspend_visits_by_court(
         self,
         *,
-        suspension_id: UUID,
+        suspension_id: UUID | None = None,
         starts_on: date,
         occurred_at: datetime,
         actor: Actor,
         court_order: SourceDocument | None,
         visitor_ids: Iterable[UUID] = (),
         ends_on: date | None = None,
-    ) -> None:
+    ) -> UUID:
         """Record the court's suspension of visits (*suspensão judicial de visitas*, E44).
 
         An empty ``visitor_ids`` covers every visitor.
         """
+        suspension_id = uuid4() if suspension_id is None else suspension_id
         local_date(occurred_at)
         self._require_status(CaseStatus.ATIVO, CaseStatus.EVADIDO, doing="a visit suspension")
         # Reg. art. 60; ECA 124 §2: only the judicial authority suspends visits.
@@ -3397,6 +3413,7 @@ class Case(Aggregate):
             starts_on=starts_on,
             ends_on=ends_on,
         )
+        return suspension_id
 
     @event(VisitsSuspendedByCourt)
     def _suspend_visits_by_court(
@@ -3511,13 +3528,14 @@ class Case(Aggregate):
     def file_petition(
         self,
         *,
-        petition_id: UUID,
+        petition_id: UUID | None = None,
         addressee: PetitionAddressee,
         subject: PetitionSubject,
         occurred_at: datetime,
         actor: Actor,
-    ) -> None:
+    ) -> UUID:
         """Record a petition of the youth (*petição*, E56); sealed when addressed outside the unit."""
+        petition_id = uuid4() if petition_id is None else petition_id
         local_date(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="a petition")
         if petition_id in self.petitions:
@@ -3533,6 +3551,7 @@ class Case(Aggregate):
             subject=subject,
             sealed=addressee in SEALED_ADDRESSEES,
         )
+        return petition_id
 
     @event(PetitionFiled)
     def _file_petition(

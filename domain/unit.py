@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -317,14 +317,15 @@ class Unit(Aggregate):
     def release_vacancy(
         self,
         *,
-        vacancy_id: UUID,
+        vacancy_id: UUID | None = None,
         requesting_process: str,
         valid_until: date,
         occurred_at: datetime,
         actor: Actor,
         oficio: SourceDocument,
-    ) -> None:
+    ) -> UUID:
         """Reserve a place for a court referral (*ofício de liberação de vaga*, E02)."""
+        vacancy_id = uuid4() if vacancy_id is None else vacancy_id
         on = local_date(occurred_at)
         # Reg. art. 14 IX, 24: the gerente controls vacancies and signs the ofício.
         if actor.role is not Role.GERENTE:
@@ -349,6 +350,7 @@ class Unit(Aggregate):
             requesting_process=requesting_process,
             valid_until=valid_until,
         )
+        return vacancy_id
 
     @event(VacancyReleased)
     def _release_vacancy(
@@ -577,14 +579,15 @@ class Unit(Aggregate):
     def report_incident(
         self,
         *,
-        incident_id: UUID,
+        incident_id: UUID | None = None,
         involved_case_ids: tuple[UUID, ...],
         location: str,
         description: str,
         occurred_at: datetime,
         actor: Actor,
-    ) -> None:
+    ) -> UUID:
         """Record a disciplinary incident (*ocorrência disciplinar*), each youth listed (E27)."""
+        incident_id = uuid4() if incident_id is None else incident_id
         require_aware(occurred_at)
         if not involved_case_ids:
             refuse("R-47", "List each youth involved individually; an incident names its youths one by one.")
@@ -605,6 +608,7 @@ class Unit(Aggregate):
             location=location,
             description=description,
         )
+        return incident_id
 
     @event(DisciplinaryIncidentReported)
     def _report_incident(
@@ -671,7 +675,7 @@ class Unit(Aggregate):
     def log_access(
         self,
         *,
-        access_id: UUID,
+        access_id: UUID | None = None,
         category: AccessCategory,
         name: str,
         document: str,
@@ -680,12 +684,13 @@ class Unit(Aggregate):
         left_at: datetime,
         occurred_at: datetime,
         actor: Actor,
-    ) -> None:
+    ) -> UUID:
         """Log a staff member's, visitor's or authority's access to the unit (*registro de acesso*, E47).
 
         Reg. art. 20 XXIV: name and ID document at entry and exit; CNMP67 art. 1: the MP's
         presence is recorded in the unit's book.
         """
+        access_id = uuid4() if access_id is None else access_id
         require_aware(entered_at)
         require_aware(left_at)
         require_aware(occurred_at)
@@ -711,6 +716,7 @@ class Unit(Aggregate):
             entered_at=entered_at,
             left_at=left_at,
         )
+        return access_id
 
     @event(AuthorityOrVisitorAccessLogged)
     def _log_access(
@@ -783,7 +789,7 @@ class Unit(Aggregate):
     def record_inspection(
         self,
         *,
-        inspection_id: UUID,
+        inspection_id: UUID | None = None,
         kind: InspectionKind,
         inspected_at: datetime,
         promotor_id: str,
@@ -793,7 +799,7 @@ class Unit(Aggregate):
         access_id: UUID | None = None,
         source_document: SourceDocument | None = None,
         calendar: BusinessCalendar = DEFAULT_CALENDAR,
-    ) -> None:
+    ) -> UUID:
         """Record an MP inspection of the unit (*inspeção*, E64; CNMP67 arts. 1, 2).
 
         The report is due by the 15th of the following month, rolled to the next business day
@@ -801,6 +807,7 @@ class Unit(Aggregate):
         an R-63 alert. Only references are kept (the access log entry, the form); the frozen
         inspection snapshot is a later step.
         """
+        inspection_id = uuid4() if inspection_id is None else inspection_id
         on = local_date(inspected_at)
         require_aware(occurred_at)
         if actor.role not in (Role.MINISTERIO_PUBLICO, Role.GERENTE, Role.ADMINISTRATIVO):
@@ -831,6 +838,7 @@ class Unit(Aggregate):
             access_id=access_id,
             exceptions=tuple(exceptions),
         )
+        return inspection_id
 
     @event(InspectionRecorded)
     def _record_inspection(
