@@ -57,7 +57,7 @@ def codec():
 def avro_records(settings: Settings, mapper, codec) -> Callable[[object], Outgoing]:
     """Stored notification → Kafka record: value = the stored bytes, key = stream id.
 
-    The store holds each event's Avro single-object encoding (`application.ledger`), validated
+    The store holds each event's Avro single-object encoding (`infra.persistence.mapper`), validated
     when it was written, so the value is copied as it is. The headers come from the
     fingerprint (event type) and the leading fields of the envelope, which opens every
     record (event id, occurred-at, recorded-at): only those bytes are read (`Codec.peek`).
