@@ -140,6 +140,7 @@ def _command_method(command: Command) -> Any:
     return method
 
 
+# ``ledger.submit_pia(case_id=…, …)`` for every row of the table: the same door, ``execute``.
 for _command in COMMANDS.values():
     setattr(CaseLedger, _command.name, _command_method(_command))
 del _command
