@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import typing
 from uuid import UUID, uuid4
 
 import pytest
@@ -65,3 +66,33 @@ def test_the_domain_makes_the_id_of_what_a_command_creates_unless_one_is_given()
     assert isinstance(made, UUID)
     assert execute(ledger, "file_petition", petition | {"petition_id": given, "occurred_at": on_day(4)}) == given
     assert set(ledger.case(case_id).petitions) == {made, given}
+
+
+def test_every_method_of_case_and_unit_resolves_its_hints_where_it_is_defined():
+    # The table reads hints with typing.get_type_hints, in the module of the stage that defines
+    # the method: a hint naming Case or Unit there would not resolve.
+    from domain.case import Case
+    from domain.unit import Unit
+
+    for aggregate in (Case, Unit):
+        for name in dir(aggregate):
+            function = inspect.getattr_static(aggregate, name)
+            function = getattr(function, "__func__", function)
+            if inspect.isfunction(function) and function.__module__.startswith("domain."):
+                typing.get_type_hints(function)
+
+
+CREATING = {
+    "release_vacancy": "vacancy_id", "report_disciplinary_incident": "incident_id", "log_access": "access_id",
+    "record_inspection": "inspection_id", "start_external_exit": "exit_id", "authorise_family_leave": "leave_id",
+    "open_disciplinary_procedure": "procedure_id", "apply_isolation": "isolation_id",
+    "grant_incentive": "incentive_id", "register_visitor": "visitor_id", "schedule_visit": "schedule_id",
+    "suspend_visits_by_court": "suspension_id", "file_petition": "petition_id",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CREATING))
+def test_a_command_that_creates_something_takes_its_id_or_leaves_it_to_the_domain_and_returns_it(name):
+    parameter = inspect.signature(COMMANDS[name]).parameters[CREATING[name]]
+    assert parameter.default is None
+    assert typing.get_type_hints(COMMANDS[name].method)["return"] is UUID
