@@ -22,7 +22,7 @@ writes are grouped into transactions.
 Adapted at the edges, and why:
 
 - The events. A stored event's state is the Avro single-object encoding that the relay
-  publishes unchanged (`infra.ledger`, `infra.bootstrap.avro_records`), so the runner's
+  publishes unchanged (`infra.persistence.mapper`, `infra.bootstrap.avro_records`), so the runner's
   application is the ledger with a mapper that decodes those bytes with
   `projections.decoding.Decoder`: the projection gets the very `LedgerEvent` a Kafka
   record gives, decoded once, instead of a domain object it would have to turn back
@@ -55,7 +55,7 @@ from eventsourcing.projection import ProjectionRunner
 from psycopg2 import sql
 
 from benchmarks.data import drop_schema
-from infra.ledger import CaseLedger
+from application.ledger import CaseLedger
 from infra.progress import Progress
 from infra.settings import Settings
 from projections import registry, tablesets

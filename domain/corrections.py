@@ -123,7 +123,7 @@ class Correctable(Aggregate):
 
     def _record(
         self,
-        event_class: type[Event],
+        event_class: type[Correctable.Event],
         *,
         occurred_at: datetime,
         actor: Actor,

@@ -42,7 +42,7 @@ def ensure_store_schema(settings: Settings) -> None:
 
 def ledger(settings: Settings):
     """The CaseLedger application on the configured event store."""
-    from infra.ledger import CaseLedger
+    from application.ledger import CaseLedger
 
     ensure_store_schema(settings)
     return CaseLedger(env=settings.eventsourcing_env())
@@ -57,7 +57,7 @@ def codec():
 def avro_records(settings: Settings, mapper, codec) -> Callable[[object], Outgoing]:
     """Stored notification → Kafka record: value = the stored bytes, key = stream id.
 
-    The store holds each event's Avro single-object encoding (`infra.ledger`), validated
+    The store holds each event's Avro single-object encoding (`infra.persistence.mapper`), validated
     when it was written, so the value is copied as it is. The headers come from the
     fingerprint (event type) and the leading fields of the envelope, which opens every
     record (event id, occurred-at, recorded-at): only those bytes are read (`Codec.peek`).
@@ -98,7 +98,7 @@ def relay(settings: Settings, log, batch_size: int = 1000, app=None) -> Relay:
 
 def recording_ledger(settings: Settings, env: dict | None = None):
     """The ledger, keeping the recordings of each save so the CLI can report event ids."""
-    from infra.ledger import CaseLedger
+    from application.ledger import CaseLedger
 
     class RecordingLedger(CaseLedger):
         name = CaseLedger.name  # same tables as the plain ledger

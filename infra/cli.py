@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except Exception as exc:  # a server that is not there: say which, and how to start it
-        from infra.event_store import timed_out
+        from infra.persistence.event_store import timed_out
 
         busy = timed_out(exc)
         if busy:  # e.g. starting while another process holds the event table for too long

@@ -1,4 +1,4 @@
-"""Commands as JSON: parsing, binding to the ledger's command methods, examples.
+"""Commands as JSON: parsing, binding to a command's arguments (its domain method's own hints), examples.
 
 A command is one JSON object: `{"command": "record_intake", "case_id": "…", …}`.
 The other keys are the method's keyword arguments, converted by its type hints:
@@ -18,6 +18,9 @@ tab, line feed and carriage return, and no lone surrogate. Dates lie between
 ``EARLIEST_DATE`` and ``YEARS_AHEAD`` years after the day of recording. What
 breaks a limit is refused with its path before anything is stored; nothing is
 silently altered.
+
+Why one module of this size: reading the input, its limits and binding share one way of
+naming where a refusal is (line, element, argument path); kept together they stay consistent.
 """
 
 from __future__ import annotations

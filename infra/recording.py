@@ -7,36 +7,23 @@ written. The outcome of each is returned for the CLI to print.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from application.commands import COMMANDS, execute
 from infra.command_input import DEFAULT_LIMITS, CommandInputError, InputLimits, RawCommand, bind, example
 
-# Ledger methods that are not commands: they read, close, or give the recording moment.
-QUERIES = frozenset({"case", "unit", "close", "clock", "holds"})
+
+def command_names() -> list[str]:
+    """The ledger's commands, in alphabetical order: the rows of the command table."""
+    return sorted(COMMANDS)
 
 
-@functools.lru_cache(maxsize=None)
-def command_names(ledger_cls: type) -> tuple[str, ...]:
-    """The public command methods of the ledger (not the library's, not the queries)."""
-    from eventsourcing.application import Application
-
-    names = []
-    for name, member in inspect.getmembers(ledger_cls, inspect.isfunction):
-        if name.startswith("_") or name in QUERIES or hasattr(Application, name):
-            continue
-        if member.__module__.startswith("eventsourcing"):
-            continue
-        names.append(name)
-    return tuple(sorted(names))
-
-
-def command_example(ledger_cls: type, name: str) -> dict:
-    return example(getattr(ledger_cls, name), name)
+def command_example(name: str) -> dict:
+    """A complete example of a command, from its domain method's parameters and type hints."""
+    return example(COMMANDS[name], name)
 
 
 @dataclass
@@ -80,19 +67,19 @@ def apply_command(ledger, raw: RawCommand, limits: InputLimits = DEFAULT_LIMITS,
     from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, PersistenceError
 
     from domain.rules import RuleViolation
-    from infra.event_store import timed_out
+    from infra.persistence.event_store import timed_out
     from schemas.errors import EventValidationError
 
     name = raw.payload["command"]
     outcome = Outcome(raw.line, name, accepted=False, element=raw.element)
-    if name not in command_names(type(ledger)):
+    command = COMMANDS.get(name)
+    if command is None:
         shown = name if len(name) <= 60 else name[:57] + "…"
         outcome.command, outcome.code, outcome.where = shown, "INPUT", "command"
         outcome.message = f"unknown command {shown!r}; `caseledger record --list` shows the commands"
         return outcome
-    method = getattr(ledger, name)
     try:
-        kwargs = bind(method, raw.payload, limits)
+        kwargs = bind(command, raw.payload, limits)
     except CommandInputError as exc:
         outcome.code, outcome.where, outcome.message = "INPUT", exc.where, exc.message
         return outcome
@@ -114,7 +101,7 @@ def apply_command(ledger, raw: RawCommand, limits: InputLimits = DEFAULT_LIMITS,
         before = len(ledger.recordings)
         ledger.attempted = []
         try:
-            method(**kwargs)
+            execute(ledger, name, kwargs)
         except RuleViolation as exc:
             outcome.code, outcome.message, outcome.source = exc.code, exc.message, exc.source
             return outcome

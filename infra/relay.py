@@ -33,6 +33,9 @@ every event exactly once, in notification order within each stream (key =
 stream id, so one stream stays in one partition). A subscriber reading
 uncommitted data can still meet aborted records; the headers (event id,
 stream sequence) let it detect them: see `consumers/stream_check.py`.
+
+Why one module of this size: the guarantee above is one protocol (transaction, position
+record, parking, fencing, retries), and its parts are only correct together; read it whole.
 """
 
 from __future__ import annotations

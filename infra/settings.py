@@ -31,8 +31,8 @@ def _whole_seconds(ms: int) -> str:
     return str(max(1, -(-ms // 1000)))
 
 
-# The event store's persistence (infra/event_store.py), named for the eventsourcing library.
-EVENT_STORE = "infra.event_store:PostgresStore"
+# The event store's persistence (infra/persistence/event_store.py), named for the eventsourcing library.
+EVENT_STORE = "infra.persistence.event_store:PostgresStore"
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ class Settings:
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": _whole_seconds(self.pg_idle_in_transaction_timeout_ms),
             "POSTGRES_CONNECT_TIMEOUT": str(self.pg_connect_timeout_s),
             # Keep recently used aggregates in memory. The ledger keeps them pickled and hands out
-            # a fresh copy each time (infra/ledger.py), fast-forwarded with any newer stored events
+            # a fresh copy each time (infra/persistence/repository.py), fast-forwarded with any newer stored events
             # before each command; saving is optimistic per aggregate, so a second writer can
             # never be overwritten.
             "AGGREGATE_CACHE_MAXSIZE": "20000",

@@ -13,6 +13,10 @@ transfers and an evasion, and are released by court order — with the slips rea
 units make (late PIAs, late returns, an intake after hours, corrections).
 
 Names, documents and addresses are synthetic and obviously fake.
+
+Why one module of this size: the year is one story told in order, every chapter drawing
+from the same seeded random state and calendar; split by chapter, that state would have to be
+passed around and the byte-for-byte determinism would be harder to see.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Iterable
-from uuid import UUID
+from uuid import UUID, uuid4
 
 
 from domain.calendar import calendar_deadline, local_date, local_time, require_aware
@@ -39,7 +39,7 @@ class ContactStage(CaseCore):
     def register_visitor(
         self,
         *,
-        visitor_id: UUID,
+        visitor_id: UUID | None = None,
         name: str,
         photo_id_kind: PhotoIdKind | None,
         photo_id_number: str,
@@ -52,8 +52,10 @@ class ContactStage(CaseCore):
         actor: Actor,
         parental_authorisation: str | None = None,
         priority: bool = False,
-    ) -> None:
+    ) -> UUID:
         """Put a visitor on the youth's list (*cadastro no rol de visitantes*, E39)."""
+        # Random, never derived from the visitor's ID document (personal data).
+        visitor_id = uuid4() if visitor_id is None else visitor_id
         require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, CaseStatus.EVADIDO, doing="a visitor registration")
         require_name(name, "the visitor's name (Reg. art. 56: visitors are identified)")
@@ -87,6 +89,7 @@ class ContactStage(CaseCore):
             modalities=modalities,
             priority=priority,
         )
+        return visitor_id
 
     class VisitorRegistered(CaseCore.Event):
         """*Cadastro no rol de visitantes* (E39)."""
@@ -137,18 +140,19 @@ class ContactStage(CaseCore):
         self,
         *,
         unit: Unit,
-        schedule_id: UUID,
+        schedule_id: UUID | None = None,
         visitor_ids: Iterable[UUID],
         starts_at: datetime,
         ends_at: datetime,
         occurred_at: datetime,
         actor: Actor,
-    ) -> None:
+    ) -> UUID:
         """Book an exceptional visit (*agendamento de visita excepcional*, E40; Reg. art. 55 II, 14 XX).
 
         The same rules as a held exceptional visit (weekday, one hour, one per fortnight,
         visitors qualified); a booking counts against the fortnight until it is held.
         """
+        schedule_id = uuid4() if schedule_id is None else schedule_id
         require_aware(starts_at)
         require_aware(ends_at)
         require_aware(occurred_at)
@@ -175,6 +179,7 @@ class ContactStage(CaseCore):
             starts_at=starts_at,
             ends_at=ends_at,
         )
+        return schedule_id
 
     class VisitScheduled(CaseCore.Event):
         """*Agendamento de visita excepcional*: a weekday, one hour, one per fortnight (E40; Reg. art. 55 II, 14 XX)."""
@@ -335,18 +340,19 @@ class ContactStage(CaseCore):
     def suspend_visits_by_court(
         self,
         *,
-        suspension_id: UUID,
+        suspension_id: UUID | None = None,
         starts_on: date,
         occurred_at: datetime,
         actor: Actor,
         court_order: SourceDocument | None,
         visitor_ids: Iterable[UUID] = (),
         ends_on: date | None = None,
-    ) -> None:
+    ) -> UUID:
         """Record the court's suspension of visits (*suspensão judicial de visitas*, E44).
 
         An empty ``visitor_ids`` covers every visitor.
         """
+        suspension_id = uuid4() if suspension_id is None else suspension_id
         require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, CaseStatus.EVADIDO, doing="a visit suspension")
         # Reg. art. 60; ECA 124 §2: only the judicial authority suspends visits.
@@ -368,6 +374,7 @@ class ContactStage(CaseCore):
             starts_on=starts_on,
             ends_on=ends_on,
         )
+        return suspension_id
 
     class VisitsSuspendedByCourt(CaseCore.Event):
         """*Suspensão judicial de visitas* (E44; Reg. art. 60)."""
@@ -472,13 +479,14 @@ class ContactStage(CaseCore):
     def file_petition(
         self,
         *,
-        petition_id: UUID,
+        petition_id: UUID | None = None,
         addressee: PetitionAddressee,
         subject: PetitionSubject,
         occurred_at: datetime,
         actor: Actor,
-    ) -> None:
+    ) -> UUID:
         """Record a petition of the youth (*petição*, E56); sealed when addressed outside the unit."""
+        petition_id = uuid4() if petition_id is None else petition_id
         require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="a petition")
         if petition_id in self.petitions:
@@ -494,6 +502,7 @@ class ContactStage(CaseCore):
             subject=subject,
             sealed=addressee in SEALED_ADDRESSEES,
         )
+        return petition_id
 
     class PetitionFiled(CaseCore.Event):
         """*Petição* of the youth (E56); content sealed when addressed to MP, Defensoria or judge."""

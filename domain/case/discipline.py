@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Iterable
-from uuid import UUID
+from uuid import UUID, uuid4
 
 
 from domain.calendar import local_date, require_aware
@@ -45,7 +45,7 @@ class DisciplineStage(CaseCore):
         self,
         *,
         unit: Unit,
-        procedure_id: UUID,
+        procedure_id: UUID | None = None,
         incident_id: UUID,
         offence_code: str,
         commission: Iterable[StaffMember],
@@ -54,8 +54,9 @@ class DisciplineStage(CaseCore):
         occurred_at: datetime,
         actor: Actor,
         catalogue: dict[str, Offence] = EXAMPLE_OFFENCE_CATALOGUE,
-    ) -> None:
+    ) -> UUID:
         """Open a disciplinary procedure for this youth alone (*instauração*, E28)."""
+        procedure_id = uuid4() if procedure_id is None else procedure_id
         require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="a disciplinary procedure")
         self._require_unit(unit)
@@ -91,6 +92,7 @@ class DisciplineStage(CaseCore):
             defender_notified=defender_notified,
             parents_notified=parents_notified,
         )
+        return procedure_id
 
     class DisciplinaryProcedureOpened(CaseCore.Event):
         """*Instauração de procedimento disciplinar*, one youth per procedure (E28)."""
@@ -385,9 +387,10 @@ class DisciplineStage(CaseCore):
         family_liable: bool
 
     def grant_incentive(
-        self, *, incentive_id: UUID, kind: IncentiveKind, team_heard: bool, occurred_at: datetime, actor: Actor
-    ) -> None:
+        self, *, incentive_id: UUID | None = None, kind: IncentiveKind, team_heard: bool, occurred_at: datetime, actor: Actor
+    ) -> UUID:
         """Grant an incentive (*estímulo*, E36; Reg. art. 64–66)."""
+        incentive_id = uuid4() if incentive_id is None else incentive_id
         require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="an incentive")
         # Reg. art. 64 §3: the gerente grants, after hearing the reference team.
@@ -404,6 +407,7 @@ class DisciplineStage(CaseCore):
             kind=kind,
             team_heard=team_heard,
         )
+        return incentive_id
 
     class IncentiveGranted(CaseCore.Event):
         """*Estímulo* granted after hearing the team (E36; Reg. art. 64–66)."""

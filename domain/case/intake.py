@@ -373,7 +373,7 @@ class IntakeStage(CaseCore):
         unit: Unit,
         room: str,
         reason: RoomChangeReason,
-        roommates: Iterable[Case],
+        roommates: Iterable[CaseCore],
         occurred_at: datetime,
         actor: Actor,
         justification: str | None = None,

@@ -9,7 +9,7 @@ split further it would part events from the commands that trigger them."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 
 from domain.calendar import CUIABA, day_of_measure, local_date, nth_day, require_aware
@@ -122,7 +122,7 @@ class MovementStage(CaseCore):
     def start_external_exit(
         self,
         *,
-        exit_id: UUID,
+        exit_id: UUID | None = None,
         purpose: ExitPurpose,
         authorised_by: Actor,
         team_assessed: bool,
@@ -131,8 +131,9 @@ class MovementStage(CaseCore):
         occurred_at: datetime,
         actor: Actor,
         source_document: SourceDocument | None = None,
-    ) -> None:
+    ) -> UUID:
         """The youth goes out for school, work, health, documents… (*saída externa*, E22)."""
+        exit_id = uuid4() if exit_id is None else exit_id
         on = local_date(occurred_at)
         require_aware(expected_return_at)
         self._require_present("an external exit")
@@ -170,6 +171,7 @@ class MovementStage(CaseCore):
             search_done=search_done,
             expected_return_at=expected_return_at,
         )
+        return exit_id
 
     class ExternalExitStarted(CaseCore.Event):
         """*Saída externa* begins (E22)."""
@@ -232,7 +234,7 @@ class MovementStage(CaseCore):
     def authorise_family_leave(
         self,
         *,
-        leave_id: UUID,
+        leave_id: UUID | None = None,
         kind: LeaveKind,
         leave_date: date,
         technical_assessment_done: bool,
@@ -241,7 +243,7 @@ class MovementStage(CaseCore):
         occurred_at: datetime,
         actor: Actor,
         revision_reason: str | None = None,
-    ) -> None:
+    ) -> UUID:
         """Authorise a family visit outside the unit (*visita à família*, E23).
 
         Same-day leave from day 45, overnight from day 75 (Reg. art. 55 III, 63); from day 30
@@ -249,6 +251,7 @@ class MovementStage(CaseCore):
         Reg. art. 77 says "70": a drafting slip (Decision 1). Dates count from the start in this
         unit, intake day = 1 (Reg. art. 75; Decision 11).
         """
+        leave_id = uuid4() if leave_id is None else leave_id
         require_aware(occurred_at)
         self._require_status(CaseStatus.ATIVO, doing="a family leave")
         kind = coerce_choice(LeaveKind, kind, "R-31", "Leave kind")
@@ -296,6 +299,7 @@ class MovementStage(CaseCore):
             guardian_term_signed=guardian_term_signed,
             exceptions=tuple(exceptions),
         )
+        return leave_id
 
     class FamilyLeaveAuthorized(CaseCore.Event):
         """*Visita à família autorizada* by the gerente (E23)."""

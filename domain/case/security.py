@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Iterable
-from uuid import UUID
+from uuid import UUID, uuid4
 
 
 from domain.calendar import require_aware
@@ -129,14 +129,15 @@ class SecurityStage(CaseCore):
     def apply_isolation(
         self,
         *,
-        isolation_id: UUID,
+        isolation_id: UUID | None = None,
         ground: IsolationGround | str,
         justification: str,
         place: str,
         occurred_at: datetime,
         actor: Actor,
-    ) -> None:
+    ) -> UUID:
         """Separate the youth from the others (*isolamento*, E29): only when indispensable for safety."""
+        isolation_id = uuid4() if isolation_id is None else isolation_id
         require_aware(occurred_at)
         self._require_present("an isolation")
         # SINASE 48 §2: only if indispensable for the safety of others or of the youth.
@@ -157,6 +158,7 @@ class SecurityStage(CaseCore):
             justification=justification,
             place=place,
         )
+        return isolation_id
 
     class IsolationApplied(CaseCore.Event):
         """*Isolamento / separação do convívio* (E29; SINASE 48 §2)."""

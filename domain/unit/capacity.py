@@ -4,7 +4,7 @@ the exceptions an admission over capacity records (E02, E62; Reg. art. 10, 14)."
 from __future__ import annotations
 
 from datetime import date, datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 
 from domain.calendar import local_date, require_aware
@@ -19,14 +19,15 @@ class CapacityStage(UnitCore):
     def release_vacancy(
         self,
         *,
-        vacancy_id: UUID,
+        vacancy_id: UUID | None = None,
         requesting_process: str,
         valid_until: date,
         occurred_at: datetime,
         actor: Actor,
         oficio: SourceDocument,
-    ) -> None:
+    ) -> UUID:
         """Reserve a place for a court referral (*ofício de liberação de vaga*, E02)."""
+        vacancy_id = uuid4() if vacancy_id is None else vacancy_id
         on = local_date(occurred_at)
         # Reg. art. 14 IX, 24: the gerente controls vacancies and signs the ofício.
         if actor.role is not Role.GERENTE:
@@ -51,6 +52,7 @@ class CapacityStage(UnitCore):
             requesting_process=requesting_process,
             valid_until=valid_until,
         )
+        return vacancy_id
 
     class VacancyReleased(UnitCore.Event):
         """*Ofício de liberação de vaga*: the gerente reserves a place for a court referral (E02; Reg. art. 14 IX, 24)."""

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 
 from domain.calendar import DEFAULT_CALENDAR, BusinessCalendar, local_date, require_aware
@@ -79,7 +79,7 @@ class OversightStage(UnitCore):
     def record_inspection(
         self,
         *,
-        inspection_id: UUID,
+        inspection_id: UUID | None = None,
         kind: InspectionKind,
         inspected_at: datetime,
         promotor_id: str,
@@ -89,7 +89,7 @@ class OversightStage(UnitCore):
         access_id: UUID | None = None,
         source_document: SourceDocument | None = None,
         calendar: BusinessCalendar = DEFAULT_CALENDAR,
-    ) -> None:
+    ) -> UUID:
         """Record an MP inspection of the unit (*inspeção*, E64; CNMP67 arts. 1, 2).
 
         The report is due by the 15th of the following month, rolled to the next business day
@@ -97,6 +97,7 @@ class OversightStage(UnitCore):
         an R-63 alert. Only references are kept (the access log entry, the form); the frozen
         inspection snapshot is a later step.
         """
+        inspection_id = uuid4() if inspection_id is None else inspection_id
         on = local_date(inspected_at)
         require_aware(occurred_at)
         if actor.role not in (Role.MINISTERIO_PUBLICO, Role.GERENTE, Role.ADMINISTRATIVO):
@@ -127,6 +128,7 @@ class OversightStage(UnitCore):
             access_id=access_id,
             exceptions=tuple(exceptions),
         )
+        return inspection_id
 
     class InspectionRecorded(UnitCore.Event):
         """*Inspeção do Ministério Público* (E64; CNMP67 arts. 1, 2). References only; no snapshot yet."""

@@ -4,7 +4,7 @@ log of authorities and visitors (E27, E43, E47)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 
 from domain.calendar import local_date, require_aware
@@ -19,14 +19,15 @@ class SecurityStage(UnitCore):
     def report_incident(
         self,
         *,
-        incident_id: UUID,
+        incident_id: UUID | None = None,
         involved_case_ids: tuple[UUID, ...],
         location: str,
         description: str,
         occurred_at: datetime,
         actor: Actor,
-    ) -> None:
+    ) -> UUID:
         """Record a disciplinary incident (*ocorrência disciplinar*), each youth listed (E27)."""
+        incident_id = uuid4() if incident_id is None else incident_id
         require_aware(occurred_at)
         if not involved_case_ids:
             refuse("R-47", "List each youth involved individually; an incident names its youths one by one.")
@@ -46,6 +47,7 @@ class SecurityStage(UnitCore):
             location=location,
             description=description,
         )
+        return incident_id
 
     class DisciplinaryIncidentReported(UnitCore.Event):
         """*Registro de ocorrência disciplinar* listing each youth involved (E27)."""
@@ -108,7 +110,7 @@ class SecurityStage(UnitCore):
     def log_access(
         self,
         *,
-        access_id: UUID,
+        access_id: UUID | None = None,
         category: AccessCategory,
         name: str,
         document: str,
@@ -117,12 +119,13 @@ class SecurityStage(UnitCore):
         left_at: datetime,
         occurred_at: datetime,
         actor: Actor,
-    ) -> None:
+    ) -> UUID:
         """Log a staff member's, visitor's or authority's access to the unit (*registro de acesso*, E47).
 
         Reg. art. 20 XXIV: name and ID document at entry and exit; CNMP67 art. 1: the MP's
         presence is recorded in the unit's book.
         """
+        access_id = uuid4() if access_id is None else access_id
         require_aware(entered_at)
         require_aware(left_at)
         require_aware(occurred_at)
@@ -147,6 +150,7 @@ class SecurityStage(UnitCore):
             entered_at=entered_at,
             left_at=left_at,
         )
+        return access_id
 
     class AuthorityOrVisitorAccessLogged(UnitCore.Event):
         """*Registro de acesso*: who entered and left the unit, with name and ID document (E47; Reg. art. 20 XXIV)."""

@@ -59,19 +59,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_record(args, settings: Settings) -> int:
-    from infra.ledger import CaseLedger
+    from application.commands import COMMANDS
     from infra.recording import command_example, command_names
 
     if args.list:
-        for name in command_names(CaseLedger):
-            doc = (getattr(CaseLedger, name).__doc__ or "").strip().splitlines()
-            print(f"{name:<34} {doc[0] if doc else ''}")
+        for name in command_names():
+            print(f"{name:<34} {COMMANDS[name].summary}")
         return 0
     if args.example:
-        if args.example not in command_names(CaseLedger):
+        if args.example not in COMMANDS:
             print(f"error: unknown command {args.example!r}; see `caseledger record --list`", file=sys.stderr)
             return 2
-        print(json.dumps(command_example(CaseLedger, args.example), indent=2, ensure_ascii=False))
+        print(json.dumps(command_example(args.example), indent=2, ensure_ascii=False))
         return 0
     if not args.file:
         print("error: give a FILE of commands, or - for standard input (see --help)", file=sys.stderr)

@@ -17,7 +17,7 @@ from infra.stack.postgres import PostgresServer
 # Each process waits for the same instant, then builds the ledger (creating its tables).
 START_AT_ONCE = """
 import json, sys, time
-from infra.ledger import CaseLedger
+from application.ledger import CaseLedger
 from infra import bootstrap
 from infra.settings import Settings
 env = json.loads(sys.argv[1])
@@ -54,7 +54,7 @@ def test_processes_starting_at_once_create_the_tables_without_error(stack_settin
 
 
 def test_start_up_does_not_log_type_already_exists(stack_settings, es_env):
-    from infra.ledger import CaseLedger
+    from application.ledger import CaseLedger
 
     log = PostgresServer(stack_settings).log_file
     CaseLedger(env=es_env).close()  # the first start creates the tables and the type
@@ -69,7 +69,7 @@ def test_start_up_does_not_log_type_already_exists(stack_settings, es_env):
 
 LARGE_WRITE = """
 import json, sys
-from infra.ledger import CaseLedger
+from application.ledger import CaseLedger
 from tests.unit.domain.builders import a_registration, a_unit
 ledger = CaseLedger(env=json.loads(sys.argv[1]))
 unit = a_unit(ledger)
@@ -79,7 +79,7 @@ ledger.close()
 
 
 def test_an_event_of_several_megabytes_is_stored_without_freezing_the_event_table(es_env):
-    from infra.ledger import CaseLedger
+    from application.ledger import CaseLedger
 
     # A subprocess: the write hung for good before, and took the event table's lock with it.
     proc = subprocess.run([sys.executable, "-c", LARGE_WRITE, json.dumps(es_env)], cwd=REPO_ROOT,

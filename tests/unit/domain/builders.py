@@ -25,7 +25,7 @@ from domain.values import (
     UnitType,
     VisitModality,
 )
-from infra.ledger import CaseLedger
+from application.ledger import CaseLedger
 
 GERENTE = Actor("staff-ger-01", Role.GERENTE)
 LIDER = Actor("staff-lid-01", Role.LIDER)

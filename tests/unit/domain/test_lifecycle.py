@@ -39,7 +39,7 @@ from domain.values import (
     UnitType,
     VisitModality,
 )
-from infra.ledger import CaseLedger
+from application.ledger import CaseLedger
 from tests.unit.domain.builders import (
     ADMIN,
     AGENTE,

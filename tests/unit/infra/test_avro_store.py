@@ -10,7 +10,7 @@ import pytest
 from eventsourcing.persistence import Mapper
 
 from infra import bootstrap
-from infra.ledger import CaseLedger
+from application.ledger import CaseLedger
 from infra.settings import Settings
 from schemas.codec import Codec, decode, default_codec, encode, encode_datum
 from schemas.examples import example_event

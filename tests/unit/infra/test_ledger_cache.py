@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.ledger import CaseLedger
+from application.ledger import CaseLedger
 from schemas.errors import EventValidationError
 from tests.unit.domain.builders import AGENTE, a_unit, a_visitor, all_acolhimento_steps, an_admitted_youth, on_day
 

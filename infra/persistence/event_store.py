@@ -19,7 +19,7 @@ stop every other writer. So here:
   a start on an existing store neither logs ``type … already exists`` nor waits for the table
   lock held by a writer.
 
-Selected by ``PERSISTENCE_MODULE=infra.event_store:PostgresStore`` (``Settings.eventsourcing_env``).
+Selected by ``PERSISTENCE_MODULE=infra.persistence.event_store:PostgresStore`` (``Settings.eventsourcing_env``).
 """
 
 from __future__ import annotations
