@@ -17,7 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 from kafka import KafkaProducer
 
-from consumers.runner import ProjectionRunner, consumer_factory, pg_connector, producer_factory, replay
+from consumers.rebuild import replay
+from consumers.runner import ProjectionRunner
+from infra.read_side import consumer_factory, pg_connector, producer_factory
 from domain.values import FieldCorrection, PetitionAddressee, PetitionSubject, RoomChangeReason, VisitModality
 from infra.commands.projections import register as register_commands
 from infra.topics import TopicSpec, ensure_topics
