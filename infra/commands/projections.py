@@ -243,7 +243,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", type=_date, metavar="DATE", help="the day of the breakdown (default: today)")
     p.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day of the series (default: 30 days before)")
     p.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day of the series (default: --as-of)")
-    p.add_argument("--plot", metavar="FILE.png", help="draw the series with matplotlib, if installed")
+    p.add_argument("--plot", metavar="FILE.png", help="draw the series as a PNG image")
     p.add_argument("--schema", default=None, help=SCHEMA_HELP)
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.set_defaults(func=_fail(cmd_unit_occupancy))
@@ -591,7 +591,7 @@ def cmd_unit_occupancy(args, settings: Settings) -> int:
     breakdown = [{"modality": m, "age_band": a, "sex": s, "count": n} for (m, a, s), n in today.breakdown().items()]
     daily = [{"day": d.day, "population": d.population, "reserved": d.reserved, "capacity": d.capacity,
               "occupancy_rate": d.occupancy_rate, "over_capacity": d.over_capacity} for d in series]
-    if args.json:  # machines get the CNMP table of every day too
+    if args.json:  # each day's breakdown by modality, age band and sex too; people see today's only
         for row, d in zip(daily, series):
             row["breakdown"] = [{"modality": m, "age_band": a, "sex": x, "count": n}
                                 for (m, a, x), n in d.breakdown().items()]
@@ -613,14 +613,10 @@ def cmd_unit_occupancy(args, settings: Settings) -> int:
 
 
 def _plot(path: str, series, label: str) -> None:
-    try:
-        import matplotlib
+    import matplotlib
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise CommandError("--plot needs matplotlib, which is not installed; install it with: "
-                           "pip install matplotlib  (or leave out --plot and use --json)") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
     days = [d.day for d in series]
     population = [d.population for d in series]
     # A day with no capacity defined is a gap in the line, not a capacity of 0.
