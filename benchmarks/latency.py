@@ -112,7 +112,8 @@ class OffsetIndex(threading.Thread):
         self._halt.set()
 
     def run(self) -> None:
-        from consumers.runner import all_partitions, consumer_factory
+        from consumers.rebuild import all_partitions
+        from infra.read_side import consumer_factory
 
         consumer = consumer_factory(self.settings, client_id="caseledger-bench-latency")(group_id=None)
         try:
@@ -246,7 +247,8 @@ def defaults(cls, *names: str) -> dict:
 def run(settings: Settings, rate: float = 20.0, seconds: float = 60.0, relay_batch: int = 1000,
         poll_interval: float = 0.01, drain_timeout: float = 60.0, keep: bool = False) -> dict:
     """Record `rate` × `seconds` commands at a steady rate with the relay and the case-view runner running."""
-    from consumers.runner import ProjectionRunner, pg_connector
+    from consumers.runner import ProjectionRunner
+    from infra.read_side import pg_connector
     from infra import bootstrap
     from infra.command_input import RawCommand
     from infra.recording import apply_command

@@ -53,13 +53,12 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Callable, Sequence
 
-import psycopg2
-from kafka import KafkaConsumer
+import structlog
+from kafka import KafkaConsumer, TopicPartition
 from psycopg2 import sql
 
+from consumers.batch import Decode, failure_of, in_order, is_poison, write_batch
 from consumers.dead_letter import Failure, send_dead_letters
-from consumers.runner import Decode, _in_order, all_partitions, is_poison, write_batch
-from infra.logs import get_logger
 from projections import tablesets
 from projections.bulk_write import BulkWriter
 from projections.engine import ChangeRejected, Projection, project, table_map
@@ -96,27 +95,6 @@ class ReplayReport:
     def identical(self) -> bool:
         return all(d.identical for d in self.diffs)
 
-    def render(self) -> str:
-        """The differences, as a table for people."""
-        from infra.tables import render_table
-
-        what = ("switched to" if self.switched else "kept (dry run)" if self.kept else "dropped (dry run)")
-        head = (f"{self.projection}: rebuilt generation {self.generation} from {self.events:,} events in "
-                f"{self.elapsed_s:.1f} s; {what} generation {self.generation}"
-                f"{'' if self.previous is None else f' (live was {self.previous})'}")
-        rows = [{"table": d.table, "live rows": d.live_rows, "rebuilt rows": d.rebuilt_rows,
-                 "only live": d.only_live, "only rebuilt": d.only_rebuilt, "changed": d.changed,
-                 "sample keys": ", ".join("/".join(map(str, k)) for k in d.sample_keys)} for d in self.diffs]
-        cols = ["table", "live rows", "rebuilt rows", "only live", "only rebuilt", "changed", "sample keys"]
-        out = head + "\n" + render_table(rows, cols)
-        if self.dead_lettered:
-            letters = [{"origin": f"{t}[{p}]@{o}", "reason": f.reason, "error class": f.error_class}
-                       for f in self.dead_lettered for t, p, o in [f.origin]]
-            out += (f"\n{len(self.dead_lettered)} event(s) could not be projected and were left out"
-                    f"{' (dead-lettered: caseledger dlq list)' if self.switched else ' (dry run: not dead-lettered)'}:\n"
-                    + render_table(letters, ["origin", "reason", "error class"]))
-        return out
-
 
 class _Target:
     """One read model being rebuilt: its projection, topics, new generation and bulk writer."""
@@ -145,7 +123,7 @@ def rebuild(targets: Sequence[tuple[Projection, Sequence[str]]], decode: Decode,
     Poison events go to `dead_letter_topic` through a producer from `make_producer`
     (made when the first one is met; without them, a poison event stops the rebuild).
     """
-    log = log or get_logger("projection-replay", projections=[p.name for p, _ in targets])
+    log = log or _logger("projection-replay", projections=[p.name for p, _ in targets])
     work = [_Target(p, t) for p, t in targets]
     letters = _DeadLetters(make_producer, dead_letter_topic, publish=not dry_run, log=log)
     conn = connect_pg()
@@ -209,6 +187,30 @@ def rebuild(targets: Sequence[tuple[Projection, Sequence[str]]], decode: Decode,
         if consumer is not None:
             consumer.close(autocommit=False)
         conn.close()
+
+
+def replay(projection: Projection, decode: Decode, topics: Sequence[str], **options) -> ReplayReport:
+    """Rebuild one read model into a new generation, compare, switch (the options of `rebuild`)."""
+    return rebuild([(projection, topics)], decode, **options)[0]
+
+
+def all_partitions(consumer: KafkaConsumer, topics: Sequence[str], timeout: float = 30.0) -> list[TopicPartition]:
+    """Every partition of the topics, waiting for the metadata (it arrives after the first request)."""
+    deadline = time.monotonic() + timeout
+    out = []
+    for topic in topics:
+        partitions = consumer.partitions_for_topic(topic)
+        while not partitions:
+            if time.monotonic() > deadline:
+                raise LookupError(f"topic {topic} not found")
+            time.sleep(0.2)
+            partitions = consumer.partitions_for_topic(topic)
+        out += [TopicPartition(topic, p) for p in sorted(partitions)]
+    return out
+
+
+def _logger(component: str, **context):
+    return structlog.get_logger(component).bind(component=component, **context)
 
 
 class _Loading:
@@ -350,7 +352,7 @@ def _worker_main(send, parts, connect_pg, make_consumer, schema, work, decode, b
     # finaliser of theirs runs in this process (a psycopg2 close would end the parent's session).
     code = 0
     loading.progress = None  # the parent draws the progress line, from the shared count
-    log = get_logger("projection-replay-worker")
+    log = _logger("projection-replay-worker")
     letters = _DeadLetters(letters.make_producer, letters.topic, letters.publish, log)  # its own producer
     try:
         for t in work:
@@ -385,7 +387,7 @@ def _next_batch(consumer, parts, end, batch_size, stop):
                 break
             end = latest
         polled = consumer.poll(timeout_ms=500, max_records=batch_size - len(records))
-        records += _in_order(polled)
+        records += in_order(polled)
     # Several polls may interleave partitions; each partition's records stay in offset order.
     records.sort(key=lambda r: (r.topic, r.partition, r.offset))
     return records, end
@@ -446,20 +448,16 @@ def _fold(work: list[_Target], records: list, decode: Decode):
             event = decode(record)
         except Exception as exc:
             for t in readers:
-                failures[t.projection.name].append(_failure(record, "decode_failed", exc))
+                failures[t.projection.name].append(failure_of(record, "decode_failed", exc))
             continue
         for t in readers:
             try:
                 changes = project(t.projection, event, t.tables)
             except Exception as exc:
-                failures[t.projection.name].append(_failure(record, "apply_failed", exc))
+                failures[t.projection.name].append(failure_of(record, "apply_failed", exc))
                 continue
             net_changes(changes, t.tables, into=nets[t.projection.name])
     return nets, positions, failures
-
-
-def _failure(record, reason: str, exc: BaseException) -> Failure:
-    return Failure(record, reason, type(exc).__name__, str(exc))
 
 
 def _compare_and_switch(conn, schema, work, dry_run, keep, sample, elapsed) -> list[ReplayReport]:

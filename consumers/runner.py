@@ -1,32 +1,27 @@
-"""Projection runners: Kafka in, rows and offsets out, in one PostgreSQL transaction.
+"""The continuous projection runner: Kafka in, rows and offsets out, in one PostgreSQL transaction.
 
-Two entry points share one batch writer (`write_batch`):
+`ProjectionRunner.run()` keeps one read model's live generation up to date. One
+consumer group per projection (`caseledger-projection.<name>`), so a projection
+scales out over processes by partitions. Each batch (`consumers/batch.py`, the
+code it shares with the replay) is one PostgreSQL transaction holding the rows
+*and* the next offset of every partition in it (`projection_offsets`, keyed by
+projection, generation, topic and partition). Offsets are never committed to
+Kafka (`enable_auto_commit=False`): on assignment the runner seeks to the
+offsets stored in PostgreSQL, and inside the batch it skips any record below
+the stored offset — so a redelivered or replayed record is a no-op, and a crash
+at any point neither loses nor double-applies an event. An event it cannot
+decode, project or write (`is_poison`: the event's fault, such as a NUL
+character PostgreSQL cannot store) goes to the dead-letter topic
+(`consumers/dead_letter.py`), acknowledged by the broker *before* the batch —
+the other events' rows and every offset, the poison's included — commits; the
+partition keeps moving. Broker or database away (anything not the event's
+fault): it backs off (0.5 s doubling to 30 s), logs each retry, reconnects, and
+resumes from the stored offsets; nothing is dead-lettered for it. SIGTERM:
+finish the batch, commit, exit 0. `supervise()` restarts a runner that crashed
+on an error nobody foresaw.
 
-- `ProjectionRunner.run()` — the continuous runner. One consumer group per
-  projection (`caseledger-projection.<name>`), so a projection scales out over
-  processes by partitions. Each batch is one PostgreSQL transaction holding the
-  rows *and* the next offset of every partition in it (`projection_offsets`,
-  keyed by projection, generation, topic and partition). Offsets are never
-  committed to Kafka (`enable_auto_commit=False`): on assignment the runner
-  seeks to the offsets stored in PostgreSQL, and inside the batch it skips any
-  record below the stored offset — so a redelivered or replayed record is a
-  no-op, and a crash at any point neither loses nor double-applies an event.
-  An event it cannot decode, project or write (`is_poison`: the event's fault,
-  such as a NUL character PostgreSQL cannot store) goes to the dead-letter
-  topic (`consumers/dead_letter.py`), acknowledged by the broker *before* the
-  batch — the other events' rows and every offset, the poison's included —
-  commits; the partition keeps moving. Broker or database away (anything not
-  the event's fault): it backs off (0.5 s doubling to 30 s), logs each retry,
-  reconnects, and resumes from the stored offsets; nothing is dead-lettered
-  for it. SIGTERM: finish the batch, commit, exit 0. `supervise()` restarts a
-  runner that crashed on an error nobody foresaw.
-
-- `replay()` — a rebuild without downtime, of one read model; `consumers/rebuild.py`
-  rebuilds several in one pass over the topics. A rebuild fills the next
-  generation of the tables (`<table>_v<N+1>`) from offset 0 while the live
-  generation keeps serving, compares the two and switches atomically. It
-  dead-letters a poison event and goes on, as the live runner does, so the
-  rebuilt tables equal the live ones; its report lists the events it skipped.
+Refilling a read model from offset 0 into a new generation, without downtime,
+is the replay's work (`consumers/rebuild.py`); a runner follows the switch.
 
 Versions: a projection's `version` is recorded with each generation. A runner
 whose code is newer than the live generation waits (logging) for a rebuild to
@@ -40,178 +35,22 @@ import signal
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 import psycopg2
+import structlog
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
-from consumers.dead_letter import Failure, send_dead_letters
-from infra.logs import get_logger
+from consumers.batch import Decode, in_order, write_batch
+from consumers.dead_letter import send_dead_letters
 from projections import tablesets
-from projections.engine import Projection, project
-
-Decode = Callable[[Any], Any]
+from projections.engine import Projection
 
 # Errors of the surroundings, not of an event: back off and retry.
 RETRYABLE = (KafkaError, psycopg2.OperationalError, psycopg2.InterfaceError)
 
 EXIT_OUTDATED = 3
-
-
-def is_data_error(exc: psycopg2.Error) -> bool:
-    """SQLSTATE class 22 (data exception) or 23 (integrity violation): this event's rows, not the set-up.
-
-    Anything else (permission denied, a missing table) would fail for every
-    event alike; dead-lettering them all would empty the view, so those stop
-    the batch and are retried instead.
-    """
-    return (getattr(exc, "pgcode", None) or "")[:2] in ("22", "23")
-
-
-def is_poison(exc: BaseException) -> bool:
-    """Did writing an event's rows fail because of the event (dead-letter it) or of the surroundings (retry)?
-
-    The event's: the server refused a value or broke a constraint with it
-    (`is_data_error`), or the client could not put a value into a statement at
-    all — psycopg2 raises ValueError for a string holding a NUL character (or a
-    lone surrogate) and ProgrammingError without a SQLSTATE ("can't adapt type")
-    for a value of a type it does not know. Everything else is the
-    surroundings: a lost or refused connection, a statement timeout, a missing
-    table or grant. Those would fail for every event alike, so they are
-    retried with backoff and never dead-lettered.
-    """
-    if isinstance(exc, psycopg2.Error):
-        return is_data_error(exc) or (isinstance(exc, psycopg2.ProgrammingError) and exc.pgcode is None)
-    return isinstance(exc, ValueError)
-
-
-# -- the batch, shared by the runner and the rebuild ----------------------------------------
-
-
-@dataclass
-class BatchResult:
-    applied: int = 0
-    skipped: int = 0  # already applied (offset below the stored one): redelivery, rebalance, replay
-    failures: list[Failure] = field(default_factory=list)
-    positions: dict[tuple[str, int], int] = field(default_factory=dict)
-
-
-def _failure(record, reason: str, exc: BaseException) -> Failure:
-    return Failure(record, reason, type(exc).__name__, str(exc))
-
-
-def write_batch(cur, schema: str, projection: Projection, generation: int, records: Sequence,
-                decode: Decode) -> BatchResult:
-    """Project `records` into `generation` inside the caller's transaction, offsets included.
-
-    Records must be in offset order within each partition. The stored offsets
-    are locked first (FOR UPDATE), so two runners that both hold a partition
-    for a moment during a rebalance take turns, and the second skips what the
-    first applied. An event that cannot be decoded, projected or written
-    (`is_poison`) leaves no row behind: it is returned among the failures, in
-    offset order, for the caller to dead-letter before it commits, and its
-    offset is passed like any other. Any other error propagates, with the
-    transaction to be rolled back.
-    """
-    result = BatchResult()
-    stored = tablesets.lock_offsets(cur, schema, projection.name, generation,
-                                    {(r.topic, r.partition) for r in records})
-    fresh = [r for r in records if r.offset >= stored[(r.topic, r.partition)]]
-    result.skipped = len(records) - len(fresh)
-
-    projected = []
-    for record in fresh:
-        try:
-            event = decode(record)
-        except Exception as exc:
-            result.failures.append(_failure(record, "decode_failed", exc))
-            continue
-        try:
-            changes = project(projection, event)
-        except Exception as exc:
-            result.failures.append(_failure(record, "apply_failed", exc))
-            continue
-        projected.append((record, changes))
-
-    # Optimistic: the whole batch in a few round trips. Only if a row change is refused do we
-    # go back and find which events were at fault, one savepoint each.
-    cur.execute("SAVEPOINT batch")
-    try:
-        tablesets.execute_changes(cur, schema, projection, generation, [c for _, cs in projected for c in cs])
-        cur.execute("RELEASE SAVEPOINT batch")
-    except Exception as exc:
-        if not is_poison(exc):
-            raise
-        cur.execute("ROLLBACK TO SAVEPOINT batch")
-        for record, changes in projected:
-            cur.execute("SAVEPOINT event")
-            try:
-                tablesets.execute_changes(cur, schema, projection, generation, changes)
-                cur.execute("RELEASE SAVEPOINT event")
-            except Exception as exc2:
-                if not is_poison(exc2):
-                    raise
-                cur.execute("ROLLBACK TO SAVEPOINT event")
-                result.failures.append(_failure(record, "write_failed", exc2))
-
-    result.failures.sort(key=lambda f: f.origin)
-    for record in fresh:
-        tp = (record.topic, record.partition)
-        result.positions[tp] = max(result.positions.get(tp, 0), record.offset + 1)
-    tablesets.store_offsets(cur, schema, projection.name, generation, result.positions)
-    result.applied = len(fresh) - len(result.failures)
-    return result
-
-
-def _in_order(polled: dict) -> list:
-    return [r for tp in sorted(polled, key=lambda t: (t.topic, t.partition)) for r in polled[tp]]
-
-
-# -- wiring from settings ----------------------------------------------------------------------
-
-
-def consumer_factory(settings, client_id: str = "caseledger-projection", max_poll_records: int = 2000):
-    """KafkaConsumers as every projection reader needs them: read_committed, no auto-commit."""
-
-    def make(group_id: str | None = None) -> KafkaConsumer:
-        return KafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            group_id=group_id,
-            client_id=client_id,
-            enable_auto_commit=False,
-            isolation_level="read_committed",
-            # Only used when the listener could not seek yet; the offset check makes it safe.
-            auto_offset_reset="earliest",
-            max_poll_records=max_poll_records,
-            request_timeout_ms=15000,
-            session_timeout_ms=10000,
-            heartbeat_interval_ms=3000,
-            # The client's default backs off up to 30 s between connection attempts: a runner noticed a
-            # restarted broker up to half a minute late (found by the chaos run; the relay had the same).
-            reconnect_backoff_max_ms=1000,
-        )
-
-    return make
-
-
-def producer_factory(settings, client_id: str = "caseledger-dead-letter"):
-    def make() -> KafkaProducer:
-        return KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, client_id=client_id,
-                             acks="all", enable_idempotence=True, linger_ms=5,
-                             request_timeout_ms=15000, max_block_ms=15000, reconnect_backoff_max_ms=1000)
-
-    return make
-
-
-def pg_connector(settings, application_name: str = "caseledger-projection"):
-    def connect():
-        # Keepalives: a database that vanishes without closing the socket is noticed in seconds.
-        return psycopg2.connect(settings.pg_dsn, connect_timeout=5, application_name=application_name,
-                                keepalives=1, keepalives_idle=10, keepalives_interval=5, keepalives_count=3)
-
-    return connect
 
 
 # -- the continuous runner ---------------------------------------------------------------------
@@ -267,7 +106,8 @@ class ProjectionRunner:
         self.batch_size = batch_size
         self.poll_timeout_ms = poll_timeout_ms
         self.group_id = group_id or f"caseledger-projection.{projection.name}"
-        self.log = log or get_logger("projection-runner", projection=projection.name)
+        self.log = log or structlog.get_logger("projection-runner").bind(component="projection-runner",
+                                                                         projection=projection.name)
         self.generation: int | None = None
         self.applied_total = 0
         self.dead_lettered_total = 0
@@ -415,7 +255,7 @@ class ProjectionRunner:
         polled = self._consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.batch_size)
         # A partition assigned during this poll whose seek failed may have been read from 0;
         # drop its records until it is positioned (applying them would be skipped anyway).
-        records = _in_order({tp: rs for tp, rs in polled.items() if tp not in self._pending_seeks})
+        records = in_order({tp: rs for tp, rs in polled.items() if tp not in self._pending_seeks})
         if not records:
             return 0
         return self._apply(records)
@@ -502,36 +342,3 @@ def supervise(runner: ProjectionRunner, until_caught_up: bool = False, *, first_
         if runner.wait_for_stop(backoff):
             return 0
         backoff = min(backoff * 2, max_backoff)
-
-
-def runner_from_settings(settings, projection: Projection, decode: Decode, topics: Sequence[str],
-                         schema: str = "projections", **kwargs) -> ProjectionRunner:
-    """A runner wired to the settings' Kafka, PostgreSQL and dead-letter topic (for the composition root)."""
-    return ProjectionRunner(projection, decode, topics, schema=schema, connect_pg=pg_connector(settings),
-                            make_consumer=consumer_factory(settings), make_producer=producer_factory(settings),
-                            dead_letter_topic=settings.dead_letter_topic, **kwargs)
-
-
-# -- rebuilds ---------------------------------------------------------------------------------
-
-
-def all_partitions(consumer: KafkaConsumer, topics: Sequence[str], timeout: float = 30.0) -> list[TopicPartition]:
-    """Every partition of the topics, waiting for the metadata (it arrives after the first request)."""
-    deadline = time.monotonic() + timeout
-    out = []
-    for topic in topics:
-        partitions = consumer.partitions_for_topic(topic)
-        while not partitions:
-            if time.monotonic() > deadline:
-                raise LookupError(f"topic {topic} not found")
-            time.sleep(0.2)
-            partitions = consumer.partitions_for_topic(topic)
-        out += [TopicPartition(topic, p) for p in sorted(partitions)]
-    return out
-
-
-def replay(projection: Projection, decode: Decode, topics: Sequence[str], **options):
-    """Rebuild one read model into a new generation, compare, switch (see `consumers.rebuild.rebuild`)."""
-    from consumers.rebuild import rebuild
-
-    return rebuild([(projection, topics)], decode, **options)[0]

@@ -3,7 +3,7 @@
 * ECA clocks count calendar days (*dias corridos*, ECA 152 §2).
 * Regimento clocks written as *dias úteis* (Reg. art. 32, 39) count business days:
   no weekends, no national, Mato Grosso or configured municipal holidays.
-* Every date is read in the America/Cuiaba time zone (DOMAIN.md Decision 9).
+* Every date is read in the America/Cuiaba time zone (docs/DOMAIN-DECISIONS.md Decision 9).
 * Decision 11: "the Nth day of the measure" counts the intake day as day 1; a deadline
   "within N days" excludes the start day and ends at the end of start + N days.
 

@@ -67,7 +67,7 @@ def check_correction(
         refuse("R-66", "A correction must be authorised by the author's supervisor (líder de equipe or gerente).")
     if not reason.strip():
         refuse("R-66", "State the reason for the correction.")
-    # DOMAIN.md E67: facts taken from court documents change only with a new court document.
+    # docs/DOMAIN-DECISIONS.md E67: facts taken from court documents change only with a new court document.
     if target.judicial and (source_document is None or not source_document.is_judicial):
         refuse("R-66", "This entry transcribes a court document; attach the new court document that amends it.")
     if voiding and target.event_type in MOVEMENT_EVENTS:

@@ -1,7 +1,7 @@
 """Disciplinary due process (*procedimento disciplinar*): the example offence catalogue and
 the checks that SINASE arts. 48-49 and 71-75 impose whatever the catalogue says.
 
-The catalogue of IN 002/2015/GAB/SEJUDH (Reg. art. 102) is not available (DOMAIN.md
+The catalogue of IN 002/2015/GAB/SEJUDH (Reg. art. 102) is not available (docs/DOMAIN-DECISIONS.md
 Decision 5): ``EXAMPLE_OFFENCE_CATALOGUE`` below is an EXAMPLE, clearly marked, to be
 replaced by the real one as data.
 """

@@ -1,4 +1,4 @@
-"""Rule catalogue (codes R-01…R-68 of DOMAIN.md §3, plus D-codes for data integrity) and
+"""Rule catalogue (codes R-01…R-68 of docs/DOMAIN-DECISIONS.md §3, plus D-codes for data integrity) and
 the single error type of a refused command.
 
 A refused command raises :class:`RuleViolation`; nothing is written. A protective rule
@@ -183,11 +183,11 @@ RULES: dict[str, Rule] = dict(
           'Reg. art. 14 XXII, 51 XXIV', Check.ALERT),
         # Data-integrity codes of the ledger itself (not in the Regimento).
         _rule('D-01', 'Business time (occurred-at) must be timezone-aware; dates are read in America/Cuiaba',
-              'DOMAIN.md Decision 9 (bitemporal ledger)', Check.HARD),
+              'docs/DOMAIN-DECISIONS.md Decision 9 (bitemporal ledger)', Check.HARD),
         _rule('D-02', 'The command does not fit the current state of the case or unit (e.g. a released case accepts no movement)',
               'data integrity (abutting stays; Recidiviz periods)', Check.HARD),
         _rule('D-03', 'The unit does not serve this modality or sex (profile from its Portaria)',
-              'Reg. art. 9, 10; DOMAIN.md Decision 10', Check.HARD),
+              'Reg. art. 9, 10; docs/DOMAIN-DECISIONS.md Decision 10', Check.HARD),
         _rule('D-04', 'Referenced record (procedure, visitor, leave, petition, entry) must exist in this stream',
               'data integrity', Check.HARD),
         _rule('D-06', 'A fact transcribed from a court act needs the reference of the court document',
@@ -195,7 +195,7 @@ RULES: dict[str, Rule] = dict(
         _rule('D-07', 'No external activity while a court order forbids it',
               'ECA 121 §1, §7', Check.HARD),
         _rule('D-08', 'A return from an external exit after the expected time is recorded with an alert (possible evasion)',
-              'Reg. art. 20 VI; DOMAIN.md E22 (expected and actual return)', Check.ALERT),
+              'Reg. art. 20 VI; docs/DOMAIN-DECISIONS.md E22 (expected and actual return)', Check.ALERT),
         _rule('D-05', 'Only the role the Regimento names may record this fact',
               'Reg. art. 14, 20, 21, 22', Check.HARD),
         _rule('D-09', 'A PIA change that increases the restriction of liberty needs a judicial decision',
@@ -203,15 +203,15 @@ RULES: dict[str, Rule] = dict(
         _rule('D-10', 'The case study (Estudo de Caso) is interdisciplinary: professionals of at least two technical areas',
               'Reg. art. 13, 70 I', Check.HARD),
         _rule('D-11', 'A search is made by more than one professional and is never invasive; the líder supervises room searches',
-              'CONANDA 252 (DOMAIN.md E38); Reg. art. 20 VI, XVII; 21 XIII', Check.HARD),
+              'CONANDA 252 (docs/DOMAIN-DECISIONS.md E38); Reg. art. 20 VI, XVII; 21 XIII', Check.HARD),
         _rule('D-12', 'A police apprehension in the unit is recorded with the officer\'s identification, the reason and the document filled in',
               'Reg. art. 27 par. único', Check.HARD),
         _rule('D-13', 'A date of birth lies before the registration and the intake that name it',
-              'ECA 2 (age counts from birth); DOMAIN.md E01 (data de nascimento)', Check.HARD),
+              'ECA 2 (age counts from birth); docs/DOMAIN-DECISIONS.md E01 (data de nascimento)', Check.HARD),
         _rule('D-14', 'Names are not blank: the adolescent, a visitor, a unit and its code',
-              'DOMAIN.md E01 (nome), E39; Reg. art. 56 (visitors identified); Reg. art. 10 (unit named by its Portaria)', Check.HARD),
+              'docs/DOMAIN-DECISIONS.md E01 (nome), E39; Reg. art. 56 (visitors identified); Reg. art. 10 (unit named by its Portaria)', Check.HARD),
         _rule('D-15', 'A fact cannot have occurred after it is recorded (tolerance: one day, for clocks and offsets)',
-              'DOMAIN.md Decision 9 and §2 envelope (occurred_at is valid time, recorded_at transaction time)', Check.HARD),
+              'docs/DOMAIN-DECISIONS.md Decision 9 and §2 envelope (occurred_at is valid time, recorded_at transaction time)', Check.HARD),
         _rule('D-16', "A unit's age range lies within 12 to 20 completed years, its minimum not above its maximum",
               'ECA 2 (adolescents from 12); ECA 121 §5 (released at 21); Reg. art. 10 (profile from the Portaria)', Check.HARD),
     ]

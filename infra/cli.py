@@ -43,13 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-format", choices=("auto", "console", "json"), help="log output (default: auto)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"infra.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"infra.commands.{name}":
-                continue
-            raise
-        module.register(sub)
+        # A module that is missing fails here, loudly: a skipped one would silently drop its commands.
+        importlib.import_module(f"infra.commands.{name}").register(sub)
     return parser
 
 

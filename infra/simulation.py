@@ -300,7 +300,7 @@ class CaseTimeline:
         return True
 
     def day(self, k: int) -> date:
-        """Day k of the measure in this unit (intake day = day 1; DOMAIN.md decision 11)."""
+        """Day k of the measure in this unit (intake day = day 1; docs/DOMAIN-DECISIONS.md decision 11)."""
         return self.day0 + timedelta(days=k - 1)
 
     def plan(self) -> None:

@@ -14,7 +14,7 @@ One row per event (Case and Unit streams alike), keyed by stream and sequence:
   values of fields known to carry no personal data; `audit_amendments` links
   each amended entry to the entries that amend it, so the link reads both ways.
   Nothing is updated away: the original row keeps what was first recorded
-  (R-66: append-only; DOMAIN.md E67–E68).
+  (R-66: append-only; docs/DOMAIN-DECISIONS.md E67–E68).
 
 Generic over event types: an event type this code has never heard of still
 gets its row, with a generic summary.

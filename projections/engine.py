@@ -26,10 +26,11 @@ The row operations (applied in the order returned, batch after batch):
 
 Tables are declared with their DDL as named, readable SQL next to the
 projection; `{table}` in the text stands for the table of one *table set*
-(a generation: `<table>_v<N>`), filled in by the runner with a quoted
-identifier. The stable read name (`<table>`) is a view on the live generation,
-so a rebuild can fill a new generation while the live one serves, then switch
-both in one transaction (see `consumers/runner.py`).
+(a generation: `<table>_v<N>`), filled in with a quoted identifier by
+`projections/tablesets.py`. The stable read name (`<table>`) is a view on the
+live generation, so a rebuild can fill a new generation while the live one
+serves, then switch both in one transaction (`tablesets.switch_to`, called by
+`consumers/rebuild.py`).
 
 Example (the shape every read model follows)::
 

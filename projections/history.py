@@ -1,6 +1,6 @@
 """History of a case as of a date, from the audit trail: the ledger is bitemporal.
 
-Two questions, two axes (DOMAIN.md E67–E68, §8):
+Two questions, two axes (docs/DOMAIN-DECISIONS.md E67–E68, §8):
 
 - `as_of=DATE` — *what was true on that date*, as we know it now: the entries
   that occurred on or before the date (Cuiabá time), with every correction the

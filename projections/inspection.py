@@ -1,4 +1,4 @@
-"""What an MP inspection of one unit needs, as of a day (CNMP Res. 67, Annexes I–IV; DOMAIN.md §4).
+"""What an MP inspection of one unit needs, as of a day (CNMP Res. 67, Annexes I–IV; docs/DOMAIN-DECISIONS.md §4).
 
 A pure function from read-model rows to report data: the unit's occupancy rows
 (`projections/unit_occupancy.py`) and the audit rows of every case that passed

@@ -1,4 +1,4 @@
-"""Legal clocks (DOMAIN.md §1): when each deadline of a case starts, is due, stops — and
+"""Legal clocks (docs/DOMAIN-DECISIONS.md §1): when each deadline of a case starts, is due, stops — and
 whether it is breached *as of* a given day.
 
 Breach depends on "today", so nothing here is stored: the clocks are computed

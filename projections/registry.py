@@ -1,4 +1,4 @@
-"""Which read models exist, by name, for the commands that need one (re-drive, later replay).
+"""Which read models exist, by name, for the commands that need one (project, replay, dlq redrive, status).
 
 A read model registers a factory returning its projection and the decoder of
 its topics' values; nothing is built until a command asks for it, so importing

@@ -2,7 +2,7 @@
 
 CNMP Res. 67 (Annex I bimestral 1.5.1–1.5.3; Annex III 1.5, 1.9) asks for the
 population of a unit by modality × age band × sex, and for capacity,
-occupancy rate, peak and days over capacity (DOMAIN.md §4 items 2–3).
+occupancy rate, peak and days over capacity (docs/DOMAIN-DECISIONS.md §4 items 2–3).
 
 Who is inside comes from the Unit stream (`ResidentAdmitted`, `ResidentDeparted`,
 `ResidentMoved`; capacity from `UnitCapacityDefined` / `Redefined`). Age, sex

@@ -30,7 +30,7 @@ TYPES_NAMESPACE = f"{NAMESPACE}.types"
 # Fields the eventsourcing library puts on every event: they become envelope
 # fields (stream id, sequence, recorded-at) or are rebuilt on decode (topic).
 LIBRARY_FIELDS = ("originator_id", "originator_version", "timestamp", "originator_topic")
-# Fields every CaseLedger event declares (domain contract, DOMAIN.md section 2).
+# Fields every CaseLedger event declares (domain contract, docs/DOMAIN-DECISIONS.md section 2).
 ENVELOPE_FIELDS = ("occurred_at", "actor", "unit_id", "source_document")
 
 

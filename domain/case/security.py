@@ -95,7 +95,7 @@ class SecurityStage(CaseCore):
         if actor.role not in (Role.AGENTE, Role.LIDER):
             refuse("D-05", "The agente socioeducativo or the líder de equipe records a search (Reg. art. 20 VI, 21 XIII).")
         staff = tuple(dict.fromkeys(staff))
-        # CONANDA 252 (as reported in DOMAIN.md E38): more than one professional, never invasive.
+        # CONANDA 252 (as reported in docs/DOMAIN-DECISIONS.md E38): more than one professional, never invasive.
         if len(staff) < 2:
             refuse("D-11", "A search is made by more than one professional; name them all.")
         if invasive:

@@ -208,7 +208,7 @@ class OversightStage(UnitCore):
     ) -> None:
         """Record a reconciliation export sent to SIPIA/SINASE for a period (E66; SINASE 3 IV)."""
         on = local_date(occurred_at)
-        # The administrative sector feeds the systems (Reg. art. 22; DOMAIN.md §5.1, SIPIA operator).
+        # The administrative sector feeds the systems (Reg. art. 22; docs/DOMAIN-DECISIONS.md §5.1, SIPIA operator).
         if actor.role not in (Role.ADMINISTRATIVO, Role.GERENTE):
             refuse("D-05", "The administrative sector (SIPIA operator) or the gerente submits the SIPIA export.")
         if period_end < period_start or period_end >= on:

@@ -58,7 +58,7 @@ def _cursor(settings: Settings, schema: str) -> Iterator[Any]:
     """A read cursor on the projection database; unreachable -> how to start the stack."""
     import psycopg2
 
-    from consumers.runner import pg_connector
+    from infra.read_side import pg_connector
     from projections.queries import NotProjectedYet
 
     try:
@@ -243,7 +243,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", type=_date, metavar="DATE", help="the day of the breakdown (default: today)")
     p.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day of the series (default: 30 days before)")
     p.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day of the series (default: --as-of)")
-    p.add_argument("--plot", metavar="FILE.png", help="draw the series with matplotlib, if installed")
+    p.add_argument("--plot", metavar="FILE.png", help="draw the series as a PNG image")
     p.add_argument("--schema", default=None, help=SCHEMA_HELP)
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.set_defaults(func=_fail(cmd_unit_occupancy))
@@ -312,7 +312,7 @@ def _check_servers(settings: Settings) -> None:
     """Raise the driver's own error if PostgreSQL or Kafka cannot be reached now."""
     from kafka import KafkaConsumer
 
-    from consumers.runner import pg_connector
+    from infra.read_side import pg_connector
 
     pg_connector(settings, "caseledger-projection-check")().close()
     KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=5000,
@@ -333,8 +333,9 @@ def run_projections(settings: Settings, names: list[str] | tuple[str, ...] = (),
     """
     import signal
 
-    from consumers.runner import EXIT_CRASHED, runner_from_settings, supervise
+    from consumers.runner import EXIT_CRASHED, supervise
     from infra import logs
+    from infra.read_side import projection_runner
     from infra.startup import wait_until_available
 
     schema = schema or settings.projection_schema
@@ -354,7 +355,7 @@ def run_projections(settings: Settings, names: list[str] | tuple[str, ...] = (),
     elif wait_until_available(lambda: _check_servers(settings) or True, logs.get_logger("project"),
                               stopping, "project") is None:
         return 0  # stopped while waiting for the servers
-    runners.extend(runner_from_settings(settings, p, d, topics, schema=schema)
+    runners.extend(projection_runner(settings, p, d, topics, schema=schema)
                    for p, d, topics in _build(settings, list(names)))
     if until_caught_up:
         codes = []
@@ -399,7 +400,7 @@ def cmd_replay(args, settings: Settings) -> int:
     from kafka.errors import KafkaError
 
     from consumers.rebuild import rebuild
-    from consumers.runner import consumer_factory, pg_connector, producer_factory
+    from infra.read_side import consumer_factory, pg_connector, producer_factory
     from infra.progress import Progress
 
     built = _build(settings, args.projections)
@@ -431,8 +432,28 @@ def cmd_replay(args, settings: Settings) -> int:
                                   "only_live": d.only_live, "only_rebuilt": d.only_rebuilt, "changed": d.changed}
                                  for d in r.diffs]} for r in reports])
     else:
-        print("\n\n".join(r.render() for r in reports))
+        print("\n\n".join(render_replay_report(r) for r in reports))
     return 0
+
+
+def render_replay_report(report) -> str:
+    """A replay's outcome for people: what was switched, the differences per table, the events left out."""
+    what = ("switched to" if report.switched else "kept (dry run)" if report.kept else "dropped (dry run)")
+    head = (f"{report.projection}: rebuilt generation {report.generation} from {report.events:,} events in "
+            f"{report.elapsed_s:.1f} s; {what} generation {report.generation}"
+            f"{'' if report.previous is None else f' (live was {report.previous})'}")
+    rows = [{"table": d.table, "live rows": d.live_rows, "rebuilt rows": d.rebuilt_rows,
+             "only live": d.only_live, "only rebuilt": d.only_rebuilt, "changed": d.changed,
+             "sample keys": ", ".join("/".join(map(str, k)) for k in d.sample_keys)} for d in report.diffs]
+    cols = ["table", "live rows", "rebuilt rows", "only live", "only rebuilt", "changed", "sample keys"]
+    out = head + "\n" + render_table(rows, cols)
+    if report.dead_lettered:
+        letters = [{"origin": f"{t}[{p}]@{o}", "reason": f.reason, "error class": f.error_class}
+                   for f in report.dead_lettered for t, p, o in [f.origin]]
+        out += (f"\n{len(report.dead_lettered)} event(s) could not be projected and were left out"
+                f"{' (dead-lettered: caseledger dlq list)' if report.switched else ' (dry run: not dead-lettered)'}:\n"
+                + render_table(letters, ["origin", "reason", "error class"]))
+    return out
 
 
 # -- queries ------------------------------------------------------------------------------------------
@@ -570,7 +591,7 @@ def cmd_unit_occupancy(args, settings: Settings) -> int:
     breakdown = [{"modality": m, "age_band": a, "sex": s, "count": n} for (m, a, s), n in today.breakdown().items()]
     daily = [{"day": d.day, "population": d.population, "reserved": d.reserved, "capacity": d.capacity,
               "occupancy_rate": d.occupancy_rate, "over_capacity": d.over_capacity} for d in series]
-    if args.json:  # machines get the CNMP table of every day too
+    if args.json:  # each day's breakdown by modality, age band and sex too; people see today's only
         for row, d in zip(daily, series):
             row["breakdown"] = [{"modality": m, "age_band": a, "sex": x, "count": n}
                                 for (m, a, x), n in d.breakdown().items()]
@@ -592,14 +613,10 @@ def cmd_unit_occupancy(args, settings: Settings) -> int:
 
 
 def _plot(path: str, series, label: str) -> None:
-    try:
-        import matplotlib
+    import matplotlib
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise CommandError("--plot needs matplotlib, which is not installed; install it with: "
-                           "pip install matplotlib  (or leave out --plot and use --json)") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
     days = [d.day for d in series]
     population = [d.population for d in series]
     # A day with no capacity defined is a gap in the line, not a capacity of 0.

@@ -13,7 +13,9 @@ from pathlib import Path
 import psycopg2
 from kafka import KafkaProducer
 
-from consumers.runner import ProjectionRunner, consumer_factory, pg_connector, producer_factory, replay
+from consumers.rebuild import replay
+from consumers.runner import ProjectionRunner
+from infra.read_side import consumer_factory, pg_connector, producer_factory
 from infra.topics import TopicSpec, ensure_topics
 from projections import tablesets
 from projections.engine import MemoryTables

@@ -15,7 +15,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from consumers.runner import runner_from_settings  # noqa: E402
+from infra.read_side import projection_runner  # noqa: E402
 from infra import logs  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 from tests.unit.projections.toy import Accounts, decode  # noqa: E402
@@ -35,7 +35,7 @@ def main() -> int:
         time.sleep(args.slow)
         return decode(record)
 
-    runner = runner_from_settings(settings, Accounts(), slow_decode if args.slow else decode,
+    runner = projection_runner(settings, Accounts(), slow_decode if args.slow else decode,
                                   [settings.case_events_topic], schema=args.schema, batch_size=args.batch,
                                   group_id=f"test.{settings.case_events_topic}", poll_timeout_ms=200)
     runner.install_signal_handlers()

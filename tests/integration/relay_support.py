@@ -14,6 +14,7 @@ from pathlib import Path
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 
 from infra.relay import Outgoing, outgoing, read_position
 from infra.topics import relay_position_topic
@@ -86,12 +87,24 @@ def wait_position(settings, predicate, timeout: float = 60.0) -> int:
     while time.monotonic() < deadline:
         try:
             pos = read_position(settings, relay_position_topic(settings), timeout=5)
-        except Exception:
+        except KafkaError:  # the broker is away (fault tests), or the position could not be read in time
             pos = None
         if pos is not None and predicate(pos):
             return pos
         time.sleep(0.1)
     raise AssertionError(f"relay position did not reach the expected value within {timeout} s")
+
+
+def wait_for_log_line(log: Path, *events: str, timeout: float = 60.0) -> str:
+    """Wait until a worker's log holds one of `events` (structlog event names); return the one found."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        for name in events:
+            if f'"{name}"' in text:
+                return name
+        time.sleep(0.1)
+    raise AssertionError(f"none of {events} in {log} within {timeout} s")
 
 
 def read_topic(settings, topic: str, isolation: str = "read_committed") -> list:

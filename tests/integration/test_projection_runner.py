@@ -21,7 +21,10 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from consumers.dead_letter import read_dead_letters, redrive
-from consumers.runner import producer_factory, supervise, write_batch
+from consumers.batch import write_batch
+from consumers.runner import supervise
+from infra.commands.projections import render_replay_report
+from infra.read_side import producer_factory
 from infra.logs import get_logger
 from tests.integration.projection_support import (
     PARTITIONS, current_generation, expected_rows, make_topics, publish, rebuild, runner, start_worker,
@@ -222,7 +225,7 @@ def test_a_dry_run_reports_the_differences_and_leaves_the_live_tables_alone(stac
     assert (accounts.only_live, accounts.only_rebuilt) == (0, 0)
     assert accounts.sample_keys == tuple((k,) for k in labelled[:5])
     assert movements.identical and movements.rebuilt_rows == movements.live_rows
-    assert not report.switched and "changed" in report.render()
+    assert not report.switched and "changed" in render_replay_report(report)
     assert current_generation(settings, pg_schema) == 1
     assert view_rows(settings, pg_schema) == expected_rows(events)
     conn = psycopg2.connect(settings.pg_dsn)
@@ -259,7 +262,7 @@ def test_a_rebuild_dead_letters_a_poison_event_and_switches_to_tables_equal_to_t
     [failure] = report.dead_lettered
     assert (failure.reason, failure.error_class, failure.origin[2]) == ("apply_failed", "ValueError", 2)
     assert report.switched and report.identical and current_generation(settings, pg_schema) == 2
-    assert "dead-lettered" in report.render() and "apply_failed" in report.render()
+    assert "dead-lettered" in render_replay_report(report) and "apply_failed" in render_replay_report(report)
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, isolation_level="read_committed")
     letters = read_dead_letters(consumer, settings.dead_letter_topic)
     consumer.close()
@@ -275,7 +278,7 @@ def test_a_dry_run_lists_a_poison_event_without_dead_lettering_it(stack_settings
     report = rebuild(settings, pg_schema, dry_run=True)
 
     assert [f.origin[2] for f in report.dead_lettered] == [1] and not report.switched
-    assert "dry run: not dead-lettered" in report.render()
+    assert "dry run: not dead-lettered" in render_replay_report(report)
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, isolation_level="read_committed")
     assert read_dead_letters(consumer, settings.dead_letter_topic) == []
     consumer.close()

@@ -23,6 +23,7 @@ from tests.unit.domain.builders import (
     GERENTE,
     LIDER,
     an_admitted_youth,
+    events_named,
     last_event,
     on_day,
 )
@@ -188,8 +189,11 @@ def test_decision_without_examining_exclusion_grounds_is_refused_R46(ledger, uni
 def test_each_youth_of_an_incident_gets_an_own_procedure_R47(ledger, unit):
     first, second = an_admitted_youth(ledger, unit), an_admitted_youth(ledger, unit)
     incident = _incident(ledger, unit, first, second)
-    _procedure(ledger, first, incident)
-    _procedure(ledger, second, incident)
+    procedures = {_procedure(ledger, first, incident), _procedure(ledger, second, incident)}
+    opened = events_named(ledger, "DisciplinaryProcedureOpened")
+    assert {e.originator_id for e in opened} == {first, second}
+    assert {e.procedure_id for e in opened} == procedures and len(procedures) == 2
+    assert {e.incident_id for e in opened} == {incident}
 
 
 def test_second_procedure_for_the_same_conduct_is_refused_R47(ledger, unit, refused):
@@ -233,6 +237,8 @@ def test_catalogue_sanction_is_accepted_not_visits_R40(ledger, unit):
     case_id, procedure = _charged(ledger, unit)
     _hearing(ledger, case_id, procedure)
     _decision(ledger, case_id, procedure, sanction=SanctionType.ADVERTENCIA, duration_days=1)
+    decision = last_event(ledger, "DisciplinaryDecisionIssued")
+    assert (decision.procedure_id, decision.sanction) == (procedure, SanctionType.ADVERTENCIA)
 
 
 def test_appeal_against_a_sanction_is_filed_and_decided_R49(ledger, unit):

@@ -59,6 +59,8 @@ def test_pia_without_the_youth_is_refused_R23(ledger, unit, refused):
 def test_pia_for_definitive_measure_is_accepted_R24(ledger, unit):
     case_id = an_admitted_youth(ledger, unit, modality=Modality.SEMILIBERDADE)
     a_pia(ledger, case_id)
+    submitted = last_event(ledger, "PIASubmitted")
+    assert submitted.originator_id == case_id and submitted.exceptions == ()
 
 
 def test_pia_for_internacao_provisoria_is_refused_R24(ledger, refused):
@@ -125,6 +127,8 @@ def test_reassessment_requested_by_the_defender_is_recorded_R27(ledger, unit):
         case_id=case_id, requester=ReassessmentRequester.DEFENSOR, ground=ReassessmentGround.BOM_DESEMPENHO,
         occurred_at=on_day(30), actor=ADMIN,
     )
+    requested = last_event(ledger, "ReassessmentRequested")
+    assert (requested.requester, requested.ground) == (ReassessmentRequester.DEFENSOR, ReassessmentGround.BOM_DESEMPENHO)
 
 
 def test_reassessment_requested_by_someone_not_entitled_is_refused_R27(ledger, unit, refused):
@@ -322,6 +326,8 @@ def test_overnight_leave_before_day_75_is_refused_R31(ledger, unit, refused):
 def test_overnight_leave_on_day_75_is_authorised_R31(ledger, unit):
     case_id = an_admitted_youth(ledger, unit)
     _leave(ledger, case_id, 75, kind=LeaveKind.PERNOITE)
+    leave = last_event(ledger, "FamilyLeaveAuthorized")
+    assert (leave.kind, leave.day_of_measure, leave.exceptions) == (LeaveKind.PERNOITE, 75, ())
 
 
 def test_family_leave_from_day_30_for_quarterly_reassessment_from_provisional_unit_R31(ledger, unit):
@@ -331,6 +337,8 @@ def test_family_leave_from_day_30_for_quarterly_reassessment_from_provisional_un
         occurred_at=on_day(2), actor=ADMIN, court_document=a_court_order(),
     )
     _leave(ledger, case_id, 30)
+    leave = last_event(ledger, "FamilyLeaveAuthorized")
+    assert (leave.day_of_measure, leave.exceptions) == (30, ())
 
 
 def test_early_leave_with_individual_revision_is_recorded_with_exception_R31(ledger, unit):
@@ -511,7 +519,9 @@ def test_exit_allowed_again_after_the_court_lifts_its_ban_D07(ledger, unit):
         ledger.receive_judicial_order(
             case_id=case_id, kind=kind, protocol_number="P", occurred_at=on_day(10), actor=ADMIN, court_document=a_court_order()
         )
-    _exit(ledger, case_id, day=20)
+    exit_id = _exit(ledger, case_id, day=20)
+    started = last_event(ledger, "ExternalExitStarted")
+    assert (started.originator_id, started.exit_id) == (case_id, exit_id)
 
 
 def test_returning_from_an_exit_that_does_not_exist_is_refused_D04(ledger, unit, refused):

@@ -196,7 +196,9 @@ def test_youth_aged_21_is_refused_at_registration_R08(ledger, unit, refused):
 
 
 def test_act_at_age_12_is_accepted_R09(ledger, unit):
-    a_registration(ledger, unit, birth_date=date(2010, 1, 1), offence_date=date(2022, 1, 1))
+    case_id = a_registration(ledger, unit, birth_date=date(2010, 1, 1), offence_date=date(2022, 1, 1))
+    registered = last_event(ledger, "AdolescentRegistered")
+    assert (registered.originator_id, registered.birth_date) == (case_id, date(2010, 1, 1))
 
 
 def test_act_before_age_12_is_refused_R09(ledger, unit, refused):

@@ -33,6 +33,7 @@ from tests.unit.domain.builders import (
     a_visitor,
     an_admitted_youth,
     at,
+    events_named,
     last_event,
     on_day,
 )
@@ -63,7 +64,10 @@ def test_visit_of_three_visitors_is_refused_R36(ledger, unit, refused):
 
 def test_minor_visitor_with_parental_authorisation_is_registered_R36(ledger, unit):
     case_id = an_admitted_youth(ledger, unit)
-    a_visitor(ledger, case_id, is_minor=True, parental_authorisation="Autorização assinada pela mãe")
+    visitor = a_visitor(ledger, case_id, is_minor=True, parental_authorisation="Autorização assinada pela mãe")
+    registered = last_event(ledger, "VisitorRegistered")
+    assert (registered.visitor_id, registered.is_minor) == (visitor, True)
+    assert registered.parental_authorisation == "Autorização assinada pela mãe"
 
 
 def test_minor_visitor_without_parental_authorisation_is_refused_R36(ledger, unit, refused):
@@ -140,6 +144,9 @@ def test_exceptional_visits_a_fortnight_apart_are_recorded_R37(ledger, unit):
     visitor = a_visitor(ledger, case_id)
     _exceptional(ledger, case_id, visitor, nth_day(INTAKE_DAY, 10))
     _exceptional(ledger, case_id, visitor, nth_day(INTAKE_DAY, 24))
+    held = events_named(ledger, "VisitHeld")
+    assert [(e.modality, e.started_at.date()) for e in held] == [
+        (VisitModality.EXCEPCIONAL, nth_day(INTAKE_DAY, 10)), (VisitModality.EXCEPCIONAL, nth_day(INTAKE_DAY, 24))]
 
 
 def test_second_exceptional_visit_in_a_fortnight_is_refused_R37(ledger, unit, refused):

@@ -7,7 +7,7 @@ from collections import namedtuple
 from types import SimpleNamespace
 
 from consumers.dead_letter import Failure, dead_letter_headers, parse_dead_letter, unique_by_origin
-from consumers.runner import is_data_error
+from consumers.batch import is_data_error
 
 Record = namedtuple("Record", "topic partition offset key value headers")
 
