@@ -87,22 +87,33 @@ class LedgerRecorder(PostgresApplicationRecorder):
         self.datastore.register_type_adapters()
 
     def _missing_statements(self, curs: Any) -> list[Any]:
+        """The creation statements of what is not there yet.
+
+        Asked of the catalogue tables with plain queries, which see what another creator has just
+        committed (a fresh snapshot per statement). `to_regtype`/`to_regclass` answer from this
+        connection's catalogue cache instead: a connection that had looked the type up before
+        another process created it still said "missing" after the advisory lock (seen: 1 start in
+        6 failed with `type "stored_event_uuid" already exists`).
+        """
         schema = self.datastore.schema
 
-        def exists(query: str, name: str) -> bool:
-            curs.execute(query, (name,))
-            return next(iter(curs.fetchone().values())) is not None
+        def exists(query: str, *params: str) -> bool:
+            curs.execute(query, params)
+            return curs.fetchone() is not None
 
-        qualified = f'"{schema}"."{{}}"'
-        event_type = qualified.format(self.stored_event_type_name)
+        in_schema = "JOIN pg_namespace n ON n.oid = {0}.{1} WHERE n.nspname = %s AND {0}.{2} = %s"
+        type_present = exists("SELECT 1 FROM pg_type t " + in_schema.format("t", "typnamespace", "typname"),
+                              schema, self.stored_event_type_name)
         present = {
-            "CREATE TYPE": exists("SELECT to_regtype(%s)", event_type),
-            "CREATE TABLE": exists("SELECT to_regclass(%s)", qualified.format(self.events_table_name)),
-            "CREATE UNIQUE INDEX": exists("SELECT to_regclass(%s)", qualified.format(self.notification_id_index_name)),
+            "CREATE TYPE": type_present,
+            "CREATE TABLE": exists("SELECT 1 FROM pg_class c " + in_schema.format("c", "relnamespace", "relname"),
+                                   schema, self.events_table_name),
+            "CREATE UNIQUE INDEX": exists("SELECT 1 FROM pg_class c " + in_schema.format("c", "relnamespace", "relname"),
+                                          schema, self.notification_id_index_name),
+            "CREATE OR REPLACE FUNCTION": type_present and exists(
+                "SELECT 1 FROM pg_proc p " + in_schema.format("p", "pronamespace", "proname"),
+                schema, self.pg_function_name_insert_events),
         }
-        # Before PostgreSQL 16, to_regprocedure raises when an argument's type is missing.
-        present["CREATE OR REPLACE FUNCTION"] = present["CREATE TYPE"] and exists(
-            "SELECT to_regprocedure(%s)", f"{qualified.format(self.pg_function_name_insert_events)}({event_type}[])")
         statements = []
         for statement in self.sql_create_statements:
             text = statement.as_string()
