@@ -640,7 +640,8 @@ def read_state(settings: Settings, topic: str, timeout: float = 15.0, stable: bo
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
                              client_id="caseledger-relay-position",
                              isolation_level="read_committed", enable_auto_commit=False,
-                             request_timeout_ms=int(timeout * 1000), reconnect_backoff_max_ms=1000)
+                             request_timeout_ms=int(timeout * 1000), reconnect_backoff_max_ms=1000,
+                             bootstrap_timeout_ms=int(min(timeout, 10) * 1000))
     try:
         if topic not in consumer.topics():
             return RelayState()  # the relay never ran against this cluster

@@ -48,8 +48,10 @@ def ledger_topics(settings: Settings) -> list[TopicSpec]:
 def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> list[str]:
     """Create the topics that do not exist yet. Returns the names created."""
     specs = ledger_topics(settings) if specs is None else specs
+    # A broker that is not there is said within 10 s (the client's default waits 30 s).
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers,
-                             client_id="caseledger-topics", request_timeout_ms=15000)
+                             client_id="caseledger-topics", request_timeout_ms=15000,
+                             bootstrap_timeout_ms=10_000, reconnect_backoff_max_ms=1000)
     try:
         existing = set(admin.list_topics())
         todo = [s for s in specs if s.name not in existing]
