@@ -10,6 +10,10 @@ producers fail. `caseledger stack up --brokers 3` runs three combined nodes
 instead (`KafkaCluster`), as production does: each with its own listeners, data
 dir, log and pid file, all voters of one static quorum and formatted with one
 cluster id; internal topics at replication factor 3, min ISR 2.
+
+Why one module of this size: a node and a cluster of nodes share the jars, the
+configuration template, the storage format and the readiness check; split, each
+half would import the other's private steps.
 """
 
 from __future__ import annotations
