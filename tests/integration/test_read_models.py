@@ -21,7 +21,6 @@ from consumers.rebuild import replay
 from consumers.runner import ProjectionRunner
 from infra.read_side import consumer_factory, pg_connector, producer_factory
 from domain.values import FieldCorrection, PetitionAddressee, PetitionSubject, RoomChangeReason, VisitModality
-from infra.commands.projections import register as register_commands
 from infra.topics import TopicSpec, ensure_topics
 from projections import queries, registry, tablesets
 from projections.case_view import views_from_rows
@@ -191,11 +190,9 @@ def test_replay_rebuilds_an_identical_generation(published, pg_schema):
 
 
 def _cli(settings, argv, capsys):
-    import argparse
+    from infra.cli import build_parser
 
-    parser = argparse.ArgumentParser(prog="caseledger")
-    register_commands(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     capsys.readouterr()  # drop what the runners logged before the command
     code = args.func(args, settings)
     captured = capsys.readouterr()
