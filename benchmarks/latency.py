@@ -112,7 +112,7 @@ class OffsetIndex(threading.Thread):
         self._halt.set()
 
     def run(self) -> None:
-        from consumers.rebuild import all_partitions
+        from consumers.replay import all_partitions
         from infra.read_side import consumer_factory
 
         consumer = consumer_factory(self.settings, client_id="caseledger-bench-latency")(group_id=None)

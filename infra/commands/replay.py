@@ -38,7 +38,7 @@ def cmd_replay(args, settings: Settings) -> int:
     import psycopg2
     from kafka.errors import KafkaError
 
-    from consumers.rebuild import rebuild
+    from consumers.replay import replay
     from infra.progress import Progress
     from infra.read_side import consumer_factory, pg_connector, producer_factory
 
@@ -46,12 +46,12 @@ def cmd_replay(args, settings: Settings) -> int:
     decode = built[0][1]  # every read model reads the same decoded events
     bar = Progress("rebuild " + ", ".join(p.name for p, _, _ in built))
     try:
-        reports = rebuild([(projection, topics) for projection, _, topics in built], decode,
-                          schema=schema_of(args, settings), connect_pg=pg_connector(settings, "caseledger-replay"),
-                          make_consumer=consumer_factory(settings, client_id="caseledger-replay"),
-                          make_producer=producer_factory(settings, client_id="caseledger-replay-dead-letter"),
-                          dead_letter_topic=settings.dead_letter_topic,
-                          dry_run=args.dry_run, keep=args.keep, workers=max(1, args.workers), progress=bar)
+        reports = replay([(projection, topics) for projection, _, topics in built], decode,
+                         schema=schema_of(args, settings), connect_pg=pg_connector(settings, "caseledger-replay"),
+                         make_consumer=consumer_factory(settings, client_id="caseledger-replay"),
+                         make_producer=producer_factory(settings, client_id="caseledger-replay-dead-letter"),
+                         dead_letter_topic=settings.dead_letter_topic,
+                         dry_run=args.dry_run, keep=args.keep, workers=max(1, args.workers), progress=bar)
     except psycopg2.OperationalError as exc:
         bar.close()
         raise pg_unreachable(settings, exc) from None

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 from kafka import KafkaProducer
 
-from consumers.rebuild import replay
+from consumers.replay import replay_one
 from consumers.runner import ProjectionRunner
 from infra.read_side import consumer_factory, pg_connector, producer_factory
 from domain.values import FieldCorrection, PetitionAddressee, PetitionSubject, RoomChangeReason, VisitModality
@@ -184,8 +184,8 @@ def test_replay_rebuilds_an_identical_generation(published, pg_schema):
     settings, *_ = published
     projection = run(settings, pg_schema, "audit_trail")
     _, decode = registry.build("audit_trail", settings)
-    report = replay(projection, decode, registry.topics_for(projection, settings), schema=pg_schema,
-                    connect_pg=pg_connector(settings), make_consumer=consumer_factory(settings))
+    report = replay_one(projection, decode, registry.topics_for(projection, settings), schema=pg_schema,
+                        connect_pg=pg_connector(settings), make_consumer=consumer_factory(settings))
     assert report.switched and report.identical and report.events > 0
 
 
