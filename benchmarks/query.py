@@ -220,7 +220,7 @@ def project(settings: Settings) -> None:
     """Relay the store into the settings' topics and build every read model from them."""
     from benchmarks.replay import publish_once
     from consumers.replay import replay_one
-    from infra.read_side import consumer_factory, pg_connector
+    from infra.bootstrap import consumer_factory, pg_connector
     from projections import registry
 
     publish_once(settings)
@@ -328,7 +328,7 @@ def run(settings: Settings, events_per_case: int = 1000, other_commands: int | N
     `settings` name a fresh store, topics and read-model schema; `inspect` the read models
     the inspection reports read (default: the ones built here).
     """
-    from infra.read_side import pg_connector
+    from infra.bootstrap import pg_connector
     from domain.calendar import local_date
     from projections import queries
 

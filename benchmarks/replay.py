@@ -48,7 +48,7 @@ def wait_until_settled(settings: Settings, topics: list[str], timeout: float = 3
     from kafka import KafkaConsumer
 
     from consumers.replay import all_partitions
-    from infra.read_side import consumer_factory
+    from infra.bootstrap import consumer_factory
 
     committed = consumer_factory(settings, client_id="caseledger-bench-settle")(group_id=None)
     raw = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, isolation_level="read_uncommitted",
@@ -67,7 +67,7 @@ def wait_until_settled(settings: Settings, topics: list[str], timeout: float = 3
 
 def ceiling(settings: Settings) -> tuple[int, float]:
     from consumers.replay import all_partitions
-    from infra.read_side import consumer_factory
+    from infra.bootstrap import consumer_factory
     from schemas.codec import decode
 
     consumer = consumer_factory(settings, client_id="caseledger-bench-ceiling")(group_id=None)
@@ -90,7 +90,7 @@ def ceiling(settings: Settings) -> tuple[int, float]:
 def rebuild_all(settings: Settings, profile: bool = False, workers: int = 1) -> dict:
     """Rebuild every read model in one pass; times of the load and of the whole call."""
     from consumers.replay import replay
-    from infra.read_side import consumer_factory, pg_connector
+    from infra.bootstrap import consumer_factory, pg_connector
     from projections import registry
 
     built = [registry.build(name, settings) for name in registry.names()]

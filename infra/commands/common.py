@@ -63,7 +63,7 @@ def read_cursor(settings: Settings, schema: str) -> Iterator[Any]:
     """A read cursor on the projection database; unreachable -> how to start the stack."""
     import psycopg2
 
-    from infra.read_side import pg_connector
+    from infra.bootstrap import pg_connector
     from projections.queries import NotProjectedYet
 
     try:

@@ -67,7 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _letters(settings: Settings, projection: str | None):
     from consumers.dead_letter import read_dead_letters
-    from infra.read_side import consumer_factory
+    from infra.bootstrap import consumer_factory
 
     consumer = consumer_factory(settings, client_id="caseledger-dlq")()
     try:
@@ -80,7 +80,7 @@ def cmd_list(args, settings: Settings) -> int:
     import psycopg2
 
     from consumers.dead_letter import redriven_origins
-    from infra.read_side import pg_connector
+    from infra.bootstrap import pg_connector
 
     letters = _letters(settings, args.projection)
     live: dict[str, tuple] = {}
@@ -114,7 +114,7 @@ def cmd_list(args, settings: Settings) -> int:
 
 def cmd_redrive(args, settings: Settings) -> int:
     from consumers.dead_letter import redrive
-    from infra.read_side import pg_connector
+    from infra.bootstrap import pg_connector
     from infra.logs import get_logger
     from projections import registry
 

@@ -53,7 +53,7 @@ def run_projections(settings: Settings, names: list[str] | tuple[str, ...] = (),
 
     from consumers.runner import EXIT_CRASHED, supervise
     from infra import logs
-    from infra.read_side import projection_runner
+    from infra.bootstrap import projection_runner
     from infra.startup import wait_until_available
 
     schema = schema or settings.projection_schema
@@ -119,7 +119,7 @@ def _check_servers(settings: Settings) -> None:
     """Raise the driver's own error if PostgreSQL or Kafka cannot be reached now."""
     from kafka import KafkaConsumer
 
-    from infra.read_side import pg_connector
+    from infra.bootstrap import pg_connector
 
     pg_connector(settings, "caseledger-projection-check")().close()
     KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=5000,

@@ -39,8 +39,8 @@ def cmd_replay(args, settings: Settings) -> int:
     from kafka.errors import KafkaError
 
     from consumers.replay import replay
+    from infra.bootstrap import consumer_factory, pg_connector, producer_factory
     from infra.progress import Progress
-    from infra.read_side import consumer_factory, pg_connector, producer_factory
 
     built = chosen_read_models(settings, args.projections)
     decode = built[0][1]  # every read model reads the same decoded events

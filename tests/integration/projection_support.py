@@ -15,7 +15,7 @@ from kafka import KafkaProducer
 
 from consumers.replay import replay_one
 from consumers.runner import ProjectionRunner
-from infra.read_side import consumer_factory, pg_connector, producer_factory
+from infra.bootstrap import consumer_factory, pg_connector, producer_factory
 from infra.topics import TopicSpec, ensure_topics
 from projections import tablesets
 from projections.engine import MemoryTables

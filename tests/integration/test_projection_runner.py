@@ -24,7 +24,7 @@ from consumers.dead_letter import read_dead_letters, redrive
 from consumers.batch import write_batch
 from consumers.runner import supervise
 from infra.commands.replay import render_replay_report
-from infra.read_side import producer_factory
+from infra.bootstrap import producer_factory
 from infra.logs import get_logger
 from tests.integration.projection_support import (
     PARTITIONS, current_generation, expected_rows, make_topics, publish, replay, runner, start_worker,

@@ -19,7 +19,7 @@ from kafka import KafkaProducer
 
 from consumers.replay import replay_one
 from consumers.runner import ProjectionRunner
-from infra.read_side import consumer_factory, pg_connector, producer_factory
+from infra.bootstrap import consumer_factory, pg_connector, producer_factory
 from domain.values import FieldCorrection, PetitionAddressee, PetitionSubject, RoomChangeReason, VisitModality
 from infra.topics import TopicSpec, ensure_topics
 from projections import queries, registry, tablesets
