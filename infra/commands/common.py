@@ -1,6 +1,6 @@
 """What the read-model commands share: the error they stop with, arguments, the read cursor, JSON output.
 
-Used by `project`, `replay`, the queries (`queries.py`) and `inspection`.
+Used by `project`, `replay`, the queries (`queries.py`), `inspection` and `dlq`.
 """
 
 from __future__ import annotations
@@ -78,6 +78,17 @@ def read_cursor(settings: Settings, schema: str) -> Iterator[Any]:
                 raise CommandError(NOT_RUN_YET.format(schema=schema)) from None
     finally:
         conn.close()
+
+
+def known_unit(cur, schema: str, unit: str) -> str:
+    """The id of UNIT (its id or code) in the occupancy read model; unknown -> the units there are."""
+    from projections import queries
+
+    try:
+        return queries.find_unit(cur, schema, unit)
+    except KeyError:
+        raise CommandError(f"no unit {unit!r} in the occupancy read model; units known: "
+                           f"{', '.join(queries.unit_ids(cur, schema)) or 'none yet'}") from None
 
 
 def date_arg(text: str) -> dt.date:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from infra.commands.common import SCHEMA_HELP, CommandError, date_arg, fail, read_cursor, schema_of
+from infra.commands.common import SCHEMA_HELP, CommandError, date_arg, fail, known_unit, read_cursor, schema_of
 from infra.settings import Settings
 
 EXAMPLES = """\
@@ -50,11 +50,7 @@ def cmd_inspection(args, settings: Settings) -> int:
         raise CommandError("--from is after --date")
     schema = schema_of(args, settings)
     with read_cursor(settings, schema) as cur:
-        try:
-            unit_id = queries.find_unit(cur, schema, args.unit)
-        except KeyError:
-            raise CommandError(f"no unit {args.unit!r} in the occupancy read model; units known: "
-                               f"{', '.join(queries.unit_ids(cur, schema)) or 'none yet'}") from None
+        unit_id = known_unit(cur, schema, args.unit)
         data = queries.occupancy(cur, schema, unit_id)
         case_ids = sorted({m["case_id"] for m in data.movements})
         entries = {case_id: queries.stream_entries(cur, schema, case_id) for case_id in case_ids}

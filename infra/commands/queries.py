@@ -16,8 +16,8 @@ import sys
 import uuid
 from typing import Any
 
-from infra.commands.common import SCHEMA_HELP, CommandError, add_parser, date_arg, fail, jsonable, print_json, \
-    read_cursor, schema_of
+from infra.commands.common import SCHEMA_HELP, CommandError, add_parser, date_arg, fail, jsonable, known_unit, \
+    print_json, read_cursor, schema_of
 from infra.settings import Settings
 from infra.tables import printable, render_table
 
@@ -183,7 +183,7 @@ def cmd_history(args, settings: Settings) -> int:
     rows = [e.as_row() for e in h.entries]
     from domain.calendar import local_date
 
-    state = _case_row(h.state, args.as_of or local_date(h.at)) if h.state else None
+    state = h.state.as_row(args.as_of or local_date(h.at)) if h.state else None
     if args.json:
         print_json({"case_id": case_id, "axis": h.axis, "at": h.at, "entries": rows, "state": state})
         return 0
@@ -198,10 +198,6 @@ def cmd_history(args, settings: Settings) -> int:
         print("\nstate then: " + ", ".join(f"{k}={printable(v)}" for k, v in state.items()
                                            if k in ("status", "unit_id", "room", "modality", "pia_state") and v))
     return 0
-
-
-def _case_row(view, on: dt.date) -> dict[str, Any]:
-    return view.as_row(on)
 
 
 def cmd_case_show(args, settings: Settings) -> int:
@@ -288,11 +284,7 @@ def cmd_unit_occupancy(args, settings: Settings) -> int:
     if start > end:
         raise CommandError("--from is after --to")
     with read_cursor(settings, schema) as cur:
-        try:
-            unit_id = queries.find_unit(cur, schema, args.unit)
-        except KeyError:
-            raise CommandError(f"no unit {args.unit!r} in the occupancy read model; units known: "
-                               f"{', '.join(queries.unit_ids(cur, schema)) or 'none yet'}") from None
+        unit_id = known_unit(cur, schema, args.unit)
         data = queries.occupancy(cur, schema, unit_id)
     today = data.on(on)
     series = data.series(start, end)
