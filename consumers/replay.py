@@ -39,8 +39,12 @@ Real failures — the database or the broker away, the dead-letter topic unable
 to take a letter, a worker process dead — stop the replay: the new generations
 are dropped (or kept, state `failed`, with keep=True); the live ones are
 untouched. `dry_run=True` only compares: the new tables are dropped, or kept
-with state `dry_run`. Rebuilding twice from the same events gives identical
+with state `dry_run`. Replaying twice from the same events gives identical
 tables.
+
+Over 400 lines on purpose: it is one algorithm (load, fold, write, dead-letter,
+compare, switch, abandon), and its helpers share the private `_Target` state and
+serve nothing else; split, they would be modules no one else may import.
 """
 
 from __future__ import annotations
