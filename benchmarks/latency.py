@@ -112,8 +112,8 @@ class OffsetIndex(threading.Thread):
         self._halt.set()
 
     def run(self) -> None:
-        from consumers.rebuild import all_partitions
-        from infra.read_side import consumer_factory
+        from consumers.replay import all_partitions
+        from infra.bootstrap import consumer_factory
 
         consumer = consumer_factory(self.settings, client_id="caseledger-bench-latency")(group_id=None)
         try:
@@ -248,7 +248,7 @@ def run(settings: Settings, rate: float = 20.0, seconds: float = 60.0, relay_bat
         poll_interval: float = 0.01, drain_timeout: float = 60.0, keep: bool = False) -> dict:
     """Record `rate` × `seconds` commands at a steady rate with the relay and the case-view runner running."""
     from consumers.runner import ProjectionRunner
-    from infra.read_side import pg_connector
+    from infra.bootstrap import pg_connector
     from infra import bootstrap
     from infra.command_input import RawCommand
     from infra.recording import apply_command

@@ -219,16 +219,16 @@ def record(settings: Settings, events_per_case: int, other_commands: int | None)
 def project(settings: Settings) -> None:
     """Relay the store into the settings' topics and build every read model from them."""
     from benchmarks.replay import publish_once
-    from consumers.rebuild import replay
-    from infra.read_side import consumer_factory, pg_connector
+    from consumers.replay import replay_one
+    from infra.bootstrap import consumer_factory, pg_connector
     from projections import registry
 
     publish_once(settings)
     for name in registry.names():
         projection, decode = registry.build(name, settings)
-        replay(projection, decode, registry.topics_for(projection, settings), schema=settings.projection_schema,
-               connect_pg=pg_connector(settings, "caseledger-bench-query"),
-               make_consumer=consumer_factory(settings, client_id="caseledger-bench-query"))
+        replay_one(projection, decode, registry.topics_for(projection, settings), schema=settings.projection_schema,
+                   connect_pg=pg_connector(settings, "caseledger-bench-query"),
+                   make_consumer=consumer_factory(settings, client_id="caseledger-bench-query"))
 
 
 # -- timing ------------------------------------------------------------------------------------
@@ -328,7 +328,7 @@ def run(settings: Settings, events_per_case: int = 1000, other_commands: int | N
     `settings` name a fresh store, topics and read-model schema; `inspect` the read models
     the inspection reports read (default: the ones built here).
     """
-    from infra.read_side import pg_connector
+    from infra.bootstrap import pg_connector
     from domain.calendar import local_date
     from projections import queries
 

@@ -3,7 +3,7 @@
 ceiling:  a kafka-python consumer (read_committed, same settings as the runners)
           reading both event topics from the beginning and Avro-decoding every
           value (`schemas.codec.decode`) — no projection, no database;
-rebuild:  `consumers.rebuild.rebuild` of every registered read model in one
+rebuild:  `consumers.replay.replay` of every registered read model in one
           pass over the topics into new generations — what `caseledger replay`
           does — including the deferred indexes, the comparison with the live
           generations and the switch;
@@ -47,8 +47,8 @@ def wait_until_settled(settings: Settings, topics: list[str], timeout: float = 3
     """
     from kafka import KafkaConsumer
 
-    from consumers.rebuild import all_partitions
-    from infra.read_side import consumer_factory
+    from consumers.replay import all_partitions
+    from infra.bootstrap import consumer_factory
 
     committed = consumer_factory(settings, client_id="caseledger-bench-settle")(group_id=None)
     raw = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, isolation_level="read_uncommitted",
@@ -66,8 +66,8 @@ def wait_until_settled(settings: Settings, topics: list[str], timeout: float = 3
 
 
 def ceiling(settings: Settings) -> tuple[int, float]:
-    from consumers.rebuild import all_partitions
-    from infra.read_side import consumer_factory
+    from consumers.replay import all_partitions
+    from infra.bootstrap import consumer_factory
     from schemas.codec import decode
 
     consumer = consumer_factory(settings, client_id="caseledger-bench-ceiling")(group_id=None)
@@ -89,8 +89,8 @@ def ceiling(settings: Settings) -> tuple[int, float]:
 
 def rebuild_all(settings: Settings, profile: bool = False, workers: int = 1) -> dict:
     """Rebuild every read model in one pass; times of the load and of the whole call."""
-    from consumers.rebuild import rebuild
-    from infra.read_side import consumer_factory, pg_connector
+    from consumers.replay import replay
+    from infra.bootstrap import consumer_factory, pg_connector
     from projections import registry
 
     built = [registry.build(name, settings) for name in registry.names()]
@@ -99,10 +99,10 @@ def rebuild_all(settings: Settings, profile: bool = False, workers: int = 1) -> 
     t0 = time.perf_counter()
     if profiler:
         profiler.enable()
-    reports = rebuild(targets, built[0][1], schema=settings.projection_schema,
-                      connect_pg=pg_connector(settings, "caseledger-bench-replay"),
-                      make_consumer=consumer_factory(settings, client_id="caseledger-bench-replay"),
-                      dry_run=profile, workers=workers)
+    reports = replay(targets, built[0][1], schema=settings.projection_schema,
+                     connect_pg=pg_connector(settings, "caseledger-bench-replay"),
+                     make_consumer=consumer_factory(settings, client_id="caseledger-bench-replay"),
+                     dry_run=profile, workers=workers)
     if profiler:
         profiler.disable()
     total_s = time.perf_counter() - t0

@@ -29,7 +29,7 @@ again and dead-letters, for its own generation, those it still cannot project,
 so a letter of an older generation is *superseded* — its event is either in the
 live tables already (the rebuild applied it) or has a letter of the live
 generation. An event re-applied late lands after later events of its stream; for a view where order
-matters (most upserts do), the sound fix is a rebuild (`consumers.rebuild.replay`),
+matters (most upserts do), the sound fix is a rebuild (`consumers.replay.replay`),
 which reads every event in order — re-drive suits additive views (counters,
 appended audit rows) and events that touch a row nothing later touched.
 """

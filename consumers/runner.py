@@ -21,7 +21,7 @@ finish the batch, commit, exit 0. `supervise()` restarts a runner that crashed
 on an error nobody foresaw.
 
 Refilling a read model from offset 0 into a new generation, without downtime,
-is the replay's work (`consumers/rebuild.py`); a runner follows the switch.
+is the replay's work (`consumers/replay.py`); a runner follows the switch.
 
 Versions: a projection's `version` is recorded with each generation. A runner
 whose code is newer than the live generation waits (logging) for a rebuild to

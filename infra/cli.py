@@ -14,7 +14,8 @@ from infra import logs
 from infra.settings import Settings
 
 # Modules under infra/commands/, in the order they appear in --help.
-COMMAND_MODULES = ("stack", "record", "relay", "status", "schemas", "dlq", "demo", "projections", "inspection")
+COMMAND_MODULES = ("stack", "record", "relay", "status", "schemas", "dlq", "demo", "project", "replay", "queries",
+                   "inspection")
 
 EPILOG = """\
 examples:

@@ -1,6 +1,6 @@
 """Writing net changes in bulk: COPY into a staging table, then one statement per shape.
 
-For rebuilds (`consumers/rebuild.py`): a batch of tens of thousands of events
+For rebuilds (`consumers/replay.py`): a batch of tens of thousands of events
 becomes, per table, a handful of statements instead of one per change.
 
 - deletes:    COPY the keys into staging, `DELETE … USING staging`;

@@ -30,7 +30,7 @@ projection; `{table}` in the text stands for the table of one *table set*
 `projections/tablesets.py`. The stable read name (`<table>`) is a view on the
 live generation, so a rebuild can fill a new generation while the live one
 serves, then switch both in one transaction (`tablesets.switch_to`, called by
-`consumers/rebuild.py`).
+`consumers/replay.py`).
 
 Example (the shape every read model follows)::
 

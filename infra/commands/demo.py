@@ -188,7 +188,7 @@ def publish(settings: Settings) -> bool:
 def project_and_check(settings: Settings, plan) -> bool:
     """Run the read models, show what auditors and staff see, and verify them against the store."""
     from infra.cli import build_parser
-    from infra.commands.projections import run_projections
+    from infra.commands.project import run_projections
     from infra.verify import verify_projections
     from projections import registry
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from infra.commands.common import SCHEMA_HELP, schema_of
 from infra.settings import Settings
 from infra.tables import render_table
 
@@ -45,8 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "Keys and values are not printed (they may hold personal data); --json adds the error message.",
         epilog=EXAMPLES_LIST, formatter_class=argparse.RawDescriptionHelpFormatter)
     ls.add_argument("--projection", help="only this read model's dead letters")
-    ls.add_argument("--schema", default=None,
-                    help="schema of the read models (default: CASELEDGER_PROJECTION_SCHEMA, else projections)")
+    ls.add_argument("--schema", default=None, help=SCHEMA_HELP)
     ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ls.set_defaults(func=cmd_list)
 
@@ -58,8 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "reach every other read model a second time). Where the order of events matters, prefer a rebuild.",
         epilog=EXAMPLES_REDRIVE, formatter_class=argparse.RawDescriptionHelpFormatter)
     rd.add_argument("--projection", required=True, help="the read model whose dead letters to re-drive")
-    rd.add_argument("--schema", default=None,
-                    help="schema of the read models (default: CASELEDGER_PROJECTION_SCHEMA, else projections)")
+    rd.add_argument("--schema", default=None, help=SCHEMA_HELP)
     rd.add_argument("--dry-run", action="store_true", help="project them, write nothing, report")
     rd.add_argument("--json", action="store_true", help="print JSON instead of a summary")
     rd.set_defaults(func=cmd_redrive)
@@ -67,7 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _letters(settings: Settings, projection: str | None):
     from consumers.dead_letter import read_dead_letters
-    from infra.read_side import consumer_factory
+    from infra.bootstrap import consumer_factory
 
     consumer = consumer_factory(settings, client_id="caseledger-dlq")()
     try:
@@ -80,7 +79,7 @@ def cmd_list(args, settings: Settings) -> int:
     import psycopg2
 
     from consumers.dead_letter import redriven_origins
-    from infra.read_side import pg_connector
+    from infra.bootstrap import pg_connector
 
     letters = _letters(settings, args.projection)
     live: dict[str, tuple] = {}
@@ -88,7 +87,7 @@ def cmd_list(args, settings: Settings) -> int:
         conn = pg_connector(settings, "caseledger-dlq")()
         try:
             for name in {d.projection for d in letters}:
-                live[name] = redriven_origins(conn, (args.schema or settings.projection_schema), name)
+                live[name] = redriven_origins(conn, schema_of(args, settings), name)
         finally:
             conn.close()
     except psycopg2.Error as exc:
@@ -114,7 +113,7 @@ def cmd_list(args, settings: Settings) -> int:
 
 def cmd_redrive(args, settings: Settings) -> int:
     from consumers.dead_letter import redrive
-    from infra.read_side import pg_connector
+    from infra.bootstrap import pg_connector
     from infra.logs import get_logger
     from projections import registry
 
@@ -126,7 +125,7 @@ def cmd_redrive(args, settings: Settings) -> int:
     letters = _letters(settings, args.projection)
     conn = pg_connector(settings, "caseledger-dlq")()
     try:
-        report = redrive(conn, (args.schema or settings.projection_schema), projection, decode, letters,
+        report = redrive(conn, schema_of(args, settings), projection, decode, letters,
                          get_logger("dlq", projection=args.projection), dry_run=args.dry_run)
     finally:
         conn.close()

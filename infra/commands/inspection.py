@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from infra.commands.projections import SCHEMA_HELP, CommandError, _cursor, _date, _fail, _schema
+from infra.commands.common import SCHEMA_HELP, CommandError, date_arg, fail, known_unit, read_cursor, schema_of
 from infra.settings import Settings
 
 EXAMPLES = """\
@@ -31,13 +31,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "process, visits and evasions. UNIT is the unit id or its code. Cases appear by id only.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("unit", metavar="UNIT")
-    p.add_argument("--date", type=_date, required=True, metavar="DATE", help="the inspection day (YYYY-MM-DD)")
-    p.add_argument("--from", dest="start", type=_date, metavar="DATE",
+    p.add_argument("--date", type=date_arg, required=True, metavar="DATE", help="the inspection day (YYYY-MM-DD)")
+    p.add_argument("--from", dest="start", type=date_arg, metavar="DATE",
                    help="first day of the period for peaks, discipline and evasions (default: two months)")
     p.add_argument("--format", choices=("markdown", "html"), default="markdown")
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     p.add_argument("--schema", default=None, help=SCHEMA_HELP)
-    p.set_defaults(func=_fail(cmd_inspection))
+    p.set_defaults(func=fail(cmd_inspection))
 
 
 def cmd_inspection(args, settings: Settings) -> int:
@@ -48,13 +48,9 @@ def cmd_inspection(args, settings: Settings) -> int:
 
     if args.start is not None and args.start > args.date:
         raise CommandError("--from is after --date")
-    schema = _schema(args, settings)
-    with _cursor(settings, schema) as cur:
-        try:
-            unit_id = queries.find_unit(cur, schema, args.unit)
-        except KeyError:
-            raise CommandError(f"no unit {args.unit!r} in the occupancy read model; units known: "
-                               f"{', '.join(queries.unit_ids(cur, schema)) or 'none yet'}") from None
+    schema = schema_of(args, settings)
+    with read_cursor(settings, schema) as cur:
+        unit_id = known_unit(cur, schema, args.unit)
         data = queries.occupancy(cur, schema, unit_id)
         case_ids = sorted({m["case_id"] for m in data.movements})
         entries = {case_id: queries.stream_entries(cur, schema, case_id) for case_id in case_ids}

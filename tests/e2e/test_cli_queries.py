@@ -15,7 +15,7 @@ import uuid
 import psycopg2
 import pytest
 
-from infra.commands.projections import EXPORT_COLUMNS
+from infra.commands.queries import EXPORT_COLUMNS
 from infra.simulation import generate
 from infra.topics import ensure_topics
 from tests.e2e.cli import run

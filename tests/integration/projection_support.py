@@ -13,9 +13,9 @@ from pathlib import Path
 import psycopg2
 from kafka import KafkaProducer
 
-from consumers.rebuild import replay
+from consumers.replay import replay_one
 from consumers.runner import ProjectionRunner
-from infra.read_side import consumer_factory, pg_connector, producer_factory
+from infra.bootstrap import consumer_factory, pg_connector, producer_factory
 from infra.topics import TopicSpec, ensure_topics
 from projections import tablesets
 from projections.engine import MemoryTables
@@ -56,11 +56,11 @@ def runner(settings, schema: str, projection=None, application_name: str = "case
                             dead_letter_topic=settings.dead_letter_topic, **kwargs)
 
 
-def rebuild(settings, schema: str, projection=None, decode=decode, **kwargs):
+def replay(settings, schema: str, projection=None, decode=decode, **kwargs):
     kwargs.setdefault("make_producer", producer_factory(settings))
     kwargs.setdefault("dead_letter_topic", settings.dead_letter_topic)
-    return replay(projection or Accounts(), decode, [settings.case_events_topic], schema=schema,
-                  connect_pg=pg_connector(settings), make_consumer=consumer_factory(settings), **kwargs)
+    return replay_one(projection or Accounts(), decode, [settings.case_events_topic], schema=schema,
+                      connect_pg=pg_connector(settings), make_consumer=consumer_factory(settings), **kwargs)
 
 
 def view_rows(settings, schema: str, generation: int | None = None, projection=None) -> dict:

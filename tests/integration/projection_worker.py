@@ -15,7 +15,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from infra.read_side import projection_runner  # noqa: E402
+from infra.bootstrap import projection_runner  # noqa: E402
 from infra import logs  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 from tests.unit.projections.toy import Accounts, decode  # noqa: E402

@@ -20,7 +20,7 @@ from infra.logs import get_logger
 from infra.topics import TopicSpec, ensure_topics
 from projections import registry
 from tests.integration.ledger_events import POISON_ACTOR, a_story, publish_ledger_events
-from tests.integration.projection_support import current_generation, rebuild, runner, stored_offsets, view_rows
+from tests.integration.projection_support import current_generation, replay, runner, stored_offsets, view_rows
 
 PARTITIONS = 3
 
@@ -83,7 +83,7 @@ def test_rebuild_dead_letters_a_poison_event_and_finishes(stack_settings, pg_sch
     audit_runner(settings, pg_schema).run(until_caught_up=True)
     projection, decode = audit_trail()
 
-    report = rebuild(settings, pg_schema, projection, decode=decode, workers=1)
+    report = replay(settings, pg_schema, projection, decode=decode, workers=1)
 
     assert (report.previous, report.generation, report.switched) == (1, 2, True)
     # The rebuilt tables equal the live ones: the live runner skipped the same two events.
@@ -104,7 +104,7 @@ def test_a_poison_event_dead_lettered_by_a_rebuild_is_redriven_into_the_generati
     publish_ledger_events(settings, a_story(stream, 3, poison_at=(1,)))
     audit_runner(settings, pg_schema).run(until_caught_up=True)
     projection, decode = audit_trail()
-    rebuild(settings, pg_schema, projection, decode=decode)
+    replay(settings, pg_schema, projection, decode=decode)
     letters = dead_letters(settings)
     assert {d.generation for d in letters} == {1, 2}
 

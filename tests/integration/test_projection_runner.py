@@ -23,11 +23,11 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from consumers.dead_letter import read_dead_letters, redrive
 from consumers.batch import write_batch
 from consumers.runner import supervise
-from infra.commands.projections import render_replay_report
-from infra.read_side import producer_factory
+from infra.commands.replay import render_replay_report
+from infra.bootstrap import producer_factory
 from infra.logs import get_logger
 from tests.integration.projection_support import (
-    PARTITIONS, current_generation, expected_rows, make_topics, publish, rebuild, runner, start_worker,
+    PARTITIONS, current_generation, expected_rows, make_topics, publish, replay, runner, start_worker,
     stored_offsets, view_rows, wait_for,
 )
 from tests.unit.projections.toy import (
@@ -193,7 +193,7 @@ def test_rebuild_fills_a_new_generation_while_the_live_one_serves_then_switches(
         def progress(p):  # while rebuilding, the read views still answer from the live generation
             served.append((p.events, len(view_rows(settings, pg_schema)["accounts"])))
 
-        report = rebuild(settings, pg_schema, progress=progress, batch_size=50)
+        report = replay(settings, pg_schema, progress=progress, batch_size=50)
         assert (report.previous, report.generation, report.switched) == (1, 2, True)
         assert report.identical and report.events == len(events)
         assert all(rows == 40 for _, rows in served) and len(served) > 2
@@ -216,7 +216,7 @@ def test_a_dry_run_reports_the_differences_and_leaves_the_live_tables_alone(stac
     publish(settings, events)
     runner(settings, pg_schema).run(until_caught_up=True)
 
-    report = rebuild(settings, pg_schema, AccountsIgnoringLabels(), dry_run=True, sample=5)
+    report = replay(settings, pg_schema, AccountsIgnoringLabels(), dry_run=True, sample=5)
 
     accounts, movements = report.diffs
     # Closed accounts come back through a deposit without a label, so only the others differ.
@@ -241,8 +241,8 @@ def test_two_rebuilds_give_identical_tables(stack_settings, pg_schema, unique_to
     events = a_stream(accounts=15)
     publish(settings, events)
 
-    first = rebuild(settings, pg_schema)
-    second = rebuild(settings, pg_schema)
+    first = replay(settings, pg_schema)
+    second = replay(settings, pg_schema)
 
     assert (first.generation, second.generation, second.previous) == (1, 2, 1)
     assert second.identical and all(d.rebuilt_rows > 0 for d in second.diffs)
@@ -257,7 +257,7 @@ def test_a_rebuild_dead_letters_a_poison_event_and_switches_to_tables_equal_to_t
     publish(settings, [an_event("Boom", "q"), an_event("Deposited", "q", amount=4)])
     runner(settings, pg_schema).run(until_caught_up=True)
 
-    report = rebuild(settings, pg_schema)
+    report = replay(settings, pg_schema)
 
     [failure] = report.dead_lettered
     assert (failure.reason, failure.error_class, failure.origin[2]) == ("apply_failed", "ValueError", 2)
@@ -275,7 +275,7 @@ def test_a_dry_run_lists_a_poison_event_without_dead_lettering_it(stack_settings
     settings = make_topics(stack_settings, unique_topic)
     publish(settings, [an_event("Opened", "d"), an_event("Boom", "d")])
 
-    report = rebuild(settings, pg_schema, dry_run=True)
+    report = replay(settings, pg_schema, dry_run=True)
 
     assert [f.origin[2] for f in report.dead_lettered] == [1] and not report.switched
     assert "dry run: not dead-lettered" in render_replay_report(report)
@@ -290,8 +290,8 @@ def test_a_rebuild_split_over_worker_processes_gives_the_tables_of_a_single_proc
     events = a_stream(accounts=15)
     publish(settings, events)
 
-    alone = rebuild(settings, pg_schema)
-    split = rebuild(settings, pg_schema, workers=3, batch_size=7)
+    alone = replay(settings, pg_schema)
+    split = replay(settings, pg_schema, workers=3, batch_size=7)
 
     assert split.identical and split.events == alone.events == len(events)
     assert view_rows(settings, pg_schema, 2) == view_rows(settings, pg_schema, 1) == expected_rows(events)
@@ -315,7 +315,7 @@ def test_a_poison_event_met_by_a_worker_process_is_dead_lettered_and_the_rebuild
     publish(settings, events)
     offset = _boom_in_partition_2(settings)
 
-    report = rebuild(settings, pg_schema, workers=3)
+    report = replay(settings, pg_schema, workers=3)
 
     assert [(f.origin, f.reason) for f in report.dead_lettered] == [
         ((settings.case_events_topic, 2, offset), "apply_failed")]
@@ -336,7 +336,7 @@ def test_a_worker_process_that_cannot_dead_letter_a_poison_event_stops_the_rebui
     nowhere = dataclasses.replace(settings, kafka_bootstrap_servers="127.0.0.1:9")  # no broker listens there
 
     with pytest.raises(RuntimeError, match="rebuild worker .* failed"):
-        rebuild(settings, pg_schema, workers=3, make_producer=producer_factory(nowhere))
+        replay(settings, pg_schema, workers=3, make_producer=producer_factory(nowhere))
 
     conn = psycopg2.connect(settings.pg_dsn)
     with conn.cursor() as cur:  # the half-built generation is gone; nothing was switched

@@ -17,11 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 from kafka import KafkaProducer
 
-from consumers.rebuild import replay
+from consumers.replay import replay_one
 from consumers.runner import ProjectionRunner
-from infra.read_side import consumer_factory, pg_connector, producer_factory
+from infra.bootstrap import consumer_factory, pg_connector, producer_factory
 from domain.values import FieldCorrection, PetitionAddressee, PetitionSubject, RoomChangeReason, VisitModality
-from infra.commands.projections import register as register_commands
 from infra.topics import TopicSpec, ensure_topics
 from projections import queries, registry, tablesets
 from projections.case_view import views_from_rows
@@ -185,17 +184,15 @@ def test_replay_rebuilds_an_identical_generation(published, pg_schema):
     settings, *_ = published
     projection = run(settings, pg_schema, "audit_trail")
     _, decode = registry.build("audit_trail", settings)
-    report = replay(projection, decode, registry.topics_for(projection, settings), schema=pg_schema,
-                    connect_pg=pg_connector(settings), make_consumer=consumer_factory(settings))
+    report = replay_one(projection, decode, registry.topics_for(projection, settings), schema=pg_schema,
+                        connect_pg=pg_connector(settings), make_consumer=consumer_factory(settings))
     assert report.switched and report.identical and report.events > 0
 
 
 def _cli(settings, argv, capsys):
-    import argparse
+    from infra.cli import build_parser
 
-    parser = argparse.ArgumentParser(prog="caseledger")
-    register_commands(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     capsys.readouterr()  # drop what the runners logged before the command
     code = args.func(args, settings)
     captured = capsys.readouterr()

@@ -1,6 +1,6 @@
-"""Rebuilds without downtime: read models refilled from offset 0 in one pass, compared, switched.
+"""Replays without downtime: read models refilled from offset 0 in one pass, compared, switched.
 
-`rebuild([(projection, topics), ...], decode, ...)` creates the next generation
+`replay([(projection, topics), ...], decode, ...)` creates the next generation
 of each read model's tables (`<table>_v<N+1>`) and reads the topics from the
 beginning once — each record decoded once and given to every read model that
 reads its topic — while the live generations keep serving and their runners
@@ -15,16 +15,16 @@ of thousands of events is folded into one net change per row
 (`projections/netting.py`) and written with COPY (`projections/bulk_write.py`);
 secondary indexes are built once at the end; and the batch commits need not
 wait for the disk (`synchronous_commit = off`: a crash loses at most the
-unfinished rebuild, which is dropped anyway, and the switch itself is an
+unfinished replay, which is dropped anyway, and the switch itself is an
 ordinary durable commit that flushes everything before it). With `workers` > 1
 the partitions are shared among forked processes, each with its own consumer
 and connection writing into the same new tables — safe because every row of
 our read models is keyed within one stream, and a stream lives in one partition.
 
 Poison events: an event a read model cannot decode, project or write is
-dead-lettered and skipped, exactly as the live runner does — so a rebuild
+dead-lettered and skipped, exactly as the live runner does — so a replay
 finishes, the rebuilt tables equal the live ones, and one bad event cannot hold
-back a correction to every other. (An earlier design stopped the rebuild, as
+back a correction to every other. (An earlier design stopped the replay, as
 Marten does; but then the one way to repair a read model was blocked by the
 very event the live runner had already set aside.) Events that fail during
 folding (decode, project) are left out of the batch's net changes; when a bulk
@@ -36,11 +36,15 @@ re-applies them to that generation once it is live. A dry run publishes no
 dead letters: it only reports them.
 
 Real failures — the database or the broker away, the dead-letter topic unable
-to take a letter, a worker process dead — stop the rebuild: the new generations
+to take a letter, a worker process dead — stop the replay: the new generations
 are dropped (or kept, state `failed`, with keep=True); the live ones are
 untouched. `dry_run=True` only compares: the new tables are dropped, or kept
-with state `dry_run`. Rebuilding twice from the same events gives identical
+with state `dry_run`. Replaying twice from the same events gives identical
 tables.
+
+Over 400 lines on purpose: it is one algorithm (load, fold, write, dead-letter,
+compare, switch, abandon), and its helpers share the private `_Target` state and
+serve nothing else; split, they would be modules no one else may import.
 """
 
 from __future__ import annotations
@@ -65,7 +69,7 @@ from projections.engine import ChangeRejected, Projection, project, table_map
 from projections.netting import NotNettable, net_changes
 from projections.tablesets import TableDiff, versioned
 
-# Events per PostgreSQL transaction while rebuilding (memory: one net change per touched row).
+# Events per PostgreSQL transaction while replaying (memory: one net change per touched row).
 BATCH_SIZE = 20000
 
 
@@ -111,17 +115,17 @@ class _Target:
         return record.topic in self.topics
 
 
-def rebuild(targets: Sequence[tuple[Projection, Sequence[str]]], decode: Decode, *, schema: str,
-            connect_pg: Callable[[], Any], make_consumer: Callable[..., KafkaConsumer],
-            make_producer: Callable[[], Any] | None = None, dead_letter_topic: str | None = None,
-            dry_run: bool = False, keep: bool = False, batch_size: int = BATCH_SIZE, workers: int = 1,
-            progress: Callable[[Progress], None] | None = None, sample: int = 10,
-            stop: threading.Event | None = None, log=None) -> list[ReplayReport]:
-    """Rebuild each (projection, topics) into a new generation in one pass, compare, switch all together.
+def replay(targets: Sequence[tuple[Projection, Sequence[str]]], decode: Decode, *, schema: str,
+           connect_pg: Callable[[], Any], make_consumer: Callable[..., KafkaConsumer],
+           make_producer: Callable[[], Any] | None = None, dead_letter_topic: str | None = None,
+           dry_run: bool = False, keep: bool = False, batch_size: int = BATCH_SIZE, workers: int = 1,
+           progress: Callable[[Progress], None] | None = None, sample: int = 10,
+           stop: threading.Event | None = None, log=None) -> list[ReplayReport]:
+    """Replay each (projection, topics) into a new generation in one pass, compare, switch all together.
 
     `workers` > 1 splits the partitions among that many processes (this one and forked ones).
     Poison events go to `dead_letter_topic` through a producer from `make_producer`
-    (made when the first one is met; without them, a poison event stops the rebuild).
+    (made when the first one is met; without them, a poison event stops the replay).
     """
     log = log or _logger("projection-replay", projections=[p.name for p, _ in targets])
     work = [_Target(p, t) for p, t in targets]
@@ -136,7 +140,7 @@ def rebuild(targets: Sequence[tuple[Projection, Sequence[str]]], decode: Decode,
                     t.generation = tablesets.create_generation(cur, schema, t.projection, state="building",
                                                                defer_indexes=True)
                     t.writer = BulkWriter(schema, t.projection, t.generation)
-        log.info("projection_rebuild_started", generations={t.projection.name: t.generation for t in work},
+        log.info("projection_replay_started", generations={t.projection.name: t.generation for t in work},
                  dry_run=dry_run)
         consumer = make_consumer(group_id=None)
         parts = all_partitions(consumer, sorted(set().union(*(t.topics for t in work))))
@@ -173,7 +177,7 @@ def rebuild(targets: Sequence[tuple[Projection, Sequence[str]]], decode: Decode,
         reports = _compare_and_switch(conn, schema, work, dry_run, keep, sample, elapsed)
         for r in reports:
             r.dead_lettered = letters.of(r.projection)
-            log.info("projection_rebuild_finished", projection=r.projection, generation=r.generation,
+            log.info("projection_replay_finished", projection=r.projection, generation=r.generation,
                      previous=r.previous, events=r.events, elapsed_s=round(elapsed, 2), switched=r.switched,
                      identical=r.identical, dead_lettered=len(r.dead_lettered),
                      differences={d.table: d.only_live + d.only_rebuilt + d.changed for d in r.diffs})
@@ -189,9 +193,9 @@ def rebuild(targets: Sequence[tuple[Projection, Sequence[str]]], decode: Decode,
         conn.close()
 
 
-def replay(projection: Projection, decode: Decode, topics: Sequence[str], **options) -> ReplayReport:
-    """Rebuild one read model into a new generation, compare, switch (the options of `rebuild`)."""
-    return rebuild([(projection, topics)], decode, **options)[0]
+def replay_one(projection: Projection, decode: Decode, topics: Sequence[str], **options) -> ReplayReport:
+    """Replay one read model into a new generation, compare, switch (the options of `replay`)."""
+    return replay([(projection, topics)], decode, **options)[0]
 
 
 def all_partitions(consumer: KafkaConsumer, topics: Sequence[str], timeout: float = 30.0) -> list[TopicPartition]:
@@ -243,9 +247,9 @@ class _Loading:
 
 
 class _DeadLetters:
-    """Where a rebuild sets the events it cannot project aside: the dead-letter topic, and its report.
+    """Where a replay sets the events it cannot project aside: the dead-letter topic, and its report.
 
-    The producer is made when the first poison event is met (most rebuilds meet
+    The producer is made when the first poison event is met (most replays meet
     none). In a dry run nothing is published; the events are only reported.
     """
 
@@ -271,7 +275,7 @@ class _DeadLetters:
             send_dead_letters(self._producer, self.topic, failures, name, target.generation)
         for f in failures:
             topic, partition, offset = f.origin
-            self.log.warning("projection_rebuild_event_dead_lettered", projection=name, generation=target.generation,
+            self.log.warning("projection_replay_event_dead_lettered", projection=name, generation=target.generation,
                              origin_topic=topic, origin_partition=partition, origin_offset=offset, reason=f.reason,
                              error_class=f.error_class, published=self.publish)
         # Only where and why: the report crosses from worker processes, and needs no event data.
@@ -312,7 +316,7 @@ def _load(consumer, parts, conn, schema, work, decode, batch_size, stop, loading
         _write(conn, schema, work, records, decode, letters)
         loading.add(len(records))
         loading.report()
-        log.info("projection_rebuild_batch_applied", events=len(records), done=loading.done,
+        log.info("projection_replay_batch_applied", events=len(records), done=loading.done,
                  estimated_total=loading.total)
 
 
@@ -325,7 +329,7 @@ class _Worker:
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(
-            target=_worker_main, name="caseledger-rebuild-worker", daemon=True,
+            target=_worker_main, name="caseledger-replay-worker", daemon=True,
             args=(send, parts, connect_pg, make_consumer, schema, work, decode, batch_size, loading, letters))
         self._process.start()
         send.close()
@@ -481,8 +485,8 @@ def _compare_and_switch(conn, schema, work, dry_run, keep, sample, elapsed) -> l
 
 
 def _abandon(conn, schema, projection, generation, keep, log, exc) -> None:
-    """A rebuild that did not finish leaves the live generation as it was, and no half-built one."""
-    log.error("projection_rebuild_stopped", projection=projection.name, generation=generation,
+    """A replay that did not finish leaves the live generation as it was, and no half-built one."""
+    log.error("projection_replay_stopped", projection=projection.name, generation=generation,
               error_class=type(exc).__name__, kept=keep)
     try:
         conn.rollback()
@@ -493,4 +497,4 @@ def _abandon(conn, schema, projection, generation, keep, log, exc) -> None:
                 else:
                     tablesets.drop_generation(cur, schema, projection, generation)
     except Exception:  # the database may be the reason we stopped; the tables stay, state `building`
-        log.warning("projection_rebuild_cleanup_failed", projection=projection.name, generation=generation)
+        log.warning("projection_replay_cleanup_failed", projection=projection.name, generation=generation)
