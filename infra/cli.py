@@ -87,17 +87,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def unreachable(exc: BaseException, settings: Settings) -> str | None:
     """Which server an exception says is unreachable, or None if it says something else."""
-    import psycopg2
-    from eventsourcing.persistence import OperationalError as StoreUnavailable
-    from kafka.errors import KafkaConnectionError, KafkaTimeoutError, MetadataEmptyBrokerList
+    from infra.startup import server_away
 
-    from infra.relay import PositionUnreadable
-
-    if isinstance(exc, (psycopg2.OperationalError, StoreUnavailable)):
-        return f"PostgreSQL at {settings.pg_host}:{settings.pg_port}"
-    if isinstance(exc, (MetadataEmptyBrokerList, KafkaConnectionError, KafkaTimeoutError, PositionUnreadable)):
-        return f"Kafka at {settings.kafka_bootstrap_servers}"
-    return None
+    return {"postgres": f"PostgreSQL at {settings.pg_host}:{settings.pg_port}",
+            "kafka": f"Kafka at {settings.kafka_bootstrap_servers}"}.get(server_away(exc) or "")
 
 
 if __name__ == "__main__":

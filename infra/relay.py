@@ -321,18 +321,16 @@ class Relay:
                 self.close()
                 self._connect()
                 self._to_park.update(self._culprits(exc.reasons))
-            except KafkaError as exc:
-                self.log.warning("relay_kafka_unavailable", error=repr(exc), retry_in_s=backoff,
-                                 position=self.position)
-                self._report_hanging(exc)
-                self.close()
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 5.0)
-            except STORE_UNAVAILABLE as exc:
-                # The event store is away (restart, failover): nothing was sent for the batch it could
-                # not read, and the open transaction (if any) is dropped with the producer.
-                self.log.warning("relay_store_unavailable", error_class=type(exc).__name__,
-                                 error=str(exc)[:200], retry_in_s=backoff, position=self.position)
+            except (KafkaError, *STORE_UNAVAILABLE) as exc:
+                if isinstance(exc, KafkaError):
+                    self.log.warning("relay_kafka_unavailable", error=repr(exc), retry_in_s=backoff,
+                                     position=self.position)
+                    self._report_hanging(exc)
+                else:
+                    # The event store is away (restart, failover): nothing was sent for the batch it
+                    # could not read, and the open transaction (if any) is dropped with the producer.
+                    self.log.warning("relay_store_unavailable", error_class=type(exc).__name__,
+                                     error=str(exc)[:200], retry_in_s=backoff, position=self.position)
                 self._ahead.discard()
                 self.close()
                 self._stop.wait(backoff)
@@ -428,6 +426,11 @@ class Relay:
             start=after, limit=self.batch_size, inclusive_of_start=False)
         return [self.to_record(n) for n in notifications]
 
+    def _stored(self, notification_id: int) -> Outgoing | None:
+        """The Kafka record of one stored notification, or None if the store does not hold it."""
+        found = self.source.select_notifications(start=notification_id, limit=1)
+        return self.to_record(found[0]) if found and found[0].id == notification_id else None
+
     def _is_parked(self, notification_id: int) -> bool:
         return any(notification_id in ids for ids in self.parked.values())
 
@@ -474,10 +477,10 @@ class Relay:
         for stream, ids in list(self.parked.items()):
             records = []
             for notification_id in ids:
-                found = self.source.select_notifications(start=notification_id, limit=1)
-                if not found or found[0].id != notification_id:
+                record = self._stored(notification_id)
+                if record is None:
                     raise LookupError(f"parked notification {notification_id} is not in the event store")
-                records.append(self.to_record(found[0]))
+                records.append(record)
             parked = {s: list(i) for s, i in self.parked.items() if s != stream}
             try:
                 self._transact(records, self.position, parked, read_ahead=False)
@@ -505,10 +508,9 @@ class Relay:
         for notification_id in sorted(suspects):
             if self._is_parked(notification_id):
                 continue
-            found = self.source.select_notifications(start=notification_id, limit=1)
-            if not found or found[0].id != notification_id:
+            record = self._stored(notification_id)
+            if record is None:
                 continue
-            record = self.to_record(found[0])
             producer = self._producer
             assert producer is not None
             producer.begin_transaction()

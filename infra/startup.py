@@ -15,16 +15,20 @@ from typing import Callable, TypeVar
 T = TypeVar("T")
 
 
-def unavailable_server(exc: BaseException) -> bool:
-    """Whether the exception says a server is not there (as opposed to a defect or bad input)."""
+def server_away(exc: BaseException) -> str | None:
+    """Which server the exception says is not there ("postgres" or "kafka"); None for anything else
+    (a defect or bad input). The one place that knows the drivers' ways of saying it."""
     import psycopg2
     from eventsourcing.persistence import InterfaceError, OperationalError
     from kafka.errors import KafkaConnectionError, KafkaTimeoutError, MetadataEmptyBrokerList
 
     from infra.relay import PositionUnreadable
 
-    return isinstance(exc, (psycopg2.OperationalError, OperationalError, InterfaceError, KafkaConnectionError,
-                            KafkaTimeoutError, MetadataEmptyBrokerList, PositionUnreadable))
+    if isinstance(exc, (psycopg2.OperationalError, OperationalError, InterfaceError)):
+        return "postgres"
+    if isinstance(exc, (KafkaConnectionError, KafkaTimeoutError, MetadataEmptyBrokerList, PositionUnreadable)):
+        return "kafka"
+    return None
 
 
 def wait_until_available(start: Callable[[], T], log, stop: threading.Event, what: str,
@@ -35,7 +39,7 @@ def wait_until_available(start: Callable[[], T], log, stop: threading.Event, wha
         try:
             result = start()
         except Exception as exc:
-            if not unavailable_server(exc):
+            if server_away(exc) is None:
                 raise
             attempts += 1
             log.warning("waiting_for_servers", starting=what, attempt=attempts, error_class=type(exc).__name__,
