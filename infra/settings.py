@@ -104,12 +104,25 @@ class Settings:
     # One input file or standard input: read whole before the first command is applied.
     max_input_bytes: int = 64 * 1024 * 1024
 
+    # The transparency log (infra/tamper/): its Ed25519 signing key file (created 0600 on first
+    # use; default <state dir>/keys/log-ed25519.pem), the origin line of its checkpoints, and
+    # how often it signs one (every N events or S seconds, whichever comes first).
+    tlog_key_file: Path | None = None
+    tlog_origin: str = "caseledger.local/log"
+    tlog_checkpoint_events: int = 1000
+    tlog_checkpoint_s: float = 60.0
+
     # Logs: "auto" = readable in a terminal, JSON lines otherwise.
     log_format: str = "auto"
     log_level: str = "INFO"
 
     # Extra variables passed through to the eventsourcing library untouched.
     eventsourcing_overrides: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def tlog_key_path(self) -> Path:
+        """The signing key file: the setting, else beside the stack's state (each test stack its own)."""
+        return self.tlog_key_file or self.state_dir / "keys" / "log-ed25519.pem"
 
     @property
     def pg_write_options(self) -> dict[str, str]:
@@ -218,6 +231,10 @@ class Settings:
                                                    d.pg_idle_in_transaction_timeout_ms),
             pg_connect_timeout_s=_int(env, "CASELEDGER_PG_CONNECT_TIMEOUT", d.pg_connect_timeout_s),
             write_attempts=_int(env, "CASELEDGER_WRITE_ATTEMPTS", d.write_attempts),
+            tlog_key_file=Path(env["CASELEDGER_LOG_KEY_FILE"]) if env.get("CASELEDGER_LOG_KEY_FILE") else None,
+            tlog_origin=env.get("CASELEDGER_LOG_ORIGIN", d.tlog_origin),
+            tlog_checkpoint_events=_int(env, "CASELEDGER_LOG_CHECKPOINT_EVENTS", d.tlog_checkpoint_events),
+            tlog_checkpoint_s=_int(env, "CASELEDGER_LOG_CHECKPOINT_S", int(d.tlog_checkpoint_s)),
             log_format=env.get("CASELEDGER_LOG_FORMAT", d.log_format),
             log_level=env.get("CASELEDGER_LOG_LEVEL", d.log_level),
             eventsourcing_overrides={k: v for k, v in env.items() if k.startswith(es_keys)},

@@ -1,0 +1,127 @@
+"""Wiring of the transparency log: settings → the log, the event store reader, the checkpoint topic.
+
+The checkpoint topic is kept forever (retention -1, not compacted: every checkpoint is evidence,
+and a second note for one size must stay visible). Key = tree size, value = the signed note.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+
+import psycopg2
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from infra.settings import Settings
+from infra.tamper.log import Checkpoint, TransparencyLog, load_or_create_key, verifier_key
+from infra.topics import TopicSpec, ensure_topics
+
+
+def log_schema(store_schema: str | None) -> str:
+    """The log's PostgreSQL schema: beside the event store's, never inside it (other owner later)."""
+    return f"{store_schema}_tlog" if store_schema else "tlog"
+
+
+def checkpoint_topic(settings: Settings) -> str:
+    return f"{settings.case_events_topic}.checkpoints"
+
+
+def open_log(settings: Settings, store_schema: str | None = None) -> TransparencyLog:
+    @contextmanager
+    def connect():
+        conn = psycopg2.connect(settings.pg_dsn, connect_timeout=settings.pg_connect_timeout_s,
+                                application_name="caseledger-tlog")
+        try:
+            with conn:
+                yield conn
+        finally:
+            conn.close()
+
+    key = load_or_create_key(settings.tlog_key_path)
+    return TransparencyLog(connect, log_schema(store_schema), settings.tlog_origin, key)
+
+
+def public_key_line(settings: Settings) -> str:
+    """The verifier key auditors pin (exported beside the schemas)."""
+    return verifier_key(settings.tlog_origin, load_or_create_key(settings.tlog_key_path))
+
+
+def ensure_checkpoint_topic(settings: Settings) -> None:
+    ensure_topics(settings, [TopicSpec(checkpoint_topic(settings), 1, {
+        "retention.ms": "-1", "retention.bytes": "-1",
+        "min.insync.replicas": str(settings.topic_min_insync_replicas)})])
+
+
+def publisher(settings: Settings):
+    ensure_checkpoint_topic(settings)
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all",
+                             enable_idempotence=True, client_id="caseledger-tlog")
+
+    def publish(cp: Checkpoint) -> None:
+        producer.send(checkpoint_topic(settings), key=str(cp.size).encode(), value=cp.note.encode()).get(timeout=30)
+
+    publish.close = producer.close
+    return publish
+
+
+def published_checkpoints(settings: Settings, timeout: float = 30.0) -> list[str]:
+    """Every checkpoint note on the checkpoint topic, in the order published."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
+                             isolation_level="read_committed", client_id="caseledger-verify")
+    try:
+        topic = checkpoint_topic(settings)
+        if topic not in consumer.topics():
+            return []
+        tp = TopicPartition(topic, 0)
+        consumer.assign([tp])
+        consumer.seek_to_beginning(tp)
+        end = consumer.end_offsets([tp])[tp]
+        out, deadline = [], time.monotonic() + timeout
+        while consumer.position(tp) < end and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=500).values():
+                out.extend(r.value.decode() for r in batch)
+        return out
+    finally:
+        consumer.close()
+
+
+def event_records(settings: Settings, timeout: float = 60.0) -> list[tuple[int, bytes]]:
+    """(notification id, value) of every committed record of the event topics."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
+                             isolation_level="read_committed", client_id="caseledger-verify")
+    try:
+        topics = [t for t in (settings.case_events_topic, settings.unit_events_topic) if t in consumer.topics()]
+        parts = [TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t)]
+        if not parts:
+            return []
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        end = consumer.end_offsets(parts)
+        out, deadline = [], time.monotonic() + timeout
+        while any(consumer.position(tp) < end[tp] for tp in parts) and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=500).values():
+                for r in batch:
+                    nid = dict(r.headers or []).get("notification_id")
+                    if nid is not None:
+                        out.append((int(nid), r.value))
+        return out
+    finally:
+        consumer.close()
+
+
+def stored_reader(recorder):
+    """What the auditor's side needs of the event store: all notifications, and one by id."""
+    def all_notifications():
+        start = 1
+        while True:
+            batch = list(recorder.select_notifications(start, 5000))
+            if not batch:
+                return
+            yield from batch
+            start = batch[-1].id + 1
+
+    def by_id(nid: int) -> bytes | None:
+        found = list(recorder.select_notifications(nid, 1))
+        return bytes(found[0].state) if found and found[0].id == nid else None
+
+    return all_notifications, by_id
