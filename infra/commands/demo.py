@@ -55,18 +55,19 @@ def reset(settings: Settings) -> None:
     import psycopg2
     from kafka import KafkaAdminClient
 
+    from infra.tamper.service import checkpoint_topic
     from infra.topics import ledger_topics
 
     conn = psycopg2.connect(settings.pg_dsn)
     conn.autocommit = True
     with conn.cursor() as cur:
-        for schema in ("demo", settings.projection_schema):
+        for schema in ("demo", settings.projection_schema, "demo_tlog"):
             cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         cur.execute('CREATE SCHEMA "demo"')
     conn.close()
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="caseledger-demo")
     try:
-        names = [t.name for t in ledger_topics(settings)]
+        names = [t.name for t in ledger_topics(settings)] + [checkpoint_topic(settings)]
         existing = [n for n in names if n in set(admin.list_topics())]
         if existing:
             admin.delete_topics(existing)
@@ -112,6 +113,7 @@ def cmd_demo(args, settings: Settings) -> int:
     plan, ok = record_year(settings, args.seed, args.scale)
     ok = publish(settings) and ok
     ok = project_and_check(settings, plan) and ok
+    ok = prove_a_case(settings) and ok
     heading("done")
     say(f"the demo took {time.monotonic() - started:.0f} s")
     return 0 if ok else 1
@@ -226,4 +228,50 @@ def project_and_check(settings: Settings, plan) -> bool:
     ok = all(c.equal for c in checks) and code == 0
     say("every projection equals the fold of the event store" if ok
         else "the read models do NOT match the event store: see the differences above")
+    return ok
+
+
+def prove_a_case(settings: Settings) -> bool:
+    """Sign the log, export one case's audit bundle, check it offline; an altered copy must fail."""
+    import base64
+    import json
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from infra.cli import build_parser
+    from infra.commands.tamper import VERIFIER
+
+    heading("9. tamper evidence: the case's bundle, checked offline, and an altered copy")
+
+    def run(*argv: str) -> int:
+        say(f"$ caseledger {' '.join(argv)}")
+        args = build_parser().parse_args(list(argv))
+        code = args.func(args, settings)
+        sys.stdout.flush()
+        return code
+
+    case = CORRECTION_RECORDED[0][0]
+    out = Path(tempfile.mkdtemp(prefix="caseledger-demo-")) / "case.json"
+    ok = run("log", "--once") == 0 and run("audit", "bundle", case, "--out", str(out)) == 0
+
+    def offline(path: Path) -> int:
+        say(f"$ python infra/tamper/verifier.py {path.name}")
+        done = subprocess.run([sys.executable, str(VERIFIER), str(path)], capture_output=True, text=True)
+        for line in done.stdout.splitlines()[-3:]:
+            say("  " + line)
+        return done.returncode
+
+    ok = ok and offline(out) == 0
+    bundle = json.loads(out.read_text())
+    event = bundle["events"][min(1, len(bundle["events"]) - 1)]
+    stored = bytearray(base64.b64decode(event["stored"]))
+    stored[-1] ^= 1  # one bit of one stored event
+    event["stored"] = base64.b64encode(bytes(stored)).decode()
+    altered = out.with_name("case-altered.json")
+    altered.write_text(json.dumps(bundle))
+    say("a copy with one bit of one stored event flipped:")
+    ok = ok and offline(altered) == 1
+    say("the bundle proves the case complete and unaltered; the altered copy is refused" if ok
+        else "the tamper-evidence check did NOT behave as expected")
     return ok

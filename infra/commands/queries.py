@@ -16,6 +16,7 @@ import sys
 import uuid
 from typing import Any
 
+from infra.commands.tamper import register_audit
 from infra.commands.common import SCHEMA_HELP, CommandError, add_parser, date_arg, fail, jsonable, known_unit, \
     print_json, read_cursor, schema_of
 from infra.settings import Settings
@@ -163,6 +164,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", metavar="FILE", help="write to FILE (default: standard output)")
     p.add_argument("--schema", default=None, help=SCHEMA_HELP)
     p.set_defaults(func=fail(cmd_audit_export))
+    register_audit(au)  # `audit bundle`, in the tamper-evidence commands' module
 
 
 # -- queries ---------------------------------------------------------------------------------------

@@ -57,6 +57,8 @@ def cmd_up(args, settings: Settings) -> int:
     except stack.StackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    from infra.tamper.log import load_or_create_key
+    load_or_create_key(settings.tlog_key_path)  # the transparency log's signing key (0600), once
     for row in stack.status(settings):
         took = timings.get(row["server"], 0.0)
         how = "already running" if took == 0 else f"started in {took:.1f} s"

@@ -25,6 +25,10 @@ def test_demo_records_publishes_and_checks_a_year_end_to_end(stack_settings):
     for model in ("audit_trail", "case_view", "unit_occupancy"):
         assert re.search(rf"{model}\s+[\d,]+ rows\s+equal", out), model
     assert "every projection equals the fold of the event store" in out
+    # Tamper evidence: the case's bundle verifies offline, the altered copy does not.
+    assert "is complete at checkpoint" in out and "VERIFIED" in out
+    assert "NOT VERIFIED" in out and "altered" in out
+    assert "the bundle proves the case complete and unaltered; the altered copy is refused" in out
 
 
 def test_demo_is_deterministic_and_starts_from_nothing_each_time(stack_settings):
