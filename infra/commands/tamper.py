@@ -83,6 +83,8 @@ def cmd_log(args, settings: Settings) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    import time
+    t0 = time.monotonic()
     try:
         added = follow(tlog, app.recorder, bootstrap.codec().peek, once=args.once, publish=publish,
                        every_events=settings.tlog_checkpoint_events, every_s=settings.tlog_checkpoint_s,
@@ -93,8 +95,9 @@ def cmd_log(args, settings: Settings) -> int:
         publish.close()
         app.close()
     cps = tlog.checkpoints()
-    print(f"log: {tlog.tree.size} leaves ({added} new); latest checkpoint: "
-          f"{cps[-1].size if cps else 'none'}")
+    took = time.monotonic() - t0
+    print(f"log: {tlog.tree.size:,} leaves ({added:,} new in {took:.1f} s, {added / max(took, 1e-9):,.0f}/s); "
+          f"latest checkpoint: {cps[-1].size if cps else 'none'}")
     return 0
 
 
