@@ -3,7 +3,10 @@
 Within one stream (a case or a unit), `stream_seq` counts 1, 2, 3… with no gaps,
 and `event_id` is derived from (stream, sequence), so a record seen twice has
 the same id. Given the headers of each record in the order received, this tells
-a gap (a sequence skipped), a duplicate (a sequence seen before, same event id)
+a gap (a sequence skipped), a duplicate (a sequence seen before, same event id
+and, where the relay sent it, the same `value_sha256`), a conflict (a sequence
+seen before with a different event: another id, or the same id with other bytes —
+what a version reused after a deleted event looks like, docs/TAMPER-EVIDENCE.md)
 and a reordering (a skipped sequence arriving late).
 """
 
@@ -49,6 +52,8 @@ class StreamChecker:
         stream_id = h["stream_id"].decode()
         seq = int(h["stream_seq"])
         event_id = h["event_id"].decode()
+        if "value_sha256" in h:  # the identity of what was stored, not only of its coordinates
+            event_id += "#" + h["value_sha256"].decode()[:16]
         s = self._streams.setdefault(stream_id, _Stream())
         seen_id = s.ids.get(seq)
         if seq in s.missing:
@@ -56,7 +61,8 @@ class StreamChecker:
             verdict, detail = Verdict.REORDERED, f"sequence {seq} arrived after {s.last}"
         elif seq <= s.last:
             if seen_id is not None and seen_id != event_id:
-                verdict, detail = Verdict.CONFLICT, f"sequence {seq} seen with event id {seen_id}, now {event_id}"
+                verdict, detail = Verdict.CONFLICT, (
+                    f"sequence {seq} seen as event {seen_id}, now {event_id}: a second, different event")
             else:
                 verdict, detail = Verdict.DUPLICATE, f"sequence {seq} already seen"
         elif seq > s.last + 1:

@@ -40,6 +40,7 @@ record, parking, fencing, retries), and its parts are only correct together; rea
 
 from __future__ import annotations
 
+import hashlib
 import json
 import signal
 import threading
@@ -98,7 +99,10 @@ def outgoing(
 
     Headers let a subscriber route, deduplicate and check order without decoding
     the value: event id, type, schema fingerprint, global position (notification
-    id), stream id and sequence, occurred-at and recorded-at (ISO 8601, UTC).
+    id), stream id and sequence, occurred-at and recorded-at (ISO 8601, UTC), and the
+    SHA-256 of the value — the stored bytes the transparency log's leaf commits to — so a
+    second, different event at a sequence already seen is a conflict, not a duplicate
+    (event ids derive from stream and sequence: a version reused after a deletion keeps its id).
     """
     stream_id = str(notification.originator_id)
     return Outgoing(
@@ -114,6 +118,7 @@ def outgoing(
             ("stream_seq", str(notification.originator_version).encode()),
             ("occurred_at", occurred_at.encode()),
             ("recorded_at", recorded_at.encode()),
+            ("value_sha256", hashlib.sha256(value).hexdigest().encode()),
         ],
         notification_id=notification.id,
     )

@@ -43,3 +43,13 @@ def test_a_stream_starting_after_one_has_a_gap_from_the_first_event():
     check = StreamChecker()
     assert check.observe(h("a", 2)) is Verdict.GAP
     assert check.open_gaps() == {"a": [1]}
+
+
+def test_a_reused_sequence_with_other_stored_bytes_is_a_conflict_not_a_duplicate():
+    # A version reused after a deleted event keeps its derived event id; only the bytes tell.
+    check = StreamChecker()
+    first = h("a", 1) + [("value_sha256", b"11" * 32)]
+    again = h("a", 1) + [("value_sha256", b"11" * 32)]
+    other = h("a", 1) + [("value_sha256", b"22" * 32)]
+    assert [check.observe(x) for x in (first, again, other)] == [Verdict.OK, Verdict.DUPLICATE, Verdict.CONFLICT]
+    assert "a second, different event" in check.findings[-1].detail

@@ -108,3 +108,19 @@ def test_the_standalone_verifier_imports_only_the_standard_library_and_cryptogra
     roots = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     roots |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0}
     assert roots <= {"__future__", "base64", "hashlib", "json", "sys", "cryptography"}
+
+
+def test_the_relay_header_carries_the_hash_the_leaf_commits_to():
+    from types import SimpleNamespace
+    from infra.relay import outgoing
+    value = b"\xc3\x01stored bytes"
+    rec = outgoing("t", SimpleNamespace(id=7, originator_id="s", originator_version=1), value=value, event_id="e",
+                   event_type="Case.X", fingerprint="f", occurred_at="", recorded_at="")
+    assert dict(rec.headers)["value_sha256"] == hashlib.sha256(value).hexdigest().encode()
+
+
+def test_the_verifier_refuses_an_unreadable_bundle_without_a_traceback(tmp_path, capsys):
+    path = tmp_path / "b.json"
+    path.write_text("{not json")
+    assert verifier.main([str(path)]) == 1
+    assert capsys.readouterr().out.startswith("NOT VERIFIED: the bundle is unreadable")
