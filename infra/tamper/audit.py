@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from infra.tamper.log import (
-    Checkpoint, TransparencyLog, consistency_proof, inclusion_proof, stored_event_fields, verifier_key,
+    Checkpoint, CompactRange, TransparencyLog, consistency_proof, inclusion_proof, stored_event_fields, verifier_key,
 )
 from infra.tamper.verifier import (
     ZERO, VerificationError, leaf_data, leaf_hash, open_note, parse_checkpoint, root_of, verify_consistency,
@@ -82,29 +82,39 @@ def verify_online(tlog: TransparencyLog, stored: Callable[[], Iterable], peek,
             report.findings.append(Finding("event", f"{where}: its leaf does not chain to the previous one (the log was rewritten)"))
         heads[leaf["stream_id"]] = (leaf["sequence"], leaf["leaf_hash"])
 
-    hashes = [leaf["leaf_hash"] for leaf in leaves]
+    # Roots and stream-map roots at every signed size, in one pass over the leaves (not one
+    # re-computation per checkpoint: a year holds thousands of them).
     vkey = verifier_key(tlog.key_name, tlog.key)
-    signed: dict[int, bytes] = {}
-    for note, source in [(c.note, "stored") for c in tlog.checkpoints()] + [(p, "published") for p in published]:
+    notes = [(c.note, "stored") for c in tlog.checkpoints()] + [(p, "published") for p in published]
+    parsed = []
+    for note, source in notes:
         report.checkpoints += 1
         try:
-            cp = parse_checkpoint(open_note(note, [vkey])[0])
+            parsed.append((parse_checkpoint(open_note(note, [vkey])[0]), source))
         except VerificationError as exc:
             report.findings.append(Finding("checkpoint", f"{source} checkpoint: {exc}"))
-            continue
+    sizes = {cp["size"] for cp, _ in parsed}
+    at: dict[int, tuple[bytes, bytes]] = {}
+    tree, streams = CompactRange(), {}
+    for leaf in leaves:
+        tree.append(leaf["leaf_hash"])
+        streams[leaf["stream_id"]] = (leaf["sequence"], leaf["leaf_hash"].hex())
+        if tree.size in sizes:
+            heads_then = sorted(((k, v, h) for k, (v, h) in streams.items()), key=lambda r: r[0].encode())
+            at[tree.size] = (tree.root(), root_of(tlog.map_hashes(heads_then)))
+    signed: dict[int, bytes] = {}
+    for cp, source in parsed:
         name = f"{source} checkpoint {cp['size']}"
         if cp["size"] in signed and signed[cp["size"]] != cp["root"]:
             report.findings.append(Finding("checkpoint", f"{name}: two different signed roots for tree size {cp['size']} "
                                                          "(re-signed over a different history)"))
         signed.setdefault(cp["size"], cp["root"])
-        if cp["size"] > len(hashes):
-            report.findings.append(Finding("checkpoint", f"{name} is larger than the log ({len(hashes)} leaves): truncated"))
-        elif root_of(hashes[:cp["size"]]) != cp["root"]:
+        if cp["size"] not in at:
+            report.findings.append(Finding("checkpoint", f"{name} is larger than the log ({len(leaves)} leaves): truncated"))
+        elif at[cp["size"]][0] != cp["root"]:
             report.findings.append(Finding("checkpoint", f"{name}: its root is not the root of the stored leaves at that size"))
-        else:
-            heads_then = tlog.heads_at(cp["size"])
-            if root_of(tlog.map_hashes(heads_then)) != cp["map_root"]:
-                report.findings.append(Finding("checkpoint", f"{name}: its stream map root does not match the stored leaves"))
+        elif at[cp["size"]][1] != cp["map_root"]:
+            report.findings.append(Finding("checkpoint", f"{name}: its stream map root does not match the stored leaves"))
 
     if kafka is not None:
         for nid, value in kafka:
@@ -125,8 +135,14 @@ class BundleError(Exception):
 
 
 def bundle(tlog: TransparencyLog, stored_by_id: Callable[[int], bytes | None], stream_id: str,
-           checkpoint: int | None = None, published: Iterable[str] = (), witness_keys: Iterable[str] = ()) -> dict:
-    """The self-contained audit bundle of one stream at a checkpoint (default: the latest)."""
+           checkpoint: int | None = None, published: Iterable[str] = (), witness_keys: Iterable[str] = (),
+           history: int = 50) -> dict:
+    """The self-contained audit bundle of one stream at a checkpoint (default: the latest).
+
+    It carries the first checkpoint and the `history` latest up to the chosen one, each with a
+    consistency proof from the one before: each proof costs a pass over the leaves, and an
+    auditor who holds an older checkpoint asks for a bundle at it and compares.
+    """
     cps = tlog.checkpoints()
     if not cps:
         raise BundleError("the log has no checkpoint yet: run `caseledger log --once` first")
@@ -161,7 +177,10 @@ def bundle(tlog: TransparencyLog, stored_by_id: Callable[[int], bytes | None], s
         if s <= size and p != notes.get(s):
             notes.setdefault(-s, p)  # a second, different note for one size: kept, the verifier judges it
     entries, previous = [], None
-    for s in sorted(notes, key=abs):
+    chosen_sizes = sorted(notes, key=abs)
+    if len(chosen_sizes) > history + 1:
+        chosen_sizes = chosen_sizes[:1] + chosen_sizes[-history:]
+    for s in chosen_sizes:
         real = abs(s)
         entry = {"size": real, "note": notes[s]}
         if previous is not None and 0 < previous < real:
