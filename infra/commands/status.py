@@ -29,13 +29,21 @@ def collect(settings: Settings) -> list[dict]:
     from infra import bootstrap
     from infra.relay import lag
 
+    from infra.tamper.service import log_state
+
     app = bootstrap.ledger(settings)
     try:
         relay = lag(settings, app.recorder)
+        tlog = log_state(settings, settings.eventsourcing_env().get("POSTGRES_SCHEMA") or None)
+        # Events not yet in a leaf (bounded count: status must answer fast).
+        tlog_lag = len(app.recorder.select_notifications(tlog["position"] + 1, 100_000)) if tlog else None
     finally:
         app.close()
     rows = [{"stage": "event store", "position": relay["store_head"], "lag": 0},
             {"stage": "relay → Kafka", "position": relay["published"], "lag": relay["lag"]}]
+    if tlog is not None:
+        rows.append({"stage": f"transparency log ({tlog['leaves']:,} leaves, checkpoint {tlog['checkpoint']})",
+                     "position": tlog["position"], "lag": tlog_lag})
     if relay["parked"]:
         # Events Kafka refused for what they are (infra/relay.py): they hold back their streams only.
         rows.append({"stage": f"relay parked: {relay['parked']} events of {len(relay['parked_streams'])} "

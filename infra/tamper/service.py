@@ -125,3 +125,20 @@ def stored_reader(recorder):
         return bytes(found[0].state) if found and found[0].id == nid else None
 
     return all_notifications, by_id
+
+
+def log_state(settings: Settings, store_schema: str | None) -> dict | None:
+    """Last leaf's notification id, leaves and latest checkpoint, read only; None if no log was built."""
+    schema = log_schema(store_schema)
+    conn = psycopg2.connect(settings.pg_dsn, connect_timeout=settings.pg_connect_timeout_s)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT to_regclass(%s), to_regclass(%s)", (f'"{schema}".leaves', f'"{schema}".checkpoints'))
+            if None in cur.fetchone():
+                return None
+            cur.execute(f'SELECT count(*), coalesce(max(notification_id), 0) FROM "{schema}".leaves')
+            leaves, position = cur.fetchone()
+            cur.execute(f'SELECT max(size) FROM "{schema}".checkpoints')
+            return {"leaves": leaves, "position": position, "checkpoint": cur.fetchone()[0]}
+    finally:
+        conn.close()

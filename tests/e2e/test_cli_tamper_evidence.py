@@ -33,6 +33,9 @@ def test_verify_names_an_event_changed_by_sql_and_the_bundle_fails_offline(ledge
     ok = run(settings, "verify", **env)
     assert ok.returncode == 0 and "store, log, checkpoints and Kafka agree" in ok.stdout, ok.stdout + ok.stderr
     assert "0 Kafka records" not in ok.stdout
+    status = run(settings, "status", "--json", **env)
+    row = next(r for r in json.loads(status.stdout) if r["stage"].startswith("transparency log"))
+    assert row["lag"] == 0 and "checkpoint" in row["stage"], row
 
     schema = env["POSTGRES_SCHEMA"]
     with psycopg2.connect(settings.pg_dsn) as conn, conn.cursor() as cur:
