@@ -205,6 +205,9 @@ def cmd_publish(args, settings: Settings) -> int:
                      f"failed: {type(exc).__name__}: {exc}. Is the stack up? (`caseledger stack status`)")
     types = len({e.event_type for e in entries})
     print(f"published {len(entries)} schema versions of {types} event types to {settings.schema_catalogue_topic}")
+    from infra.tamper.service import checkpoint_topic, publish_verifier_key
+    line = publish_verifier_key(settings)  # the key that checks the ledger's checkpoints, with its contract
+    print(f"published the transparency log's verifier key to {checkpoint_topic(settings)}: {line}")
     return 0
 
 

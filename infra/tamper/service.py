@@ -64,8 +64,24 @@ def publisher(settings: Settings):
     return publish
 
 
+VERIFIER_KEY_RECORD = b"verifier-key"  # the record key of the log's public key on the checkpoint topic
+
+
+def publish_verifier_key(settings: Settings) -> str:
+    """Put the log's verifier key on the checkpoint topic (beside the schemas' publication)."""
+    ensure_checkpoint_topic(settings)
+    line = public_key_line(settings)
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all",
+                             client_id="caseledger-tlog")
+    try:
+        producer.send(checkpoint_topic(settings), key=VERIFIER_KEY_RECORD, value=line.encode()).get(timeout=30)
+    finally:
+        producer.close()
+    return line
+
+
 def published_checkpoints(settings: Settings, timeout: float = 30.0) -> list[str]:
-    """Every checkpoint note on the checkpoint topic, in the order published."""
+    """Every checkpoint note on the checkpoint topic, in the order published (not the key records)."""
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
                              isolation_level="read_committed", client_id="caseledger-verify")
     try:
@@ -79,7 +95,7 @@ def published_checkpoints(settings: Settings, timeout: float = 30.0) -> list[str
         out, deadline = [], time.monotonic() + timeout
         while consumer.position(tp) < end and time.monotonic() < deadline:
             for batch in consumer.poll(timeout_ms=500).values():
-                out.extend(r.value.decode() for r in batch)
+                out.extend(r.value.decode() for r in batch if r.key != VERIFIER_KEY_RECORD)
         return out
     finally:
         consumer.close()

@@ -36,6 +36,7 @@ def test_schemas_publish_writes_the_catalogue_and_list_reads_it_back(stack_setti
     published = run(stack_settings, "schemas", "publish", CASELEDGER_SCHEMA_TOPIC=topic)
     assert published.returncode == 0, published.stderr[-2000:]
     assert f"to {topic}" in published.stdout
+    assert "published the transparency log's verifier key to" in published.stdout
     listed = run(stack_settings, "schemas", "list", "--from-topic", CASELEDGER_SCHEMA_TOPIC=topic)
     assert listed.returncode == 0 and "Case.IntakeRecorded" in listed.stdout
 
