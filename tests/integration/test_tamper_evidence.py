@@ -174,3 +174,24 @@ def test_a_forged_note_and_an_extra_witness_signature(ledger, tmp_path):
     b["checkpoints"][-1]["note"] = b["checkpoints"][-1]["note"].replace("\n30\n", "\n31\n")
     with pytest.raises(VerificationError, match="checkpoint"):
         verify_bundle(b)
+
+
+def test_a_kafka_record_that_differs_from_its_leaf_is_named(ledger):
+    settings, app, tlog, _ = ledger
+    from kafka import KafkaProducer
+    from infra.relay import outgoing
+    from infra.topics import ensure_topics, ledger_topics
+    ensure_topics(settings, [t for t in ledger_topics(settings) if t.name == settings.case_events_topic])
+    notes, stream = _stream_events(app)
+    victim = notes[4]
+    forged = outgoing(settings.case_events_topic, victim, value=bytes(victim.state) + b"!", event_id="e",
+                      event_type="x", fingerprint="f", occurred_at="", recorded_at="")
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    producer.send(forged.topic, key=forged.key, value=forged.value, headers=forged.headers).get(timeout=30)
+    producer.close()
+    stored, _ = service.stored_reader(app.recorder)
+    report = verify_online(tlog, stored, PEEK, kafka=service.event_records(settings))
+    assert report.kafka_records == 1
+    assert [f.message for f in report.findings] == [
+        f"Kafka record of event {victim.originator_version} of stream {victim.originator_id} "
+        f"(notification {victim.id}) differs from what its leaf committed to"]
