@@ -124,3 +124,11 @@ def test_the_verifier_refuses_an_unreadable_bundle_without_a_traceback(tmp_path,
     path.write_text("{not json")
     assert verifier.main([str(path)]) == 1
     assert capsys.readouterr().out.startswith("NOT VERIFIED: the bundle is unreadable")
+
+
+def test_the_signing_key_file_is_created_once_readable_by_its_owner_only(tmp_path):
+    from infra.tamper.log import load_or_create_key, public_raw
+    path = tmp_path / "keys" / "log.pem"
+    first = load_or_create_key(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert public_raw(load_or_create_key(path)) == public_raw(first)
