@@ -14,25 +14,48 @@ import html
 from dataclasses import dataclass
 from typing import Sequence
 
-from projections.inspection import BAND_ORDER, SEXES, ClockSummary, InspectionReport
+from projections.inspection import BAND_ORDER, SEXES, ClockSummary, InspectionReport, ReportsSummary
 
 UNIT_TYPES = {"internacao": "Internação", "internacao_provisoria": "Internação provisória",
               "semiliberdade": "Semiliberdade"}
-SEX_LABELS = {"masculino": "Masculino", "feminino": "Feminino", "unknown": "Não informado"}
+SEX_LABELS = {"masculino": "Masculino", "feminino": "Feminino", "ambos": "Ambos", "unknown": "Não informado"}
 MODALITY_LABELS = {
     "provisoria": "Provisória (art. 108 do ECA)",
-    "definitiva": "Sentença (art. 122, incs. I e II, do ECA)",
+    "definitiva": "Definitiva (art. 122, incs. I e II, do ECA)",
     "descumprimento": "Descumprimento de medida anteriormente imposta (art. 122, inc. III, do ECA)",
     "semiliberdade": "Semiliberdade (art. 120 do ECA)",
     "unknown": "Não informada",
 }
+# The form's tables by unit type: Annex I 1.5.1–1.5.3 / III 1.9.1–1.9.3 (internação), IV 1.5 (semiliberdade).
+MODALITY_TABLES = {"internacao": ("provisoria", "definitiva", "descumprimento"),
+                   "internacao_provisoria": ("provisoria", "definitiva", "descumprimento"),
+                   "semiliberdade": ("semiliberdade",)}
+FORM_BANDS = ("12-15", "16-18", "19-21")  # the rows of every population table of the form
+FORM_SEXES = ("masculino", "feminino")  # its columns
 BAND_LABELS = {"12-15": "12 a 15", "16-18": "16 a 18", "19-21": "19 a 21", "21+ (violation)": "21 ou mais (violação)",
                "under 12 (violation)": "menos de 12 (violação)", "unknown": "idade não informada"}
-CRITERIA = {"seriousness": "Por tipo de infração (gravidade do ato)", "age": "Por idade (faixa etária)",
-            "modality": "Por modalidade de internação", "build": "Por compleição física"}
+CRITERIA = {
+    "offence_type": ("1.3.1 / 1.6.1", "Por tipo de infração?"),
+    "age": ("1.3.2 / 1.6.2", "Por idade?"),
+    "modality": ("1.3.3 / 1.6.3", "Por tipo de modalidade de internação?"),
+    "build": ("1.3.4 / 1.6.4", "Por compleição física?"),
+    "seriousness": ("—", "Por gravidade do ato (art. 123 do ECA; Reg. art. 40) — não é item do formulário"),
+    "sex": ("III/IV 1.3", "Há alojamento separado por sexo?"),
+}
+CRITERIA_NOTES = {
+    "offence_type": "o tipo de infração não é registrado (o Registro de Inserção guarda só a gravidade)",
+    "age": "adolescentes (menos de 18) e jovens adultos (18 a 21), arts. 2º, 121 §5º e 123 do ECA; "
+           "as faixas do formulário são de contagem, não de separação",
+    "modality": "uma só modalidade na unidade na data",
+}
+ANSWER_LABELS = {"sim": "Sim", "nao": "Não", "nao_se_aplica": "não se aplica", "sem_registro": "sem registro"}
 CLOCK_STATES = {"met": "cumprido no prazo", "met_late": "cumprido fora do prazo", "breached": "vencido",
                 "running": "em curso", "due_soon": "vence em breve", "closed": "encerrado (desligamento)"}
-NA = "não disponível"
+DECIDED_BY_LABELS = {"direcao": "Direção da Unidade", "comissao": "Comissão Disciplinar",
+                     "agentes": "Agentes Socioeducativos", "outros": "Outros"}
+NA = "sem registro"
+NOT_APPLICABLE = "não se aplica"
+FORM = "Res. CNMP 67/2011, redação da Res. 84/2012"
 
 
 @dataclass(frozen=True)
@@ -60,12 +83,12 @@ class Note:
 Block = Heading | Facts | Table | Note
 
 
-def _yes(value: bool | None) -> str:
-    return NA if value is None else "Sim" if value else "Não"
+def _yes(value: bool | None, missing: str = NA) -> str:
+    return missing if value is None else "Sim" if value else "Não"
 
 
 def _pct(part: int, whole: int) -> str:
-    return "—" if not whole else f"{part} de {whole} ({100 * part / whole:.0f}%)"
+    return NOT_APPLICABLE if not whole else f"{part} de {whole} ({100 * part / whole:.0f}%)"
 
 
 def _rate(rate: float | None) -> str:
@@ -88,25 +111,35 @@ def blocks(report: InspectionReport) -> list[Block]:
     out.append(Facts((("Data de referência", f"{_date(r.on)} (fim do dia, horário de Cuiabá)"),
                       ("Período considerado", period))))
 
-    out.append(Heading("1. Dados da entidade", "Res. CNMP 67/2011, Anexos I–IV, identificação"))
-    sexes = ", ".join(f"{SEX_LABELS.get(s, s)}: {n}" for s, n in sorted(ident.occupants_by_sex.items())) or "nenhum"
+    out.append(Heading("1. Dados da entidade", f"{FORM}, Anexos I–IV, Dados da entidade e itens 1.1, 1.2 e 1.2.1"))
+    by_sex = ident.occupants_by_sex
+    occupied = ident.occupied_by
+    counts = (f"Masculino: {by_sex.get('masculino', 0)}; Feminino: {by_sex.get('feminino', 0)}; "
+              f"Total: {by_sex.get('masculino', 0) + by_sex.get('feminino', 0)}")
     out.append(Facts((
         ("Nome", ident.unit_name or "—"), ("Código / id", f"{ident.unit_code or '—'} / {ident.unit_id}"),
         ("Município (comarca)", ident.comarca or "—"),
         ("Tipo de unidade", UNIT_TYPES.get(ident.unit_type or "", ident.unit_type or "—")),
-        ("Faixa etária atendida", f"{ident.min_age} a {ident.max_age} anos" if ident.min_age is not None else "—"),
-        ("Sexo (previsto)", SEX_LABELS.get(ident.planned_sex or "", ident.planned_sex or "—")),
-        ("Sexo dos internos (atual)", sexes),
-        ("Internos do sexo previsto", _yes(ident.sex_matches_plan)),
+        ("Faixa etária atendida", f"{ident.min_age} a {ident.max_age} anos" if ident.min_age is not None else NA),
+        ("1.1 O estabelecimento foi planejado para qual sexo?",
+         SEX_LABELS.get(ident.planned_sex or "", ident.planned_sex or NA)),
+        ("1.2 O estabelecimento está sendo ocupado por adolescentes do sexo?",
+         SEX_LABELS.get(occupied, "nenhum adolescente na data") if occupied else "nenhum adolescente na data"),
+        ("1.2.1 Caso a resposta tenha sido ambos, quantitativo", counts if occupied == "ambos" else NOT_APPLICABLE),
+        ("Internos do sexo previsto", _yes(ident.sex_matches_plan, NOT_APPLICABLE)),
     )))
+    out.append(Note("O livro registra o sexo previsto da unidade como Masculino ou Feminino; a opção «Ambos» "
+                    "do item 1.1 não é registrável hoje."))
 
-    out.append(Heading("2. Capacidade e ocupação", "Res. CNMP 67/2011, Anexos I/II cabeçalho, III/IV 1.4 e 1.7; "
-                       "Res. CONANDA 119/2006 (módulo SINASE)"))
-    module = "—" if occ.module_reference is None else (
+    out.append(Heading("2. Capacidade e ocupação",
+                       f"{FORM}: capacidade total, Anexos III e IV 1.4; número atual de internos, Anexos I e II "
+                       "1.4, III e IV 1.7; módulo SINASE, tabela «Capacidade física» (Anexo III 3.23, IV 3.20; "
+                       "Res. CONANDA 119/2006)"))
+    module = NA if occ.module_reference is None else (
         f"{occ.module_reference} adolescentes — capacidade {'conforme' if occ.within_module else 'acima do módulo'}")
     out.append(Facts((
-        ("Capacidade total", "—" if occ.capacity is None else str(occ.capacity)),
-        ("Lotação atual (número atual de internos)", str(occ.population)),
+        ("1.4 Capacidade total", NA if occ.capacity is None else str(occ.capacity)),
+        ("1.4 / 1.7 Número atual de internos", str(occ.population)),
         ("Taxa de ocupação", _rate(occ.occupancy_rate)),
         ("Acima da capacidade na data", _yes(occ.over_capacity if occ.capacity is not None else None)),
         ("Vagas reservadas por ofício (Reg. art. 24)", str(occ.reserved)),
@@ -116,41 +149,49 @@ def blocks(report: InspectionReport) -> list[Block]:
     )))
 
     out.append(Heading("3. Adolescentes por modalidade, faixa etária e sexo",
-                       "Res. CNMP 67/2011, Anexo I 1.5.1–1.5.3, Anexo III 1.5 e 1.9; idade em anos completos na data"))
+                       f"{FORM}, Anexo I 1.5.1–1.5.3, Anexo III 1.5 e 1.9.1–1.9.3, Anexo IV 1.5; "
+                       "idade em anos completos na data"))
     if not pop.counts:
         out.append(Note("Nenhum adolescente na unidade na data."))
-    bands = [b for b in BAND_ORDER if any(k[1] == b for k in pop.counts)]
-    sexes_present = [s for s in SEXES if any(k[2] == s for k in pop.counts)]
-    for modality in pop.modalities():
+    bands = list(FORM_BANDS) + [b for b in BAND_ORDER if b not in FORM_BANDS and any(k[1] == b for k in pop.counts)]
+    sexes = list(FORM_SEXES) + [s for s in SEXES if s not in FORM_SEXES and any(k[2] == s for k in pop.counts)]
+    tables = list(MODALITY_TABLES.get(ident.unit_type or "", ()))
+    tables += [m for m in pop.modalities() if m not in tables]
+    for modality in tables:
         rows = []
         for band in bands:
-            cells = [pop.counts.get((modality, band, s), 0) for s in sexes_present]
+            cells = [pop.counts.get((modality, band, s), 0) for s in sexes]
             rows.append((BAND_LABELS.get(band, band), *map(str, cells), str(sum(cells))))
-        totals = [sum(pop.counts.get((modality, b, s), 0) for b in bands) for s in sexes_present]
+        totals = [sum(pop.counts.get((modality, b, s), 0) for b in bands) for s in sexes]
         rows.append(("Total", *map(str, totals), str(sum(totals))))
         out.append(Note(f"**{MODALITY_LABELS.get(modality, modality)}**"))
-        out.append(Table(("Faixa etária", *(SEX_LABELS[s] for s in sexes_present), "Total"), tuple(rows)))
-    if pop.counts:
-        out.append(Facts((("Total geral", str(pop.total())),
-                          ("Fora da idade legal (art. 2º e art. 121 §5º do ECA)",
-                           "nenhum" if not pop.violations else
-                           "; ".join(f"{cid} ({age} anos)" for cid, age, _ in pop.violations)))))
+        out.append(Table(("Faixa etária", *(SEX_LABELS[s] for s in sexes), "Total"), tuple(rows)))
+    out.append(Facts((("Total geral", str(pop.total())),
+                      ("Fora da idade legal (art. 2º e art. 121 §5º do ECA)",
+                       "nenhum" if not pop.violations else
+                       "; ".join(f"{cid} ({age} anos)" for cid, age, _ in pop.violations)))))
 
     out.append(Heading("4. Separação dos internos (art. 123 do ECA)",
-                       "Res. CNMP 67/2011, Anexo I 1.3.1–1.3.4; Anexo III 1.6; Reg. art. 40"))
+                       f"{FORM}, Anexos I e II 1.3.1–1.3.4, III e IV 1.3 e 1.6.1–1.6.4; Reg. art. 40"))
     rows = []
     for c in report.separation:
-        detail = ("alojamentos mistos: " + ", ".join(c.mixed_rooms)) if c.mixed_rooms else ""
-        if c.missing:
+        number, label = CRITERIA[c.criterion]
+        detail = CRITERIA_NOTES.get(c.criterion, "") if c.answer in ("sem_registro", "nao_se_aplica") or \
+            c.criterion == "age" else ""
+        if c.mixed_rooms:
+            detail = (detail + "; " if detail else "") + "alojamentos mistos: " + ", ".join(c.mixed_rooms)
+        if c.missing and c.criterion != "offence_type":
             detail = (detail + "; " if detail else "") + f"{c.missing} sem alojamento ou sem o dado"
-        rows.append((CRITERIA[c.criterion], _yes(c.separated), detail or "—"))
-    out.append(Table(("Critério", "Separação", "Observação"), tuple(rows)))
+        rows.append((number, label, ANSWER_LABELS[c.answer], detail or "—"))
+    out.append(Table(("Item", "Critério", "Resposta", "Observação"), tuple(rows)))
     out.append(Note("Calculado pelos alojamentos registrados na data; gravidade e compleição física vêm do "
-                    "Registro de Inserção. Os motivos de eventual não separação são juízo do inspetor."))
+                    "Registro de Inserção. Os motivos de eventual não separação (1.3.5 / 1.6.5) são juízo do inspetor."))
 
-    out.append(Heading("5. Reavaliação da medida (art. 121 §2º do ECA)",
-                       "Res. CNMP 67/2011, Anexo I 3.1–3.7; art. 42 da Lei 12.594/2012 (SINASE)"))
-    out += _clock_blocks(r.reassessment, "Reavaliação vencida na data (mais de 6 meses, ou 3 se trimestral)")
+    rep = r.reassessment
+    out.append(Heading("5. Relatórios de reavaliação da medida (art. 121 §2º do ECA; art. 42 do SINASE)",
+                       f"{FORM}, Anexos I e II 3.1, 3.2, 3.3 e 3.5; Anexo III 3.7, 3.8, 3.9 e 3.11; "
+                       "Anexo IV 3.6, 3.7, 3.8 e 3.10"))
+    out += _reports_blocks(rep)
 
     out.append(Heading("6. Plano Individual de Atendimento (PIA) em até 45 dias",
                        "art. 55 par. único da Lei 12.594/2012 (SINASE); Reg. art. 68 §1"))
@@ -162,19 +203,28 @@ def blocks(report: InspectionReport) -> list[Block]:
 
     d = r.discipline
     out.append(Heading("7. Procedimento disciplinar — devido processo",
-                       "arts. 48, 49 e 71 da Lei 12.594/2012 (SINASE); Res. CNMP 67/2011, Anexo III 2.5–2.13"))
+                       f"{FORM}, Anexos III e IV 2.7, 2.8, 2.8.1, 2.9, 2.10 e 2.11; arts. 48, 49 e 71 da "
+                       "Lei 12.594/2012 (SINASE)"))
+    deciders = "; ".join(f"{DECIDED_BY_LABELS[k]}: {d.decided_by[k]}" for k in DECIDED_BY_LABELS
+                         if d.decided_by.get(k)) or NOT_APPLICABLE
     out.append(Facts((
-        ("Procedimentos disciplinares instaurados", str(d.procedures_opened)),
-        ("… com defensor notificado", _pct(d.defender_notified, d.procedures_opened)),
-        ("… com pais ou responsáveis notificados", _pct(d.parents_notified, d.procedures_opened)),
-        ("Oitivas realizadas", str(d.hearings)),
-        ("… com o adolescente ouvido", _pct(d.youth_heard, d.hearings)),
-        ("… com defesa presente", _pct(d.hearings_with_defence, d.hearings)),
-        ("Decisões disciplinares", str(d.decisions)),
-        ("… com sanção aplicada", _pct(d.sanctions, d.decisions)),
+        ("Procedimentos disciplinares instaurados no período", str(d.procedures_opened)),
+        ("2.7 Sanções aplicadas após procedimento disciplinar",
+         _pct(d.sanctions, d.sanctions) + (" — o livro só registra sanção em decisão de procedimento"
+                                           if d.sanctions else "")),
+        ("2.8 Contraditório: oitivas com o adolescente ouvido", _pct(d.youth_heard, d.hearings)),
+        ("2.8.1 Assistência jurídica: oitivas com defesa presente", _pct(d.hearings_with_defence, d.hearings)),
+        ("… procedimentos com defensor notificado da instauração", _pct(d.defender_notified, d.procedures_opened)),
+        ("2.9 Assistência dos pais ou responsáveis: oitivas com pais ou responsáveis presentes",
+         _pct(d.hearings_with_parents, d.hearings)),
+        ("… procedimentos com pais ou responsáveis notificados da instauração",
+         _pct(d.parents_notified, d.procedures_opened)),
+        ("2.10 Quem aplicou a sanção (decisões)", deciders),
+        ("Decisões disciplinares / com sanção", f"{d.decisions} / {d.sanctions}"),
         ("Sanções com duração determinada (art. 71 IV)", _pct(d.sanctions_with_fixed_duration, d.sanctions)),
-        ("Decisões com informação sobre recurso", _pct(d.appeal_information_given, d.decisions)),
-        ("Recursos administrativos interpostos / decididos", f"{d.appeals_filed} / {d.appeals_decided}"),
+        ("2.11 Recurso administrativo: decisões com informação sobre recurso",
+         _pct(d.appeal_information_given, d.decisions)),
+        ("… recursos interpostos / decididos", f"{d.appeals_filed} / {d.appeals_decided}"),
         ("Sanções suspensas pelo juiz (art. 48)", str(d.sanctions_suspended_by_court)),
         ("Isolamentos (separação do convívio)", str(d.isolations)),
         ("… comunicados em 24 h a defensor, MP e juiz (art. 48 §2º)",
@@ -184,8 +234,7 @@ def blocks(report: InspectionReport) -> list[Block]:
     )))
 
     v = r.visits
-    out.append(Heading("8. Visitas e contato familiar",
-                       "art. 124 VII do ECA; Reg. art. 51 §1; Res. CNMP 67/2011, Anexo III"))
+    out.append(Heading("8. Visitas e contato familiar", "art. 124 VII do ECA; Reg. art. 51 §1"))
     out.append(Facts((
         (f"Adolescentes visitados nos últimos {7} dias", _pct(v.visited_last_7_days, v.residents)),
         ("Mais de 15 dias sem visita e sem ligação (Reg. art. 51 §1)",
@@ -193,10 +242,11 @@ def blocks(report: InspectionReport) -> list[Block]:
     )))
 
     e = r.evasions
-    out.append(Heading("9. Evasões no período", "Res. CNMP 67/2011, Anexo I 2.3"))
+    out.append(Heading("9. Evasões no período", f"{FORM}, Anexo I 2.3 e 2.3.1 (bimestre); Anexo III 2.14 e 2.14.1 (ano)"))
     out.append(Facts((
-        ("Houve evasão de internos no período?", _yes(e.events > 0)),
-        ("Evasões (eventos) / adolescentes", f"{e.events} / {len(e.youths)}"),
+        ("2.3 / 2.14 Houve evasão de internos no período?", _yes(e.events > 0)),
+        ("2.3.1 / 2.14.1 Quantos internos", str(len(e.youths))),
+        ("Evasões (eventos)", str(e.events)),
         ("Adolescentes", _cases(e.youths)),
         ("Retornos registrados no período", str(e.returns)),
     )))
@@ -205,8 +255,32 @@ def blocks(report: InspectionReport) -> list[Block]:
         f"Calculado pelo CaseLedger a partir dos modelos de leitura, com a situação no fim do dia {_date(r.on)} "
         "(horário de Cuiabá): contam os registros de fatos ocorridos até essa data, com as retificações que o "
         "livro contém na emissão (um fato anterior registrado depois entra no relatório). Adolescentes "
-        "identificados apenas pelo id do caso; sem nomes nem documentos (art. 143 do ECA). Itens que dependem "
-        "de juízo do inspetor (motivos, adequação, estrutura) não são calculados."))
+        "identificados apenas pelo id do caso; sem nomes nem documentos (art. 143 do ECA). «sem registro»: o "
+        "livro não guarda o dado; «não se aplica»: nada a responder na data. Itens que dependem de juízo do "
+        "inspetor (motivos, adequação, estrutura) não são calculados."))
+    return out
+
+
+def _reports_blocks(rep: ReportsSummary) -> list[Block]:
+    out: list[Block] = [Facts((
+        ("3.1 Há registro individualizado do envio de relatórios destinados à reavaliação da medida?",
+         f"Sim — registro por adolescente no livro; {rep.reports} relatório(s) no período"),
+        ("3.2 Os relatórios são elaborados por equipe técnica interdisciplinar?",
+         _pct(rep.interdisciplinary, rep.reports)),
+        ("3.3 Os relatórios contêm, de maneira expressa, conclusão?", _pct(rep.with_conclusion, rep.reports)),
+        ("3.5 No envio dos relatórios é respeitado o prazo máximo?", _yes(rep.on_time, NOT_APPLICABLE)),
+        ("Adolescentes com relatório a enviar na data", str(rep.total)),
+        ("Fonte do prazo", f"{rep.source} (6 meses, ou 3 se trimestral, do início da medida ou do relatório anterior)"),
+    ))]
+    rows = tuple((CLOCK_STATES.get(state, state), str(n)) for state, n in sorted(rep.states.items()))
+    if rows:
+        out.append(Table(("Situação", "Adolescentes"), rows))
+    out.append(Facts((
+        ("Relatórios do período enviados fora do prazo", "nenhum" if not rep.late else
+         "; ".join(f"{cid} (prazo {_date(due)}, enviado {_date(done)})" for cid, due, done in rep.late)),
+        ("Relatório vencido e não enviado na data", "nenhum" if not rep.breached else
+         "; ".join(f"{cid} (prazo {_date(due)})" for cid, due in rep.breached)),
+    )))
     return out
 
 

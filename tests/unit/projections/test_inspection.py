@@ -97,13 +97,14 @@ def test_planned_sex_is_compared_with_the_occupants():
     assert ident.sex_matches_plan is False
 
 
-def test_a_room_mixing_age_bands_is_reported_as_not_separated_by_age():
+def test_a_room_mixing_an_adolescent_and_a_young_adult_is_reported_as_not_separated_by_age():
     unit = a_unit_of()
     cases = [a_resident(unit, birth_date=D(2012, 1, 1), room="A1"), a_resident(unit, birth_date=D(2008, 1, 1), room="A1"),
              a_resident(unit, birth_date=D(2008, 1, 1), room="B1")]
     separation = {c.criterion: c for c in report_of(unit, cases).separation}
     assert separation["age"].separated is False and separation["age"].mixed_rooms == ("A1",)
-    assert separation["modality"].separated is True
+    # One modality in the unit: item 1.3.3 does not apply (it read "Sim" before, always true).
+    assert separation["modality"].answer == "nao_se_aplica"
 
 
 def test_separation_by_seriousness_comes_from_the_intake_and_is_unavailable_without_it():
@@ -118,7 +119,8 @@ def test_separation_by_seriousness_comes_from_the_intake_and_is_unavailable_with
 def test_separation_is_unavailable_when_no_room_is_recorded():
     unit = a_unit_of()
     separation = report_of(unit, [a_resident(unit), a_resident(unit)]).separation
-    assert all(c.separated is None and c.missing == 2 for c in separation)
+    assert all(c.separated is None and c.answer in ("sem_registro", "nao_se_aplica") for c in separation)
+    assert all(c.missing == 2 for c in separation if c.criterion != "modality")
 
 
 def test_a_reassessment_older_than_six_months_is_breached_on_the_inspection_day():
@@ -220,9 +222,168 @@ def test_the_report_names_cases_by_id_only_and_carries_the_cnmp_labels():
     report = report_of(unit, [case])
     markdown, page = to_markdown(report), to_html(report)
     for text in (markdown, page):
-        assert "Capacidade total" in text and "Lotação atual" in text
+        assert "1.4 Capacidade total" in text and "Número atual de internos" in text  # the form's wording
         assert "Adolescentes por modalidade, faixa etária e sexo" in text
-        assert "Reavaliação da medida (art. 121 §2º do ECA)" in text
+        assert "Relatórios de reavaliação da medida (art. 121 §2º do ECA" in text
         assert case.id in text  # the 21-year-old, listed by case id
         assert "Fulano" not in text and "RG 123" not in text and "2004-01-01" not in text
     assert page.startswith("<!DOCTYPE html>") and "<style>" in page and "<table" in page
+
+
+# -- the form's items (CNMP Res. 67 as worded by Res. 84/2012, seed 001) ---------------------------
+
+TEAM = [{"staff_id": "s-1", "role": "psicologo"}, {"staff_id": "s-2", "role": "assistente_social"}]
+
+
+def a_report(case, on, authors=TEAM, conclusion="manutencao"):
+    return case.add("ProgressReportSubmitted", on=on, kind="acompanhamento", conclusion=conclusion,
+                    authors=authors, protocol_number="P-1", exceptions=[])
+
+
+def sources(report):
+    from infra.inspection_render import Heading, blocks
+    return {b.text: b.source for b in blocks(report) if isinstance(b, Heading)}
+
+
+def facts(report):
+    from infra.inspection_render import Facts, blocks
+    return {k: v for b in blocks(report) if isinstance(b, Facts) for k, v in b.rows}
+
+
+def test_item_3_5_reports_sent_on_time_is_computed_from_the_progress_reports_not_the_court_decision():
+    unit = a_unit_of()
+    on_time = a_resident(unit, on="2025-12-01")  # first report due 2026-06-01; no court decision since
+    a_report(on_time, on="2026-05-20")
+    late = a_resident(unit, on="2025-12-01")
+    a_report(late, on="2026-06-10", authors=TEAM[:1], conclusion=None)
+    never = a_resident(unit, on="2025-12-01")
+    rep = report_of(unit, [on_time, late, never]).reassessment
+    assert rep.states == {"met": 1, "met_late": 1, "breached": 1}
+    assert rep.late == ((late.id, D(2026, 6, 1), D(2026, 6, 10)),)
+    assert rep.breached == ((never.id, D(2026, 6, 1)),)
+    assert (rep.reports, rep.interdisciplinary, rep.with_conclusion) == (2, 1, 1)  # items 3.2 and 3.3
+    assert rep.on_time is False
+
+
+def test_item_3_5_is_met_when_every_report_went_within_six_months_of_the_previous_one():
+    unit = a_unit_of()
+    case = a_resident(unit, on="2025-06-01")
+    a_report(case, on="2025-11-30")
+    a_report(case, on="2026-05-25")  # 6 months after the previous report, not after the admission
+    report = report_of(unit, [case])
+    assert report.reassessment.states == {"met": 1} and report.reassessment.on_time is True
+    assert facts(report)["3.5 No envio dos relatórios é respeitado o prazo máximo?"] == "Sim"
+
+
+def test_item_3_5_section_cites_only_the_items_it_fills():
+    unit = a_unit_of()
+    source = sources(report_of(unit, [a_resident(unit)]))[
+        "5. Relatórios de reavaliação da medida (art. 121 §2º do ECA; art. 42 do SINASE)"]
+    assert "Anexos I e II 3.1, 3.2, 3.3 e 3.5" in source and "3.1–3.7" not in source
+
+
+def test_item_1_3_3_by_modality_does_not_apply_to_a_unit_holding_one_modality():
+    unit = a_unit_of()
+    cases = [a_resident(unit, room="A1"), a_resident(unit, room="A1")]
+    separation = {c.criterion: c for c in report_of(unit, cases).separation}
+    assert separation["modality"].answer == "nao_se_aplica"
+
+
+def test_item_1_3_3_by_modality_reads_nao_when_a_room_mixes_provisoria_and_definitiva():
+    unit = a_unit_of(unit_type="internacao_provisoria")
+    cases = [a_resident(unit, room="A1", modality="internacao_provisoria"), a_resident(unit, room="A1")]
+    separation = {c.criterion: c for c in report_of(unit, cases).separation}
+    assert separation["modality"].answer == "nao" and separation["modality"].mixed_rooms == ("A1",)
+
+
+def test_item_1_3_1_by_type_of_offence_reads_sem_registro_even_when_the_seriousness_is_recorded():
+    unit = a_unit_of()
+    cases = [a_resident(unit, room="A1", seriousness="com_violencia_ou_grave_ameaca"),
+             a_resident(unit, room="B1", seriousness="sem_violencia")]
+    report = report_of(unit, cases)
+    separation = {c.criterion: c for c in report.separation}
+    assert separation["offence_type"].answer == "sem_registro"
+    assert separation["seriousness"].answer == "sim"  # given apart, under its own name
+    assert "| 1.3.1 / 1.6.1 | Por tipo de infração? | sem registro |" in to_markdown(report)
+
+
+def test_item_1_3_2_by_age_a_15_and_a_16_year_old_sharing_a_room_are_separated():
+    unit = a_unit_of()
+    cases = [a_resident(unit, birth_date=D(2011, 1, 1), room="A1"),  # 15 on 30 June 2026
+             a_resident(unit, birth_date=D(2010, 1, 1), room="A1")]  # 16: another CNMP band, same ECA group
+    separation = {c.criterion: c for c in report_of(unit, cases).separation}
+    assert separation["age"].answer == "sim" and separation["age"].mixed_rooms == ()
+
+
+def test_mais_de_15_dias_sem_visita_lists_only_strictly_more_than_15_days():
+    unit = a_unit_of()
+    fifteen = a_resident(unit, on="2026-06-15")  # 15 days without a visit on 30 June
+    sixteen = a_resident(unit, on="2026-06-14")
+    assert report_of(unit, [fifteen, sixteen]).visits.gap_breaches == ((sixteen.id, 16),)
+
+
+def disciplinary_case(unit, decided_by, parents_present=True, parents_notified=False):
+    case = a_resident(unit, on="2026-03-01")
+    case.add("DisciplinaryProcedureOpened", on="2026-06-02", procedure_id="p-1", incident_id="i-1", offence_code="M-1",
+             severity="media", commission=[], defender_notified=True, parents_notified=parents_notified)
+    case.add("DisciplinaryHearingHeld", on="2026-06-03", procedure_id="p-1", youth_heard=True, defender_present=True,
+             parents_present=parents_present, defence_presented=True)
+    case.add("DisciplinaryDecisionIssued", on="2026-06-04", procedure_id="p-1", outcome="sancao",
+             sanction="advertencia", starts_on=D(2026, 6, 4), ends_on=D(2026, 6, 10), exclusion_grounds_examined=True,
+             exclusion_ground_found=None, aggravating=[], attenuating=[], decided_by=decided_by,
+             appeal_information_given=True)
+    return case
+
+
+def test_item_2_9_parents_assisting_the_procedure_counts_parents_present_not_parents_notified():
+    unit = a_unit_of()
+    present = disciplinary_case(unit, TEAM, parents_present=True, parents_notified=False)
+    notified = disciplinary_case(unit, TEAM, parents_present=False, parents_notified=True)
+    report = report_of(unit, [present, notified])
+    assert (report.discipline.hearings_with_parents, report.discipline.parents_notified) == (1, 1)
+    label = "2.9 Assistência dos pais ou responsáveis: oitivas com pais ou responsáveis presentes"
+    assert facts(report)[label] == "1 de 2 (50%)"
+
+
+def test_item_2_10_who_applies_the_sanction_follows_decided_by():
+    unit = a_unit_of()
+    commission = disciplinary_case(unit, [{"staff_id": "s-1", "role": "gerente"},
+                                          {"staff_id": "s-2", "role": "assistente_social"}])
+    direction = disciplinary_case(unit, [{"staff_id": "s-1", "role": "gerente"}])
+    report = report_of(unit, [commission, direction])
+    assert report.discipline.decided_by == {"comissao": 1, "direcao": 1}
+    assert facts(report)["2.10 Quem aplicou a sanção (decisões)"] == "Direção da Unidade: 1; Comissão Disciplinar: 1"
+
+
+def test_section_7_cites_exactly_the_items_it_fills():
+    unit = a_unit_of()
+    source = sources(report_of(unit, [a_resident(unit)]))["7. Procedimento disciplinar — devido processo"]
+    assert "Anexos III e IV 2.7, 2.8, 2.8.1, 2.9, 2.10 e 2.11" in source and "2.5–2.13" not in source
+
+
+def test_items_1_5_population_tables_show_every_modality_and_the_feminino_column_with_zeros():
+    unit = a_unit_of()
+    markdown = to_markdown(report_of(unit, [a_resident(unit)]))  # one boy, definitiva, 17
+    for title in ("Provisória (art. 108 do ECA)", "Definitiva (art. 122, incs. I e II, do ECA)",
+                  "Descumprimento de medida anteriormente imposta"):
+        assert title in markdown
+    assert "| Faixa etária | Masculino | Feminino | Total |" in markdown
+    assert "| 16 a 18 | 1 | 0 | 1 |" in markdown and "| 12 a 15 | 0 | 0 | 0 |" in markdown
+
+
+def test_section_2_cites_the_2012_capacity_item_not_the_2011_header():
+    unit = a_unit_of()
+    report = report_of(unit, [a_resident(unit)])
+    source = sources(report)["2. Capacidade e ocupação"]
+    assert "capacidade total, Anexos III e IV 1.4" in source and "cabeçalho" not in source
+    assert facts(report)["1.4 Capacidade total"] == "40"
+
+
+def test_item_1_2_occupied_by_both_sexes_gives_the_counts_of_item_1_2_1():
+    unit = a_unit_of()
+    report = report_of(unit, [a_resident(unit), a_resident(unit, sex="feminino")])
+    assert report.identification.occupied_by == "ambos"
+    f = facts(report)
+    assert f["1.1 O estabelecimento foi planejado para qual sexo?"] == "Masculino"  # Ambos is not recordable
+    assert f["1.2 O estabelecimento está sendo ocupado por adolescentes do sexo?"] == "Ambos"
+    assert f["1.2.1 Caso a resposta tenha sido ambos, quantitativo"] == "Masculino: 1; Feminino: 1; Total: 2"
