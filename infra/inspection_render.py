@@ -14,7 +14,8 @@ import html
 from dataclasses import dataclass
 from typing import Sequence
 
-from projections.inspection import BAND_ORDER, SEXES, ClockSummary, InspectionReport, ReportsSummary
+from projections import form_items
+from projections.inspection import BAND_ORDER, MODALITY_ORDER, SEXES, ClockSummary, InspectionReport, ReportsSummary
 
 UNIT_TYPES = {"internacao": "Internação", "internacao_provisoria": "Internação provisória",
               "semiliberdade": "Semiliberdade"}
@@ -34,14 +35,12 @@ FORM_BANDS = ("12-15", "16-18", "19-21")  # the rows of every population table o
 FORM_SEXES = ("masculino", "feminino")  # its columns
 BAND_LABELS = {"12-15": "12 a 15", "16-18": "16 a 18", "19-21": "19 a 21", "21+ (violation)": "21 ou mais (violação)",
                "under 12 (violation)": "menos de 12 (violação)", "unknown": "idade não informada"}
-CRITERIA = {
-    "offence_type": ("1.3.1 / 1.6.1", "Por tipo de infração?"),
-    "age": ("1.3.2 / 1.6.2", "Por idade?"),
-    "modality": ("1.3.3 / 1.6.3", "Por tipo de modalidade de internação?"),
-    "build": ("1.3.4 / 1.6.4", "Por compleição física?"),
-    "seriousness": ("—", "Por gravidade do ato (art. 123 do ECA; Reg. art. 40) — não é item do formulário"),
-    "sex": ("III/IV 1.3", "Há alojamento separado por sexo?"),
-}
+# The separation criteria of the projection and the form items they answer (1.3.x / 1.6.x, III/IV 1.3).
+CRITERIA_KEYS = {"offence_type": "sep_offence_type", "age": "sep_age", "modality": "sep_modality",
+                 "build": "sep_build", "sex": "rooms_by_sex"}
+CRITERIA_OUTSIDE = {"seriousness": "Por gravidade do ato (art. 123 do ECA; Reg. art. 40) — não é item do formulário"}
+REPORT_KEYS = ("reports_record", "reports_team", "reports_conclusion", "reports_on_time")
+DISCIPLINE_KEYS = ("disc_procedure", "disc_heard", "disc_defence", "disc_parents", "disc_decided_by", "disc_appeal")
 CRITERIA_NOTES = {
     "offence_type": "o tipo de infração não é registrado (o Registro de Inserção guarda só a gravidade)",
     "age": "adolescentes (menos de 18) e jovens adultos (18 a 21), arts. 2º, 121 §5º e 123 do ECA; "
@@ -103,43 +102,59 @@ def _date(day: dt.date | None) -> str:
     return "—" if day is None else day.strftime("%d/%m/%Y")
 
 
+def _item(key: str, unit_type: str | None, fallback: str = "") -> str:
+    """The form's number and wording for `key` (projections/cnmp67_items.json), or `fallback` when the
+    forms of this unit type do not ask it."""
+    try:
+        return form_items.label(key, unit_type)
+    except KeyError:
+        if not fallback:
+            raise
+        return fallback
+
+
+def _cite(keys: Sequence[str], unit_type: str | None, extra: str = "") -> str:
+    cited = form_items.cite(list(keys), unit_type)
+    return "; ".join(p for p in (f"{FORM}, {cited}" if cited else "", extra) if p)
+
+
 def blocks(report: InspectionReport) -> list[Block]:
     """The report as blocks, in the order of the CNMP forms."""
     r, ident, occ, pop = report, report.identification, report.occupancy, report.population
+    ut = ident.unit_type
     period = f"{_date(r.period_start)} a {_date(r.on)}"
     out: list[Block] = [Heading(f"Relatório de inspeção — {ident.unit_name or ident.unit_code or r.unit_id}")]
     out.append(Facts((("Data de referência", f"{_date(r.on)} (fim do dia, horário de Cuiabá)"),
-                      ("Período considerado", period))))
+                      ("Período considerado", period),
+                      ("Formulários", " e ".join(f"Anexo {a}" for a in form_items.annexes_for(ut))))))
 
-    out.append(Heading("1. Dados da entidade", f"{FORM}, Anexos I–IV, Dados da entidade e itens 1.1, 1.2 e 1.2.1"))
+    keys = ["visit_date", "unit_name", "municipality", "planned_sex", "occupied_sex", "occupied_counts"]
+    out.append(Heading("1. Dados da entidade", _cite(keys, ut)))
     by_sex = ident.occupants_by_sex
     occupied = ident.occupied_by
     counts = (f"Masculino: {by_sex.get('masculino', 0)}; Feminino: {by_sex.get('feminino', 0)}; "
               f"Total: {by_sex.get('masculino', 0) + by_sex.get('feminino', 0)}")
     out.append(Facts((
-        ("Nome", ident.unit_name or "—"), ("Código / id", f"{ident.unit_code or '—'} / {ident.unit_id}"),
-        ("Município (comarca)", ident.comarca or "—"),
-        ("Tipo de unidade", UNIT_TYPES.get(ident.unit_type or "", ident.unit_type or "—")),
+        (_item("visit_date", ut), _date(r.on)),
+        (_item("unit_name", ut), ident.unit_name or NA), ("Código / id", f"{ident.unit_code or '—'} / {ident.unit_id}"),
+        (_item("municipality", ut), ident.comarca or NA),
+        ("Tipo de unidade", UNIT_TYPES.get(ut or "", ut or NA)),
         ("Faixa etária atendida", f"{ident.min_age} a {ident.max_age} anos" if ident.min_age is not None else NA),
-        ("1.1 O estabelecimento foi planejado para qual sexo?",
-         SEX_LABELS.get(ident.planned_sex or "", ident.planned_sex or NA)),
-        ("1.2 O estabelecimento está sendo ocupado por adolescentes do sexo?",
-         SEX_LABELS.get(occupied, "nenhum adolescente na data") if occupied else "nenhum adolescente na data"),
-        ("1.2.1 Caso a resposta tenha sido ambos, quantitativo", counts if occupied == "ambos" else NOT_APPLICABLE),
+        (_item("planned_sex", ut), SEX_LABELS.get(ident.planned_sex or "", ident.planned_sex or NA)),
+        (_item("occupied_sex", ut), SEX_LABELS.get(occupied or "", "nenhum adolescente na data")),
+        (_item("occupied_counts", ut), counts if occupied == "ambos" else NOT_APPLICABLE),
         ("Internos do sexo previsto", _yes(ident.sex_matches_plan, NOT_APPLICABLE)),
     )))
     out.append(Note("O livro registra o sexo previsto da unidade como Masculino ou Feminino; a opção «Ambos» "
                     "do item 1.1 não é registrável hoje."))
 
-    out.append(Heading("2. Capacidade e ocupação",
-                       f"{FORM}: capacidade total, Anexos III e IV 1.4; número atual de internos, Anexos I e II "
-                       "1.4, III e IV 1.7; módulo SINASE, tabela «Capacidade física» (Anexo III 3.23, IV 3.20; "
-                       "Res. CONANDA 119/2006)"))
+    out.append(Heading("2. Capacidade e ocupação", _cite(
+        ["capacity", "population"], ut, "módulo SINASE: tabela «Capacidade física» dos Anexos (Res. CONANDA 119/2006)")))
     module = NA if occ.module_reference is None else (
         f"{occ.module_reference} adolescentes — capacidade {'conforme' if occ.within_module else 'acima do módulo'}")
     out.append(Facts((
-        ("1.4 Capacidade total", NA if occ.capacity is None else str(occ.capacity)),
-        ("1.4 / 1.7 Número atual de internos", str(occ.population)),
+        (_item("capacity", ut), NA if occ.capacity is None else str(occ.capacity)),
+        (_item("population", ut), str(occ.population)),
         ("Taxa de ocupação", _rate(occ.occupancy_rate)),
         ("Acima da capacidade na data", _yes(occ.over_capacity if occ.capacity is not None else None)),
         ("Vagas reservadas por ofício (Reg. art. 24)", str(occ.reserved)),
@@ -148,50 +163,60 @@ def blocks(report: InspectionReport) -> list[Block]:
         ("Capacidade física conforme o SINASE", module),
     )))
 
+    internacao = ut != "semiliberdade"
+    table_keys = ["pop_provisoria", "pop_definitiva", "pop_descumprimento"] if internacao else []
     out.append(Heading("3. Adolescentes por modalidade, faixa etária e sexo",
-                       f"{FORM}, Anexo I 1.5.1–1.5.3, Anexo III 1.5 e 1.9.1–1.9.3, Anexo IV 1.5; "
-                       "idade em anos completos na data"))
+                       _cite(table_keys + ["population_by_band"], ut, "idade em anos completos na data")))
     if not pop.counts:
         out.append(Note("Nenhum adolescente na unidade na data."))
     bands = list(FORM_BANDS) + [b for b in BAND_ORDER if b not in FORM_BANDS and any(k[1] == b for k in pop.counts)]
     sexes = list(FORM_SEXES) + [s for s in SEXES if s not in FORM_SEXES and any(k[2] == s for k in pop.counts)]
-    tables = list(MODALITY_TABLES.get(ident.unit_type or "", ()))
-    tables += [m for m in pop.modalities() if m not in tables]
-    for modality in tables:
+    tables: list[tuple[str, tuple[str, ...]]] = [
+        (_item(f"pop_{m}", ut), (m,)) for m in MODALITY_TABLES.get(ut or "", ()) if internacao]
+    shown = {m for _, ms in tables for m in ms}
+    tables += [(MODALITY_LABELS.get(m, m) + " (fora das tabelas do formulário)", (m,))
+               for m in pop.modalities() if m not in shown and internacao]
+    tables.append((_item("population_by_band", ut) + (" — todas as modalidades" if internacao else ""),
+                   tuple(MODALITY_ORDER)))
+    for title, modalities in tables:
         rows = []
         for band in bands:
-            cells = [pop.counts.get((modality, band, s), 0) for s in sexes]
+            cells = [sum(pop.counts.get((m, band, s), 0) for m in modalities) for s in sexes]
             rows.append((BAND_LABELS.get(band, band), *map(str, cells), str(sum(cells))))
-        totals = [sum(pop.counts.get((modality, b, s), 0) for b in bands) for s in sexes]
+        totals = [sum(pop.counts.get((m, b, s), 0) for m in modalities for b in bands) for s in sexes]
         rows.append(("Total", *map(str, totals), str(sum(totals))))
-        out.append(Note(f"**{MODALITY_LABELS.get(modality, modality)}**"))
+        out.append(Note(f"**{title}**"))
         out.append(Table(("Faixa etária", *(SEX_LABELS[s] for s in sexes), "Total"), tuple(rows)))
     out.append(Facts((("Total geral", str(pop.total())),
                       ("Fora da idade legal (art. 2º e art. 121 §5º do ECA)",
                        "nenhum" if not pop.violations else
                        "; ".join(f"{cid} ({age} anos)" for cid, age, _ in pop.violations)))))
 
-    out.append(Heading("4. Separação dos internos (art. 123 do ECA)",
-                       f"{FORM}, Anexos I e II 1.3.1–1.3.4, III e IV 1.3 e 1.6.1–1.6.4; Reg. art. 40"))
+    sep_keys = [CRITERIA_KEYS[c.criterion] for c in report.separation if c.criterion in CRITERIA_KEYS]
+    out.append(Heading("4. Separação dos internos (art. 123 do ECA)", _cite(sep_keys, ut, "Reg. art. 40")))
     rows = []
     for c in report.separation:
-        number, label = CRITERIA[c.criterion]
+        key = CRITERIA_KEYS.get(c.criterion)
+        found = form_items.items_for(key, ut) if key else []
+        if key and not found:
+            continue  # not asked by this unit type's forms
+        number = " / ".join(i.ref for i in found) or "—"
+        text = found[0].wording if found else CRITERIA_OUTSIDE[c.criterion]
         detail = CRITERIA_NOTES.get(c.criterion, "") if c.answer in ("sem_registro", "nao_se_aplica") or \
             c.criterion == "age" else ""
         if c.mixed_rooms:
             detail = (detail + "; " if detail else "") + "alojamentos mistos: " + ", ".join(c.mixed_rooms)
         if c.missing and c.criterion != "offence_type":
             detail = (detail + "; " if detail else "") + f"{c.missing} sem alojamento ou sem o dado"
-        rows.append((number, label, ANSWER_LABELS[c.answer], detail or "—"))
+        rows.append((number, text, ANSWER_LABELS[c.answer], detail or "—"))
     out.append(Table(("Item", "Critério", "Resposta", "Observação"), tuple(rows)))
     out.append(Note("Calculado pelos alojamentos registrados na data; gravidade e compleição física vêm do "
-                    "Registro de Inserção. Os motivos de eventual não separação (1.3.5 / 1.6.5) são juízo do inspetor."))
+                    "Registro de Inserção. Os motivos de eventual não separação são juízo do inspetor."))
 
     rep = r.reassessment
     out.append(Heading("5. Relatórios de reavaliação da medida (art. 121 §2º do ECA; art. 42 do SINASE)",
-                       f"{FORM}, Anexos I e II 3.1, 3.2, 3.3 e 3.5; Anexo III 3.7, 3.8, 3.9 e 3.11; "
-                       "Anexo IV 3.6, 3.7, 3.8 e 3.10"))
-    out += _reports_blocks(rep)
+                       _cite(REPORT_KEYS, ut)))
+    out += _reports_blocks(rep, ut)
 
     out.append(Heading("6. Plano Individual de Atendimento (PIA) em até 45 dias",
                        "art. 55 par. único da Lei 12.594/2012 (SINASE); Reg. art. 68 §1"))
@@ -203,27 +228,24 @@ def blocks(report: InspectionReport) -> list[Block]:
 
     d = r.discipline
     out.append(Heading("7. Procedimento disciplinar — devido processo",
-                       f"{FORM}, Anexos III e IV 2.7, 2.8, 2.8.1, 2.9, 2.10 e 2.11; arts. 48, 49 e 71 da "
-                       "Lei 12.594/2012 (SINASE)"))
+                       _cite(DISCIPLINE_KEYS, ut, "arts. 48, 49 e 71 da Lei 12.594/2012 (SINASE)")))
     deciders = "; ".join(f"{DECIDED_BY_LABELS[k]}: {d.decided_by[k]}" for k in DECIDED_BY_LABELS
                          if d.decided_by.get(k)) or NOT_APPLICABLE
     out.append(Facts((
         ("Procedimentos disciplinares instaurados no período", str(d.procedures_opened)),
-        ("2.7 Sanções aplicadas após procedimento disciplinar",
-         _pct(d.sanctions, d.sanctions) + (" — o livro só registra sanção em decisão de procedimento"
-                                           if d.sanctions else "")),
-        ("2.8 Contraditório: oitivas com o adolescente ouvido", _pct(d.youth_heard, d.hearings)),
-        ("2.8.1 Assistência jurídica: oitivas com defesa presente", _pct(d.hearings_with_defence, d.hearings)),
+        (_item("disc_procedure", ut), _of(d.sanctions, d.sanctions, "sanções aplicadas em decisão de procedimento")),
+        (_item("disc_heard", ut), _of(d.youth_heard, d.hearings, "oitivas com o adolescente ouvido")),
+        (_item("disc_defence", ut), _of(d.hearings_with_defence, d.hearings, "oitivas com defesa presente")),
         ("… procedimentos com defensor notificado da instauração", _pct(d.defender_notified, d.procedures_opened)),
-        ("2.9 Assistência dos pais ou responsáveis: oitivas com pais ou responsáveis presentes",
-         _pct(d.hearings_with_parents, d.hearings)),
+        (_item("disc_parents", ut), _of(d.hearings_with_parents, d.hearings,
+                                        "oitivas com pais ou responsáveis presentes")),
         ("… procedimentos com pais ou responsáveis notificados da instauração",
          _pct(d.parents_notified, d.procedures_opened)),
-        ("2.10 Quem aplicou a sanção (decisões)", deciders),
+        (_item("disc_decided_by", ut), deciders),
         ("Decisões disciplinares / com sanção", f"{d.decisions} / {d.sanctions}"),
         ("Sanções com duração determinada (art. 71 IV)", _pct(d.sanctions_with_fixed_duration, d.sanctions)),
-        ("2.11 Recurso administrativo: decisões com informação sobre recurso",
-         _pct(d.appeal_information_given, d.decisions)),
+        (_item("disc_appeal", ut), _of(d.appeal_information_given, d.decisions,
+                                       "decisões com informação sobre o recurso")),
         ("… recursos interpostos / decididos", f"{d.appeals_filed} / {d.appeals_decided}"),
         ("Sanções suspensas pelo juiz (art. 48)", str(d.sanctions_suspended_by_court)),
         ("Isolamentos (separação do convívio)", str(d.isolations)),
@@ -242,10 +264,10 @@ def blocks(report: InspectionReport) -> list[Block]:
     )))
 
     e = r.evasions
-    out.append(Heading("9. Evasões no período", f"{FORM}, Anexo I 2.3 e 2.3.1 (bimestre); Anexo III 2.14 e 2.14.1 (ano)"))
+    out.append(Heading("9. Evasões no período", _cite(["evasions", "evasions_count"], ut)))
     out.append(Facts((
-        ("2.3 / 2.14 Houve evasão de internos no período?", _yes(e.events > 0)),
-        ("2.3.1 / 2.14.1 Quantos internos", str(len(e.youths))),
+        (_item("evasions", ut, "Houve evasão no período?"), _yes(e.events > 0)),
+        (_item("evasions_count", ut, "Quantos adolescentes evadiram"), str(len(e.youths))),
         ("Evasões (eventos)", str(e.events)),
         ("Adolescentes", _cases(e.youths)),
         ("Retornos registrados no período", str(e.returns)),
@@ -257,18 +279,24 @@ def blocks(report: InspectionReport) -> list[Block]:
         "livro contém na emissão (um fato anterior registrado depois entra no relatório). Adolescentes "
         "identificados apenas pelo id do caso; sem nomes nem documentos (art. 143 do ECA). «sem registro»: o "
         "livro não guarda o dado; «não se aplica»: nada a responder na data. Itens que dependem de juízo do "
-        "inspetor (motivos, adequação, estrutura) não são calculados."))
+        "inspetor (motivos, adequação, estrutura) não são calculados; `caseledger inspection --coverage` "
+        "lista quantos itens de cada formulário são calculados."))
     return out
 
 
-def _reports_blocks(rep: ReportsSummary) -> list[Block]:
+def _of(part: int, whole: int, what: str) -> str:
+    """A share answering a yes/no item: "Sim — 3 de 3 …", "Não — 1 de 2 …", or not applicable."""
+    if not whole:
+        return f"{NOT_APPLICABLE} (nenhum caso no período)"
+    return f"{'Sim' if part == whole else 'Não'} — {part} de {whole} {what} ({100 * part / whole:.0f}%)"
+
+
+def _reports_blocks(rep: ReportsSummary, ut: str | None) -> list[Block]:
     out: list[Block] = [Facts((
-        ("3.1 Há registro individualizado do envio de relatórios destinados à reavaliação da medida?",
-         f"Sim — registro por adolescente no livro; {rep.reports} relatório(s) no período"),
-        ("3.2 Os relatórios são elaborados por equipe técnica interdisciplinar?",
-         _pct(rep.interdisciplinary, rep.reports)),
-        ("3.3 Os relatórios contêm, de maneira expressa, conclusão?", _pct(rep.with_conclusion, rep.reports)),
-        ("3.5 No envio dos relatórios é respeitado o prazo máximo?", _yes(rep.on_time, NOT_APPLICABLE)),
+        (_item("reports_record", ut), f"Sim — registro por adolescente no livro; {rep.reports} relatório(s) no período"),
+        (_item("reports_team", ut), _of(rep.interdisciplinary, rep.reports, "relatórios do período")),
+        (_item("reports_conclusion", ut), _of(rep.with_conclusion, rep.reports, "relatórios do período")),
+        (_item("reports_on_time", ut), _yes(rep.on_time, NOT_APPLICABLE)),
         ("Adolescentes com relatório a enviar na data", str(rep.total)),
         ("Fonte do prazo", f"{rep.source} (6 meses, ou 3 se trimestral, do início da medida ou do relatório anterior)"),
     ))]

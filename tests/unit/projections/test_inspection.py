@@ -9,6 +9,7 @@ import pytest
 from infra.inspection_render import to_html, to_markdown
 from projections.audit_trail import AuditTrail
 from projections.engine import MemoryTables
+from projections.form_items import label
 from projections.inspection import default_period_start, inspection
 from projections.unit_occupancy import OccupancyData, UnitOccupancy
 from tests.unit.projections.read_models_builders import UNIT_ID, a_case, a_unit, at
@@ -222,7 +223,7 @@ def test_the_report_names_cases_by_id_only_and_carries_the_cnmp_labels():
     report = report_of(unit, [case])
     markdown, page = to_markdown(report), to_html(report)
     for text in (markdown, page):
-        assert "1.4 Capacidade total" in text and "Número atual de internos" in text  # the form's wording
+        assert "III 1.4 Capacidade total" in text and "I 1.4 / III 1.7 Número atual de internos" in text
         assert "Adolescentes por modalidade, faixa etária e sexo" in text
         assert "Relatórios de reavaliação da medida (art. 121 §2º do ECA" in text
         assert case.id in text  # the 21-year-old, listed by case id
@@ -272,14 +273,14 @@ def test_item_3_5_is_met_when_every_report_went_within_six_months_of_the_previou
     a_report(case, on="2026-05-25")  # 6 months after the previous report, not after the admission
     report = report_of(unit, [case])
     assert report.reassessment.states == {"met": 1} and report.reassessment.on_time is True
-    assert facts(report)["3.5 No envio dos relatórios é respeitado o prazo máximo?"] == "Sim"
+    assert facts(report)[label("reports_on_time", "internacao")] == "Sim"
 
 
 def test_item_3_5_section_cites_only_the_items_it_fills():
     unit = a_unit_of()
     source = sources(report_of(unit, [a_resident(unit)]))[
         "5. Relatórios de reavaliação da medida (art. 121 §2º do ECA; art. 42 do SINASE)"]
-    assert "Anexos I e II 3.1, 3.2, 3.3 e 3.5" in source and "3.1–3.7" not in source
+    assert source.endswith("Anexo I 3.1, 3.2, 3.3 e 3.5; Anexo III 3.7, 3.8, 3.9 e 3.11") and "3.1–3.7" not in source
 
 
 def test_item_1_3_3_by_modality_does_not_apply_to_a_unit_holding_one_modality():
@@ -304,7 +305,7 @@ def test_item_1_3_1_by_type_of_offence_reads_sem_registro_even_when_the_seriousn
     separation = {c.criterion: c for c in report.separation}
     assert separation["offence_type"].answer == "sem_registro"
     assert separation["seriousness"].answer == "sim"  # given apart, under its own name
-    assert "| 1.3.1 / 1.6.1 | Por tipo de infração? | sem registro |" in to_markdown(report)
+    assert "| I 1.3.1 / III 1.6.1 | Por tipo de infração? | sem registro |" in to_markdown(report)
 
 
 def test_item_1_3_2_by_age_a_15_and_a_16_year_old_sharing_a_room_are_separated():
@@ -341,8 +342,9 @@ def test_item_2_9_parents_assisting_the_procedure_counts_parents_present_not_par
     notified = disciplinary_case(unit, TEAM, parents_present=False, parents_notified=True)
     report = report_of(unit, [present, notified])
     assert (report.discipline.hearings_with_parents, report.discipline.parents_notified) == (1, 1)
-    label = "2.9 Assistência dos pais ou responsáveis: oitivas com pais ou responsáveis presentes"
-    assert facts(report)[label] == "1 de 2 (50%)"
+    assert label("disc_parents", "internacao").startswith("III 2.9 ")  # Annex I has no discipline items
+    assert facts(report)[label("disc_parents", "internacao")] == \
+        "Não — 1 de 2 oitivas com pais ou responsáveis presentes (50%)"
 
 
 def test_item_2_10_who_applies_the_sanction_follows_decided_by():
@@ -352,13 +354,13 @@ def test_item_2_10_who_applies_the_sanction_follows_decided_by():
     direction = disciplinary_case(unit, [{"staff_id": "s-1", "role": "gerente"}])
     report = report_of(unit, [commission, direction])
     assert report.discipline.decided_by == {"comissao": 1, "direcao": 1}
-    assert facts(report)["2.10 Quem aplicou a sanção (decisões)"] == "Direção da Unidade: 1; Comissão Disciplinar: 1"
+    assert facts(report)[label("disc_decided_by", "internacao")] == "Direção da Unidade: 1; Comissão Disciplinar: 1"
 
 
 def test_section_7_cites_exactly_the_items_it_fills():
     unit = a_unit_of()
     source = sources(report_of(unit, [a_resident(unit)]))["7. Procedimento disciplinar — devido processo"]
-    assert "Anexos III e IV 2.7, 2.8, 2.8.1, 2.9, 2.10 e 2.11" in source and "2.5–2.13" not in source
+    assert "Anexo III 2.7, 2.8, 2.8.1, 2.9, 2.10 e 2.11;" in source and "2.5–2.13" not in source
 
 
 def test_items_1_5_population_tables_show_every_modality_and_the_feminino_column_with_zeros():
@@ -375,8 +377,8 @@ def test_section_2_cites_the_2012_capacity_item_not_the_2011_header():
     unit = a_unit_of()
     report = report_of(unit, [a_resident(unit)])
     source = sources(report)["2. Capacidade e ocupação"]
-    assert "capacidade total, Anexos III e IV 1.4" in source and "cabeçalho" not in source
-    assert facts(report)["1.4 Capacidade total"] == "40"
+    assert "Anexo III 1.4 e 1.7" in source and "cabeçalho" not in source
+    assert facts(report)["III 1.4 Capacidade total"] == "40"
 
 
 def test_item_1_2_occupied_by_both_sexes_gives_the_counts_of_item_1_2_1():
@@ -384,6 +386,6 @@ def test_item_1_2_occupied_by_both_sexes_gives_the_counts_of_item_1_2_1():
     report = report_of(unit, [a_resident(unit), a_resident(unit, sex="feminino")])
     assert report.identification.occupied_by == "ambos"
     f = facts(report)
-    assert f["1.1 O estabelecimento foi planejado para qual sexo?"] == "Masculino"  # Ambos is not recordable
-    assert f["1.2 O estabelecimento está sendo ocupado por adolescentes do sexo?"] == "Ambos"
-    assert f["1.2.1 Caso a resposta tenha sido ambos, quantitativo"] == "Masculino: 1; Feminino: 1; Total: 2"
+    assert f[label("planned_sex", "internacao")] == "Masculino"  # «Ambos» is not recordable
+    assert f[label("occupied_sex", "internacao")] == "Ambos"
+    assert f[label("occupied_counts", "internacao")] == "Masculino: 1; Feminino: 1; Total: 2"
