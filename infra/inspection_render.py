@@ -273,6 +273,8 @@ def blocks(report: InspectionReport) -> list[Block]:
         ("Retornos registrados no período", str(e.returns)),
     )))
 
+    out += _activity_blocks(r, ut)
+
     out.append(Note(
         f"Calculado pelo CaseLedger a partir dos modelos de leitura, com a situação no fim do dia {_date(r.on)} "
         "(horário de Cuiabá): contam os registros de fatos ocorridos até essa data, com as retificações que o "
@@ -282,6 +284,72 @@ def blocks(report: InspectionReport) -> list[Block]:
         "inspetor (motivos, adequação, estrutura) não são calculados; `caseledger inspection --coverage` "
         "lista quantos itens de cada formulário são calculados."))
     return out
+
+
+FREQUENCY_LABELS = {"diario": "Diário", "semanal": "Semanal", "quinzenal": "Quinzenal", "mensal": "Mensal",
+                    "menos_que_mensal": "menos que mensal (nenhuma opção do formulário)"}
+# Annex III 1.13's options; physical containment and handcuffs are not weapons.
+WEAPON_LABELS = {"bala_de_borracha": "Bala de borracha", "gas_ou_spray_de_pimenta": "Gás / Spray de pimenta",
+                 "bastao_ou_cassetete": "Cassetete", "arma_de_eletrochoque": "Arma de eletrochoque"}
+ACTIVITY_KEYS = ("family_proximity", "family_proximity_count", "non_lethal", "hearing_team", "execution_defender",
+                 "legal_assistance", "legal_frequency", "legal_defensoria", "legal_frequency_defensoria", "legal_lawyer",
+                 "legal_frequency_lawyer", "egress_follow_up", "egress_school", "egress_course", "egress_network",
+                 "external_exits")
+
+
+def _activity_blocks(r: InspectionReport, ut: str | None) -> list[Block]:
+    """Section 10: the other items whose data the ledger records, in the forms' order; only those the unit
+    type's forms ask."""
+    a = r.activity
+    none = "nenhum registro no período"
+    fam = ("Sim" if len(a.family_elsewhere) * 2 < a.family_recorded else "Não") + \
+        f" — família na comarca da unidade em {a.family_recorded - len(a.family_elsewhere)} de {a.family_recorded}"
+    weapons = {WEAPON_LABELS[t]: k for t, k in a.force.items() if t in WEAPON_LABELS}
+    containment = sum(k for t, k in a.force.items() if t not in WEAPON_LABELS)
+    legal = {auth: a.frequency(auth) for auth in ("defensoria_publica", "advogado_constituido")}
+    best = next((f for f in ("diario", "semanal", "quinzenal", "mensal", "menos_que_mensal")
+                 if f in legal.values()), None)
+
+    def freq(value: str | None) -> str:
+        return FREQUENCY_LABELS[value] if value else f"{NOT_APPLICABLE} ({none})"
+
+    def held(authority: str) -> str:
+        days = a.interview_days.get(authority, 0)
+        return f"Sim — atendimento em {days} dia(s) do período" if days else f"Não — {none}"
+
+    def egress(part: int) -> str:
+        return _of(part, a.egress_youths, "egressos acompanhados no período")
+
+    values = {
+        "family_proximity": fam if a.family_recorded else NA,
+        "family_proximity_count": (f"{len(a.family_elsewhere)} (família em outra comarca: "
+                                   f"{_cases(a.family_elsewhere)})") if a.family_recorded else NA,
+        "non_lethal": ("Sim — " + "; ".join(f"{k}: {n}" for k, n in sorted(weapons.items()))) if weapons else
+                      f"Não — {none}" + (f" (contenção física ou algemas: {containment})" if containment else ""),
+        "hearing_team": _of(a.hearings_with_team, a.hearings, "audiências de reavaliação do período"),
+        "execution_defender": _of(a.hearings_with_defender, a.hearings, "audiências de reavaliação do período"),
+        "legal_assistance": _yes(a.legal_assistance_systematic) + (
+            f" — {a.residents_interviewed} de {len(r.residents)} adolescentes atendidos no período pela Defensoria "
+            "ou por advogado" if r.residents else ""),
+        "legal_frequency": freq(best),
+        "legal_defensoria": held("defensoria_publica"),
+        "legal_frequency_defensoria": freq(legal["defensoria_publica"]),
+        "legal_lawyer": held("advogado_constituido"),
+        "legal_frequency_lawyer": freq(legal["advogado_constituido"]),
+        "egress_follow_up": (f"Sim — {a.egress_youths} egresso(s) acompanhado(s) no período" if a.egress_youths
+                             else f"Não — {none}"),
+        "egress_school": egress(a.egress_in_school),
+        "egress_course": egress(a.egress_in_course_or_work),
+        "egress_network": egress(a.egress_referred),
+        "external_exits": (f"Sim — {a.exits} saída(s) no período (" + "; ".join(
+            f"{k}: {n}" for k, n in sorted(a.exit_purposes.items())) + ")") if a.exits else f"Não — {none}",
+    }
+    rows = tuple((form_items.label(k, ut), values[k]) for k in ACTIVITY_KEYS if form_items.items_for(k, ut))
+    return [Heading("10. Outros itens do formulário calculados pelo livro", _cite(
+        [k for k in ACTIVITY_KEYS if form_items.items_for(k, ut)], ut,
+        "proximidade da família: comarca da família comparada com a da unidade (se outra unidade é a mais "
+        "próxima é juízo do inspetor); frequência: intervalo médio entre os dias de atendimento no período")),
+        Facts(rows)]
 
 
 def _of(part: int, whole: int, what: str) -> str:

@@ -77,6 +77,9 @@ TECHNICAL_ROLE_NAMES = frozenset(role.value for role in TECHNICAL_ROLES)
 # Annex III/IV 2.10 "Qual órgão ou autoridade é responsável pela aplicação da sanção disciplinar?"
 DECIDED_BY_OPTIONS = ("direcao", "comissao", "agentes", "outros")
 
+# Private interviews that are legal assistance (ECA 124 III; Reg. art. 51 III): the MP's are not.
+LEGAL_ASSISTANCE = ("defensoria_publica", "advogado_constituido")
+
 VISIT_WINDOW_DAYS = 7  # ECA art. 124 VII: weekly visits
 VISIT_GAP_DAYS = 15  # Reg. art. 51 §1: "mais de 15 dias" without a visit — strictly more than 15
 
@@ -250,6 +253,43 @@ class Evasions:
 
 
 @dataclass(frozen=True)
+class Activity:
+    """Other form items the ledger answers from the period's entries at the unit (and the residents' families)."""
+
+    family_recorded: int = 0  # residents on the day with their family's comarca recorded (AdolescentRegistered)
+    family_elsewhere: tuple[str, ...] = ()  # … whose family lives in another comarca (III 1.10.1 / IV 1.8.1)
+    exits: int = 0  # ExternalExitStarted in the period (I 3.11 / III 3.19)
+    exit_purposes: Mapping[str, int] = field(default_factory=dict)
+    force: Mapping[str, int] = field(default_factory=dict)  # UseOfForceRecorded.technique -> uses (III 1.13)
+    interview_days: Mapping[str, int] = field(default_factory=dict)  # authority -> days with a private interview
+    residents_interviewed: int = 0  # residents on the day with a defender's or lawyer's interview in the period
+    days: int = 0  # days in the period
+    egress_youths: int = 0  # released youths followed up in the period (I 3.9 / III 3.17)
+    egress_in_school: int = 0  # … found in school (3.10.1 / 3.18.1)
+    egress_in_course_or_work: int = 0  # … in a course or at work (3.10.2 / 3.18.2)
+    egress_referred: int = 0  # … referred to the network / open-environment programmes (3.10.3 / 3.18.3)
+    hearings: int = 0  # reassessment hearings in the period
+    hearings_with_team: int = 0  # … with the unit's technical team (I 3.6 / III 3.12)
+    hearings_with_defender: int = 0  # … with a defender (III 3.14 / IV 3.13)
+
+    def frequency(self, authority: str) -> str | None:
+        """The form's frequency bucket (3.8.1; III 3.15.1.x.2) from the mean gap between interview days."""
+        n = self.interview_days.get(authority, 0)
+        if not n or not self.days:
+            return None
+        gap = self.days / n
+        return "diario" if gap <= 1 else "semanal" if gap <= 7 else "quinzenal" if gap <= 15 \
+            else "mensal" if gap <= 31 else "menos_que_mensal"
+
+    @property
+    def legal_assistance_systematic(self) -> bool | None:
+        """I 3.8 / III 3.15: at least monthly interviews by the Defensoria or a lawyer (ECA 124 III)."""
+        if not self.days:
+            return None
+        return any(self.frequency(a) not in (None, "menos_que_mensal") for a in LEGAL_ASSISTANCE)
+
+
+@dataclass(frozen=True)
 class InspectionReport:
     unit_id: str
     on: dt.date
@@ -264,6 +304,7 @@ class InspectionReport:
     visits: Visits
     evasions: Evasions
     residents: tuple[str, ...] = field(default=(), repr=False)  # case ids on the day
+    activity: Activity = field(default_factory=Activity)
 
 
 # -- the computation ---------------------------------------------------------------------------
@@ -312,6 +353,7 @@ def inspection(unit_id: str, on: dt.date, occupancy: OccupancyData,
         visits=_visits(residents, views, on),
         evasions=_evasions(entries),
         residents=tuple(r.case_id for r in residents),
+        activity=_activity(entries, residents, cases, profile.get("comarca"), (on - start).days + 1),
     )
 
 
@@ -559,3 +601,63 @@ def _evasions(entries: Sequence[tuple[str, HistoryEntry]]) -> Evasions:
     evaded = [case_id for name, case_id in names if name == "EvasionRecorded"]
     return Evasions(len(evaded), tuple(sorted(set(evaded))),
                     sum(1 for name, _ in names if name == "ReturnedFromEvasion"))
+
+
+def _activity(entries: Sequence[tuple[str, HistoryEntry]], residents: Sequence[Resident], cases,
+              comarca: str | None, days: int) -> Activity:
+    """Exits, use of force, interviews, follow-ups after release and hearings of the period; families' comarcas."""
+    exits: Counter = Counter()
+    force: Counter = Counter()
+    interview_days: dict[str, set] = {}
+    interviewed: set[str] = set()
+    egress: dict[str, dict[str, bool]] = {}
+    n: Counter = Counter()
+    for case_id, e in entries:
+        name, d = e.event_type.split(".", 1)[-1], e.data
+        if name == "ExternalExitStarted":
+            exits[str(d.get("purpose"))] += 1
+        elif name == "UseOfForceRecorded":
+            force[str(d.get("technique"))] += 1
+        elif name == "PrivateInterviewHeld":
+            authority = str(d.get("authority"))
+            interview_days.setdefault(authority, set()).add(_local(e.occurred_at))
+            if authority in LEGAL_ASSISTANCE:
+                interviewed.add(case_id)
+        elif name == "EgressFollowUpRecorded":
+            seen = egress.setdefault(case_id, {"school": False, "course": False, "network": False})
+            seen["school"] |= bool(d.get("in_school"))
+            seen["course"] |= bool(d.get("in_course_or_work"))
+            seen["network"] |= bool(d.get("referred_to_network"))
+        elif name == "ReassessmentHearingHeld":
+            n["hearings"] += 1
+            n["team"] += bool(d.get("technical_team_present"))
+            n["defender"] += bool(d.get("defender_present"))
+    recorded, elsewhere = 0, []
+    for r in residents:
+        family = _family_comarca(cases.get(r.case_id))
+        if family is None:
+            continue
+        recorded += 1
+        if comarca is None or family.casefold() != comarca.casefold():
+            elsewhere.append(r.case_id)
+    here = {r.case_id for r in residents}
+    return Activity(
+        family_recorded=recorded, family_elsewhere=tuple(sorted(elsewhere)),
+        exits=sum(exits.values()), exit_purposes=dict(exits), force=dict(force),
+        interview_days={a: len(ds) for a, ds in interview_days.items()},
+        residents_interviewed=len(interviewed & here), days=days,
+        egress_youths=len(egress), egress_in_school=sum(v["school"] for v in egress.values()),
+        egress_in_course_or_work=sum(v["course"] for v in egress.values()),
+        egress_referred=sum(v["network"] for v in egress.values()),
+        hearings=n["hearings"], hearings_with_team=n["team"], hearings_with_defender=n["defender"])
+
+
+def _family_comarca(h) -> str | None:
+    """The family's comarca from the latest registration entry, if recorded. A corrected comarca is not
+    used: correction values are withheld from the audit trail (personal data), so the entry may still
+    show the value it corrected."""
+    out = None
+    for e in (h.entries if h is not None else ()):
+        if e.status != "voided" and e.event_type.endswith(".AdolescentRegistered"):
+            out = None if "family_comarca" in e.corrected_fields else _plain(e.data.get("family_comarca"))
+    return out

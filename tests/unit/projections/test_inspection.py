@@ -389,3 +389,101 @@ def test_item_1_2_occupied_by_both_sexes_gives_the_counts_of_item_1_2_1():
     assert f[label("planned_sex", "internacao")] == "Masculino"  # «Ambos» is not recordable
     assert f[label("occupied_sex", "internacao")] == "Ambos"
     assert f[label("occupied_counts", "internacao")] == "Masculino: 1; Feminino: 1; Total: 2"
+
+
+# -- other items whose data the ledger records (section 10) ----------------------------------------
+
+
+def a_resident_from(unit, family_comarca):
+    case = a_case()
+    case.add("AdolescentRegistered", on="2026-03-02", hour=8, birth_date=D(2009, 5, 1), sex="masculino",
+             name="Fulano de Tal", civil_document="RG 123", family_comarca=family_comarca,
+             personal=frozenset({"name", "civil_document"}))
+    case.intake(modality="internacao", on="2026-03-02")
+    unit.admitted(case.id, on="2026-03-02")
+    return case
+
+
+def test_item_III_1_10_family_proximity_compares_the_familys_comarca_with_the_units():
+    unit = a_unit_of()  # comarca Cuiabá
+    near, far = a_resident_from(unit, "Cuiabá"), a_resident_from(unit, "Sinop")
+    report = report_of(unit, [near, far])
+    assert (report.activity.family_recorded, report.activity.family_elsewhere) == (2, (far.id,))
+    f = facts(report)
+    assert f[label("family_proximity", "internacao")] == "Não — família na comarca da unidade em 1 de 2"
+    assert f[label("family_proximity_count", "internacao")].startswith("1 (família em outra comarca: ")
+
+
+def test_item_III_1_10_a_corrected_family_comarca_counts_as_not_recorded_because_its_value_is_withheld():
+    unit = a_unit_of()
+    case = a_resident_from(unit, "Cuiabá")
+    case.corrected(case.events[0], family_comarca="Sinop")  # the audit trail withholds the new value
+    assert report_of(unit, [case]).activity.family_recorded == 0
+
+
+def test_item_III_1_13_non_lethal_weapons_lists_the_forms_options_not_physical_containment():
+    unit = a_unit_of()
+    case = a_resident(unit)
+    for technique in ("contencao_fisica", "gas_ou_spray_de_pimenta", "gas_ou_spray_de_pimenta"):
+        case.add("UseOfForceRecorded", on="2026-06-10", technique=technique, staff=[], injuries=False,
+                 medical_exam_reference=None, justification="x", exceptions=[])
+    report = report_of(unit, [case])
+    assert report.activity.force == {"contencao_fisica": 1, "gas_ou_spray_de_pimenta": 2}
+    assert facts(report)[label("non_lethal", "internacao")] == "Sim — Gás / Spray de pimenta: 2"
+
+
+def test_item_3_8_legal_assistance_is_systematic_with_weekly_defensoria_interviews_and_the_mp_does_not_count():
+    unit = a_unit_of()
+    case = a_resident(unit)
+    for day in range(1, 61, 6):  # 10 days in the 61 of the period: weekly on average
+        case.add("PrivateInterviewHeld", on=D(2026, 5, 1) + dt.timedelta(days=day), authority="defensoria_publica",
+                 duration_minutes=30)
+    case.add("PrivateInterviewHeld", on="2026-06-01", authority="ministerio_publico", duration_minutes=30)
+    activity = report_of(unit, [case]).activity
+    assert activity.frequency("defensoria_publica") == "semanal" and activity.legal_assistance_systematic
+    assert activity.frequency("advogado_constituido") is None and activity.residents_interviewed == 1
+
+
+def test_item_3_8_legal_assistance_is_not_systematic_with_only_the_mps_interviews():
+    unit = a_unit_of()
+    case = a_resident(unit)
+    case.add("PrivateInterviewHeld", on="2026-06-01", authority="ministerio_publico", duration_minutes=30)
+    report = report_of(unit, [case])
+    assert report.activity.legal_assistance_systematic is False
+    assert facts(report)[label("legal_assistance", "internacao")].startswith("Não — 0 de 1 adolescentes")
+
+
+def test_item_3_9_egress_follow_up_counts_the_released_youths_followed_up_in_the_period():
+    unit = a_unit_of()
+    case = a_resident(unit, on="2026-03-01")
+    case.released(on="2026-05-10")
+    unit.departed(case.id, on="2026-05-10", reason="desligamento")
+    case.add("EgressFollowUpRecorded", on="2026-06-10", contact="visita_domiciliar", in_school=True,
+             in_course_or_work=False, referred_to_network=True, notes=None)
+    report = report_of(unit, [case])
+    a = report.activity
+    assert (a.egress_youths, a.egress_in_school, a.egress_in_course_or_work, a.egress_referred) == (1, 1, 0, 1)
+    assert facts(report)[label("egress_school", "internacao")] == "Sim — 1 de 1 egressos acompanhados no período (100%)"
+
+
+def test_item_3_6_technical_team_and_III_3_14_defender_at_the_reassessment_hearings():
+    unit = a_unit_of()
+    case = a_resident(unit)
+    case.add("ReassessmentHearingHeld", on="2026-06-05", hearing_on=D(2026, 6, 5), technical_team_present=True,
+             defender_present=False, youth_present=True, family_notified=True)
+    report = report_of(unit, [case])
+    f = facts(report)
+    assert f[label("hearing_team", "internacao")] == "Sim — 1 de 1 audiências de reavaliação do período (100%)"
+    assert f[label("execution_defender", "internacao")].startswith("Não — 0 de 1")
+
+
+def test_item_3_11_external_activities_from_the_exits_of_the_period():
+    unit = a_unit_of()
+    case = a_resident(unit)
+    case.add("ExternalExitStarted", on="2026-06-05", exit_id="x-1", purpose="atividade_esportiva_cultural",
+             authorised_by={"id": "s-1", "role": "gerente"}, team_assessed=True, search_done=True,
+             expected_return_at=at("2026-06-05", 17))
+    report = report_of(unit, [case])
+    assert facts(report)[label("external_exits", "internacao")] == \
+        "Sim — 1 saída(s) no período (atividade_esportiva_cultural: 1)"
+    assert facts(report_of(unit, [a_resident(unit)]))[label("external_exits", "internacao")].startswith("Não — ")
