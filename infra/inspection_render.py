@@ -14,6 +14,7 @@ import html
 from dataclasses import dataclass
 from typing import Sequence
 
+from domain.calendar import CUIABA
 from projections import form_items
 from projections.inspection import BAND_ORDER, MODALITY_ORDER, SEXES, ClockSummary, InspectionReport, ReportsSummary
 
@@ -128,7 +129,7 @@ def blocks(report: InspectionReport) -> list[Block]:
                       ("Período considerado", period),
                       ("Formulários", " e ".join(f"Anexo {a}" for a in form_items.annexes_for(ut))))))
 
-    keys = ["visit_date", "unit_name", "municipality", "planned_sex", "occupied_sex", "occupied_counts"]
+    keys = ["visit_date", "visit_time", "unit_name", "municipality", "planned_sex", "occupied_sex", "occupied_counts"]
     out.append(Heading("1. Dados da entidade", _cite(keys, ut)))
     by_sex = ident.occupants_by_sex
     occupied = ident.occupied_by
@@ -136,6 +137,8 @@ def blocks(report: InspectionReport) -> list[Block]:
               f"Total: {by_sex.get('masculino', 0) + by_sex.get('feminino', 0)}")
     out.append(Facts((
         (_item("visit_date", ut), _date(r.on)),
+        (_item("visit_time", ut), r.staff.inspected_at.astimezone(CUIABA).strftime("%H:%M") + " (horário de Cuiabá)"
+         if r.staff.inspected_at else f"{NA} (nenhuma inspeção registrada na data)"),
         (_item("unit_name", ut), ident.unit_name or NA), ("Código / id", f"{ident.unit_code or '—'} / {ident.unit_id}"),
         (_item("municipality", ut), ident.comarca or NA),
         ("Tipo de unidade", UNIT_TYPES.get(ut or "", ut or NA)),
@@ -291,7 +294,11 @@ FREQUENCY_LABELS = {"diario": "Diário", "semanal": "Semanal", "quinzenal": "Qui
 # Annex III 1.13's options; physical containment and handcuffs are not weapons.
 WEAPON_LABELS = {"bala_de_borracha": "Bala de borracha", "gas_ou_spray_de_pimenta": "Gás / Spray de pimenta",
                  "bastao_ou_cassetete": "Cassetete", "arma_de_eletrochoque": "Arma de eletrochoque"}
-ACTIVITY_KEYS = ("family_proximity", "family_proximity_count", "non_lethal", "hearing_team", "execution_defender",
+STAFF_LABELS = {"psicologo": "Psicólogos", "pedagogo": "Pedagogos", "assistente_social": "Assistentes Sociais",
+                "educador_social": "Educadores Sociais", "agente_socioeducativo": "Monitores (agentes socioeducativos)",
+                "nutricionista": "Nutricionistas", "medico": "Médicos", "dentista": "Dentistas",
+                "professor": "Professores"}
+ACTIVITY_KEYS = ("staff_changed", "staff_roster", "family_proximity", "family_proximity_count", "non_lethal", "hearing_team", "execution_defender",
                  "legal_assistance", "legal_frequency", "legal_defensoria", "legal_frequency_defensoria", "legal_lawyer",
                  "legal_frequency_lawyer", "egress_follow_up", "egress_school", "egress_course", "egress_network",
                  "external_exits")
@@ -320,7 +327,13 @@ def _activity_blocks(r: InspectionReport, ut: str | None) -> list[Block]:
     def egress(part: int) -> str:
         return _of(part, a.egress_youths, "egressos acompanhados no período")
 
+    st = r.staff
+    roster = "; ".join(f"{STAFF_LABELS.get(c, 'Outros (' + c + ')')}: {act} ativo(s), {ina} inativo(s), {hours} h/semana"
+                       for c, (act, ina, hours) in st.by_category.items())
     values = {
+        "staff_changed": (("Sim" if st.changes else "Não") + f" — {st.changes} alteração(ões) do quadro desde "
+                          f"{_date(st.changes_since)}") if st.recorded else NA,
+        "staff_roster": (roster + " (nomes omitidos: dado pessoal)") if st.recorded else NA,
         "family_proximity": fam if a.family_recorded else NA,
         "family_proximity_count": (f"{len(a.family_elsewhere)} (família em outra comarca: "
                                    f"{_cases(a.family_elsewhere)})") if a.family_recorded else NA,

@@ -290,6 +290,18 @@ class Activity:
 
 
 @dataclass(frozen=True)
+class Staff:
+    """The unit's roster on the day and its changes (CNMP67 I 2.1–2.2, II 2.1–2.1.1, III/IV 2.1), and the
+    time of the inspection recorded that day (header "Horário"), from the unit's own stream."""
+
+    recorded: bool = False  # the unit's stream was given and has roster entries
+    by_category: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)  # category -> (active, inactive, weekly hours of the active)
+    changes_since: dt.date | None = None  # the last inspection before the day, or the period's start
+    changes: int = 0  # roster entries since then
+    inspected_at: dt.datetime | None = None  # InspectionRecorded on the day
+
+
+@dataclass(frozen=True)
 class InspectionReport:
     unit_id: str
     on: dt.date
@@ -305,6 +317,7 @@ class InspectionReport:
     evasions: Evasions
     residents: tuple[str, ...] = field(default=(), repr=False)  # case ids on the day
     activity: Activity = field(default_factory=Activity)
+    staff: "Staff" = field(default_factory=lambda: Staff())
 
 
 # -- the computation ---------------------------------------------------------------------------
@@ -316,7 +329,8 @@ def inspection(unit_id: str, on: dt.date, occupancy: OccupancyData,
     """The inspection data of `unit_id` at the end of `on`.
 
     `occupancy` holds the unit's occupancy rows; `case_entries` the audit rows
-    (`audit_entries`) of each case that was in the unit, by case id. The period
+    (`audit_entries`) of each case that was in the unit, by case id, and may hold
+    the unit's own stream under `unit_id` (staff roster, inspections). The period
     (peaks, discipline, evasions) runs from `period_start` (default: two months)
     to `on`, both included.
     """
@@ -325,7 +339,8 @@ def inspection(unit_id: str, on: dt.date, occupancy: OccupancyData,
         raise ValueError("the period starts after the inspection day")
     day = occupancy.on(on)
     residents = day.residents
-    cases = {cid: _as_of(rows, on) for cid, rows in case_entries.items() if rows}
+    unit_rows = case_entries.get(unit_id) or ()
+    cases = {cid: _as_of(rows, on) for cid, rows in case_entries.items() if rows and cid != unit_id}
     views = {cid: h.state for cid, h in cases.items() if h is not None and h.state is not None}
     entries = [(cid, e) for cid, h in cases.items() if h is not None for e in h.entries
                if e.status != "voided" and e.unit_id == unit_id and start <= _local(e.occurred_at) <= on]
@@ -354,6 +369,7 @@ def inspection(unit_id: str, on: dt.date, occupancy: OccupancyData,
         evasions=_evasions(entries),
         residents=tuple(r.case_id for r in residents),
         activity=_activity(entries, residents, cases, profile.get("comarca"), (on - start).days + 1),
+        staff=_staff(unit_rows, start, on),
     )
 
 
@@ -661,3 +677,40 @@ def _family_comarca(h) -> str | None:
         if e.status != "voided" and e.event_type.endswith(".AdolescentRegistered"):
             out = None if "family_comarca" in e.corrected_fields else _plain(e.data.get("family_comarca"))
     return out
+
+
+def _staff(rows: Sequence[Mapping[str, Any]], start: dt.date, on: dt.date) -> Staff:
+    """Fold the unit's StaffRosterChanged entries (latest per staff id) up to the day; count the changes since
+    the last InspectionRecorded before the day (or the period's start when there was none)."""
+    if not rows:
+        return Staff()
+    h = _as_of(rows, on)
+    if h is None:
+        return Staff()
+    roster: dict[str, Mapping[str, Any]] = {}
+    changed_on: list[dt.date] = []
+    last_inspection, today = None, None
+    for e in h.entries:
+        if e.status == "voided" or _local(e.occurred_at) > on:
+            continue
+        name = e.event_type.split(".", 1)[-1]
+        if name == "StaffRosterChanged":
+            roster[str(e.data.get("staff_id"))] = e.data
+            changed_on.append(_local(e.occurred_at))
+        elif name == "InspectionRecorded":
+            at = _moment(e.data.get("inspected_at")) or e.occurred_at
+            if _local(at) == on:
+                today = at
+            elif _local(at) < on:
+                last_inspection = max(last_inspection or _local(at), _local(at))
+    since = last_inspection or start
+    by_category: dict[str, list[int]] = {}
+    for d in roster.values():
+        cell = by_category.setdefault(str(d.get("category") or "outro"), [0, 0, 0])
+        if d.get("status") == "ativo":
+            cell[0] += 1
+            cell[2] += int(d.get("weekly_hours") or 0)
+        else:
+            cell[1] += 1
+    return Staff(recorded=bool(roster), by_category={k: tuple(v) for k, v in sorted(by_category.items())},
+                 changes_since=since, changes=sum(1 for day in changed_on if day > since), inspected_at=today)

@@ -64,6 +64,7 @@ def cmd_inspection(args, settings: Settings) -> int:
         data = queries.occupancy(cur, schema, unit_id)
         case_ids = sorted({m["case_id"] for m in data.movements})
         entries = {case_id: queries.stream_entries(cur, schema, case_id) for case_id in case_ids}
+        entries[unit_id] = queries.stream_entries(cur, schema, unit_id)  # roster and inspections (CNMP67 2.1)
     report = inspection(unit_id, args.date, data, entries, args.start)
     text = to_html(report) if args.format == "html" else to_markdown(report)
     if args.out:

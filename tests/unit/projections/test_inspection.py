@@ -29,7 +29,9 @@ def report_of(unit, cases, on=JUNE_30, start=None):
     entries: dict[str, list] = {}
     for row in audit.table("audit_entries").values():
         entries.setdefault(row["stream_id"], []).append(row)
-    return inspection(UNIT_ID, on, data, {c.id: entries.get(c.id, []) for c in cases}, start)
+    rows = {c.id: entries.get(c.id, []) for c in cases}
+    rows[UNIT_ID] = entries.get(UNIT_ID, [])  # the unit's own stream, as the command passes it
+    return inspection(UNIT_ID, on, data, rows, start)
 
 
 def a_unit_of(capacity=40, unit_type="internacao"):
@@ -487,3 +489,33 @@ def test_item_3_11_external_activities_from_the_exits_of_the_period():
     assert facts(report)[label("external_exits", "internacao")] == \
         "Sim — 1 saída(s) no período (atividade_esportiva_cultural: 1)"
     assert facts(report_of(unit, [a_resident(unit)]))[label("external_exits", "internacao")].startswith("Não — ")
+
+
+def test_items_I_2_1_and_2_2_staff_changes_since_the_last_inspection_and_the_roster_by_category():
+    unit = a_unit_of()
+    unit.add("StaffRosterChanged", on="2026-02-01", staff_id="s-1", name="Maria", category="psicologo", status="ativo",
+             weekly_hours=40, personal=frozenset({"name"}))
+    unit.add("InspectionRecorded", on="2026-05-10", inspection_id="i-1", kind="bimestral",
+             inspected_at=at("2026-05-10", 9), promotor_id="mp-1", accompanying=[], report_due_on=None,
+             access_id="a-1", exceptions=[])
+    unit.add("StaffRosterChanged", on="2026-06-01", staff_id="s-2", name="João", category="agente_socioeducativo",
+             status="ativo", weekly_hours=30, personal=frozenset({"name"}))
+    unit.add("StaffRosterChanged", on="2026-06-02", staff_id="s-1", name="Maria", category="psicologo",
+             status="inativo", weekly_hours=40, personal=frozenset({"name"}))
+    report = report_of(unit, [a_resident(unit)])
+    staff = report.staff
+    assert (staff.changes_since, staff.changes) == (D(2026, 5, 10), 2)
+    assert staff.by_category == {"agente_socioeducativo": (1, 0, 30), "psicologo": (0, 1, 0)}
+    f = facts(report)
+    assert f[label("staff_changed", "internacao")] == "Sim — 2 alteração(ões) do quadro desde 10/05/2026"
+    assert "Maria" not in to_markdown(report) and "João" not in to_markdown(report)
+
+
+def test_header_horario_is_the_time_of_the_inspection_recorded_that_day_or_sem_registro():
+    unit = a_unit_of()
+    case = a_resident(unit)
+    assert facts(report_of(unit, [case]))[label("visit_time", "internacao")].startswith("sem registro")
+    unit.add("InspectionRecorded", on="2026-06-30", hour=14, inspection_id="i-2", kind="bimestral",
+             inspected_at=at("2026-06-30", 14, 30), promotor_id="mp-1", accompanying=[], report_due_on=None,
+             access_id="a-2", exceptions=[])
+    assert facts(report_of(unit, [case]))[label("visit_time", "internacao")] == "14:30 (horário de Cuiabá)"
