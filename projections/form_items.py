@@ -113,3 +113,14 @@ def coverage(annexes: tuple[str, ...] = ANNEX_ORDER) -> dict[str, Counter]:
         if i.annex in out and i.answer in ANSWERS:
             out[i.annex][i.answer] += 1
     return out
+
+
+def distinct(annexes: tuple[str, ...] = ANNEX_ORDER) -> Counter:
+    """The same question asked by several forms counted once (by its key, else its wording)."""
+    seen: dict[str, str] = {}
+    for i in catalogue():
+        if i.annex in annexes and i.answer in ANSWERS:
+            seen.setdefault(i.key or i.wording, i.answer)
+    out = Counter({k: 0 for k in ANSWERS})
+    out.update(seen.values())
+    return out

@@ -89,11 +89,13 @@ def _coverage(args, settings: Settings) -> int:
     counts = form_items.coverage(annexes)
     rows = [(f"Anexo {annex}", c) for annex, c in counts.items()]
     rows.append(("total", {k: sum(c[k] for c in counts.values()) for k in form_items.ANSWERS}))
+    rows.append(("distinct", {k: form_items.distinct(annexes)[k] for k in form_items.ANSWERS}))
     print(f"{'form':<10}{'computed':>10}{'recorded':>10}{'missing':>10}{'inspector':>11}{'items':>7}")
     for name, c in rows:
         print(f"{name:<10}{c['computed']:>10}{c['recorded']:>10}{c['missing']:>10}{c['inspector']:>11}"
               f"{sum(c.values()):>7}")
     print("computed: the report computes it; recorded: the ledger records the data, not computed yet; missing: the "
-          "ledger does not record the data; inspector: the inspector's judgement. Each checklist table counts as one "
-          "item; headings answered by their sub-items are not counted.")
+          "ledger does not record the data; inspector: the inspector's judgement. distinct: a question asked by "
+          "several forms counted once. Each checklist table counts as one item; headings answered by their sub-items "
+          "are not counted.")
     return 0

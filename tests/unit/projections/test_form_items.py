@@ -66,3 +66,11 @@ def test_coverage_counts_each_annex_by_how_its_items_are_answered():
         assert set(c) == set(ANSWERS)
         assert sum(c.values()) == sum(1 for i in catalogue() if i.annex == annex and i.answer != "group")
     assert counts["I"]["computed"] == sum(1 for i in catalogue() if i.annex == "I" and i.answer == "computed") > 0
+
+
+def test_distinct_counts_a_question_asked_by_several_forms_once():
+    from projections.form_items import distinct
+
+    both = distinct(("I", "III"))
+    assert both["computed"] < coverage()["I"]["computed"] + coverage()["III"]["computed"]
+    assert distinct(("I",)) == coverage(("I",))["I"]  # within one form every item is distinct
