@@ -116,11 +116,11 @@ def coverage(annexes: tuple[str, ...] = ANNEX_ORDER) -> dict[str, Counter]:
 
 
 def distinct(annexes: tuple[str, ...] = ANNEX_ORDER) -> Counter:
-    """The same question asked by several forms counted once (by its key, else its wording)."""
+    """The same question asked by several forms counted once (by its key, else its wording and need)."""
     seen: dict[str, str] = {}
     for i in catalogue():
         if i.annex in annexes and i.answer in ANSWERS:
-            seen.setdefault(i.key or i.wording, i.answer)
+            seen.setdefault(i.key or f"{i.wording}|{i.needs}", i.answer)
     out = Counter({k: 0 for k in ANSWERS})
     out.update(seen.values())
     return out
