@@ -163,7 +163,7 @@ def blocks(report: InspectionReport) -> list[Block]:
         ("Vagas reservadas por ofício (Reg. art. 24)", str(occ.reserved)),
         (f"Pico de lotação no período ({occ.days} dias)", str(occ.peak_population)),
         ("Dias acima da capacidade no período (HC 143.988/STF)", str(occ.days_over_capacity)),
-        ("Capacidade física conforme o SINASE", module),
+        (_item("checklist_capacity", ut), module),
     )))
 
     internacao = ut != "semiliberdade"
@@ -224,6 +224,10 @@ def blocks(report: InspectionReport) -> list[Block]:
     out.append(Heading("6. Plano Individual de Atendimento (PIA) em até 45 dias",
                        "art. 55 par. único da Lei 12.594/2012 (SINASE); Reg. art. 68 §1"))
     out += _clock_blocks(r.pia, "PIA vencido na data")
+    made = r.pia.states.get("met", 0) + r.pia.states.get("met_late", 0)
+    out.append(Facts(((_item("checklist_pia", ut), NOT_APPLICABLE if not r.pia.total else
+                       f"{'Não' if r.pia.breached else 'Sim'} — PIA elaborado para {made} de {r.pia.total} "
+                       f"adolescentes; {len(r.pia.breached)} vencido(s) sem PIA"),)))
     if r.pia.late:
         out.append(Facts((("PIA entregue fora do prazo",
                            "; ".join(f"{cid} (prazo {_date(due)}, entregue {_date(done)})"
@@ -298,7 +302,10 @@ STAFF_LABELS = {"psicologo": "Psicólogos", "pedagogo": "Pedagogos", "assistente
                 "educador_social": "Educadores Sociais", "agente_socioeducativo": "Monitores (agentes socioeducativos)",
                 "nutricionista": "Nutricionistas", "medico": "Médicos", "dentista": "Dentistas",
                 "professor": "Professores"}
-ACTIVITY_KEYS = ("staff_changed", "staff_roster", "family_proximity", "family_proximity_count", "non_lethal", "hearing_team", "execution_defender",
+AUTHORITY_LABELS = {"defensoria_publica": "Defensoria Pública", "advogado_constituido": "advogado",
+                    "ministerio_publico": "Ministério Público"}
+ACTIVITY_KEYS = ("staff_changed", "staff_roster", "checklist_per_professional", "checklist_defence_access",
+                 "family_proximity", "family_proximity_count", "non_lethal", "hearing_team", "execution_defender",
                  "legal_assistance", "legal_frequency", "legal_defensoria", "legal_frequency_defensoria", "legal_lawyer",
                  "legal_frequency_lawyer", "egress_follow_up", "egress_school", "egress_course", "egress_network",
                  "external_exits")
@@ -334,6 +341,12 @@ def _activity_blocks(r: InspectionReport, ut: str | None) -> list[Block]:
         "staff_changed": (("Sim" if st.changes else "Não") + f" — {st.changes} alteração(ões) do quadro desde "
                           f"{_date(st.changes_since)}") if st.recorded else NA,
         "staff_roster": (roster + " (nomes omitidos: dado pessoal)") if st.recorded else NA,
+        "checklist_per_professional": "; ".join(
+            f"{STAFF_LABELS.get(c, 'Outros (' + c + ')')}: {len(r.residents) / act:.1f}".replace(".", ",")
+            for c, (act, _, _) in st.by_category.items() if act) or NA,
+        "checklist_defence_access": ("Sim — dias com atendimento reservado no período: " + "; ".join(
+            f"{AUTHORITY_LABELS.get(k, k)}: {n}" for k, n in sorted(a.interview_days.items())))
+        if a.interview_days else f"Não — {none}",
         "family_proximity": fam if a.family_recorded else NA,
         "family_proximity_count": (f"{len(a.family_elsewhere)} (família em outra comarca: "
                                    f"{_cases(a.family_elsewhere)})") if a.family_recorded else NA,

@@ -10,14 +10,15 @@ answers it:
 - ``inspector``: the inspector's own judgement;
 - ``group``: a heading answered by its sub-items (not counted).
 
-Each form's checklist table ("Preencha a tabela abaixo…") is one ``inspector`` item; its rows are
-not itemised. The report (`infra/inspection_render.py`) takes its item labels and citations from
+Each form's checklist table ("Preencha a tabela abaixo…") is a heading; its rows (indicator:
+descriptor) are items numbered after the table in the form's order ("3.13 #1", "3.13 #2", …). The report (`infra/inspection_render.py`) takes its item labels and citations from
 here, so what it prints is the form's own numbering and wording.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -99,7 +100,7 @@ def cite(keys: list[str] | tuple[str, ...], unit_type: str | None) -> str:
                 numbers.append(i.number)
     parts = []
     for annex in ANNEX_ORDER:
-        numbers = sorted(by_annex.get(annex, ()), key=lambda n: [int(p) for p in n.replace("H.", "0.").split(".")])
+        numbers = sorted(by_annex.get(annex, ()), key=lambda n: [int(p) for p in re.findall(r"\d+", n.replace("H.", "0."))])
         if numbers:
             joined = numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + " e " + numbers[-1]
             parts.append(f"Anexo {annex} {joined}")

@@ -96,6 +96,6 @@ def _coverage(args, settings: Settings) -> int:
               f"{sum(c.values()):>7}")
     print("computed: the report computes it; recorded: the ledger records the data, not computed yet; missing: the "
           "ledger does not record the data; inspector: the inspector's judgement. distinct: a question asked by "
-          "several forms counted once. Each checklist table counts as one item; headings answered by their sub-items "
-          "are not counted.")
+          "several forms counted once. Each row of a checklist table is an item (\"3.13 #1\"); headings "
+          "answered by their sub-items are not counted.")
     return 0

@@ -17,8 +17,11 @@ def item(ref):
 
 def test_the_catalogue_holds_every_numbered_item_of_the_four_forms_in_the_2012_wording():
     by_annex = {a: [i.number for i in catalogue() if i.annex == a] for a in ("I", "II", "III", "IV")}
-    assert by_annex["I"][-1] == "3.13" and by_annex["II"][-1] == "3.12"  # the checklist tables close each form
-    assert by_annex["III"][-1] == "3.23" and by_annex["IV"][-1] == "3.20"
+    # The checklist table closes each form; its rows are items numbered after it.
+    assert by_annex["I"][-1] == "3.13 #50" and by_annex["III"][-1] == "3.23 #50"
+    assert by_annex["II"][-1] == "3.12 #41" and by_annex["IV"][-1] == "3.20 #41"
+    assert item("IV 3.20 #15").wording.endswith("em conformidade com o SINASE (20 adolescentes)")
+    assert item("I 3.13 #17").wording.endswith("em conformidade com o SINASE (40 adolescentes)")
     assert "3.15.1.2.1.2" in by_annex["III"] and "3.14.2" in by_annex["IV"]
     assert item("III 2.9").wording == ("É facultado ao adolescente a assistência de seus pais ou responsáveis "
                                        "durante o procedimento disciplinar?")
