@@ -304,7 +304,12 @@ STAFF_LABELS = {"psicologo": "Psicólogos", "pedagogo": "Pedagogos", "assistente
                 "professor": "Professores"}
 AUTHORITY_LABELS = {"defensoria_publica": "Defensoria Pública", "advogado_constituido": "advogado",
                     "ministerio_publico": "Ministério Público"}
-ACTIVITY_KEYS = ("staff_changed", "staff_roster", "checklist_per_professional", "checklist_defence_access",
+# Reg. art. 13: the technical reference team the checklist's "Equipe interdisciplinar" asks for.
+TEAM_CATEGORIES = ("psicologo", "assistente_social", "pedagogo")
+REPORT_KIND_LABELS = {"inicial": "inicial", "acompanhamento": "de acompanhamento", "reavaliacao": "de reavaliação",
+                      "conclusivo": "conclusivo"}
+ACTIVITY_KEYS = ("staff_changed", "staff_roster", "checklist_team", "checklist_per_professional",
+                 "checklist_defence_access", "checklist_reports", "checklist_case_studies", "checklist_pia_homologated",
                  "family_proximity", "family_proximity_count", "non_lethal", "hearing_team", "execution_defender",
                  "legal_assistance", "legal_frequency", "legal_defensoria", "legal_frequency_defensoria", "legal_lawyer",
                  "legal_frequency_lawyer", "egress_follow_up", "egress_school", "egress_course", "egress_network",
@@ -341,6 +346,16 @@ def _activity_blocks(r: InspectionReport, ut: str | None) -> list[Block]:
         "staff_changed": (("Sim" if st.changes else "Não") + f" — {st.changes} alteração(ões) do quadro desde "
                           f"{_date(st.changes_since)}") if st.recorded else NA,
         "staff_roster": (roster + " (nomes omitidos: dado pessoal)") if st.recorded else NA,
+        "checklist_team": NA if not st.recorded else (
+            "Sim" if all(st.by_category.get(c, (0, 0, 0))[0] for c in TEAM_CATEGORIES) else "Não") +
+            " — ativos: " + "; ".join(f"{STAFF_LABELS[c]}: {st.by_category.get(c, (0, 0, 0))[0]}" for c in TEAM_CATEGORIES),
+        "checklist_reports": (f"{r.reassessment.reports} relatório(s) no período — " + "; ".join(
+            f"{REPORT_KIND_LABELS.get(k, k)}: {n}" for k, n in sorted(r.reassessment.kinds.items())) +
+            f"; interdisciplinares: {r.reassessment.interdisciplinary}") if r.reassessment.reports else f"Não — {none}",
+        "checklist_case_studies": _of(a.case_studies_interdisciplinary, a.case_studies,
+                                      "estudos de caso do período com a equipe interdisciplinar"),
+        "checklist_pia_homologated": _of(a.pia_homologated, a.pia_submitted,
+                                         "adolescentes com PIA entregue e homologado"),
         "checklist_per_professional": "; ".join(
             f"{STAFF_LABELS.get(c, 'Outros (' + c + ')')}: {len(r.residents) / act:.1f}".replace(".", ",")
             for c, (act, _, _) in st.by_category.items() if act) or NA,

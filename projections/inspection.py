@@ -199,6 +199,7 @@ class ReportsSummary(ClockSummary):
     reports: int = 0  # reports of the residents sent in the period
     interdisciplinary: int = 0  # … by authors of at least two technical professions (Reg. art. 13)
     with_conclusion: int = 0  # … with an explicit conclusion
+    kinds: Mapping[str, int] = field(default_factory=dict)  # ReportKind -> reports of the period
 
     @property
     def on_time(self) -> bool | None:
@@ -271,6 +272,10 @@ class Activity:
     hearings: int = 0  # reassessment hearings in the period
     hearings_with_team: int = 0  # … with the unit's technical team (I 3.6 / III 3.12)
     hearings_with_defender: int = 0  # … with a defender (III 3.14 / IV 3.13)
+    case_studies: int = 0  # CaseStudyHeld in the period (checklist "Estudos de caso")
+    case_studies_interdisciplinary: int = 0  # … with participants of at least two technical professions
+    pia_submitted: int = 0  # residents on the day with a PIA submitted (checklist "Homologação Judicial do PIA")
+    pia_homologated: int = 0  # … and homologated, expressly or tacitly
 
     def frequency(self, authority: str) -> str | None:
         """The form's frequency bucket (3.8.1; III 3.15.1.x.2) from the mean gap between interview days."""
@@ -482,6 +487,7 @@ def _reports(residents: Sequence[Resident], views: Mapping[str, CaseView], cases
     states: Counter = Counter()
     breached, late = [], []
     n: Counter = Counter()
+    kinds: Counter = Counter()
     for r in residents:
         view, h = views.get(r.case_id), cases.get(r.case_id)
         if view is None or h is None or view.measure_started_on is None:
@@ -498,6 +504,7 @@ def _reports(residents: Sequence[Resident], views: Mapping[str, CaseView], cases
                 roles = {a.get("role") for a in data.get("authors") or () if isinstance(a, Mapping)}
                 n["interdisciplinary"] += len(roles & TECHNICAL_ROLE_NAMES) >= 2
                 n["with_conclusion"] += bool(data.get("conclusion"))
+                kinds[str(data.get("kind"))] += 1
                 if day > due:
                     late.append((r.case_id, due, day))
             was_late = was_late or day > due
@@ -510,7 +517,7 @@ def _reports(residents: Sequence[Resident], views: Mapping[str, CaseView], cases
             states["met_late" if was_late else "met" if sent else "running"] += 1
     return ReportsSummary("reports", CLOCK_SOURCES["reports"], dict(states), tuple(sorted(breached)),
                           tuple(sorted(late)), reports=n["reports"], interdisciplinary=n["interdisciplinary"],
-                          with_conclusion=n["with_conclusion"])
+                          with_conclusion=n["with_conclusion"], kinds=dict(kinds))
 
 
 def _moment(value: Any) -> dt.datetime | None:
@@ -644,6 +651,10 @@ def _activity(entries: Sequence[tuple[str, HistoryEntry]], residents: Sequence[R
             seen["school"] |= bool(d.get("in_school"))
             seen["course"] |= bool(d.get("in_course_or_work"))
             seen["network"] |= bool(d.get("referred_to_network"))
+        elif name == "CaseStudyHeld":
+            n["studies"] += 1
+            roles = {p.get("role") for p in d.get("participants") or () if isinstance(p, Mapping)}
+            n["studies_inter"] += len(roles & TECHNICAL_ROLE_NAMES) >= 2
         elif name == "ReassessmentHearingHeld":
             n["hearings"] += 1
             n["team"] += bool(d.get("technical_team_present"))
@@ -657,6 +668,12 @@ def _activity(entries: Sequence[tuple[str, HistoryEntry]], residents: Sequence[R
         if comarca is None or family.casefold() != comarca.casefold():
             elsewhere.append(r.case_id)
     here = {r.case_id for r in residents}
+    submitted = homologated = 0
+    for case_id in here:
+        h = cases.get(case_id)
+        names = {e.event_type.split(".", 1)[-1] for e in (h.entries if h is not None else ()) if e.status != "voided"}
+        submitted += "PIASubmitted" in names
+        homologated += "PIASubmitted" in names and "PIAHomologated" in names
     return Activity(
         family_recorded=recorded, family_elsewhere=tuple(sorted(elsewhere)),
         exits=sum(exits.values()), exit_purposes=dict(exits), force=dict(force),
@@ -665,7 +682,9 @@ def _activity(entries: Sequence[tuple[str, HistoryEntry]], residents: Sequence[R
         egress_youths=len(egress), egress_in_school=sum(v["school"] for v in egress.values()),
         egress_in_course_or_work=sum(v["course"] for v in egress.values()),
         egress_referred=sum(v["network"] for v in egress.values()),
-        hearings=n["hearings"], hearings_with_team=n["team"], hearings_with_defender=n["defender"])
+        hearings=n["hearings"], hearings_with_team=n["team"], hearings_with_defender=n["defender"],
+        case_studies=n["studies"], case_studies_interdisciplinary=n["studies_inter"],
+        pia_submitted=submitted, pia_homologated=homologated)
 
 
 def _family_comarca(h) -> str | None:

@@ -519,3 +519,51 @@ def test_header_horario_is_the_time_of_the_inspection_recorded_that_day_or_sem_r
              inspected_at=at("2026-06-30", 14, 30), promotor_id="mp-1", accompanying=[], report_due_on=None,
              access_id="a-2", exceptions=[])
     assert facts(report_of(unit, [case]))[label("visit_time", "internacao")] == "14:30 (horário de Cuiabá)"
+
+
+# -- checklist rows (I 3.13, III 3.23; II 3.12, IV 3.20) -------------------------------------------
+
+
+def test_checklist_capacidade_fisica_compares_the_capacity_with_the_sinase_module():
+    unit = a_unit_of(capacity=60)
+    f = facts(report_of(unit, [a_resident(unit)]))
+    assert label("checklist_capacity", "internacao").startswith("I 3.13 #17 / III 3.23 #17 Capacidade física")
+    assert f[label("checklist_capacity", "internacao")] == "40 adolescentes — capacidade acima do módulo"
+
+
+def test_checklist_homologacao_judicial_do_pia_counts_residents_with_a_pia_homologated():
+    unit = a_unit_of()
+    done, pending = a_resident(unit, on="2026-04-01"), a_resident(unit, on="2026-04-01")
+    for case in (done, pending):
+        case.add("PIASubmitted", on="2026-05-01", version=1, exceptions=[])
+    done.add("PIAHomologated", on="2026-05-20", tacit=False)
+    report = report_of(unit, [done, pending])
+    assert (report.activity.pia_submitted, report.activity.pia_homologated) == (2, 1)
+    assert facts(report)[label("checklist_pia_homologated", "internacao")] == \
+        "Não — 1 de 2 adolescentes com PIA entregue e homologado (50%)"
+    assert facts(report)[label("checklist_pia", "internacao")] == \
+        "Sim — PIA elaborado para 2 de 2 adolescentes; 0 vencido(s) sem PIA"
+
+
+def test_checklist_equipe_interdisciplinar_and_atendidos_por_categoria_from_the_roster():
+    unit = a_unit_of()
+    for sid, category in (("s-1", "psicologo"), ("s-2", "assistente_social"), ("s-3", "agente_socioeducativo")):
+        unit.add("StaffRosterChanged", on="2026-02-01", staff_id=sid, name="X", category=category, status="ativo",
+                 weekly_hours=40, personal=frozenset({"name"}))
+    report = report_of(unit, [a_resident(unit), a_resident(unit), a_resident(unit), a_resident(unit)])
+    f = facts(report)
+    assert f[label("checklist_team", "internacao")].startswith("Não — ativos: Psicólogos: 1; Assistentes Sociais: 1; "
+                                                               "Pedagogos: 0")
+    assert "Psicólogos: 4,0" in f[label("checklist_per_professional", "internacao")]
+
+
+def test_checklist_estudos_de_caso_counts_the_interdisciplinary_case_studies_of_the_period():
+    unit = a_unit_of()
+    case = a_resident(unit)
+    case.add("CaseStudyHeld", on="2026-06-03", participants=TEAM, youth_participated=True, family_participated=False,
+             needs=[], personal=frozenset({"needs[]"}))
+    case.add("CaseStudyHeld", on="2026-06-04", participants=TEAM[:1], youth_participated=True,
+             family_participated=False, needs=[], personal=frozenset({"needs[]"}))
+    f = facts(report_of(unit, [case]))
+    assert f[label("checklist_case_studies", "internacao")] == \
+        "Não — 1 de 2 estudos de caso do período com a equipe interdisciplinar (50%)"
