@@ -5,6 +5,14 @@ only words it, in Portuguese with the labels of the CNMP Res. 67 forms and the
 legal source of each section. It is built once as a list of blocks (headings,
 facts, tables, notes) and written out in either format, so both say the same.
 Cases appear by their opaque id only.
+
+Item labels and section citations come from the catalogue of the forms' items
+(`projections/form_items.py`, `projections/cnmp67_items.json`), for the forms of the
+unit's type: the form's own numbering and wording, and only the items a section fills.
+
+Over 400 lines on purpose: it is one document, its sections in the forms' order,
+and the two writers that must say the same thing; split, the sections would be
+modules no one else imports.
 """
 
 from __future__ import annotations
@@ -385,9 +393,12 @@ def _activity_blocks(r: InspectionReport, ut: str | None) -> list[Block]:
         "external_exits": (f"Sim — {a.exits} saída(s) no período (" + "; ".join(
             f"{k}: {n}" for k, n in sorted(a.exit_purposes.items())) + ")") if a.exits else f"Não — {none}",
     }
-    rows = tuple((form_items.label(k, ut), values[k]) for k in ACTIVITY_KEYS if form_items.items_for(k, ut))
+    asked = [k for k in ACTIVITY_KEYS if form_items.items_for(k, ut)]
+    order = {i.ref: n for n, i in enumerate(form_items.catalogue())}
+    asked.sort(key=lambda k: order[form_items.items_for(k, ut)[0].ref])  # the forms' order
+    rows = tuple((form_items.label(k, ut), values[k]) for k in asked)
     return [Heading("10. Outros itens do formulário calculados pelo livro", _cite(
-        [k for k in ACTIVITY_KEYS if form_items.items_for(k, ut)], ut,
+        asked, ut,
         "proximidade da família: comarca da família comparada com a da unidade (se outra unidade é a mais "
         "próxima é juízo do inspetor); frequência: intervalo médio entre os dias de atendimento no período")),
         Facts(rows)]

@@ -12,6 +12,9 @@ corrections the ledger holds when the report is made (the `as_of` axis of
 `projections/history.py`); the occupancy counts use the same axis. An entry
 recorded late about a day before `on` is therefore included.
 
+The period's other activity (exits, force, interviews, follow-ups, hearings, case studies, the
+families' comarcas) and the unit's staff are computed in `projections/inspection_activity.py`.
+
 Only what the ledger can compute is here: identification, capacity and
 occupancy, the population by modality × age band × sex, separation (ECA 123)
 where rooms and the intake's classes are recorded, reassessment (ECA 121 §2),
@@ -43,9 +46,14 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from domain.calendar import CUIABA, add_months
-from domain.values import TECHNICAL_ROLES, Role
+from domain.values import Role
 from projections.case_view import CaseView
-from projections.history import HistoryEntry, history
+from projections.history import HistoryEntry
+from projections.inspection_activity import (TECHNICAL_ROLE_NAMES, Activity, Staff, activity, staff)
+from projections.inspection_activity import as_of as _as_of
+from projections.inspection_activity import local_day as _local
+from projections.inspection_activity import moment as _moment
+from projections.inspection_activity import plain as _plain
 from projections.legal_clocks import clocks_for
 from projections.unit_occupancy import OccupancyData, Resident, summarise
 
@@ -72,13 +80,8 @@ SINASE_MODULE = {"internacao": 40, "internacao_provisoria": 40, "semiliberdade":
 SEPARATION_CRITERIA = ("offence_type", "age", "modality", "build", "seriousness", "sex")
 ANSWERS = ("sim", "nao", "nao_se_aplica", "sem_registro")
 
-TECHNICAL_ROLE_NAMES = frozenset(role.value for role in TECHNICAL_ROLES)
-
 # Annex III/IV 2.10 "Qual órgão ou autoridade é responsável pela aplicação da sanção disciplinar?"
 DECIDED_BY_OPTIONS = ("direcao", "comissao", "agentes", "outros")
-
-# Private interviews that are legal assistance (ECA 124 III; Reg. art. 51 III): the MP's are not.
-LEGAL_ASSISTANCE = ("defensoria_publica", "advogado_constituido")
 
 VISIT_WINDOW_DAYS = 7  # ECA art. 124 VII: weekly visits
 VISIT_GAP_DAYS = 15  # Reg. art. 51 §1: "mais de 15 dias" without a visit — strictly more than 15
@@ -254,59 +257,6 @@ class Evasions:
 
 
 @dataclass(frozen=True)
-class Activity:
-    """Other form items the ledger answers from the period's entries at the unit (and the residents' families)."""
-
-    family_recorded: int = 0  # residents on the day with their family's comarca recorded (AdolescentRegistered)
-    family_elsewhere: tuple[str, ...] = ()  # … whose family lives in another comarca (III 1.10.1 / IV 1.8.1)
-    exits: int = 0  # ExternalExitStarted in the period (I 3.11 / III 3.19)
-    exit_purposes: Mapping[str, int] = field(default_factory=dict)
-    force: Mapping[str, int] = field(default_factory=dict)  # UseOfForceRecorded.technique -> uses (III 1.13)
-    interview_days: Mapping[str, int] = field(default_factory=dict)  # authority -> days with a private interview
-    residents_interviewed: int = 0  # residents on the day with a defender's or lawyer's interview in the period
-    days: int = 0  # days in the period
-    egress_youths: int = 0  # released youths followed up in the period (I 3.9 / III 3.17)
-    egress_in_school: int = 0  # … found in school (3.10.1 / 3.18.1)
-    egress_in_course_or_work: int = 0  # … in a course or at work (3.10.2 / 3.18.2)
-    egress_referred: int = 0  # … referred to the network / open-environment programmes (3.10.3 / 3.18.3)
-    hearings: int = 0  # reassessment hearings in the period
-    hearings_with_team: int = 0  # … with the unit's technical team (I 3.6 / III 3.12)
-    hearings_with_defender: int = 0  # … with a defender (III 3.14 / IV 3.13)
-    case_studies: int = 0  # CaseStudyHeld in the period (checklist "Estudos de caso")
-    case_studies_interdisciplinary: int = 0  # … with participants of at least two technical professions
-    pia_submitted: int = 0  # residents on the day with a PIA submitted (checklist "Homologação Judicial do PIA")
-    pia_homologated: int = 0  # … and homologated, expressly or tacitly
-
-    def frequency(self, authority: str) -> str | None:
-        """The form's frequency bucket (3.8.1; III 3.15.1.x.2) from the mean gap between interview days."""
-        n = self.interview_days.get(authority, 0)
-        if not n or not self.days:
-            return None
-        gap = self.days / n
-        return "diario" if gap <= 1 else "semanal" if gap <= 7 else "quinzenal" if gap <= 15 \
-            else "mensal" if gap <= 31 else "menos_que_mensal"
-
-    @property
-    def legal_assistance_systematic(self) -> bool | None:
-        """I 3.8 / III 3.15: at least monthly interviews by the Defensoria or a lawyer (ECA 124 III)."""
-        if not self.days:
-            return None
-        return any(self.frequency(a) not in (None, "menos_que_mensal") for a in LEGAL_ASSISTANCE)
-
-
-@dataclass(frozen=True)
-class Staff:
-    """The unit's roster on the day and its changes (CNMP67 I 2.1–2.2, II 2.1–2.1.1, III/IV 2.1), and the
-    time of the inspection recorded that day (header "Horário"), from the unit's own stream."""
-
-    recorded: bool = False  # the unit's stream was given and has roster entries
-    by_category: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)  # category -> (active, inactive, weekly hours of the active)
-    changes_since: dt.date | None = None  # the last inspection before the day, or the period's start
-    changes: int = 0  # roster entries since then
-    inspected_at: dt.datetime | None = None  # InspectionRecorded on the day
-
-
-@dataclass(frozen=True)
 class InspectionReport:
     unit_id: str
     on: dt.date
@@ -322,7 +272,7 @@ class InspectionReport:
     evasions: Evasions
     residents: tuple[str, ...] = field(default=(), repr=False)  # case ids on the day
     activity: Activity = field(default_factory=Activity)
-    staff: "Staff" = field(default_factory=lambda: Staff())
+    staff: Staff = field(default_factory=Staff)
 
 
 # -- the computation ---------------------------------------------------------------------------
@@ -373,20 +323,9 @@ def inspection(unit_id: str, on: dt.date, occupancy: OccupancyData,
         visits=_visits(residents, views, on),
         evasions=_evasions(entries),
         residents=tuple(r.case_id for r in residents),
-        activity=_activity(entries, residents, cases, profile.get("comarca"), (on - start).days + 1),
-        staff=_staff(unit_rows, start, on),
+        activity=activity(entries, residents, cases, profile.get("comarca"), (on - start).days + 1),
+        staff=staff(unit_rows, start, on),
     )
-
-
-def _local(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(CUIABA).date()
-
-
-def _as_of(rows: Sequence[Mapping[str, Any]], on: dt.date):
-    try:
-        return history(rows, as_of=on)
-    except LookupError:
-        return None
 
 
 def _population(residents: Iterable[Resident]) -> Population:
@@ -408,13 +347,6 @@ def _intake_classes(h) -> dict[str, str | None]:
         if e.status != "voided" and e.event_type.endswith(".IntakeRecorded"):
             out = {"seriousness": _plain(e.data.get("seriousness")), "build": _plain(e.data.get("build"))}
     return out
-
-
-def _plain(value: Any) -> str | None:
-    """A class value, or None if absent or withheld."""
-    if not value or not isinstance(value, str) or value.startswith("(withheld"):
-        return None
-    return value
 
 
 def _separation(residents: Sequence[Resident], views: Mapping[str, CaseView], cases) -> tuple[SeparationCriterion, ...]:
@@ -520,16 +452,6 @@ def _reports(residents: Sequence[Resident], views: Mapping[str, CaseView], cases
                           with_conclusion=n["with_conclusion"], kinds=dict(kinds))
 
 
-def _moment(value: Any) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-    try:
-        moment = dt.datetime.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
 def _discipline(entries: Sequence[tuple[str, HistoryEntry]], on: dt.date) -> Discipline:
     """SINASE arts. 48, 49, 71; Reg. disciplinary procedure: counts over the period's entries."""
     n: Counter = Counter()
@@ -624,112 +546,3 @@ def _evasions(entries: Sequence[tuple[str, HistoryEntry]]) -> Evasions:
     evaded = [case_id for name, case_id in names if name == "EvasionRecorded"]
     return Evasions(len(evaded), tuple(sorted(set(evaded))),
                     sum(1 for name, _ in names if name == "ReturnedFromEvasion"))
-
-
-def _activity(entries: Sequence[tuple[str, HistoryEntry]], residents: Sequence[Resident], cases,
-              comarca: str | None, days: int) -> Activity:
-    """Exits, use of force, interviews, follow-ups after release and hearings of the period; families' comarcas."""
-    exits: Counter = Counter()
-    force: Counter = Counter()
-    interview_days: dict[str, set] = {}
-    interviewed: set[str] = set()
-    egress: dict[str, dict[str, bool]] = {}
-    n: Counter = Counter()
-    for case_id, e in entries:
-        name, d = e.event_type.split(".", 1)[-1], e.data
-        if name == "ExternalExitStarted":
-            exits[str(d.get("purpose"))] += 1
-        elif name == "UseOfForceRecorded":
-            force[str(d.get("technique"))] += 1
-        elif name == "PrivateInterviewHeld":
-            authority = str(d.get("authority"))
-            interview_days.setdefault(authority, set()).add(_local(e.occurred_at))
-            if authority in LEGAL_ASSISTANCE:
-                interviewed.add(case_id)
-        elif name == "EgressFollowUpRecorded":
-            seen = egress.setdefault(case_id, {"school": False, "course": False, "network": False})
-            seen["school"] |= bool(d.get("in_school"))
-            seen["course"] |= bool(d.get("in_course_or_work"))
-            seen["network"] |= bool(d.get("referred_to_network"))
-        elif name == "CaseStudyHeld":
-            n["studies"] += 1
-            roles = {p.get("role") for p in d.get("participants") or () if isinstance(p, Mapping)}
-            n["studies_inter"] += len(roles & TECHNICAL_ROLE_NAMES) >= 2
-        elif name == "ReassessmentHearingHeld":
-            n["hearings"] += 1
-            n["team"] += bool(d.get("technical_team_present"))
-            n["defender"] += bool(d.get("defender_present"))
-    recorded, elsewhere = 0, []
-    for r in residents:
-        family = _family_comarca(cases.get(r.case_id))
-        if family is None:
-            continue
-        recorded += 1
-        if comarca is None or family.casefold() != comarca.casefold():
-            elsewhere.append(r.case_id)
-    here = {r.case_id for r in residents}
-    submitted = homologated = 0
-    for case_id in here:
-        h = cases.get(case_id)
-        names = {e.event_type.split(".", 1)[-1] for e in (h.entries if h is not None else ()) if e.status != "voided"}
-        submitted += "PIASubmitted" in names
-        homologated += "PIASubmitted" in names and "PIAHomologated" in names
-    return Activity(
-        family_recorded=recorded, family_elsewhere=tuple(sorted(elsewhere)),
-        exits=sum(exits.values()), exit_purposes=dict(exits), force=dict(force),
-        interview_days={a: len(ds) for a, ds in interview_days.items()},
-        residents_interviewed=len(interviewed & here), days=days,
-        egress_youths=len(egress), egress_in_school=sum(v["school"] for v in egress.values()),
-        egress_in_course_or_work=sum(v["course"] for v in egress.values()),
-        egress_referred=sum(v["network"] for v in egress.values()),
-        hearings=n["hearings"], hearings_with_team=n["team"], hearings_with_defender=n["defender"],
-        case_studies=n["studies"], case_studies_interdisciplinary=n["studies_inter"],
-        pia_submitted=submitted, pia_homologated=homologated)
-
-
-def _family_comarca(h) -> str | None:
-    """The family's comarca from the latest registration entry, if recorded. A corrected comarca is not
-    used: correction values are withheld from the audit trail (personal data), so the entry may still
-    show the value it corrected."""
-    out = None
-    for e in (h.entries if h is not None else ()):
-        if e.status != "voided" and e.event_type.endswith(".AdolescentRegistered"):
-            out = None if "family_comarca" in e.corrected_fields else _plain(e.data.get("family_comarca"))
-    return out
-
-
-def _staff(rows: Sequence[Mapping[str, Any]], start: dt.date, on: dt.date) -> Staff:
-    """Fold the unit's StaffRosterChanged entries (latest per staff id) up to the day; count the changes since
-    the last InspectionRecorded before the day (or the period's start when there was none)."""
-    if not rows:
-        return Staff()
-    h = _as_of(rows, on)
-    if h is None:
-        return Staff()
-    roster: dict[str, Mapping[str, Any]] = {}
-    changed_on: list[dt.date] = []
-    last_inspection, today = None, None
-    for e in h.entries:
-        if e.status == "voided" or _local(e.occurred_at) > on:
-            continue
-        name = e.event_type.split(".", 1)[-1]
-        if name == "StaffRosterChanged":
-            roster[str(e.data.get("staff_id"))] = e.data
-            changed_on.append(_local(e.occurred_at))
-        elif name == "InspectionRecorded":
-            at = _moment(e.data.get("inspected_at")) or e.occurred_at
-            if _local(at) == on:
-                today = at
-            elif _local(at) < on:
-                last_inspection = max(last_inspection or _local(at), _local(at))
-    since = last_inspection or start
-    by_category: dict[str, list[int]] = {}
-    for d in roster.values():
-        cell = by_category.setdefault(str(d.get("category") or "outro"), [0, 0, 0])
-        if d.get("status") == "ativo":
-            cell[0] += 1
-            cell[2] += int(d.get("weekly_hours") or 0)
-        else:
-            cell[1] += 1
-    return Staff(recorded=bool(roster), by_category={k: tuple(v) for k, v in sorted(by_category.items())},
-                 changes_since=since, changes=sum(1 for day in changed_on if day > since), inspected_at=today)
