@@ -77,3 +77,20 @@ def test_distinct_counts_a_question_asked_by_several_forms_once():
     both = distinct(("I", "III"))
     assert both["computed"] < coverage()["I"]["computed"] + coverage()["III"]["computed"]
     assert distinct(("I",)) == coverage(("I",))["I"]  # within one form every item is distinct
+
+
+def test_the_coverage_command_prints_each_form_without_a_database(capsys):
+    from infra.cli import main
+
+    assert main(["inspection", "--coverage"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split()[1]: [int(x) for x in line.split()[2:]] for line in out.splitlines() if line.startswith("Anexo ")}
+    assert set(rows) == {"I", "II", "III", "IV"}
+    assert rows["I"][:4] == [coverage()["I"][k] for k in ANSWERS] and rows["I"][4] == sum(rows["I"][:4])
+
+
+def test_a_report_without_unit_or_date_is_refused_with_the_rule(capsys):
+    from infra.cli import main
+
+    assert main(["inspection", "--date", "2026-06-30"]) == 2
+    assert "give UNIT and --date DATE (or --coverage)" in capsys.readouterr().err
