@@ -5,6 +5,14 @@ only words it, in Portuguese with the labels of the CNMP Res. 67 forms and the
 legal source of each section. It is built once as a list of blocks (headings,
 facts, tables, notes) and written out in either format, so both say the same.
 Cases appear by their opaque id only.
+
+Item labels and section citations come from the catalogue of the forms' items
+(`projections/form_items.py`, `projections/cnmp67_items.json`), for the forms of the
+unit's type: the form's own numbering and wording, and only the items a section fills.
+
+Over 400 lines on purpose: it is one document, its sections in the forms' order,
+and the two writers that must say the same thing; split, the sections would be
+modules no one else imports.
 """
 
 from __future__ import annotations
@@ -14,25 +22,48 @@ import html
 from dataclasses import dataclass
 from typing import Sequence
 
-from projections.inspection import BAND_ORDER, SEXES, ClockSummary, InspectionReport
+from domain.calendar import CUIABA
+from projections import form_items
+from projections.inspection import BAND_ORDER, MODALITY_ORDER, SEXES, ClockSummary, InspectionReport, ReportsSummary
 
 UNIT_TYPES = {"internacao": "Internação", "internacao_provisoria": "Internação provisória",
               "semiliberdade": "Semiliberdade"}
-SEX_LABELS = {"masculino": "Masculino", "feminino": "Feminino", "unknown": "Não informado"}
+SEX_LABELS = {"masculino": "Masculino", "feminino": "Feminino", "ambos": "Ambos", "unknown": "Não informado"}
 MODALITY_LABELS = {
     "provisoria": "Provisória (art. 108 do ECA)",
-    "definitiva": "Sentença (art. 122, incs. I e II, do ECA)",
+    "definitiva": "Definitiva (art. 122, incs. I e II, do ECA)",
     "descumprimento": "Descumprimento de medida anteriormente imposta (art. 122, inc. III, do ECA)",
     "semiliberdade": "Semiliberdade (art. 120 do ECA)",
     "unknown": "Não informada",
 }
+# The form's tables by unit type: Annex I 1.5.1–1.5.3 / III 1.9.1–1.9.3 (internação), IV 1.5 (semiliberdade).
+MODALITY_TABLES = {"internacao": ("provisoria", "definitiva", "descumprimento"),
+                   "internacao_provisoria": ("provisoria", "definitiva", "descumprimento"),
+                   "semiliberdade": ("semiliberdade",)}
+FORM_BANDS = ("12-15", "16-18", "19-21")  # the rows of every population table of the form
+FORM_SEXES = ("masculino", "feminino")  # its columns
 BAND_LABELS = {"12-15": "12 a 15", "16-18": "16 a 18", "19-21": "19 a 21", "21+ (violation)": "21 ou mais (violação)",
                "under 12 (violation)": "menos de 12 (violação)", "unknown": "idade não informada"}
-CRITERIA = {"seriousness": "Por tipo de infração (gravidade do ato)", "age": "Por idade (faixa etária)",
-            "modality": "Por modalidade de internação", "build": "Por compleição física"}
+# The separation criteria of the projection and the form items they answer (1.3.x / 1.6.x, III/IV 1.3).
+CRITERIA_KEYS = {"offence_type": "sep_offence_type", "age": "sep_age", "modality": "sep_modality",
+                 "build": "sep_build", "sex": "rooms_by_sex"}
+CRITERIA_OUTSIDE = {"seriousness": "Por gravidade do ato (art. 123 do ECA; Reg. art. 40) — não é item do formulário"}
+REPORT_KEYS = ("reports_record", "reports_team", "reports_conclusion", "reports_on_time")
+DISCIPLINE_KEYS = ("disc_procedure", "disc_heard", "disc_defence", "disc_parents", "disc_decided_by", "disc_appeal")
+CRITERIA_NOTES = {
+    "offence_type": "o tipo de infração não é registrado (o Registro de Inserção guarda só a gravidade)",
+    "age": "adolescentes (menos de 18) e jovens adultos (18 a 21), arts. 2º, 121 §5º e 123 do ECA; "
+           "as faixas do formulário são de contagem, não de separação",
+    "modality": "uma só modalidade na unidade na data",
+}
+ANSWER_LABELS = {"sim": "Sim", "nao": "Não", "nao_se_aplica": "não se aplica", "sem_registro": "sem registro"}
 CLOCK_STATES = {"met": "cumprido no prazo", "met_late": "cumprido fora do prazo", "breached": "vencido",
                 "running": "em curso", "due_soon": "vence em breve", "closed": "encerrado (desligamento)"}
-NA = "não disponível"
+DECIDED_BY_LABELS = {"direcao": "Direção da Unidade", "comissao": "Comissão Disciplinar",
+                     "agentes": "Agentes Socioeducativos", "outros": "Outros"}
+NA = "sem registro"
+NOT_APPLICABLE = "não se aplica"
+FORM = "Res. CNMP 67/2011, redação da Res. 84/2012"
 
 
 @dataclass(frozen=True)
@@ -60,12 +91,12 @@ class Note:
 Block = Heading | Facts | Table | Note
 
 
-def _yes(value: bool | None) -> str:
-    return NA if value is None else "Sim" if value else "Não"
+def _yes(value: bool | None, missing: str = NA) -> str:
+    return missing if value is None else "Sim" if value else "Não"
 
 
 def _pct(part: int, whole: int) -> str:
-    return "—" if not whole else f"{part} de {whole} ({100 * part / whole:.0f}%)"
+    return NOT_APPLICABLE if not whole else f"{part} de {whole} ({100 * part / whole:.0f}%)"
 
 
 def _rate(rate: float | None) -> str:
@@ -80,81 +111,131 @@ def _date(day: dt.date | None) -> str:
     return "—" if day is None else day.strftime("%d/%m/%Y")
 
 
+def _item(key: str, unit_type: str | None, fallback: str = "") -> str:
+    """The form's number and wording for `key` (projections/cnmp67_items.json), or `fallback` when the
+    forms of this unit type do not ask it."""
+    try:
+        return form_items.label(key, unit_type)
+    except KeyError:
+        if not fallback:
+            raise
+        return fallback
+
+
+def _cite(keys: Sequence[str], unit_type: str | None, extra: str = "") -> str:
+    cited = form_items.cite(list(keys), unit_type)
+    return "; ".join(p for p in (f"{FORM}, {cited}" if cited else "", extra) if p)
+
+
 def blocks(report: InspectionReport) -> list[Block]:
     """The report as blocks, in the order of the CNMP forms."""
     r, ident, occ, pop = report, report.identification, report.occupancy, report.population
+    ut = ident.unit_type
     period = f"{_date(r.period_start)} a {_date(r.on)}"
     out: list[Block] = [Heading(f"Relatório de inspeção — {ident.unit_name or ident.unit_code or r.unit_id}")]
     out.append(Facts((("Data de referência", f"{_date(r.on)} (fim do dia, horário de Cuiabá)"),
-                      ("Período considerado", period))))
+                      ("Período considerado", period),
+                      ("Formulários", " e ".join(f"Anexo {a}" for a in form_items.annexes_for(ut))))))
 
-    out.append(Heading("1. Dados da entidade", "Res. CNMP 67/2011, Anexos I–IV, identificação"))
-    sexes = ", ".join(f"{SEX_LABELS.get(s, s)}: {n}" for s, n in sorted(ident.occupants_by_sex.items())) or "nenhum"
+    keys = ["visit_date", "visit_time", "unit_name", "municipality", "planned_sex", "occupied_sex", "occupied_counts"]
+    out.append(Heading("1. Dados da entidade", _cite(keys, ut)))
+    by_sex = ident.occupants_by_sex
+    occupied = ident.occupied_by
+    counts = (f"Masculino: {by_sex.get('masculino', 0)}; Feminino: {by_sex.get('feminino', 0)}; "
+              f"Total: {by_sex.get('masculino', 0) + by_sex.get('feminino', 0)}")
     out.append(Facts((
-        ("Nome", ident.unit_name or "—"), ("Código / id", f"{ident.unit_code or '—'} / {ident.unit_id}"),
-        ("Município (comarca)", ident.comarca or "—"),
-        ("Tipo de unidade", UNIT_TYPES.get(ident.unit_type or "", ident.unit_type or "—")),
-        ("Faixa etária atendida", f"{ident.min_age} a {ident.max_age} anos" if ident.min_age is not None else "—"),
-        ("Sexo (previsto)", SEX_LABELS.get(ident.planned_sex or "", ident.planned_sex or "—")),
-        ("Sexo dos internos (atual)", sexes),
-        ("Internos do sexo previsto", _yes(ident.sex_matches_plan)),
+        (_item("visit_date", ut), _date(r.on)),
+        (_item("visit_time", ut), r.staff.inspected_at.astimezone(CUIABA).strftime("%H:%M") + " (horário de Cuiabá)"
+         if r.staff.inspected_at else f"{NA} (nenhuma inspeção registrada na data)"),
+        (_item("unit_name", ut), ident.unit_name or NA), ("Código / id", f"{ident.unit_code or '—'} / {ident.unit_id}"),
+        (_item("municipality", ut), ident.comarca or NA),
+        ("Tipo de unidade", UNIT_TYPES.get(ut or "", ut or NA)),
+        ("Faixa etária atendida", f"{ident.min_age} a {ident.max_age} anos" if ident.min_age is not None else NA),
+        (_item("planned_sex", ut), SEX_LABELS.get(ident.planned_sex or "", ident.planned_sex or NA)),
+        (_item("occupied_sex", ut), SEX_LABELS.get(occupied or "", "nenhum adolescente na data")),
+        (_item("occupied_counts", ut), counts if occupied == "ambos" else NOT_APPLICABLE),
+        ("Internos do sexo previsto", _yes(ident.sex_matches_plan, NOT_APPLICABLE)),
     )))
+    out.append(Note("O livro registra o sexo previsto da unidade como Masculino ou Feminino; a opção «Ambos» "
+                    "do item 1.1 não é registrável hoje."))
 
-    out.append(Heading("2. Capacidade e ocupação", "Res. CNMP 67/2011, Anexos I/II cabeçalho, III/IV 1.4 e 1.7; "
-                       "Res. CONANDA 119/2006 (módulo SINASE)"))
-    module = "—" if occ.module_reference is None else (
+    out.append(Heading("2. Capacidade e ocupação", _cite(
+        ["capacity", "population"], ut, "módulo SINASE: tabela «Capacidade física» dos Anexos (Res. CONANDA 119/2006)")))
+    module = NA if occ.module_reference is None else (
         f"{occ.module_reference} adolescentes — capacidade {'conforme' if occ.within_module else 'acima do módulo'}")
     out.append(Facts((
-        ("Capacidade total", "—" if occ.capacity is None else str(occ.capacity)),
-        ("Lotação atual (número atual de internos)", str(occ.population)),
+        (_item("capacity", ut), NA if occ.capacity is None else str(occ.capacity)),
+        (_item("population", ut), str(occ.population)),
         ("Taxa de ocupação", _rate(occ.occupancy_rate)),
         ("Acima da capacidade na data", _yes(occ.over_capacity if occ.capacity is not None else None)),
         ("Vagas reservadas por ofício (Reg. art. 24)", str(occ.reserved)),
         (f"Pico de lotação no período ({occ.days} dias)", str(occ.peak_population)),
         ("Dias acima da capacidade no período (HC 143.988/STF)", str(occ.days_over_capacity)),
-        ("Capacidade física conforme o SINASE", module),
+        (_item("checklist_capacity", ut), module),
     )))
 
+    internacao = ut != "semiliberdade"
+    table_keys = ["pop_provisoria", "pop_definitiva", "pop_descumprimento"] if internacao else []
     out.append(Heading("3. Adolescentes por modalidade, faixa etária e sexo",
-                       "Res. CNMP 67/2011, Anexo I 1.5.1–1.5.3, Anexo III 1.5 e 1.9; idade em anos completos na data"))
+                       _cite(table_keys + ["population_by_band"], ut, "idade em anos completos na data")))
     if not pop.counts:
         out.append(Note("Nenhum adolescente na unidade na data."))
-    bands = [b for b in BAND_ORDER if any(k[1] == b for k in pop.counts)]
-    sexes_present = [s for s in SEXES if any(k[2] == s for k in pop.counts)]
-    for modality in pop.modalities():
+    bands = list(FORM_BANDS) + [b for b in BAND_ORDER if b not in FORM_BANDS and any(k[1] == b for k in pop.counts)]
+    sexes = list(FORM_SEXES) + [s for s in SEXES if s not in FORM_SEXES and any(k[2] == s for k in pop.counts)]
+    tables: list[tuple[str, tuple[str, ...]]] = [
+        (_item(f"pop_{m}", ut), (m,)) for m in MODALITY_TABLES.get(ut or "", ()) if internacao]
+    shown = {m for _, ms in tables for m in ms}
+    tables += [(MODALITY_LABELS.get(m, m) + " (fora das tabelas do formulário)", (m,))
+               for m in pop.modalities() if m not in shown and internacao]
+    tables.append((_item("population_by_band", ut) + (" — todas as modalidades" if internacao else ""),
+                   tuple(MODALITY_ORDER)))
+    for title, modalities in tables:
         rows = []
         for band in bands:
-            cells = [pop.counts.get((modality, band, s), 0) for s in sexes_present]
+            cells = [sum(pop.counts.get((m, band, s), 0) for m in modalities) for s in sexes]
             rows.append((BAND_LABELS.get(band, band), *map(str, cells), str(sum(cells))))
-        totals = [sum(pop.counts.get((modality, b, s), 0) for b in bands) for s in sexes_present]
+        totals = [sum(pop.counts.get((m, b, s), 0) for m in modalities for b in bands) for s in sexes]
         rows.append(("Total", *map(str, totals), str(sum(totals))))
-        out.append(Note(f"**{MODALITY_LABELS.get(modality, modality)}**"))
-        out.append(Table(("Faixa etária", *(SEX_LABELS[s] for s in sexes_present), "Total"), tuple(rows)))
-    if pop.counts:
-        out.append(Facts((("Total geral", str(pop.total())),
-                          ("Fora da idade legal (art. 2º e art. 121 §5º do ECA)",
-                           "nenhum" if not pop.violations else
-                           "; ".join(f"{cid} ({age} anos)" for cid, age, _ in pop.violations)))))
+        out.append(Note(f"**{title}**"))
+        out.append(Table(("Faixa etária", *(SEX_LABELS[s] for s in sexes), "Total"), tuple(rows)))
+    out.append(Facts((("Total geral", str(pop.total())),
+                      ("Fora da idade legal (art. 2º e art. 121 §5º do ECA)",
+                       "nenhum" if not pop.violations else
+                       "; ".join(f"{cid} ({age} anos)" for cid, age, _ in pop.violations)))))
 
-    out.append(Heading("4. Separação dos internos (art. 123 do ECA)",
-                       "Res. CNMP 67/2011, Anexo I 1.3.1–1.3.4; Anexo III 1.6; Reg. art. 40"))
+    sep_keys = [CRITERIA_KEYS[c.criterion] for c in report.separation if c.criterion in CRITERIA_KEYS]
+    out.append(Heading("4. Separação dos internos (art. 123 do ECA)", _cite(sep_keys, ut, "Reg. art. 40")))
     rows = []
     for c in report.separation:
-        detail = ("alojamentos mistos: " + ", ".join(c.mixed_rooms)) if c.mixed_rooms else ""
-        if c.missing:
+        key = CRITERIA_KEYS.get(c.criterion)
+        found = form_items.items_for(key, ut) if key else []
+        if key and not found:
+            continue  # not asked by this unit type's forms
+        number = " / ".join(i.ref for i in found) or "—"
+        text = found[0].wording if found else CRITERIA_OUTSIDE[c.criterion]
+        detail = CRITERIA_NOTES.get(c.criterion, "") if c.answer in ("sem_registro", "nao_se_aplica") or \
+            c.criterion == "age" else ""
+        if c.mixed_rooms:
+            detail = (detail + "; " if detail else "") + "alojamentos mistos: " + ", ".join(c.mixed_rooms)
+        if c.missing and c.criterion != "offence_type":
             detail = (detail + "; " if detail else "") + f"{c.missing} sem alojamento ou sem o dado"
-        rows.append((CRITERIA[c.criterion], _yes(c.separated), detail or "—"))
-    out.append(Table(("Critério", "Separação", "Observação"), tuple(rows)))
+        rows.append((number, text, ANSWER_LABELS[c.answer], detail or "—"))
+    out.append(Table(("Item", "Critério", "Resposta", "Observação"), tuple(rows)))
     out.append(Note("Calculado pelos alojamentos registrados na data; gravidade e compleição física vêm do "
                     "Registro de Inserção. Os motivos de eventual não separação são juízo do inspetor."))
 
-    out.append(Heading("5. Reavaliação da medida (art. 121 §2º do ECA)",
-                       "Res. CNMP 67/2011, Anexo I 3.1–3.7; art. 42 da Lei 12.594/2012 (SINASE)"))
-    out += _clock_blocks(r.reassessment, "Reavaliação vencida na data (mais de 6 meses, ou 3 se trimestral)")
+    rep = r.reassessment
+    out.append(Heading("5. Relatórios de reavaliação da medida (art. 121 §2º do ECA; art. 42 do SINASE)",
+                       _cite(REPORT_KEYS, ut)))
+    out += _reports_blocks(rep, ut)
 
     out.append(Heading("6. Plano Individual de Atendimento (PIA) em até 45 dias",
                        "art. 55 par. único da Lei 12.594/2012 (SINASE); Reg. art. 68 §1"))
     out += _clock_blocks(r.pia, "PIA vencido na data")
+    made = r.pia.states.get("met", 0) + r.pia.states.get("met_late", 0)
+    out.append(Facts(((_item("checklist_pia", ut), NOT_APPLICABLE if not r.pia.total else
+                       f"{'Não' if r.pia.breached else 'Sim'} — PIA elaborado para {made} de {r.pia.total} "
+                       f"adolescentes; {len(r.pia.breached)} vencido(s) sem PIA"),)))
     if r.pia.late:
         out.append(Facts((("PIA entregue fora do prazo",
                            "; ".join(f"{cid} (prazo {_date(due)}, entregue {_date(done)})"
@@ -162,19 +243,25 @@ def blocks(report: InspectionReport) -> list[Block]:
 
     d = r.discipline
     out.append(Heading("7. Procedimento disciplinar — devido processo",
-                       "arts. 48, 49 e 71 da Lei 12.594/2012 (SINASE); Res. CNMP 67/2011, Anexo III 2.5–2.13"))
+                       _cite(DISCIPLINE_KEYS, ut, "arts. 48, 49 e 71 da Lei 12.594/2012 (SINASE)")))
+    deciders = "; ".join(f"{DECIDED_BY_LABELS[k]}: {d.decided_by[k]}" for k in DECIDED_BY_LABELS
+                         if d.decided_by.get(k)) or NOT_APPLICABLE
     out.append(Facts((
-        ("Procedimentos disciplinares instaurados", str(d.procedures_opened)),
-        ("… com defensor notificado", _pct(d.defender_notified, d.procedures_opened)),
-        ("… com pais ou responsáveis notificados", _pct(d.parents_notified, d.procedures_opened)),
-        ("Oitivas realizadas", str(d.hearings)),
-        ("… com o adolescente ouvido", _pct(d.youth_heard, d.hearings)),
-        ("… com defesa presente", _pct(d.hearings_with_defence, d.hearings)),
-        ("Decisões disciplinares", str(d.decisions)),
-        ("… com sanção aplicada", _pct(d.sanctions, d.decisions)),
+        ("Procedimentos disciplinares instaurados no período", str(d.procedures_opened)),
+        (_item("disc_procedure", ut), _of(d.sanctions, d.sanctions, "sanções aplicadas em decisão de procedimento")),
+        (_item("disc_heard", ut), _of(d.youth_heard, d.hearings, "oitivas com o adolescente ouvido")),
+        (_item("disc_defence", ut), _of(d.hearings_with_defence, d.hearings, "oitivas com defesa presente")),
+        ("… procedimentos com defensor notificado da instauração", _pct(d.defender_notified, d.procedures_opened)),
+        (_item("disc_parents", ut), _of(d.hearings_with_parents, d.hearings,
+                                        "oitivas com pais ou responsáveis presentes")),
+        ("… procedimentos com pais ou responsáveis notificados da instauração",
+         _pct(d.parents_notified, d.procedures_opened)),
+        (_item("disc_decided_by", ut), deciders),
+        ("Decisões disciplinares / com sanção", f"{d.decisions} / {d.sanctions}"),
         ("Sanções com duração determinada (art. 71 IV)", _pct(d.sanctions_with_fixed_duration, d.sanctions)),
-        ("Decisões com informação sobre recurso", _pct(d.appeal_information_given, d.decisions)),
-        ("Recursos administrativos interpostos / decididos", f"{d.appeals_filed} / {d.appeals_decided}"),
+        (_item("disc_appeal", ut), _of(d.appeal_information_given, d.decisions,
+                                       "decisões com informação sobre o recurso")),
+        ("… recursos interpostos / decididos", f"{d.appeals_filed} / {d.appeals_decided}"),
         ("Sanções suspensas pelo juiz (art. 48)", str(d.sanctions_suspended_by_court)),
         ("Isolamentos (separação do convívio)", str(d.isolations)),
         ("… comunicados em 24 h a defensor, MP e juiz (art. 48 §2º)",
@@ -184,8 +271,7 @@ def blocks(report: InspectionReport) -> list[Block]:
     )))
 
     v = r.visits
-    out.append(Heading("8. Visitas e contato familiar",
-                       "art. 124 VII do ECA; Reg. art. 51 §1; Res. CNMP 67/2011, Anexo III"))
+    out.append(Heading("8. Visitas e contato familiar", "art. 124 VII do ECA; Reg. art. 51 §1"))
     out.append(Facts((
         (f"Adolescentes visitados nos últimos {7} dias", _pct(v.visited_last_7_days, v.residents)),
         ("Mais de 15 dias sem visita e sem ligação (Reg. art. 51 §1)",
@@ -193,20 +279,156 @@ def blocks(report: InspectionReport) -> list[Block]:
     )))
 
     e = r.evasions
-    out.append(Heading("9. Evasões no período", "Res. CNMP 67/2011, Anexo I 2.3"))
+    out.append(Heading("9. Evasões no período", _cite(["evasions", "evasions_count"], ut)))
     out.append(Facts((
-        ("Houve evasão de internos no período?", _yes(e.events > 0)),
-        ("Evasões (eventos) / adolescentes", f"{e.events} / {len(e.youths)}"),
+        (_item("evasions", ut, "Houve evasão no período?"), _yes(e.events > 0)),
+        (_item("evasions_count", ut, "Quantos adolescentes evadiram"), str(len(e.youths))),
+        ("Evasões (eventos)", str(e.events)),
         ("Adolescentes", _cases(e.youths)),
         ("Retornos registrados no período", str(e.returns)),
     )))
+
+    out += _activity_blocks(r, ut)
 
     out.append(Note(
         f"Calculado pelo CaseLedger a partir dos modelos de leitura, com a situação no fim do dia {_date(r.on)} "
         "(horário de Cuiabá): contam os registros de fatos ocorridos até essa data, com as retificações que o "
         "livro contém na emissão (um fato anterior registrado depois entra no relatório). Adolescentes "
-        "identificados apenas pelo id do caso; sem nomes nem documentos (art. 143 do ECA). Itens que dependem "
-        "de juízo do inspetor (motivos, adequação, estrutura) não são calculados."))
+        "identificados apenas pelo id do caso; sem nomes nem documentos (art. 143 do ECA). «sem registro»: o "
+        "livro não guarda o dado; «não se aplica»: nada a responder na data. Itens que dependem de juízo do "
+        "inspetor (motivos, adequação, estrutura) não são calculados; `caseledger inspection --coverage` "
+        "lista quantos itens de cada formulário são calculados."))
+    return out
+
+
+FREQUENCY_LABELS = {"diario": "Diário", "semanal": "Semanal", "quinzenal": "Quinzenal", "mensal": "Mensal",
+                    "menos_que_mensal": "menos que mensal (nenhuma opção do formulário)"}
+# Annex III 1.13's options; physical containment and handcuffs are not weapons.
+WEAPON_LABELS = {"bala_de_borracha": "Bala de borracha", "gas_ou_spray_de_pimenta": "Gás / Spray de pimenta",
+                 "bastao_ou_cassetete": "Cassetete", "arma_de_eletrochoque": "Arma de eletrochoque"}
+STAFF_LABELS = {"psicologo": "Psicólogos", "pedagogo": "Pedagogos", "assistente_social": "Assistentes Sociais",
+                "educador_social": "Educadores Sociais", "agente_socioeducativo": "Monitores (agentes socioeducativos)",
+                "nutricionista": "Nutricionistas", "medico": "Médicos", "dentista": "Dentistas",
+                "professor": "Professores"}
+AUTHORITY_LABELS = {"defensoria_publica": "Defensoria Pública", "advogado_constituido": "advogado",
+                    "ministerio_publico": "Ministério Público"}
+# Reg. art. 13: the technical reference team the checklist's "Equipe interdisciplinar" asks for.
+TEAM_CATEGORIES = ("psicologo", "assistente_social", "pedagogo")
+REPORT_KIND_LABELS = {"inicial": "inicial", "acompanhamento": "de acompanhamento", "reavaliacao": "de reavaliação",
+                      "conclusivo": "conclusivo"}
+ACTIVITY_KEYS = ("staff_changed", "staff_roster", "checklist_team", "checklist_per_professional",
+                 "checklist_defence_access", "checklist_reports", "checklist_case_studies", "checklist_pia_homologated",
+                 "family_proximity", "family_proximity_count", "non_lethal", "hearing_team", "execution_defender",
+                 "legal_assistance", "legal_frequency", "legal_defensoria", "legal_frequency_defensoria", "legal_lawyer",
+                 "legal_frequency_lawyer", "egress_follow_up", "egress_school", "egress_course", "egress_network",
+                 "external_exits")
+
+
+def _activity_blocks(r: InspectionReport, ut: str | None) -> list[Block]:
+    """Section 10: the other items whose data the ledger records, in the forms' order; only those the unit
+    type's forms ask."""
+    a = r.activity
+    none = "nenhum registro no período"
+    fam = ("Sim" if len(a.family_elsewhere) * 2 < a.family_recorded else "Não") + \
+        f" — família na comarca da unidade em {a.family_recorded - len(a.family_elsewhere)} de {a.family_recorded}"
+    weapons = {WEAPON_LABELS[t]: k for t, k in a.force.items() if t in WEAPON_LABELS}
+    containment = sum(k for t, k in a.force.items() if t not in WEAPON_LABELS)
+    legal = {auth: a.frequency(auth) for auth in ("defensoria_publica", "advogado_constituido")}
+    best = next((f for f in ("diario", "semanal", "quinzenal", "mensal", "menos_que_mensal")
+                 if f in legal.values()), None)
+
+    def freq(value: str | None) -> str:
+        return FREQUENCY_LABELS[value] if value else f"{NOT_APPLICABLE} ({none})"
+
+    def held(authority: str) -> str:
+        days = a.interview_days.get(authority, 0)
+        return f"Sim — atendimento em {days} dia(s) do período" if days else f"Não — {none}"
+
+    def egress(part: int) -> str:
+        return _of(part, a.egress_youths, "egressos acompanhados no período")
+
+    st = r.staff
+    roster = "; ".join(f"{STAFF_LABELS.get(c, 'Outros (' + c + ')')}: {act} ativo(s), {ina} inativo(s), {hours} h/semana"
+                       for c, (act, ina, hours) in st.by_category.items())
+    values = {
+        "staff_changed": (("Sim" if st.changes else "Não") + f" — {st.changes} alteração(ões) do quadro desde "
+                          f"{_date(st.changes_since)}") if st.recorded else NA,
+        "staff_roster": (roster + " (nomes omitidos: dado pessoal)") if st.recorded else NA,
+        "checklist_team": NA if not st.recorded else (
+            "Sim" if all(st.by_category.get(c, (0, 0, 0))[0] for c in TEAM_CATEGORIES) else "Não") +
+            " — ativos: " + "; ".join(f"{STAFF_LABELS[c]}: {st.by_category.get(c, (0, 0, 0))[0]}" for c in TEAM_CATEGORIES),
+        "checklist_reports": (f"{r.reassessment.reports} relatório(s) no período — " + "; ".join(
+            f"{REPORT_KIND_LABELS.get(k, k)}: {n}" for k, n in sorted(r.reassessment.kinds.items())) +
+            f"; interdisciplinares: {r.reassessment.interdisciplinary}") if r.reassessment.reports else f"Não — {none}",
+        "checklist_case_studies": _of(a.case_studies_interdisciplinary, a.case_studies,
+                                      "estudos de caso do período com a equipe interdisciplinar"),
+        "checklist_pia_homologated": _of(a.pia_homologated, a.pia_submitted,
+                                         "adolescentes com PIA entregue e homologado"),
+        "checklist_per_professional": "; ".join(
+            f"{STAFF_LABELS.get(c, 'Outros (' + c + ')')}: {len(r.residents) / act:.1f}".replace(".", ",")
+            for c, (act, _, _) in st.by_category.items() if act) or NA,
+        "checklist_defence_access": ("Sim — dias com atendimento reservado no período: " + "; ".join(
+            f"{AUTHORITY_LABELS.get(k, k)}: {n}" for k, n in sorted(a.interview_days.items())))
+        if a.interview_days else f"Não — {none}",
+        "family_proximity": fam if a.family_recorded else NA,
+        "family_proximity_count": (f"{len(a.family_elsewhere)} (família em outra comarca: "
+                                   f"{_cases(a.family_elsewhere)})") if a.family_recorded else NA,
+        "non_lethal": ("Sim — " + "; ".join(f"{k}: {n}" for k, n in sorted(weapons.items()))) if weapons else
+                      f"Não — {none}" + (f" (contenção física ou algemas: {containment})" if containment else ""),
+        "hearing_team": _of(a.hearings_with_team, a.hearings, "audiências de reavaliação do período"),
+        "execution_defender": _of(a.hearings_with_defender, a.hearings, "audiências de reavaliação do período"),
+        "legal_assistance": _yes(a.legal_assistance_systematic) + (
+            f" — {a.residents_interviewed} de {len(r.residents)} adolescentes atendidos no período pela Defensoria "
+            "ou por advogado" if r.residents else ""),
+        "legal_frequency": freq(best),
+        "legal_defensoria": held("defensoria_publica"),
+        "legal_frequency_defensoria": freq(legal["defensoria_publica"]),
+        "legal_lawyer": held("advogado_constituido"),
+        "legal_frequency_lawyer": freq(legal["advogado_constituido"]),
+        "egress_follow_up": (f"Sim — {a.egress_youths} egresso(s) acompanhado(s) no período" if a.egress_youths
+                             else f"Não — {none}"),
+        "egress_school": egress(a.egress_in_school),
+        "egress_course": egress(a.egress_in_course_or_work),
+        "egress_network": egress(a.egress_referred),
+        "external_exits": (f"Sim — {a.exits} saída(s) no período (" + "; ".join(
+            f"{k}: {n}" for k, n in sorted(a.exit_purposes.items())) + ")") if a.exits else f"Não — {none}",
+    }
+    asked = [k for k in ACTIVITY_KEYS if form_items.items_for(k, ut)]
+    order = {i.ref: n for n, i in enumerate(form_items.catalogue())}
+    asked.sort(key=lambda k: order[form_items.items_for(k, ut)[0].ref])  # the forms' order
+    rows = tuple((form_items.label(k, ut), values[k]) for k in asked)
+    return [Heading("10. Outros itens do formulário calculados pelo livro", _cite(
+        asked, ut,
+        "proximidade da família: comarca da família comparada com a da unidade (se outra unidade é a mais "
+        "próxima é juízo do inspetor); frequência: intervalo médio entre os dias de atendimento no período")),
+        Facts(rows)]
+
+
+def _of(part: int, whole: int, what: str) -> str:
+    """A share answering a yes/no item: "Sim — 3 de 3 …", "Não — 1 de 2 …", or not applicable."""
+    if not whole:
+        return f"{NOT_APPLICABLE} (nenhum caso no período)"
+    return f"{'Sim' if part == whole else 'Não'} — {part} de {whole} {what} ({100 * part / whole:.0f}%)"
+
+
+def _reports_blocks(rep: ReportsSummary, ut: str | None) -> list[Block]:
+    out: list[Block] = [Facts((
+        (_item("reports_record", ut), f"Sim — registro por adolescente no livro; {rep.reports} relatório(s) no período"),
+        (_item("reports_team", ut), _of(rep.interdisciplinary, rep.reports, "relatórios do período")),
+        (_item("reports_conclusion", ut), _of(rep.with_conclusion, rep.reports, "relatórios do período")),
+        (_item("reports_on_time", ut), _yes(rep.on_time, NOT_APPLICABLE)),
+        ("Adolescentes com relatório a enviar na data", str(rep.total)),
+        ("Fonte do prazo", f"{rep.source} (6 meses, ou 3 se trimestral, do início da medida ou do relatório anterior)"),
+    ))]
+    rows = tuple((CLOCK_STATES.get(state, state), str(n)) for state, n in sorted(rep.states.items()))
+    if rows:
+        out.append(Table(("Situação", "Adolescentes"), rows))
+    out.append(Facts((
+        ("Relatórios do período enviados fora do prazo", "nenhum" if not rep.late else
+         "; ".join(f"{cid} (prazo {_date(due)}, enviado {_date(done)})" for cid, due, done in rep.late)),
+        ("Relatório vencido e não enviado na data", "nenhum" if not rep.breached else
+         "; ".join(f"{cid} (prazo {_date(due)})" for cid, due in rep.breached)),
+    )))
     return out
 
 

@@ -12,12 +12,30 @@ corrections the ledger holds when the report is made (the `as_of` axis of
 `projections/history.py`); the occupancy counts use the same axis. An entry
 recorded late about a day before `on` is therefore included.
 
+The period's other activity (exits, force, interviews, follow-ups, hearings, case studies, the
+families' comarcas) and the unit's staff are computed in `projections/inspection_activity.py`.
+
 Only what the ledger can compute is here: identification, capacity and
 occupancy, the population by modality × age band × sex, separation (ECA 123)
 where rooms and the intake's classes are recorded, reassessment (ECA 121 §2),
 PIA timeliness (SINASE 55), disciplinary due process (SINASE 48, 71), visits
 (ECA 124 VII; Reg. art. 51 §1) and evasions. Cases are named by their opaque
 id, never by name or document.
+
+Decisions on the form's wording (CNMP Res. 67 as worded by Res. 84/2012, seed 001):
+- "Por idade" (Annex I/II 1.3.2, III/IV 1.6.2): ECA art. 123 and Reg. art. 40 ask for separation
+  "por critérios de idade" without fixing groups; the form's age bands (12–15, 16–18, 19–21) are
+  the bands of its population tables, not separation groups. The ledger separates the two groups the
+  ECA itself distinguishes: adolescents (under 18, art. 2) and young adults completing a measure
+  (18 to 21, art. 2 par. único, art. 121 §5). A 15- and a 16-year-old in one room are separated.
+- "Por tipo de infração" (1.3.1 / 1.6.1): no type of offence is recorded (the intake records only
+  the seriousness class), so the answer is "sem registro"; separation by seriousness of the act
+  (ECA 123 "gravidade da infração") is given apart, under its own name.
+- "Por modalidade" (1.3.3 / 1.6.3): with fewer than two modality groups on the day it does not apply.
+- Reassessment (Annex I/II 3.1–3.3, 3.5; III 3.7–3.9, 3.11; IV 3.6–3.8, 3.10): the form asks
+  whether the unit *sent its reports* within the maximum of ECA art. 121 §2 / SINASE art. 42, so
+  it is computed from the progress reports (`ProgressReportSubmitted`): each report is due at most
+  6 months (3 when quarterly) after the start of the measure or the previous report.
 """
 
 from __future__ import annotations
@@ -28,8 +46,14 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from domain.calendar import CUIABA, add_months
+from domain.values import Role
 from projections.case_view import CaseView
-from projections.history import HistoryEntry, history
+from projections.history import HistoryEntry
+from projections.inspection_activity import (TECHNICAL_ROLE_NAMES, Activity, Staff, activity, staff)
+from projections.inspection_activity import as_of as _as_of
+from projections.inspection_activity import local_day as _local
+from projections.inspection_activity import moment as _moment
+from projections.inspection_activity import plain as _plain
 from projections.legal_clocks import clocks_for
 from projections.unit_occupancy import OccupancyData, Resident, summarise
 
@@ -51,9 +75,25 @@ SEXES = ("masculino", "feminino", "unknown")
 SINASE_MODULE = {"internacao": 40, "internacao_provisoria": 40, "semiliberdade": 20}
 
 # ECA art. 123: separation by age, build and seriousness of the act; CNMP adds the modality.
-SEPARATION_CRITERIA = ("seriousness", "age", "modality", "build")
+# The form's items 1.3.1–1.3.4 (Annex I/II) / 1.6.1–1.6.4 (III/IV) in order, then seriousness (ECA 123,
+# Reg. art. 40; not a form item of its own) and rooms by sex (Annex III/IV 1.3).
+SEPARATION_CRITERIA = ("offence_type", "age", "modality", "build", "seriousness", "sex")
+ANSWERS = ("sim", "nao", "nao_se_aplica", "sem_registro")
+
+# Annex III/IV 2.10 "Qual órgão ou autoridade é responsável pela aplicação da sanção disciplinar?"
+DECIDED_BY_OPTIONS = ("direcao", "comissao", "agentes", "outros")
 
 VISIT_WINDOW_DAYS = 7  # ECA art. 124 VII: weekly visits
+VISIT_GAP_DAYS = 15  # Reg. art. 51 §1: "mais de 15 dias" without a visit — strictly more than 15
+
+
+def age_group(age: int | None) -> str | None:
+    """The ECA 123 separation group by age: adolescent (under 18, ECA art. 2) or young adult (18–21,
+    art. 2 par. único, art. 121 §5). Not the CNMP table bands: see the module's docstring."""
+    if age is None:
+        return None
+    return "adolescente" if age < 18 else "jovem_adulto"
+
 
 
 def default_period_start(on: dt.date) -> dt.date:
@@ -72,6 +112,14 @@ class Identification:
     min_age: int | None
     max_age: int | None
     occupants_by_sex: Mapping[str, int]
+
+    @property
+    def occupied_by(self) -> str | None:
+        """Form item 1.2: masculino, feminino or ambos; None when the unit is empty."""
+        present = {s for s, n in self.occupants_by_sex.items() if n and s in ("masculino", "feminino")}
+        if not present:
+            return None
+        return "ambos" if len(present) == 2 else present.pop()
 
     @property
     def sex_matches_plan(self) -> bool | None:
@@ -122,6 +170,12 @@ class SeparationCriterion:
     separated: bool | None
     mixed_rooms: tuple[str, ...] = ()
     missing: int = 0  # residents whose room or class is not recorded
+    answer: str = ""  # one of ANSWERS: sim, nao, nao_se_aplica, sem_registro
+
+    def __post_init__(self) -> None:
+        if not self.answer:
+            object.__setattr__(self, "answer", "sem_registro" if self.separated is None
+                               else "sim" if self.separated else "nao")
 
 
 @dataclass(frozen=True)
@@ -140,6 +194,25 @@ class ClockSummary:
 
 
 @dataclass(frozen=True)
+class ReportsSummary(ClockSummary):
+    """Reassessment reports sent by the unit (ECA 121 §2; SINASE 42): per resident on the day,
+    met / met_late / breached / running; `late` lists the reports of the period sent after their due
+    date, `breached` the residents whose next report is overdue on the day."""
+
+    reports: int = 0  # reports of the residents sent in the period
+    interdisciplinary: int = 0  # … by authors of at least two technical professions (Reg. art. 13)
+    with_conclusion: int = 0  # … with an explicit conclusion
+    kinds: Mapping[str, int] = field(default_factory=dict)  # ReportKind -> reports of the period
+
+    @property
+    def on_time(self) -> bool | None:
+        """Form item 3.5 (III 3.11, IV 3.10): None when no report was due nor sent."""
+        if not self.reports and not self.breached:
+            return None
+        return not self.breached and not self.late
+
+
+@dataclass(frozen=True)
 class Discipline:
     """Due-process indicators of the period, from the entries recorded at this unit."""
 
@@ -149,6 +222,8 @@ class Discipline:
     hearings: int = 0
     youth_heard: int = 0
     hearings_with_defence: int = 0
+    hearings_with_parents: int = 0  # Annex III/IV 2.9: parents or guardians present at the hearing
+    decided_by: Mapping[str, int] = field(default_factory=dict)  # Annex III/IV 2.10 option -> decisions
     decisions: int = 0
     sanctions: int = 0
     sanctions_with_fixed_duration: int = 0
@@ -190,12 +265,14 @@ class InspectionReport:
     occupancy: Occupancy
     population: Population
     separation: tuple[SeparationCriterion, ...]
-    reassessment: ClockSummary
+    reassessment: ReportsSummary
     pia: ClockSummary
     discipline: Discipline
     visits: Visits
     evasions: Evasions
     residents: tuple[str, ...] = field(default=(), repr=False)  # case ids on the day
+    activity: Activity = field(default_factory=Activity)
+    staff: Staff = field(default_factory=Staff)
 
 
 # -- the computation ---------------------------------------------------------------------------
@@ -207,7 +284,8 @@ def inspection(unit_id: str, on: dt.date, occupancy: OccupancyData,
     """The inspection data of `unit_id` at the end of `on`.
 
     `occupancy` holds the unit's occupancy rows; `case_entries` the audit rows
-    (`audit_entries`) of each case that was in the unit, by case id. The period
+    (`audit_entries`) of each case that was in the unit, by case id, and may hold
+    the unit's own stream under `unit_id` (staff roster, inspections). The period
     (peaks, discipline, evasions) runs from `period_start` (default: two months)
     to `on`, both included.
     """
@@ -216,7 +294,8 @@ def inspection(unit_id: str, on: dt.date, occupancy: OccupancyData,
         raise ValueError("the period starts after the inspection day")
     day = occupancy.on(on)
     residents = day.residents
-    cases = {cid: _as_of(rows, on) for cid, rows in case_entries.items() if rows}
+    unit_rows = case_entries.get(unit_id) or ()
+    cases = {cid: _as_of(rows, on) for cid, rows in case_entries.items() if rows and cid != unit_id}
     views = {cid: h.state for cid, h in cases.items() if h is not None and h.state is not None}
     entries = [(cid, e) for cid, h in cases.items() if h is not None for e in h.entries
                if e.status != "voided" and e.unit_id == unit_id and start <= _local(e.occurred_at) <= on]
@@ -238,24 +317,15 @@ def inspection(unit_id: str, on: dt.date, occupancy: OccupancyData,
             module_reference=SINASE_MODULE.get(profile.get("unit_type") or ""), over_capacity=day.over_capacity),
         population=_population(residents),
         separation=_separation(residents, views, cases),
-        reassessment=_clock_summary("K-REAV6M", residents, views, on),
+        reassessment=_reports(residents, views, cases, start, on),
         pia=_clock_summary("K-PIA45", residents, views, on),
         discipline=_discipline(entries, on),
         visits=_visits(residents, views, on),
         evasions=_evasions(entries),
         residents=tuple(r.case_id for r in residents),
+        activity=activity(entries, residents, cases, profile.get("comarca"), (on - start).days + 1),
+        staff=staff(unit_rows, start, on),
     )
-
-
-def _local(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(CUIABA).date()
-
-
-def _as_of(rows: Sequence[Mapping[str, Any]], on: dt.date):
-    try:
-        return history(rows, as_of=on)
-    except LookupError:
-        return None
 
 
 def _population(residents: Iterable[Resident]) -> Population:
@@ -279,26 +349,29 @@ def _intake_classes(h) -> dict[str, str | None]:
     return out
 
 
-def _plain(value: Any) -> str | None:
-    """A class value, or None if absent or withheld."""
-    if not value or not isinstance(value, str) or value.startswith("(withheld"):
-        return None
-    return value
-
-
 def _separation(residents: Sequence[Resident], views: Mapping[str, CaseView], cases) -> tuple[SeparationCriterion, ...]:
     """ECA 123 on the day: for each criterion, the rooms holding youths of more than one class."""
     out = []
+    groups = {MODALITY_GROUPS.get(r.modality) for r in residents} - {None}
     for criterion in SEPARATION_CRITERIA:
+        if criterion == "offence_type":
+            # No type of offence is recorded at intake (only its seriousness class).
+            out.append(SeparationCriterion(criterion, None, missing=len(residents), answer="sem_registro"))
+            continue
+        if criterion == "modality" and len(groups) < 2:
+            out.append(SeparationCriterion(criterion, None, answer="nao_se_aplica"))
+            continue
         rooms: dict[str, set[str]] = {}
         missing = 0
         for r in residents:
             view = views.get(r.case_id)
             room = r.room or (view.room if view is not None else None)
             if criterion == "age":
-                value = r.age_band if r.age is not None else None
+                value = age_group(r.age)
             elif criterion == "modality":
                 value = MODALITY_GROUPS.get(r.modality)
+            elif criterion == "sex":
+                value = r.sex if r.sex in ("masculino", "feminino") else None
             else:
                 value = _intake_classes(cases.get(r.case_id))[criterion]
             if not room or not value:
@@ -315,6 +388,7 @@ def _separation(residents: Sequence[Resident], views: Mapping[str, CaseView], ca
 
 CLOCK_SOURCES = {
     "K-REAV6M": "ECA art. 121 §2; SINASE art. 42",
+    "reports": "ECA art. 121 §2; SINASE art. 42",
     "K-PIA45": "SINASE art. 55 par. único; Reg. art. 68 §1",
 }
 
@@ -338,19 +412,50 @@ def _clock_summary(clock: str, residents: Sequence[Resident], views: Mapping[str
     return ClockSummary(clock, CLOCK_SOURCES[clock], dict(states), tuple(sorted(breached)), tuple(sorted(late)))
 
 
-def _moment(value: Any) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-    try:
-        moment = dt.datetime.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+def _reports(residents: Sequence[Resident], views: Mapping[str, CaseView], cases, start: dt.date,
+             on: dt.date) -> ReportsSummary:
+    """The unit's reassessment reports (ECA 121 §2; SINASE 42): each due at most 6 months (3 when the
+    court set quarterly reassessment) after the start of the measure or the previous report."""
+    states: Counter = Counter()
+    breached, late = [], []
+    n: Counter = Counter()
+    kinds: Counter = Counter()
+    for r in residents:
+        view, h = views.get(r.case_id), cases.get(r.case_id)
+        if view is None or h is None or view.measure_started_on is None:
+            continue
+        months = 3 if view.quarterly_reassessment else 6
+        sent = sorted((_local(e.occurred_at), e.data) for e in h.entries
+                      if e.status != "voided" and e.event_type.endswith(".ProgressReportSubmitted")
+                      and _local(e.occurred_at) <= on)
+        anchor, was_late = view.measure_started_on, False
+        for day, data in sent:
+            due = add_months(anchor, months)
+            if start <= day:
+                n["reports"] += 1
+                roles = {a.get("role") for a in data.get("authors") or () if isinstance(a, Mapping)}
+                n["interdisciplinary"] += len(roles & TECHNICAL_ROLE_NAMES) >= 2
+                n["with_conclusion"] += bool(data.get("conclusion"))
+                kinds[str(data.get("kind"))] += 1
+                if day > due:
+                    late.append((r.case_id, due, day))
+            was_late = was_late or day > due
+            anchor = day
+        due = add_months(anchor, months)
+        if on > due:
+            states["breached"] += 1
+            breached.append((r.case_id, due))
+        else:
+            states["met_late" if was_late else "met" if sent else "running"] += 1
+    return ReportsSummary("reports", CLOCK_SOURCES["reports"], dict(states), tuple(sorted(breached)),
+                          tuple(sorted(late)), reports=n["reports"], interdisciplinary=n["interdisciplinary"],
+                          with_conclusion=n["with_conclusion"], kinds=dict(kinds))
 
 
 def _discipline(entries: Sequence[tuple[str, HistoryEntry]], on: dt.date) -> Discipline:
     """SINASE arts. 48, 49, 71; Reg. disciplinary procedure: counts over the period's entries."""
     n: Counter = Counter()
+    deciders: Counter = Counter()
     applied: dict[str, tuple[str, dt.datetime]] = {}  # isolation id -> (case id, applied at)
     notified: dict[str, dt.datetime | None] = {}
     for case_id, e in entries:
@@ -363,9 +468,11 @@ def _discipline(entries: Sequence[tuple[str, HistoryEntry]], on: dt.date) -> Dis
             n["hearings"] += 1
             n["youth_heard"] += bool(d.get("youth_heard"))
             n["with_defence"] += bool(d.get("defender_present"))
+            n["with_parents"] += bool(d.get("parents_present"))
         elif name == "DisciplinaryDecisionIssued":
             n["decisions"] += 1
             n["appeal_info"] += bool(d.get("appeal_information_given"))
+            deciders[_decided_by(d.get("decided_by"))] += 1
             if d.get("sanction"):
                 n["sanctions"] += 1
                 n["fixed"] += bool(d.get("starts_on") and d.get("ends_on"))
@@ -396,11 +503,25 @@ def _discipline(entries: Sequence[tuple[str, HistoryEntry]], on: dt.date) -> Dis
     return Discipline(
         procedures_opened=n["opened"], defender_notified=n["defender_notified"], parents_notified=n["parents_notified"],
         hearings=n["hearings"], youth_heard=n["youth_heard"], hearings_with_defence=n["with_defence"],
+        hearings_with_parents=n["with_parents"], decided_by=dict(deciders),
         decisions=n["decisions"], sanctions=n["sanctions"], sanctions_with_fixed_duration=n["fixed"],
         appeal_information_given=n["appeal_info"], appeals_filed=n["appeals_filed"],
         appeals_decided=n["appeals_decided"], sanctions_suspended_by_court=n["suspended"],
         isolations=len(applied), isolation_notices_on_time=on_time, isolation_notices_late=late,
         isolations_without_notice=tuple(sorted(overdue)), isolations_notice_pending=pending)
+
+
+def _decided_by(members: Any) -> str:
+    """The form's option for who decided: more than one member is the commission (Reg. disciplinary
+    council), the gerente alone the direction, agents alone the agents."""
+    roles = [m.get("role") for m in members or () if isinstance(m, Mapping)]
+    if len(roles) > 1 or Role.COMISSAO.value in roles:
+        return "comissao"
+    if roles == [Role.GERENTE.value]:
+        return "direcao"
+    if roles and all(r in (Role.AGENTE.value, Role.LIDER.value) for r in roles):
+        return "agentes"
+    return "outros"
 
 
 def _visits(residents: Sequence[Resident], views: Mapping[str, CaseView], on: dt.date) -> Visits:
@@ -414,8 +535,9 @@ def _visits(residents: Sequence[Resident], views: Mapping[str, CaseView], on: dt
         if view.last_visit_on is not None and since <= view.last_visit_on <= on:
             visited += 1
         for c in clocks_for(view, on):
-            if c.clock == "K-VISITGAP15" and c.state == "phone_call_due":
-                gaps.append((r.case_id, view.visit_entitlements(on)["days_without_visit"]))
+            days = view.visit_entitlements(on)["days_without_visit"]
+            if c.clock == "K-VISITGAP15" and c.state == "phone_call_due" and days is not None and days > VISIT_GAP_DAYS:
+                gaps.append((r.case_id, days))
     return Visits(len(residents), visited, tuple(sorted(gaps)))
 
 

@@ -198,10 +198,11 @@ def test_inspection_markdown_gives_the_cnmp_figures_of_the_unit(story):
     population = json.loads(story.run("unit", "occupancy", UNIT, "--as-of", DAY, "--json").stdout)["unit"]["population"]
     text = result.stdout
     assert text.startswith("# Relatório de inspeção — Centro Socioeducativo de Cuiabá (masculino)")
-    assert "**Capacidade total:** 40" in text
-    assert f"**Lotação atual (número atual de internos):** {population}" in text
+    # Labels are the form items' numbers and wording (projections/cnmp67_items.json; Annexes I and III).
+    assert "**III 1.4 Capacidade total:** 40" in text
+    assert f"**I 1.4 / III 1.7 Número atual de internos:** {population}" in text
     assert f"**Total geral:** {population}" in text
-    assert "## 5. Reavaliação da medida (art. 121 §2º do ECA)" in text
+    assert "## 5. Relatórios de reavaliação da medida (art. 121 §2º do ECA; art. 42 do SINASE)" in text
     assert "Adolescentes por modalidade, faixa etária e sexo" in text
 
 
@@ -211,7 +212,17 @@ def test_inspection_html_is_a_self_contained_page(story, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     page = path.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "<style>" in page and "<link" not in page
-    assert "<th>Capacidade total</th><td>40</td>" in page and "</html>" in page
+    assert "<th>III 1.4 Capacidade total</th><td>40</td>" in page and "</html>" in page
+
+
+def test_inspection_coverage_counts_the_items_of_the_units_forms(story):
+    from projections.form_items import coverage
+
+    result = story.run("inspection", UNIT, "--coverage")
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = {line.split()[1]: line.split()[2:] for line in result.stdout.splitlines() if line.startswith("Anexo ")}
+    assert set(lines) == {"I", "III"}  # an internação unit: the bimestral and the annual internação forms
+    assert int(lines["III"][0]) == coverage()["III"]["computed"]
 
 
 def test_inspection_of_an_unknown_unit_lists_the_units(story):
