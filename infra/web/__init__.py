@@ -1,0 +1,1 @@
+"""The ledger as a web service (`caseledger serve`)."""

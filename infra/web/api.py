@@ -1,0 +1,335 @@
+"""The ledger over HTTP: the commands of `caseledger record`, the read models' queries, and a live feed.
+
+One ASGI app (FastAPI), served by `caseledger serve` on loopback. It adds no rule and no query of
+its own: a command goes through `infra.recording.apply_command` — the path of `caseledger record`,
+hence `application.commands.execute` — and answers with the same outcome (rule code, message,
+legal source); the queries are `projections.queries` and the legal clocks, as the CLI prints them.
+
+Who asks: every request passes `who_asks` (one dependency, below); that is where the principal of
+the identity and access policy is authenticated, and `execute` authorises it.
+
+The live feed (`GET /api/events`) is server-sent events of the event store's notification log: the
+SSE id is the notification id, so a client that reconnects with `Last-Event-ID` (or `?after=`) gets
+every later event once, in commit order; the data is what Kafka carries (type, stream, sequence and
+the Avro single-object bytes, base64), decodable with the published .avsc files alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import json
+import threading
+from contextlib import contextmanager
+from typing import Any, AsyncIterator, Iterator
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from infra.command_input import CommandInputError, decode_input, parse_commands
+from infra.commands.common import jsonable
+from infra.settings import Settings
+
+KEEP_ALIVE_S = 15.0  # an SSE comment this often, so proxies and clients keep an idle feed open
+FEED_BATCH = 500
+PAGE_MAX = 500
+
+
+def _problem(status: int, code: str, message: str, **more: Any) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **more}}, status_code=status)
+
+
+def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
+    """The app on these settings; `ledger` is the recording ledger (made from the settings if None)."""
+    from infra import bootstrap
+
+    app = FastAPI(title="CaseLedger", version="1", summary="The SINASE case ledger of Mato Grosso: "
+                  "commands checked against the law, read models, and the live event feed.")
+    state: dict[str, Any] = {"ledger": ledger}
+    write_lock = threading.Lock()  # one ledger, one writer at a time (its aggregate cache is not shared)
+
+    def the_ledger() -> Any:
+        if state["ledger"] is None:
+            state["ledger"] = bootstrap.recording_ledger(settings)
+        return state["ledger"]
+
+    @app.on_event("shutdown")
+    def _close() -> None:
+        if state["ledger"] is not None:
+            state["ledger"].close()
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body"))
+        return _problem(400, "INPUT", f"{where or 'request'}: {first.get('msg', 'invalid')}", where=where)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {400: "INPUT", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD",
+                503: "UNAVAILABLE"}.get(exc.status_code, "HTTP")
+        return _problem(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Never a traceback to a client: the class names what failed; the log has the rest.
+        from infra.startup import server_away
+
+        away = server_away(exc)
+        if away:
+            return _problem(503, "UNAVAILABLE", f"{away}; try again in a moment (`caseledger status` shows which)")
+        return _problem(500, "INTERNAL", f"the server failed ({type(exc).__name__}); nothing partial was recorded")
+
+    def who_asks(authorization: str | None = Header(default=None)) -> Any:
+        """The principal of the request. The identity and access policy plugs in here, once."""
+        return None
+
+    # -- commands ----------------------------------------------------------------------------
+
+    @app.post("/api/commands", tags=["commands"],
+              summary="Record one command, an array of commands, or JSON lines — as `caseledger record`")
+    async def record(request: Request, principal: Any = Depends(who_asks)) -> JSONResponse:
+        from infra.recording import apply_command
+
+        limits = settings.input_limits
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limits.max_input_bytes:
+            return _problem(413, "INPUT", f"the request holds {declared} bytes; at most "
+                            f"{limits.max_input_bytes} are accepted: send fewer commands per request")
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limits.max_input_bytes:
+                return _problem(413, "INPUT", f"the request is larger than {limits.max_input_bytes} bytes: "
+                                "send fewer commands per request")
+        try:
+            commands = parse_commands(decode_input(bytes(body), limits))
+        except CommandInputError as exc:
+            return _problem(400, "INPUT", f"{exc.where + ': ' if exc.where else ''}{exc.message}; nothing was recorded",
+                            where=exc.where)
+
+        def apply_all() -> list[dict]:
+            outcomes = []
+            with write_lock:
+                ledger = the_ledger()
+                for raw in commands:
+                    outcome = apply_command(ledger, raw, limits, attempts=settings.write_attempts)
+                    outcomes.append(outcome)
+                    if outcome.halts:
+                        break
+            return [o.as_dict() | ({"halts": True} if o.halts else {}) for o in outcomes]
+
+        outcomes = await asyncio.to_thread(apply_all)
+        refused = [o for o in outcomes if not o["accepted"]]
+        status = 200
+        if any(o.get("halts") for o in outcomes):
+            status = 503
+        elif any(o.get("code") == "CONFLICT" for o in refused):
+            status = 409
+        elif refused:
+            status = 422  # understood, and refused by the law or the schema: see each outcome's code and source
+        return JSONResponse(jsonable({"recorded": len(outcomes) - len(refused), "refused": len(refused),
+                                      "not_tried": len(commands) - len(outcomes), "outcomes": outcomes}),
+                            status_code=status)
+
+    @app.get("/api/commands", tags=["commands"], summary="The commands, with a one-line summary each")
+    def command_list() -> dict:
+        from application.commands import COMMANDS
+
+        return {"commands": [{"name": n, "summary": COMMANDS[n].summary} for n in sorted(COMMANDS)]}
+
+    @app.get("/api/commands/{name}/example", tags=["commands"], summary="A complete example of a command")
+    def command_example(name: str) -> dict:
+        from application.commands import COMMANDS
+        from infra.recording import command_example as example
+
+        if name not in COMMANDS:
+            raise HTTPException(404, f"no command {name!r}; GET /api/commands lists them")
+        return example(name)
+
+    # -- queries -------------------------------------------------------------------------------
+
+    @contextmanager
+    def cursor() -> Iterator[Any]:
+        from infra.commands.common import CommandError, read_cursor
+
+        try:
+            with read_cursor(settings, settings.projection_schema) as cur:
+                yield cur
+        except CommandError as exc:
+            raise HTTPException(503, str(exc)) from None
+
+    def today() -> dt.date:
+        from domain.calendar import CUIABA
+
+        return dt.datetime.now(CUIABA).date()
+
+    @app.get("/api/cases", tags=["queries"], summary="Cases of the case view, filtered and paginated")
+    def cases(unit: str | None = None, status: str | None = None, modality: str | None = None,
+              alert: bool = False, as_of: dt.date | None = None, limit: int = Query(100, ge=1, le=PAGE_MAX),
+              offset: int = Query(0, ge=0), principal: Any = Depends(who_asks)) -> dict:
+        from projections import queries
+        from projections.legal_clocks import clocks_for
+
+        on = as_of or today()
+        with cursor() as cur:
+            views = queries.cases(cur, settings.projection_schema)
+            unit_id = _unit_or_none(cur, settings.projection_schema, unit)
+        rows = []
+        for view in sorted(views.values(), key=lambda v: (v.unit_id or "", v.case_id)):
+            if unit_id and (view.unit_id or view.released_from_unit_id) != unit_id:
+                continue
+            if (status and view.status != status) or (modality and view.modality != modality):
+                continue
+            alerts = [c.clock for c in clocks_for(view, on) if c.alert]
+            if alert and not alerts:
+                continue
+            rows.append({**view.as_row(on), "alerts": alerts})
+        return jsonable({"as_of": on, "total": len(rows), "offset": offset, "limit": limit,
+                         "cases": rows[offset:offset + limit]})
+
+    @app.get("/api/cases/{case_id}", tags=["queries"], summary="One case, with its legal clocks")
+    def case(case_id: str, as_of: dt.date | None = None, principal: Any = Depends(who_asks)) -> dict:
+        from projections import queries
+        from projections.legal_clocks import clocks_for
+
+        on = as_of or today()
+        with cursor() as cur:
+            try:
+                view = queries.case(cur, settings.projection_schema, case_id)
+            except KeyError:
+                raise HTTPException(404, f"no case {case_id} in the case view; GET /api/cases lists them") from None
+        return jsonable({"as_of": on, "case": view.as_row(on), "clocks": [c.as_row() for c in clocks_for(view, on)]})
+
+    @app.get("/api/cases/{case_id}/history", tags=["queries"],
+             summary="A case's history as of a date, or as recorded at a time (bitemporal)")
+    def case_history(case_id: str, as_of: dt.date | None = None, as_recorded_at: dt.datetime | None = None,
+                     principal: Any = Depends(who_asks)) -> dict:
+        from projections import queries
+
+        if as_of is None and as_recorded_at is None:
+            as_of = today()
+        if as_recorded_at is not None and as_recorded_at.tzinfo is None:
+            raise HTTPException(400, "as_recorded_at: give the time with its offset, e.g. 2026-03-31T18:00:00-04:00")
+        with cursor() as cur:
+            try:
+                h = queries.case_history(cur, settings.projection_schema, case_id, as_of=as_of if as_recorded_at is None else None,
+                                         as_recorded_at=as_recorded_at)
+            except KeyError:
+                raise HTTPException(404, f"no case {case_id} in the audit trail") from None
+        return jsonable({"case_id": case_id, "axis": h.axis, "at": h.at,
+                         "entries": [_entry(e) for e in h.entries]})
+
+    @app.get("/api/clocks", tags=["queries"], summary="Legal clocks of every case, as of a day")
+    def clocks(unit: str | None = None, alert: bool = False, as_of: dt.date | None = None,
+               principal: Any = Depends(who_asks)) -> dict:
+        from projections import queries
+        from projections.legal_clocks import clocks_for
+
+        on = as_of or today()
+        with cursor() as cur:
+            views = queries.cases(cur, settings.projection_schema)
+            unit_id = _unit_or_none(cur, settings.projection_schema, unit)
+        out = [c.as_row() for v in views.values() if not unit_id or v.unit_id == unit_id
+               for c in clocks_for(v, on) if c.alert or not alert]
+        return jsonable({"as_of": on, "clocks": out})
+
+    @app.get("/api/units/{unit}/occupancy", tags=["queries"], summary="A unit's occupancy on a day, CNMP breakdown")
+    def occupancy(unit: str, as_of: dt.date | None = None, days: int = Query(30, ge=0, le=366),
+                  principal: Any = Depends(who_asks)) -> dict:
+        from projections import queries
+        from projections.unit_occupancy import summarise
+
+        on = as_of or today()
+        with cursor() as cur:
+            try:
+                unit_id = queries.find_unit(cur, settings.projection_schema, unit)
+            except KeyError:
+                raise HTTPException(404, f"no unit {unit!r} in the occupancy read model") from None
+            data = queries.occupancy(cur, settings.projection_schema, unit_id)
+        day, series, profile = data.on(on), data.series(on - dt.timedelta(days=days), on), data.profile()
+        return jsonable({
+            "unit": {"unit_id": unit_id, "unit_code": profile.get("unit_code"), "unit_type": profile.get("unit_type"),
+                     "as_of": on, "population": day.population, "capacity": day.capacity,
+                     "occupancy_rate": day.occupancy_rate, "over_capacity": day.over_capacity,
+                     "reserved": day.reserved, "free_places": day.free_places, **summarise(series)},
+            "breakdown": [{"modality": m, "age_band": a, "sex": x, "count": n}
+                          for (m, a, x), n in day.breakdown().items()],
+            "series": [{"day": d.day, "population": d.population, "capacity": d.capacity,
+                        "occupancy_rate": d.occupancy_rate, "over_capacity": d.over_capacity} for d in series]})
+
+    @app.get("/api/status", tags=["operations"], summary="Store head, relay and read models' positions and lag")
+    def status() -> dict:
+        from infra.commands.status import collect
+
+        return {"stages": jsonable(collect(settings))}
+
+    # -- the live feed -------------------------------------------------------------------------
+
+    @app.get("/api/events", tags=["feed"], summary="Server-sent events of the notification log, resumable",
+             response_class=StreamingResponse)
+    async def events(request: Request, after: int | None = Query(None, ge=0),
+                     last_event_id: str | None = Header(default=None),
+                     principal: Any = Depends(who_asks)) -> StreamingResponse:
+        start = after or 0
+        if last_event_id:
+            if not last_event_id.isdigit():
+                raise HTTPException(400, "Last-Event-ID: give the notification id of the last event received")
+            start = max(start, int(last_event_id))
+        recorder = the_ledger().recorder
+        codec = bootstrap.codec()
+
+        async def stream() -> AsyncIterator[bytes]:
+            position, idle = start, 0.0
+            yield b"retry: 2000\n\n"
+            while not await request.is_disconnected():
+                notifications = await asyncio.to_thread(
+                    recorder.select_notifications, start=position + 1, limit=FEED_BATCH)
+                for n in notifications:
+                    value = bytes(n.state)
+                    head = codec.peek(value)  # the envelope's leading fields, as the relay's headers
+                    data = {"notification_id": n.id, "stream_id": str(n.originator_id), "sequence": n.originator_version,
+                            "type": head.event_type, "event_id": str(head.event_id),
+                            "occurred_at": head.occurred_at.isoformat(), "recorded_at": head.recorded_at.isoformat(),
+                            "fingerprint": head.writer.fingerprint_hex,
+                            "avro_base64": base64.b64encode(value).decode("ascii")}
+                    position = n.id
+                    yield f"id: {n.id}\nevent: ledger-event\ndata: {json.dumps(data)}\n\n".encode()
+                if notifications:
+                    idle = 0.0
+                    continue
+                await asyncio.sleep(0.2)
+                idle += 0.2
+                if idle >= KEEP_ALIVE_S:
+                    idle = 0.0
+                    yield b": keep-alive\n\n"
+
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    @app.get("/healthz", include_in_schema=False)
+    def health() -> Response:
+        return Response("ok\n", media_type="text/plain")
+
+    return app
+
+
+def _unit_or_none(cur, schema: str, unit: str | None) -> str | None:
+    from projections import queries
+
+    if unit is None:
+        return None
+    try:
+        return queries.find_unit(cur, schema, unit)
+    except KeyError:
+        return unit
+
+
+def _entry(e: Any) -> dict:
+    return {"sequence": e.sequence, "event": e.event_type, "occurred_at": e.occurred_at, "recorded_at": e.recorded_at,
+            "actor_id": e.actor_id, "actor_role": e.actor_role, "summary": e.summary, "status": e.status,
+            "amended_by": list(e.amended_by), "corrected_fields": list(e.corrected_fields),
+            "source_document": e.source_document, "unit_id": e.unit_id, "data": e.data}
