@@ -310,6 +310,10 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
         return StreamingResponse(stream(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
+    from infra.web.pages import add_pages
+
+    add_pages(app, settings, cursor, today, who_asks)
+
     @app.get("/healthz", include_in_schema=False)
     def health() -> Response:
         return Response("ok\n", media_type="text/plain")

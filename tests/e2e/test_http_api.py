@@ -3,21 +3,15 @@ process on a loopback port, on the real stack (no in-process transport: SSE hang
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import socket
-import subprocess
-import sys
 import time
 import uuid
 
 import httpx
-import psycopg2
 import pytest
 
 from infra.simulation import generate
-from infra.topics import ensure_topics
-from tests.e2e.cli import env_for, run
+from tests.e2e.web_server import relay_and_project, serving
 
 pytestmark = pytest.mark.integration
 
@@ -26,68 +20,10 @@ DAY = "2025-01-07"
 UNIT = "MT-CGB-INT-M"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclasses.dataclass(frozen=True)
-class Server:
-    url: str
-    settings: object
-    env: dict[str, str]
-    store: str
-
-    def head(self) -> int:
-        conn = psycopg2.connect(self.settings.pg_dsn)
-        try:
-            with conn.cursor() as cur:
-                cur.execute(f'SELECT coalesce(max(notification_id), 0) FROM "{self.store}".caseledger_events')
-                return cur.fetchone()[0]
-        finally:
-            conn.close()
-
-
 @pytest.fixture(scope="module")
 def server(stack_settings):
-    tag = uuid.uuid4().hex[:12]
-    store, projections = f"t_{tag}", f"t_{tag}_proj"
-    settings = dataclasses.replace(stack_settings, case_events_topic=f"case.{tag}", unit_events_topic=f"unit.{tag}",
-                                   dead_letter_topic=f"dlq.{tag}")
-    ensure_topics(settings)
-    conn = psycopg2.connect(stack_settings.pg_dsn)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE SCHEMA "{store}"')
-    env = {"POSTGRES_SCHEMA": store, "CASELEDGER_PROJECTION_SCHEMA": projections,
-           "CASELEDGER_DLQ_TOPIC": settings.dead_letter_topic}
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "infra.cli", "serve", "--port", str(port)],
-                               env=env_for(settings, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.stderr.read()
-            assert time.monotonic() < deadline, "caseledger serve did not answer within 30 s"
-            time.sleep(0.2)
-        yield Server(url, settings, env, store)
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        with conn.cursor() as cur:
-            cur.execute(f'DROP SCHEMA IF EXISTS "{store}" CASCADE')
-            cur.execute(f'DROP SCHEMA IF EXISTS "{projections}" CASCADE')
-        conn.close()
+    with serving(stack_settings) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -104,10 +40,7 @@ def story(server):
     answer = httpx.post(f"{server.url}/api/commands", timeout=300,
                         content="\n".join(json.dumps(c, ensure_ascii=False) for c in rest).encode())
     assert answer.status_code == 200, answer.text[:2000]
-    relayed = run(server.settings, "relay", "--once", **server.env)
-    assert relayed.returncode == 0, relayed.stderr[-2000:]
-    projected = run(server.settings, "project", "--until-caught-up", **server.env)
-    assert projected.returncode == 0, projected.stderr[-2000:]
+    relay_and_project(server)
     return {"with_refusal": with_refusal, "head_after_refusal": head_after_refusal,
             "outcomes": with_refusal.json()["outcomes"] + answer.json()["outcomes"], "rest": answer.json()}
 
