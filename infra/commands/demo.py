@@ -114,6 +114,14 @@ def cmd_demo(args, settings: Settings) -> int:
     ok = publish(settings) and ok
     ok = project_and_check(settings, plan) and ok
     ok = prove_a_case(settings) and ok
+    heading("10. the web app on the demo's data")
+    corrected, _ = CORRECTION_RECORDED[0]
+    say("$ caseledger serve --demo")
+    say("then open, in a browser on this machine:")
+    say("  http://127.0.0.1:8400/                                 the units")
+    say(f"  http://127.0.0.1:8400/casos/{corrected}?data=31/12/2025   the corrected case above")
+    say("  http://127.0.0.1:8400/unidades/MT-CGB-INT-M/inspecao?data=30/06/2025   the inspection report")
+    say("  http://127.0.0.1:8400/docs                             the HTTP API for downstream systems")
     heading("done")
     say(f"the demo took {time.monotonic() - started:.0f} s")
     return 0 if ok else 1
