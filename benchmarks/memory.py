@@ -48,7 +48,7 @@ def cli_env(settings: Settings) -> dict[str, str]:
         "CASELEDGER_PG_HOST": settings.pg_host,
         "CASELEDGER_PG_PORT": str(settings.pg_port),
         "CASELEDGER_PG_USER": settings.pg_user,
-        "CASELEDGER_PG_PASSWORD": settings.pg_password,
+        "CASELEDGER_PG_PASSWORD": settings.pg_password_for(settings.pg_user),
         "CASELEDGER_PG_DATABASE": settings.pg_database,
         "CASELEDGER_CASE_EVENTS_TOPIC": settings.case_events_topic,
         "CASELEDGER_UNIT_EVENTS_TOPIC": settings.unit_events_topic,

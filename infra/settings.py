@@ -134,11 +134,20 @@ class Settings:
     @property
     def pg_dsn(self) -> str:
         """libpq connection string (psycopg2 and psql both accept it)."""
-        password = f" password={self.pg_password}" if self.pg_password else ""
-        return (
-            f"host={self.pg_host} port={self.pg_port} user={self.pg_user} "
-            f"dbname={self.pg_database}{password}"
-        )
+        return self.pg_dsn_for(self.pg_user)
+
+    def pg_password_for(self, role: str) -> str:
+        """A role's password: CASELEDGER_PG_PASSWORD for the configured user, else the one
+        `stack up` generated in the state dir (infra/stack/postgres.py), else none."""
+        if role == self.pg_user and self.pg_password:
+            return self.pg_password
+        return read_secret(self.state_dir, f"postgres-{role}")
+
+    def pg_dsn_for(self, role: str) -> str:
+        """libpq connection string for one database role, with its password."""
+        password = self.pg_password_for(role)
+        secret = f" password={password}" if password else ""
+        return f"host={self.pg_host} port={self.pg_port} user={role} dbname={self.pg_database}{secret}"
 
     def eventsourcing_env(self, **extra: str) -> dict[str, str]:
         """Environment for an eventsourcing Application storing in our PostgreSQL.
@@ -153,7 +162,7 @@ class Settings:
             "POSTGRES_HOST": self.pg_host,
             "POSTGRES_PORT": str(self.pg_port),
             "POSTGRES_USER": self.pg_user,
-            "POSTGRES_PASSWORD": self.pg_password,
+            "POSTGRES_PASSWORD": self.pg_password_for(self.pg_user),
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
             "POSTGRES_CREATE_TABLE": "y",
             "POSTGRES_LOCK_TIMEOUT_MS": str(self.pg_lock_timeout_ms),
@@ -295,6 +304,16 @@ def replication_for(brokers: int) -> tuple[int, int]:
 
 
 BROKERS_FILE = Path("kafka") / "brokers"
+# Passwords `caseledger stack up` generates, one 0600 file each, in a 0700 folder of the state dir.
+SECRETS_DIR = Path("secrets")
+
+
+def read_secret(state_dir: Path, name: str) -> str:
+    """A generated secret of the local stack (`state_dir/secrets/<name>`), or "" if there is none."""
+    try:
+        return (state_dir / SECRETS_DIR / name).read_text().strip()
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
+        return ""
 
 
 def remembered_brokers(state_dir: Path) -> int | None:

@@ -1,10 +1,14 @@
 """A throw-away PostgreSQL cluster for the ledger, from Debian's server packages.
 
 `initdb` makes a cluster in `.stack/postgres/data` (git-ignored) listening on
-127.0.0.1 at a non-default port; its bootstrap superuser is the ledger's role,
-with trust authentication on loopback only. PostgreSQL refuses to run as root,
-so when we are root the server runs as the `postgres` system user that the
-Debian package creates.
+127.0.0.1 at a non-default port; its bootstrap superuser is the ledger's role.
+Every connection, over TCP and over the local socket, authenticates with a
+SCRAM-SHA-256 password (no `trust`: a minor's record is not open to whoever has
+a shell on the machine — ECA arts. 143–144); the password is generated once and
+kept in `state_dir/secrets/` (0600 files in a 0700 folder), where Settings finds
+it. The socket lives in a 0700 folder with mode 0700, so no other OS user reaches
+it. PostgreSQL refuses to run as root, so when we are root the server runs as
+the `postgres` system user that the Debian package creates.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import subprocess
@@ -19,10 +24,33 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.settings import Settings
+from infra.settings import SECRETS_DIR, Settings, read_secret
 from infra.stack.process import PidFile, StackError, port_open, port_released, tail, terminate
 
 INSTALL_HINT = "Install the server with: apt-get update && apt-get install -y postgresql"
+
+# Password authentication only: the local socket and loopback, nothing else, no `trust`.
+PG_HBA = """# Written by caseledger stack up (infra/stack/postgres.py): every role authenticates with a password.
+local   all   all                 scram-sha-256
+host    all   all   127.0.0.1/32  scram-sha-256
+host    all   all   ::1/128       scram-sha-256
+"""
+
+
+def ensure_secret(state_dir: Path, name: str) -> str:
+    """The secret `name` of the local stack, generated (random, URL-safe) the first time."""
+    existing = read_secret(state_dir, name)
+    if existing:
+        return existing
+    folder = state_dir / SECRETS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    value = secrets.token_urlsafe(24)
+    path = folder / name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(value + "\n")
+    return value
 
 
 def find_bin(name: str) -> str | None:
@@ -85,25 +113,51 @@ class PostgresServer:
         self._run_as()
 
     def init_cluster(self) -> None:
+        s = self.settings
         if (self.data_dir / "PG_VERSION").exists():
+            if not s.pg_password_for(s.pg_user):
+                raise StackError(
+                    f"the PostgreSQL cluster in {self.data_dir} was made before the stack used passwords, and "
+                    f"{s.state_dir / SECRETS_DIR} holds none for role {s.pg_user}. Stop the stack and remove "
+                    f"{self.home} (its data is lost), then run `caseledger stack up` again.")
+            self._write_hba()
             return
         self.home.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.home, 0o700)  # holds the socket: no other OS user may reach it
         self._own(self.home)
+        password = s.pg_password or ensure_secret(s.state_dir, f"postgres-{s.pg_user}")
+        pwfile = self.home / "initdb.pw"
+        fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(password + "\n")
+        self._own(pwfile)
         cmd = [*self._run_as(), self._bin("initdb"), "-D", str(self.data_dir),
-               "-U", self.settings.pg_user, "--auth=trust", "-E", "UTF8", "--locale=C"]
-        result = subprocess.run(cmd, capture_output=True, text=True)
+               "-U", s.pg_user, "--auth=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C"]
+        try:
+            result = subprocess.run(cmd, capture_output=True, text=True)
+        finally:
+            pwfile.unlink(missing_ok=True)
         if result.returncode != 0:
             shutil.rmtree(self.data_dir, ignore_errors=True)
             raise StackError(f"initdb failed:\n{(result.stdout + result.stderr)[-2000:]}")
+        self._write_hba()
+
+    def _write_hba(self) -> None:
+        """pg_hba.conf as PG_HBA says, whatever initdb or an older stack wrote."""
+        hba = self.data_dir / "pg_hba.conf"
+        if hba.read_text() != PG_HBA:
+            hba.write_text(PG_HBA)
 
     def _own(self, path: Path) -> None:
         if os.geteuid() == 0:
             entry = pwd.getpwnam("postgres")
             os.chown(path, entry.pw_uid, entry.pw_gid)
             # The server user must be able to reach the folder through its parents.
+            # (A folder it owns already lets it through: the 0700 socket folder stays closed.)
             for parent in path.parents:
-                mode = parent.stat().st_mode
-                if not mode & 0o001:
+                info = parent.stat()
+                mode = info.st_mode
+                if info.st_uid != entry.pw_uid and not mode & 0o001:
                     os.chmod(parent, mode | 0o001)
                 if parent == Path("/"):
                     break
@@ -130,7 +184,8 @@ class PostgresServer:
         cmd = [
             *self._run_as(), self._bin("postgres"), "-D", str(self.data_dir),
             "-p", str(s.pg_port), "-c", f"listen_addresses={s.pg_host}",
-            "-c", f"unix_socket_directories={self.home}",
+            "-c", f"unix_socket_directories={self.home}", "-c", "unix_socket_permissions=0700",
+            "-c", "password_encryption=scram-sha-256",
             "-c", "max_connections=200", "-c", "shared_buffers=128MB",
         ]
         with open(self.log_file, "ab") as log:
@@ -190,7 +245,8 @@ class PostgresServer:
 
     def _dsn(self, database: str) -> str:
         s = self.settings
-        return f"host={s.pg_host} port={s.pg_port} user={s.pg_user} dbname={database}"
+        return (f"host={s.pg_host} port={s.pg_port} user={s.pg_user} dbname={database} "
+                f"password={s.pg_password_for(s.pg_user)}")
 
     def _create_database(self) -> None:
         import psycopg2

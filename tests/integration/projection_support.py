@@ -117,6 +117,7 @@ def start_worker(settings, schema: str, *args: str, log: Path) -> subprocess.Pop
     env.update({
         "CASELEDGER_KAFKA_BOOTSTRAP": settings.kafka_bootstrap_servers,
         "CASELEDGER_PG_PORT": str(settings.pg_port),
+        "CASELEDGER_PG_PASSWORD": settings.pg_password_for(settings.pg_user),
         "CASELEDGER_CASE_EVENTS_TOPIC": settings.case_events_topic,
         "CASELEDGER_DLQ_TOPIC": settings.dead_letter_topic,
     })

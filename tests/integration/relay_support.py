@@ -68,6 +68,7 @@ def worker_env(settings, pg_schema: str) -> dict[str, str]:
     env.update({
         "CASELEDGER_KAFKA_BOOTSTRAP": settings.kafka_bootstrap_servers,
         "CASELEDGER_PG_PORT": str(settings.pg_port),
+        "CASELEDGER_PG_PASSWORD": settings.pg_password_for(settings.pg_user),
         "CASELEDGER_CASE_EVENTS_TOPIC": settings.case_events_topic,
         "CASELEDGER_TOPIC_PARTITIONS": str(settings.topic_partitions),
         "POSTGRES_SCHEMA": pg_schema,

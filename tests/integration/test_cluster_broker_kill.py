@@ -100,6 +100,7 @@ def cli_env(settings) -> dict[str, str]:
         "CASELEDGER_KAFKA_BOOTSTRAP": settings.kafka_bootstrap_servers,
         "CASELEDGER_KAFKA_CONTROLLER_PORT": str(settings.kafka_controller_port),
         "CASELEDGER_PG_PORT": str(settings.pg_port),
+        "CASELEDGER_PG_PASSWORD": settings.pg_password_for(settings.pg_user),
         "CASELEDGER_CASE_EVENTS_TOPIC": settings.case_events_topic,
         "CASELEDGER_UNIT_EVENTS_TOPIC": settings.unit_events_topic,
         "CASELEDGER_DLQ_TOPIC": settings.dead_letter_topic,
