@@ -91,18 +91,27 @@ def authorise(principal: Principal | None, command: Any, arguments: dict[str, An
     """
     if principal is None:
         return
-    if not principal.valid_at():
-        _refuse("A-02", f"principal {principal.id} is revoked or expired; ask an administrator for a new token.")
-    roles, _ = row(command.name)
-    if principal.role not in roles:
-        _refuse("A-02", f"role {principal.role.value} does not record {command.name}; it is recorded by: "
-                        f"{', '.join(sorted(r.value for r in roles))} (see docs/ACCESS.md).")
+    check_role(principal, command.name)
     _actor_from(principal, arguments)
     units = _units_touched(command, arguments, ledger)
     if not any(principal.covers(unit, _comarca(ledger, unit, command, arguments)) for unit in units):
         where = ", ".join(units) or "no unit yet"
         _refuse("A-03", f"{command.name} concerns {where}, outside the scope of {principal.id} ({principal.scope}); "
                         "it is recorded by the staff of the case's unit.")
+
+
+def check_role(principal: Principal, name: str) -> None:
+    """Refuse (A-02) a principal no longer valid, or whose role does not record command ``name``.
+
+    Part of ``authorise``; the CLI also asks it before binding the input, so that a role that
+    records nothing hears so rather than that its input lacks an actor.
+    """
+    if not principal.valid_at():
+        _refuse("A-02", f"principal {principal.id} is revoked or expired; ask an administrator for a new token.")
+    roles, _ = row(name)
+    if principal.role not in roles:
+        _refuse("A-02", f"role {principal.role.value} does not record {name}; it is recorded by: "
+                        f"{', '.join(sorted(r.value for r in roles))} (see docs/ACCESS.md).")
 
 
 def _actor_from(principal: Principal, arguments: dict[str, Any]) -> None:
