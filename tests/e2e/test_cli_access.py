@@ -98,3 +98,28 @@ def test_staff_of_the_case_unit_record_with_themselves_as_the_actor(world):
         ledger.close()
     assert type(last).__name__ == "PhoneCallHeld"
     assert (last.actor.id, last.actor.role.value) == (pid, "agente_socioeducativo")
+
+
+def test_users_add_refuses_an_unknown_role_or_no_scope(stack_settings):
+    unknown = run(stack_settings, "users", "add", "X", "--role", "chefe", "--unit", "MT-CGB-SL")
+    assert unknown.returncode == 2 and "unknown role 'chefe'" in unknown.stderr and "gerente" in unknown.stderr
+    unscoped = run(stack_settings, "users", "add", "X", "--role", "gerente")
+    assert unscoped.returncode == 2 and "--unit CODE" in unscoped.stderr
+
+
+def test_users_help_explains_with_examples(stack_settings):
+    shown = run(stack_settings, "users", "--help")
+    assert shown.returncode == 0 and "caseledger users add" in shown.stdout and "CASELEDGER_TOKEN" in shown.stdout
+
+
+def test_an_expired_token_is_refused_with_its_date(world):
+    from datetime import timedelta
+
+    from infra.bootstrap import pg_connector
+    from infra.persistence.principals import PrincipalStore
+
+    settings, env, _, home, _, call = world
+    pid, secret = PrincipalStore(pg_connector(settings)).add("Antiga", "agente_socioeducativo", units=(home,),
+                                                             valid_for=timedelta(seconds=-1))
+    result = record_as(settings, env, secret, call)
+    assert result.returncode == 2 and f"the token of {pid} expired on" in result.stderr
