@@ -108,6 +108,9 @@ def _principal(args, settings: Settings):
     try:
         return authenticate(settings, getattr(args, "token", None))
     except CommandError as exc:
+        from infra.logs import get_logger
+
+        get_logger("record").warning("authentication_refused", reason=str(exc).split(":", 1)[0])
         print(f"error: {exc}. Nothing was recorded.", file=sys.stderr)
         return None
 

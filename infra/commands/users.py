@@ -63,6 +63,7 @@ def cmd_users(args, settings: Settings) -> int:
     import psycopg2
 
     from application.principals import ROLES
+    from infra.logs import get_logger
 
     try:
         if args.verb == "add":
@@ -75,6 +76,9 @@ def cmd_users(args, settings: Settings) -> int:
             pid, token = store(settings).add(args.name, args.role, units=tuple(u.upper() for u in args.unit),
                                              comarca=args.comarca, state=args.state,
                                              valid_for=timedelta(days=args.days))
+            # Never the name (personal data) nor the token: the id, role and scope size only.
+            get_logger("users").info("principal_added", principal=pid, role=args.role, units=len(args.unit),
+                                     comarca=bool(args.comarca), state=args.state, days=args.days)
             print(f"id:    {pid}\ntoken: {token}")
             print("The token is shown only now; it is stored hashed and cannot be shown again.", file=sys.stderr)
         elif args.verb == "list":
@@ -86,6 +90,7 @@ def cmd_users(args, settings: Settings) -> int:
         else:
             if not store(settings).revoke(args.id):
                 raise CommandError(f"no principal {args.id!r}; see: caseledger users list")
+            get_logger("users").info("principal_revoked", principal=args.id)
             print(f"revoked {args.id}")
     except psycopg2.OperationalError as exc:
         raise pg_unreachable(settings, exc) from None
