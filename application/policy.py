@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 from uuid import UUID
 
-from application.principals import Consulting, Principal, Service
+from application.principals import Principal, Service
 from domain.case import Case
 from domain.rules import RuleViolation
 from domain.unit import unit_id_for

@@ -40,10 +40,6 @@ def _principal(role: str, **scope) -> Principal:
     return Principal(f"p-{role}", role, role, **scope)
 
 
-def _as(principal: Principal) -> Actor | None:
-    return principal.actor
-
-
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_every_command_is_allowed_to_each_role_of_its_row_in_its_unit(world, name):
     ledger, home, _, case_id = world
