@@ -13,8 +13,8 @@ the CLI) fits the domain method by construction. ``Command`` carries that signat
 reads the command's.
 
 Every command — from the CLI, the simulation, the tests or ``ledger.record_intake(...)`` —
-runs through ``execute``. That is where the principal will be authenticated and the command
-authorised (role × unit) before anything is read: see ``execute``.
+runs through ``execute``. That is where the command is authorised for its principal
+(role × command, unit scope: ``application.policy``) before anything is read: see ``execute``.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from uuid import UUID
 
 from application import handlers
 from application.handlers import Handler
+from application.policy import authorise
 from domain.case import Case
 from domain.unit import Unit
 
@@ -106,13 +107,17 @@ def execute(ledger: Any, name: str, arguments: Mapping[str, Any], *, principal: 
     changed is saved at once; a refusal raises ``domain.rules.RuleViolation`` and writes
     nothing. Returns the id of what the command created (case, unit, vacancy, visitor…) or None.
 
-    ``principal`` is who asks. Authentication and the authorisation policy (role × unit)
-    come next, here, before anything is loaded; until then it is not used.
+    ``principal`` is who asks, authenticated by the caller (``application.principals``): it is
+    authorised here, first, by the one policy (``application.policy.authorise``: role ×
+    command, unit scope, the actor taken from the principal). ``None`` is a trusted
+    in-process caller (tests, simulation, benchmarks); the CLI never passes None.
     """
     command = COMMANDS.get(name)
     if command is None:
         raise UnknownCommand(name)
-    return command.run(ledger, command.method, dict(arguments))
+    arguments = dict(arguments)
+    authorise(principal, command, arguments, ledger)
+    return command.run(ledger, command.method, arguments)
 
 
 def _table(*rows: Command) -> dict[str, Command]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from application.commands import COMMANDS, execute
+from application.policy import check_role
 from infra.command_input import DEFAULT_LIMITS, CommandInputError, InputLimits, RawCommand, bind, example
 
 
@@ -55,7 +56,7 @@ class Outcome:
 
 
 def apply_command(ledger, raw: RawCommand, limits: InputLimits = DEFAULT_LIMITS, attempts: int = 5,
-                  backoff: float = 0.05, store_backoff: float = 0.5) -> Outcome:
+                  backoff: float = 0.05, store_backoff: float = 0.5, principal: Any = None) -> Outcome:
     """Validate and apply one command. Never raises for a refusal or a failed write: returns it.
 
     A write that loses a race with another process (same case or unit, same version) is tried
@@ -63,6 +64,10 @@ def apply_command(ledger, raw: RawCommand, limits: InputLimits = DEFAULT_LIMITS,
     state the other process left; so is a write whose connection to PostgreSQL was lost (from
     `store_backoff`: long enough for a restart), once the store says it does not hold the events
     of that write. A write that timed out is not retried: it already waited its limit.
+
+    ``principal`` (``application.principals.Principal``) is who records: ``execute`` authorises
+    it; an input without an actor records the principal as its actor. ``None`` is a trusted
+    in-process caller (simulation, benchmarks, demo); ``caseledger record`` always passes one.
     """
     from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, PersistenceError
 
@@ -78,8 +83,16 @@ def apply_command(ledger, raw: RawCommand, limits: InputLimits = DEFAULT_LIMITS,
         outcome.command, outcome.code, outcome.where = shown, "INPUT", "command"
         outcome.message = f"unknown command {shown!r}; `caseledger record --list` shows the commands"
         return outcome
+    payload = raw.payload
     try:
-        kwargs = bind(command, raw.payload, limits)
+        if principal is not None:
+            check_role(principal, name)  # `execute` checks it again, with the rest of the policy
+            if principal.actor is not None and "actor" not in payload:
+                payload = {**payload, "actor": {"id": principal.actor.id, "role": principal.actor.role.value}}
+        kwargs = bind(command, payload, limits)
+    except RuleViolation as exc:
+        outcome.code, outcome.message, outcome.source = exc.code, exc.message, exc.source
+        return outcome
     except CommandInputError as exc:
         outcome.code, outcome.where, outcome.message = "INPUT", exc.where, exc.message
         return outcome
@@ -101,7 +114,7 @@ def apply_command(ledger, raw: RawCommand, limits: InputLimits = DEFAULT_LIMITS,
         before = len(ledger.recordings)
         ledger.attempted = []
         try:
-            execute(ledger, name, kwargs)
+            execute(ledger, name, kwargs, principal=principal)
         except RuleViolation as exc:
             outcome.code, outcome.message, outcome.source = exc.code, exc.message, exc.source
             return outcome

@@ -19,6 +19,12 @@ examples:
   caseledger record --example record_intake     a complete example of one command
   caseledger record commands.jsonl              record every command in the file, in order
   echo '{"command": ...}' | caseledger record -
+  CASELEDGER_TOKEN=<token> caseledger record commands.jsonl
+  caseledger record --as <token> commands.jsonl
+
+Commands are recorded AS the principal of the token (`caseledger users add` issues one):
+the actor of every event is that principal; leave "actor" out, or give exactly yours.
+What each role may record, and in which units, is docs/ACCESS.md (refusals A-01..A-03).
 
 Each command is recorded whole or refused with nothing written; a refusal names where it
 is (line, or element and line of a JSON array), the rule (R-nn, D-nn; INPUT for a value that
@@ -35,8 +41,8 @@ limits (checked before anything is stored):
 exit codes:
   0  every command was recorded
   1  some command was refused (the others were recorded; see each line)
-  2  the input could not be read (not UTF-8, invalid JSON, too large) or the usage is
-     wrong; nothing was recorded
+  2  the input could not be read (not UTF-8, invalid JSON, too large), the usage is
+     wrong, or no valid token was given; nothing was recorded
 
 A command that another process beat to the same case is checked again and retried; it is
 refused CONFLICT if that keeps happening, STORE if PostgreSQL was busy or unreachable (and
@@ -55,6 +61,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stop-on-refusal", action="store_true",
                    help="stop at the first refused command (later ones may depend on it)")
     p.add_argument("--json", action="store_true", help="print one JSON result per command")
+    p.add_argument("--as", dest="token", metavar="TOKEN",
+                   help="record as the principal of TOKEN (default: CASELEDGER_TOKEN, which other users of the machine cannot read in the process list)")
     p.set_defaults(func=cmd_record)
 
 
@@ -75,6 +83,9 @@ def cmd_record(args, settings: Settings) -> int:
     if not args.file:
         print("error: give a FILE of commands, or - for standard input (see --help)", file=sys.stderr)
         return 2
+    principal = _principal(args, settings)
+    if principal is None:
+        return 2
     limits = settings.input_limits
     data = _read(args.file, limits)
     if data is None:
@@ -85,7 +96,23 @@ def cmd_record(args, settings: Settings) -> int:
         where = f"{printable(exc.where)}: " if exc.where else ""
         print(f"error: {where}{printable(exc.message)}. Nothing was recorded.", file=sys.stderr)
         return 2
-    return run_commands(settings, commands, as_json=args.json, stop_on_refusal=args.stop_on_refusal)
+    return run_commands(settings, commands, as_json=args.json, stop_on_refusal=args.stop_on_refusal,
+                        principal=principal)
+
+
+def _principal(args, settings: Settings):
+    """Who records: the principal of --as or CASELEDGER_TOKEN; None (after saying why) if there is none."""
+    from infra.commands.common import CommandError
+    from infra.commands.users import authenticate
+
+    try:
+        return authenticate(settings, getattr(args, "token", None))
+    except CommandError as exc:
+        from infra.logs import get_logger
+
+        get_logger("record").warning("authentication_refused", reason=str(exc).split(":", 1)[0])
+        print(f"error: {exc}. Nothing was recorded.", file=sys.stderr)
+        return None
 
 
 def _read(path: str, limits: InputLimits) -> bytes | None:
@@ -100,7 +127,8 @@ def _read(path: str, limits: InputLimits) -> bytes | None:
         return None
 
 
-def run_commands(settings: Settings, commands, as_json: bool = False, stop_on_refusal: bool = False) -> int:
+def run_commands(settings: Settings, commands, as_json: bool = False, stop_on_refusal: bool = False,
+                 principal=None) -> int:
     from infra import bootstrap
     from infra.recording import apply_command
 
@@ -111,7 +139,7 @@ def run_commands(settings: Settings, commands, as_json: bool = False, stop_on_re
     try:
         for raw in commands:
             processed += 1
-            outcome = apply_command(ledger, raw, limits, attempts=settings.write_attempts)
+            outcome = apply_command(ledger, raw, limits, attempts=settings.write_attempts, principal=principal)
             if as_json:
                 print(_json_line(outcome.as_dict()))
             else:
