@@ -120,7 +120,7 @@ RULES: dict[str, Rule] = dict(
     _rule('R-37', 'Exceptional visit: fortnightly, weekday, scheduled, 1 h, after technical qualification; list authorised by the gerente',
           'Reg. art. 55 II, 14 XX', Check.HARD, Check.ALERT),
     _rule('R-38', 'Common visits weekly (Sun 08–11 h); weekly visits are a right',
-          'Reg. art. 55 I; ECA 124 VII', Check.IND),
+          'Reg. art. 55 I; ECA 124 VII', Check.HARD, Check.IND),
     _rule('R-39', '15 days without visitors → phone call right',
           'Reg. art. 51 XXXII §1', Check.ALERT),
     _rule('R-40', 'No incomunicabilidade under any sanction',
