@@ -125,3 +125,13 @@ def test_a_missing_legal_document_is_left_to_the_rule_that_requires_it_R01():
 
     hints, _ = _parameters(COMMANDS["transfer"])
     assert hints["court_order"] == SourceDocument | None  # the real transfer command's order binds alike
+
+
+def test_a_suspend_visits_sanction_reaches_the_domain_and_is_refused_R33():
+    # Issue 18: "suspend visits" is not a wrong value of a list but a forbidden sanction (Reg. art. 60):
+    # the input passes the text on so that the domain refuses it under R-33, not as INPUT.
+    from application.commands import COMMANDS
+    from infra.command_input import _parameters, convert
+
+    hints, _ = _parameters(COMMANDS["decide_disciplinary_procedure"])
+    assert convert(hints["sanction"], "suspensao_de_visitas", "sanction") == "suspensao_de_visitas"
