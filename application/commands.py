@@ -32,6 +32,7 @@ from application.handlers import Handler
 from application.policy import authorise
 from domain.case import Case
 from domain.unit import Unit
+from domain.values import SanctionType
 
 # Parameters of domain methods that are references the domain holds, not input of a command.
 FIXED = frozenset({"calendar", "catalogue"})
@@ -87,12 +88,15 @@ def _input_signature(method: Callable[..., Any], ids: tuple[str, ...],
 
 def _input_hint(hint: Any) -> Any:
     """The domain's hint as input: any iterable arrives as a tuple; where the domain also takes
-    an enum's plain text (and refuses a wrong one by its rule), input takes only the enum."""
+    an enum's plain text (and refuses a wrong one by its rule), input takes only the enum —
+    except a sanction, whose forbidden kinds (visit suspension R-33, incommunicado R-40) the
+    domain refuses under their own rules (``domain.discipline.coerce_sanction``)."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is collections.abc.Iterable:
         return tuple[args[0], ...]
     if origin in (typing.Union, types.UnionType):
-        if str in args and any(isinstance(a, type) and issubclass(a, enum.Enum) for a in args):
+        if str in args and any(isinstance(a, type) and issubclass(a, enum.Enum) and a is not SanctionType
+                               for a in args):
             args = tuple(a for a in args if a is not str)
         return typing.Union[tuple(_input_hint(a) for a in args)]
     return hint

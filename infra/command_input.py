@@ -309,9 +309,23 @@ def bind(method: Callable, payload: dict, limits: InputLimits = DEFAULT_LIMITS) 
     if unknown:
         raise CommandInputError(unknown[0], f"unknown argument; {payload['command']} takes: {', '.join(params)}")
     missing = [n for n, p in params.items() if p.default is inspect.Parameter.empty and n not in args]
+    # A legal document the command requires but may be absent (``SourceDocument | None``) is left to the
+    # domain, which refuses under the legal rule that demands it (e.g. R-01 for a transfer without court
+    # order, Reg. art. 27), not as an input error.
+    absent_documents = {n: None for n in missing if _is_optional_document(hints.get(n))}
+    missing = [n for n in missing if n not in absent_documents]
     if missing:
         raise CommandInputError(missing[0], f"required by {payload['command']} and missing")
-    return {name: convert(hints.get(name, Any), value, name, limits) for name, value in args.items()}
+    return {**absent_documents,
+            **{name: convert(hints.get(name, Any), value, name, limits) for name, value in args.items()}}
+
+
+def _is_optional_document(hint: Any) -> bool:
+    """Whether ``hint`` is ``SourceDocument | None``: a legal document whose absence a rule judges."""
+    from domain.values import SourceDocument
+
+    options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else ()
+    return type(None) in options and SourceDocument in options
 
 
 def _describe(hint: Any) -> str:

@@ -394,7 +394,7 @@ class CaseTimeline:
             s = at(tue, 14)
             self.add(s + timedelta(hours=1), {"command": "hold_visit", "visitor_ids": self.visitors[:1], "modality": "comum",
                                               "started_at": iso(s), "ended_at": iso(s + timedelta(hours=1)),
-                                              "search_done": True, "actor": self.agent}, expect_refusal="R-35")
+                                              "search_done": True, "actor": self.agent}, expect_refusal="R-38")
 
     def _pia(self) -> None:
         rng = self.rng

@@ -98,9 +98,10 @@ def _amendments(rows: Iterable[Mapping[str, Any]]) -> dict[int, list[Amendment]]
 
 def history(rows: Iterable[Mapping[str, Any]], *, as_of: dt.date | None = None,
             as_recorded_at: dt.datetime | None = None, show_voided: bool = True) -> History:
-    """The history of one stream from its audit rows, on exactly one of the two axes."""
-    if (as_of is None) == (as_recorded_at is None):
-        raise ValueError("give exactly one of as_of (a date) or as_recorded_at (a time)")
+    """The history of one stream from its audit rows, on one axis or both (the bitemporal point:
+    what the ledger said at ``as_recorded_at`` about what was true by the end of ``as_of``)."""
+    if as_of is None and as_recorded_at is None:
+        raise ValueError("give as_of (a date), as_recorded_at (a time), or both")
     rows = sorted(rows, key=lambda r: int(r["sequence"]))
     if not rows:
         raise LookupError("no entries for this stream")
@@ -148,8 +149,9 @@ def history(rows: Iterable[Mapping[str, Any]], *, as_of: dt.date | None = None,
             amended_by=tuple(a.sequence for a in amended), corrected_fields=tuple(dict.fromkeys(changed)),
             source_document=doc, unit_id=r.get("unit_id") or ""))
     entries.sort(key=lambda e: (e.occurred_at, e.sequence))
-    return History(stream_id, "as_of" if as_of is not None else "as_recorded_at",
-                   as_of if as_of is not None else as_recorded_at, tuple(entries), _state(stream_id, entries))
+    axis = "+".join(name for name, given in (("as_of", as_of), ("as_recorded_at", as_recorded_at)) if given is not None)
+    return History(stream_id, axis, as_of if as_of is not None else as_recorded_at, tuple(entries),
+                   _state(stream_id, entries))
 
 
 def _state(stream_id: str, entries: list[HistoryEntry]) -> CaseView | None:

@@ -124,10 +124,12 @@ def clocks_for(view: CaseView, as_of: dt.date, calendar: BusinessCalendar = DEFA
                              add_years(view.measure_started_on, 3) - dt.timedelta(days=1), None, 30))
 
     if held and view.birth_date is not None:
-        # ECA art. 121 §5: compulsory release at 21; the day before the birthday is the last day held.
+        # ECA art. 121 §5: release is compulsory at 21. R-56 allows the release ex lege from the
+        # birthday itself (refused the day before), so the birthday is the due day: a youth released
+        # on it followed the law; one still held the day after is a breach.
         birthday = add_years(view.birth_date, 21)
         out.append(_deadline(view, "K-AGE21", "ECA art. 121 §5", as_of, view.measure_started_on or view.registered_on,
-                             birthday - dt.timedelta(days=1), None, 30, detail=f"21 on {birthday}"))
+                             birthday, None, 30, detail=f"21 on {birthday}"))
 
     for petition_id, filed_on in view.open_petitions:
         # SINASE art. 49 IV; Reg. art. 51 II: petitions answered within 15 days.

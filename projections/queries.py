@@ -75,6 +75,23 @@ def case_history(cur, schema: str, case_id: str, *, as_of: dt.date | None = None
     return history_module.history(rows, as_of=as_of, as_recorded_at=as_recorded_at, show_voided=show_voided)
 
 
+def cases_at(cur, schema: str, *, as_of: dt.date | None = None,
+             as_recorded_at: dt.datetime | None = None) -> dict[str, CaseView]:
+    """Every case's view as it was: folded from the audit entries that occurred by the end of
+    ``as_of`` and/or were recorded by ``as_recorded_at`` (``history.state``), so a read "as of D"
+    never shows a fact of D+1 (the current case view holds every fact, whatever its date)."""
+    streams: dict[str, list[dict[str, Any]]] = {}
+    for row in all_entries(cur, schema):
+        if str(row.get("event_type", "")).startswith("Case."):
+            streams.setdefault(row["stream_id"], []).append(row)
+    views: dict[str, CaseView] = {}
+    for stream_id, rows in streams.items():
+        state = history_module.history(rows, as_of=as_of, as_recorded_at=as_recorded_at).state
+        if state is not None:
+            views[stream_id] = state
+    return views
+
+
 # -- case view ---------------------------------------------------------------------------------
 
 

@@ -221,7 +221,7 @@ class ContactStage(CaseCore):
         if modality is VisitModality.COMUM:
             # Reg. art. 55 I: common visits on Sundays, 08:00–11:00.
             if on.weekday() != 6 or start_t < time(8) or end_t > time(11) or local_date(ended_at) != on:
-                refuse("R-35", "Common visits are on Sundays 08:00–11:00 (Reg. art. 55 I); record VisitRefused (Reg. art. 62 VI).")
+                refuse("R-38", "Common visits are on Sundays 08:00–11:00 (Reg. art. 55 I); record VisitRefused (Reg. art. 62 VI).")
         else:
             # The visit scheduled for this very day is the one being held; other bookings count.
             self._check_exceptional_slot(started_at, ended_at, scheduled_too=False)

@@ -89,6 +89,7 @@ class _Procedure:
     appealed: bool = False
     appeal_decided: bool = False
     suspended_by_court: bool = False
+    commission: frozenset[str] = frozenset()  # staff ids of the commission named at opening
 
 
 @dataclass

@@ -106,7 +106,8 @@ class DisciplineStage(CaseCore):
         parents_notified: bool
 
         def apply(self, case: CaseCore) -> None:
-            case.procedures[self.procedure_id] = _Procedure(self.incident_id, self.offence_code, self.severity)
+            case.procedures[self.procedure_id] = _Procedure(self.incident_id, self.offence_code, self.severity,
+                                                            commission=frozenset(m.staff_id for m in self.commission))
             super().apply(case)
 
     def _procedure(self, procedure_id: UUID) -> _Procedure:
@@ -186,6 +187,14 @@ class DisciplineStage(CaseCore):
         decided_by = tuple(decided_by)
         if not decided_by:
             refuse("R-44", "Name who decided.")
+        # SINASE 71 VIII: the commission decides — at least three of its members, and only they
+        # (checked here as well as at opening, so a decision cannot bypass the composition).
+        if len({m.staff_id for m in decided_by}) < 3:
+            refuse("R-44", "The decision is the commission's: name at least 3 different members who decided (SINASE 71 VIII).")
+        outsiders = sorted({m.staff_id for m in decided_by} - procedure.commission) if procedure.commission else []
+        if outsiders:
+            refuse("R-44", f"Not on this procedure's commission: {', '.join(outsiders)}; only the commission named "
+                           "when the procedure was opened decides (SINASE 71 VIII).")
         # Reg. art. 15 X: the psychologist does not decide sanctions.
         if any(m.role is Role.PSICOLOGO for m in decided_by):
             refuse("R-44", "The psychologist may not decide a sanction (Reg. art. 15 X).")

@@ -325,7 +325,8 @@ class IntakeStage(CaseCore):
             refuse("D-05", "The gerente closes the acolhimento.")
         missing = [s.value for s in AcolhimentoStep if s not in self.acolhimento_steps]
         if missing:
-            refuse("D-02", "Record the remaining acolhimento steps first (Reg. art. 31): " + ", ".join(missing) + ".")
+            # Reg. art. 31: the acolhimento is its listed steps; it closes only when all are done.
+            refuse("R-12", "Record the remaining acolhimento steps first (Reg. art. 31): " + ", ".join(missing) + ".")
         exceptions = []
         # Reg. art. 32: within three business days of the Inserção.
         if on > calendar.add_business_days(self._stay_started_on(), 3):

@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 
 from domain.calendar import CUIABA, day_of_measure, local_date, nth_day, require_aware
 from domain.case.core import CaseCore, CaseStatus, Stay, _Leave, _require_judicial
-from domain.clocks import family_leave_from_day
+from domain.clocks import EARLY_LEAVE_FROM_DAY, family_leave_from_day
 from domain.rules import coerce_choice, refuse
 from domain.unit import Unit
 from domain.values import (
@@ -277,12 +277,19 @@ class MovementStage(CaseCore):
         exceptions = []
         if day < threshold:
             if not (revision_reason or "").strip():
+                # Cite the provision that set this threshold; Reg. art. 77's "70" (Decision 1) concerns
+                # only the overnight leave from day 75, so only that message notes the slip.
+                if threshold == EARLY_LEAVE_FROM_DAY:
+                    basis = "Reg. art. 63 par. único applies (from a provisional unit, reassessed quarterly)"
+                elif kind == LeaveKind.MESMO_DIA:
+                    basis = "Reg. art. 63 I applies"
+                else:
+                    basis = "Reg. art. 63 II applies (Reg. art. 77's \"70\" is treated as a drafting slip)"
                 refuse(
                     "R-31",
                     f"Day {day} of the measure in this unit: {kind.value} leave starts on day {threshold} "
-                    f"({nth_day(self._stay_started_on(), threshold).isoformat()}). Reg. art. 63 applies "
-                    "(Reg. art. 77's \"70\" is treated as a drafting slip). An individual revision needs its reasons "
-                    "(Reg. art. 75 par. único, 81).",
+                    f"({nth_day(self._stay_started_on(), threshold).isoformat()}). {basis}. "
+                    "An individual revision needs its reasons (Reg. art. 75 par. único, 81).",
                 )
             exceptions.append(RecordedException("R-31", revision_reason or "", True))
         self._record(

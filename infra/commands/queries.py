@@ -74,6 +74,19 @@ def _for_people(row: dict[str, Any]) -> dict[str, Any]:
 # -- register --------------------------------------------------------------------------------------
 
 
+AS_RECORDED_HELP = "judge on what the ledger held at TIME (later entries and corrections not applied)"
+
+
+def _views(cur, schema: str, args) -> dict:
+    """The case views to judge on: as they were (only what occurred by the end of --as-of and/or was
+    recorded by --as-recorded-at), or the current case view when neither is given."""
+    from projections import queries
+
+    if args.as_of is None and getattr(args, "as_recorded_at", None) is None:
+        return queries.cases(cur, schema)
+    return queries.cases_at(cur, schema, as_of=args.as_of, as_recorded_at=args.as_recorded_at)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = add_parser(sub, "history", "a case's history as of a date, or as recorded at a time",
                    "The history of CASE from the audit trail, on one of the two axes of the ledger:\n"
@@ -84,10 +97,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "  caseledger history 3f2c…-… --as-of 2026-03-31\n"
                    "  caseledger history 0001234-56.2026.8.11.0041 --as-recorded-at 2026-03-31T18:00\n")
     p.add_argument("case", metavar="CASE")
-    axis = p.add_mutually_exclusive_group(required=True)
-    axis.add_argument("--as-of", type=date_arg, metavar="DATE", help="valid time: what was true on DATE")
-    axis.add_argument("--as-recorded-at", type=_moment, metavar="TIME",
-                      help="transaction time: what the ledger said at TIME")
+    # Both together are the bitemporal point: what the ledger said at TIME about DATE.
+    p.add_argument("--as-of", type=date_arg, metavar="DATE", help="valid time: what was true on DATE")
+    p.add_argument("--as-recorded-at", type=_moment, metavar="TIME",
+                   help="transaction time: what the ledger said at TIME (with --as-of: about DATE)")
     p.add_argument("--hide-voided", action="store_true", help="leave voided entries out")
     p.add_argument("--schema", default=None, help=SCHEMA_HELP)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -105,6 +118,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "  caseledger case show 3f2c…-…\n  caseledger case show 3f2c…-… --as-of 2026-05-01 --json\n")
     p.add_argument("case", metavar="CASE")
     p.add_argument("--as-of", type=date_arg, metavar="DATE", help="day for ages, day counts and clocks (default: today)")
+    p.add_argument("--as-recorded-at", type=_moment, metavar="TIME", help=AS_RECORDED_HELP)
     p.add_argument("--schema", default=None, help=SCHEMA_HELP)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=fail(cmd_case_show))
@@ -115,6 +129,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--modality", help="e.g. semiliberdade, internacao, internacao_provisoria")
     p.add_argument("--alert", action="store_true", help="only cases with a clock breached, due soon or a right due")
     p.add_argument("--as-of", type=date_arg, metavar="DATE", help="day for day counts and clocks (default: today)")
+    p.add_argument("--as-recorded-at", type=_moment, metavar="TIME", help=AS_RECORDED_HELP)
     p.add_argument("--schema", default=None, help=SCHEMA_HELP)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=fail(cmd_case_list))
@@ -146,6 +161,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "  caseledger clocks --alert --json\n")
     p.add_argument("--unit", help="unit id or unit code")
     p.add_argument("--as-of", type=date_arg, metavar="DATE", help="the day to judge breaches on (default: today)")
+    p.add_argument("--as-recorded-at", type=_moment, metavar="TIME", help=AS_RECORDED_HELP)
     p.add_argument("--alert", action="store_true", help="only clocks breached, due soon or with a right due")
     p.add_argument("--schema", default=None, help=SCHEMA_HELP)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -174,6 +190,8 @@ def cmd_history(args, settings: Settings) -> int:
     """A case's history on one of the two time axes."""
     from projections import queries
 
+    if args.as_of is None and args.as_recorded_at is None:
+        raise CommandError("give --as-of DATE, --as-recorded-at TIME, or both")
     schema = schema_of(args, settings)
     case_id = _case_id(args.case)
     with read_cursor(settings, schema) as cur:
@@ -189,10 +207,11 @@ def cmd_history(args, settings: Settings) -> int:
     if args.json:
         print_json({"case_id": case_id, "axis": h.axis, "at": h.at, "entries": rows, "state": state})
         return 0
-    print(f"case {case_id} — {'as of' if h.axis == 'as_of' else 'as recorded at'} {h.at.isoformat()} "
-          f"(times in Cuiabá)")
+    at = " ".join(x for x in (args.as_of and f"as of {args.as_of.isoformat()}",
+                              args.as_recorded_at and f"as recorded at {args.as_recorded_at.isoformat()}") if x)
+    print(f"case {case_id} — {at} (times in Cuiabá)")
     if not rows:
-        print("(no entries" + (" occurred by then)" if h.axis == "as_of" else " recorded by then)"))
+        print("(no entries" + (" recorded by then)" if h.axis == "as_recorded_at" else " occurred by then)"))
         return 0
     print(render_table([_for_people(r) for r in rows], ["seq", "occurred_at", "recorded_at", "event", "who", "summary", "status",
                               "amended_by", "corrected_fields", "source"]))
@@ -212,7 +231,13 @@ def cmd_case_show(args, settings: Settings) -> int:
     on = args.as_of or _today()
     with read_cursor(settings, schema) as cur:
         try:
-            view = queries.case(cur, schema, case_id)
+            if args.as_of is None and args.as_recorded_at is None:
+                view = queries.case(cur, schema, case_id)
+            else:
+                view = queries.case_history(cur, schema, case_id, as_of=args.as_of,
+                                            as_recorded_at=args.as_recorded_at).state
+                if view is None:
+                    raise KeyError(case_id)
         except KeyError:
             raise CommandError(f"no case {case_id} in the case view; {LIST_CASES}") from None
     row = view.as_row(on)
@@ -248,7 +273,7 @@ def cmd_case_list(args, settings: Settings) -> int:
     schema = schema_of(args, settings)
     on = args.as_of or _today()
     with read_cursor(settings, schema) as cur:
-        views = queries.cases(cur, schema)
+        views = _views(cur, schema, args)
         unit_id = _resolve_unit(cur, schema, args.unit) if args.unit else None
     rows = []
     for view in sorted(views.values(), key=lambda v: (v.unit_id or "", v.case_id)):
@@ -325,7 +350,7 @@ def cmd_clocks(args, settings: Settings) -> int:
     schema = schema_of(args, settings)
     on = args.as_of or _today()
     with read_cursor(settings, schema) as cur:
-        views = queries.cases(cur, schema)
+        views = _views(cur, schema, args)
         unit_id = _resolve_unit(cur, schema, args.unit)
     rows = []
     for view in sorted(views.values(), key=lambda v: (v.unit_id or "", v.case_id)):

@@ -252,3 +252,19 @@ def test_status_shows_every_read_model_caught_up_and_no_dead_letters(story):
                if "audit_trail" in stage)
     assert all(rows[stage]["lag"] == 0 for stage in models)
     assert rows["dead letters"]["position"] == 0
+
+
+def test_history_clocks_and_case_take_as_of_and_as_recorded_at_together(story):
+    # Issue 18, the bitemporal point: what the ledger said at TIME about DATE.
+    for args in (("history", story.case_id), ("clocks",), ("case", "show", story.case_id), ("case", "list")):
+        both = story.run(*args, "--as-of", DAY, "--as-recorded-at", "2100-01-01T00:00", "--json")
+        assert both.returncode == 0, (args, both.stderr[-2000:])
+        one_axis = json.loads(story.run(*args, "--as-of", DAY, "--json").stdout)
+        if args[0] == "history":  # the same entries and state; the axis says both were given
+            assert json.loads(both.stdout)["axis"] == "as_of+as_recorded_at"
+            both, one_axis = ({k: v for k, v in d.items() if k != "axis"} for d in (json.loads(both.stdout), one_axis))
+            assert both == one_axis
+        else:
+            assert json.loads(both.stdout) == one_axis
+    before = story.run("history", story.case_id, "--as-of", DAY, "--as-recorded-at", "2000-01-01T00:00", "--json")
+    assert json.loads(before.stdout)["entries"] == []

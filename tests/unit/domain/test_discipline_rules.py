@@ -382,3 +382,22 @@ def test_court_suspension_of_an_undecided_procedure_is_refused_R49(ledger, unit,
         ledger.record_court_sanction_suspension(
             case_id=case_id, procedure_id=procedure, occurred_at=on_day(26), actor=ADMIN, court_order=a_court_order()
         )
+
+
+def test_decision_by_fewer_than_three_commission_members_is_refused_R44(ledger, unit, refused):
+    # SINASE 71 VIII: the commission of at least three decides, not a part of it.
+    case_id, procedure = _charged(ledger, unit)
+    _hearing(ledger, case_id, procedure)
+    with refused("R-44") as info:
+        _decision(ledger, case_id, procedure, decided_by=COMMISSION[:2])
+    assert "SINASE 71 VIII" in info.value.message
+    assert ledger.case(case_id).procedures[procedure].outcome is None
+
+
+def test_decision_by_someone_not_on_the_commission_is_refused_R44(ledger, unit, refused):
+    case_id, procedure = _charged(ledger, unit)
+    _hearing(ledger, case_id, procedure)
+    outsider = StaffMember("staff-as-99", Role.ASSISTENTE_SOCIAL)
+    with refused("R-44") as info:
+        _decision(ledger, case_id, procedure, decided_by=COMMISSION[:2] + (outsider,))
+    assert "staff-as-99" in info.value.message and "SINASE 71 VIII" in info.value.message

@@ -317,6 +317,21 @@ def test_family_leave_before_day_45_is_refused_R31(ledger, unit, refused):
     assert "day 45" in info.value.message
 
 
+def test_same_day_leave_refusal_R31_does_not_cite_art_77s_drafting_slip(ledger, unit, refused):
+    # Decision 1: Reg. art. 77's "70" concerns the overnight leave only; the same-day rule is Reg. art. 63 I.
+    case_id = an_admitted_youth(ledger, unit)
+    with refused("R-31") as info:
+        _leave(ledger, case_id, 44)
+    assert "drafting slip" not in info.value.message and "art. 63 I" in info.value.message
+
+
+def test_overnight_leave_refusal_R31_notes_art_77s_drafting_slip(ledger, unit, refused):
+    case_id = an_admitted_youth(ledger, unit)
+    with refused("R-31") as info:
+        _leave(ledger, case_id, 74, kind=LeaveKind.PERNOITE)
+    assert "drafting slip" in info.value.message and "art. 63 II" in info.value.message
+
+
 def test_overnight_leave_before_day_75_is_refused_R31(ledger, unit, refused):
     case_id = an_admitted_youth(ledger, unit)
     with refused("R-31"):

@@ -262,10 +262,11 @@ def test_acolhimento_after_3_business_days_is_flagged_R12(ledger, unit):
     assert [e.rule_code for e in last_event(ledger, "AcolhimentoCompleted").exceptions] == ["R-12"]
 
 
-def test_acolhimento_cannot_close_with_steps_missing_D02(ledger, unit, refused):
+def test_acolhimento_cannot_close_with_steps_missing_R12(ledger, unit, refused):
+    # Was D-02; issue 18: the refusal carries the acolhimento rule (Reg. art. 31), R-12.
     case_id = an_admitted_youth(ledger, unit)
     ledger.complete_acolhimento_step(case_id=case_id, step=AcolhimentoStep.PRPIF, occurred_at=on_day(1, 12), actor=AGENTE)
-    with refused("D-02"):
+    with refused("R-12"):
         ledger.complete_acolhimento(case_id=case_id, occurred_at=on_day(2), actor=GERENTE)
 
 
@@ -416,3 +417,18 @@ def test_intake_on_an_expired_vacancy_is_refused_R04(ledger, refused):
     case_id = a_registration(ledger, unit)
     with refused("R-04"):
         an_intake(ledger, case_id, unit, vacancy_id=vacancy)
+
+
+def test_acolhimento_closed_with_steps_missing_is_refused_R12(ledger, unit, refused):
+    # Issue 18: Reg. art. 31 lists the acolhimento steps; the refusal carries the acolhimento rule
+    # and its article, not D-02 (whose source is data integrity).
+    case_id = an_admitted_youth(ledger, unit)
+    with refused("R-12") as info:
+        ledger.complete_acolhimento(case_id=case_id, occurred_at=on_day(4), actor=GERENTE)
+    assert "Reg. art. 31" in info.value.message
+
+
+def test_d02_cites_no_data_model_of_another_system_as_its_source():
+    from domain.rules import RULES
+
+    assert "Recidiviz" not in RULES["D-02"].source

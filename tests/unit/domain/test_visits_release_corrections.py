@@ -97,12 +97,22 @@ def test_deactivated_visitor_stays_in_history_and_cannot_visit_R35(ledger, unit,
         _common_visit(ledger, case_id, [visitor])
 
 
-def test_common_visit_on_a_weekday_is_refused_R35(ledger, unit, refused):
+def test_common_visit_on_a_weekday_is_refused_R38(ledger, unit, refused):
+    # Reg. art. 55 I: common visits on Sundays 08–11 h — rule R-38 of the rule book (was refused as R-35,
+    # which is about the art. 62 reasons for turning a visitor away).
     case_id = an_admitted_youth(ledger, unit)
     visitor = a_visitor(ledger, case_id)
     monday = a_sunday_after(10) + timedelta(days=1)
-    with refused("R-35"):
+    with refused("R-38"):
         _common_visit(ledger, case_id, [visitor], started_at=at(monday, 9), ended_at=at(monday, 10))
+
+
+def test_common_visit_past_11_on_a_sunday_is_refused_R38(ledger, unit, refused):
+    case_id = an_admitted_youth(ledger, unit)
+    visitor = a_visitor(ledger, case_id)
+    sunday = a_sunday_after(10)
+    with refused("R-38"):
+        _common_visit(ledger, case_id, [visitor], started_at=at(sunday, 10), ended_at=at(sunday, 12))
 
 
 def test_visit_refused_for_a_listed_reason_is_recorded_R35(ledger, unit):

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 import pytest
 
+from domain.values import SourceDocument
 from infra.command_input import CommandInputError, bind, example, parse_commands
 
 
@@ -108,3 +109,29 @@ def test_the_example_of_a_command_binds_back_to_it():
     assert list(ex)[:6] == ["command", "case_id", "occurred_at", "modality", "documents", "order"]
     kwargs = bind(Toy.record_intake, ex)
     assert kwargs["modality"] is Modality.SEMILIBERDADE
+
+
+def test_a_missing_legal_document_is_left_to_the_rule_that_requires_it_R01():
+    # Issue 18: a transfer without its court order is refused by the domain under R-01 (Reg. art. 27),
+    # not as an input error: a required court document that is absent binds to None.
+    from application.commands import COMMANDS
+
+    class Transfers:
+        def transfer(self, case_id: uuid.UUID, court_order: SourceDocument | None) -> None: ...
+
+    kwargs = bind(Transfers.transfer, {"command": "transfer", "case_id": str(uuid.uuid4())})
+    assert kwargs["court_order"] is None
+    from infra.command_input import _parameters
+
+    hints, _ = _parameters(COMMANDS["transfer"])
+    assert hints["court_order"] == SourceDocument | None  # the real transfer command's order binds alike
+
+
+def test_a_suspend_visits_sanction_reaches_the_domain_and_is_refused_R33():
+    # Issue 18: "suspend visits" is not a wrong value of a list but a forbidden sanction (Reg. art. 60):
+    # the input passes the text on so that the domain refuses it under R-33, not as INPUT.
+    from application.commands import COMMANDS
+    from infra.command_input import _parameters, convert
+
+    hints, _ = _parameters(COMMANDS["decide_disciplinary_procedure"])
+    assert convert(hints["sanction"], "suspensao_de_visitas", "sanction") == "suspensao_de_visitas"

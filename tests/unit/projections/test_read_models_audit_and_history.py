@@ -188,13 +188,12 @@ def test_a_corrected_occurrence_date_moves_the_entry_on_the_as_of_axis():
     assert visit.sequence in [e.sequence for e in history(rows, as_of=dt.date(2026, 3, 15)).entries]
 
 
-def test_history_needs_exactly_one_axis():
+def test_history_needs_at_least_one_axis():
+    # Issue 18: both axes together are now allowed (the bitemporal point); none is still an error.
     case, *_ = story()
     rows = entries_of(audit(case.events), case.id)
     with pytest.raises(ValueError):
         history(rows)
-    with pytest.raises(ValueError):
-        history(rows, as_of=dt.date(2026, 3, 1), as_recorded_at=at("2026-03-01"))
 
 
 @settings(max_examples=25, deadline=None)
@@ -212,3 +211,41 @@ def test_as_recorded_applies_a_correction_exactly_when_it_was_recorded_by_then(c
     assert h.state.room == expected
     # the as-of axis always applies every correction the ledger holds
     assert history(rows, as_of=dt.date(2026, 3, 31)).state.room == "B3"
+
+
+# -- the as-of cut and the bitemporal point (issue 18) -----------------------------------------
+
+
+def _case_with_pia_submitted_on(day: str):
+    case = a_case()
+    case.registered()
+    case.intake(modality="semiliberdade", on="2026-03-02")
+    case.add("PIASubmitted", on=day, version=1, sections=[], youth_participated=True,
+             family_participated=True, protocol_number="P-1", exceptions=[])
+    return case
+
+
+def test_clocks_as_of_d_do_not_show_a_pia_submitted_on_d_plus_1():
+    # As of D = what occurred by the end of D (Cuiabá time): a PIA submitted on D+1 is pending on D.
+    from projections.legal_clocks import clocks_for
+
+    case = _case_with_pia_submitted_on("2026-04-11")
+    rows = entries_of(audit(case.events), case.id)
+    state = history(rows, as_of=dt.date(2026, 4, 10)).state
+    (pia,) = [c for c in clocks_for(state, dt.date(2026, 4, 10)) if c.clock == "K-PIA45"]
+    assert (state.pia_state, state.pia_submitted_on, pia.state, pia.detail) == (None, None, "due_soon", "PIA pending")
+    later = history(rows, as_of=dt.date(2026, 4, 11)).state
+    assert later.pia_submitted_on == dt.date(2026, 4, 11)
+
+
+def test_history_takes_as_of_and_as_recorded_at_together():
+    # The bitemporal point: what the ledger said at T about day D.
+    case = _case_with_pia_submitted_on("2026-04-11")
+    rows = entries_of(audit(case.events), case.id)
+    recorded = max(r["recorded_at"] for r in rows)
+    before = recorded - dt.timedelta(seconds=1)
+    both = history(rows, as_of=dt.date(2026, 4, 30), as_recorded_at=before)
+    assert "Case.PIASubmitted" not in [e.event_type for e in both.entries]
+    assert both.axis == "as_of+as_recorded_at"
+    assert "Case.PIASubmitted" in [e.event_type for e in history(rows, as_of=dt.date(2026, 4, 30),
+                                                                  as_recorded_at=recorded).entries]

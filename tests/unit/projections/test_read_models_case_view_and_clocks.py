@@ -164,10 +164,29 @@ def test_provisional_detention_is_breached_after_45_days_from_apprehension():
     assert clock(view, "K-PROV45", D(2026, 4, 16)).state == "breached"  # ECA 108, 183
 
 
-def test_age_21_breach_starts_on_the_birthday():
+def test_k_age21_is_due_on_the_birthday_and_breached_the_day_after():
+    # ECA 121 §5: release is compulsory at 21; R-56 allows the release ex lege from the
+    # birthday itself (not the day before), so the birthday is the due day, not a breach.
     view = view_of(an_active_case(birth_date=D(2005, 6, 10), intake_on="2026-03-02"))
     assert clock(view, "K-AGE21", D(2026, 6, 9)).state == "due_soon"
-    assert clock(view, "K-AGE21", D(2026, 6, 10)).state == "breached"  # ECA 121 §5
+    assert (clock(view, "K-AGE21", D(2026, 6, 10)).state, clock(view, "K-AGE21", D(2026, 6, 10)).due_on) == (
+        "due_soon", D(2026, 6, 10))
+    assert clock(view, "K-AGE21", D(2026, 6, 11)).state == "breached"
+
+
+def test_k_age21_release_ex_lege_on_the_21st_birthday_is_not_a_breach():
+    # Issue scenario: the lawful path (R-56 refuses the day before, accepts the birthday).
+    case = an_active_case(birth_date=D(2005, 6, 10), intake_on="2026-03-02")
+    case.released(on="2026-06-10", basis="ex_lege_21_anos")
+    view = view_of(case)
+    assert clock(view, "K-AGE21", D(2026, 6, 10)).state == "closed"
+    assert clock(view, "K-AGE21", D(2026, 7, 1)).state == "closed"
+
+
+def test_k_age21_release_the_day_after_the_birthday_is_a_breach():
+    case = an_active_case(birth_date=D(2005, 6, 10), intake_on="2026-03-02")
+    case.released(on="2026-06-11", basis="ex_lege_21_anos")
+    assert clock(view_of(case), "K-AGE21", D(2026, 7, 1)).state == "breached"
 
 
 def test_petition_unanswered_for_more_than_15_days_is_breached():
