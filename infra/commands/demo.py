@@ -116,8 +116,11 @@ def cmd_demo(args, settings: Settings) -> int:
     ok = prove_a_case(settings) and ok
     heading("10. the web app on the demo's data")
     corrected, _ = CORRECTION_RECORDED[0]
+    token = demo_principal(settings)
     say("$ caseledger serve --demo")
-    say("then open, in a browser on this machine:")
+    say("then open, in a browser on this machine, and sign in with this credential of a promotor de")
+    say("justiça of the comarca of Cuiabá (valid one day; `caseledger users add --help` makes others):")
+    say(f"  {token}")
     say("  http://127.0.0.1:8400/                                 the units")
     say(f"  http://127.0.0.1:8400/casos/{corrected}?data=31/12/2025   the corrected case above")
     say("  http://127.0.0.1:8400/unidades/MT-CGB-INT-M/inspecao?data=30/06/2025   the inspection report")
@@ -125,6 +128,18 @@ def cmd_demo(args, settings: Settings) -> int:
     heading("done")
     say(f"the demo took {time.monotonic() - started:.0f} s")
     return 0 if ok else 1
+
+
+def demo_principal(settings: Settings) -> str:
+    """A promotor of Cuiabá for the web app (MP reads the cases of its comarca: ECA arts. 143–144)."""
+    from datetime import timedelta
+
+    from infra.bootstrap import pg_connector
+    from infra.persistence.principals import PrincipalStore
+
+    _, token = PrincipalStore(pg_connector(settings, "caseledger-demo")).add(
+        "demo: promotor de justiça de Cuiabá", "ministerio_publico", comarca="Cuiabá", valid_for=timedelta(days=1))
+    return token
 
 
 def record_year(settings: Settings, seed: int, scale: float) -> bool:

@@ -29,9 +29,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from domain.rules import RuleViolation
 from infra.command_input import CommandInputError, decode_input, parse_commands
 from infra.commands.common import jsonable
+from application.read_policy import authorise_aggregates, authorise_case_read
 from infra.settings import Settings
+from infra.web import SESSION_COOKIE
 
 KEEP_ALIVE_S = 15.0  # an SSE comment this often, so proxies and clients keep an idle feed open
 FEED_BATCH = 500
@@ -67,6 +70,10 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
         where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body"))
         return _problem(400, "INPUT", f"{where or 'request'}: {first.get('msg', 'invalid')}", where=where)
 
+    @app.exception_handler(RuleViolation)
+    async def _refused(request: Request, exc: RuleViolation) -> JSONResponse:
+        return _problem(403, exc.code, exc.message, source=exc.source)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {400: "INPUT", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD",
@@ -83,9 +90,53 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
             return _problem(503, "UNAVAILABLE", f"{away}; try again in a moment (`caseledger status` shows which)")
         return _problem(500, "INTERNAL", f"the server failed ({type(exc).__name__}); nothing partial was recorded")
 
-    def who_asks(authorization: str | None = Header(default=None)) -> Any:
-        """The principal of the request. The identity and access policy plugs in here, once."""
-        return None
+    def who_asks(request: Request, authorization: str | None = Header(default=None)) -> Any:
+        """The principal of the request: its bearer token, or the web app's sign-in cookie.
+
+        The one place a request is authenticated; `execute` (commands) and `application.read_policy`
+        (queries) authorise that principal. The server's own environment never lends a token."""
+        from infra.commands.common import CommandError
+        from infra.commands.users import authenticate
+
+        token = ""
+        if authorization and authorization.lower().startswith("bearer "):
+            token = authorization[7:].strip()
+        token = token or request.cookies.get(SESSION_COOKIE, "").strip()
+        if not token:
+            raise HTTPException(401, "no credential: send 'Authorization: Bearer <token>' — an administrator "
+                                "issues tokens with `caseledger users add`")
+        try:
+            return authenticate(settings, token)
+        except CommandError as exc:
+            raise HTTPException(401, str(exc)) from None
+
+    app.state.who_asks = who_asks
+
+    def case_units(cur, view: Any, comarcas: dict | None = None) -> list[tuple[str, str | None]]:
+        """The units a case is or was in, with their comarcas (what the read policy scopes by)."""
+        from projections import queries
+
+        comarcas = {} if comarcas is None else comarcas
+        units = []
+        for unit_id in sorted({view.unit_id, view.released_from_unit_id} - {None, ""}):
+            if unit_id not in comarcas:
+                try:
+                    comarcas[unit_id] = queries.occupancy(cur, settings.projection_schema, unit_id).profile().get("comarca")
+                except KeyError:
+                    comarcas[unit_id] = None
+            units.append((unit_id, comarcas[unit_id]))
+        return units
+
+    def readable(cur, principal: Any, views: dict) -> list:
+        """The views the principal may read; a role that reads no record is refused (R-61)."""
+        from application.read_policy import AGGREGATES_ONLY, NO_READING, authorise_case_read, may_read_case
+
+        if principal.role in AGGREGATES_ONLY or principal.role in NO_READING:
+            authorise_case_read(principal, "(any)", [])
+        comarcas: dict[str, Any] = {}
+        return [v for v in views.values() if may_read_case(principal, case_units(cur, v, comarcas))]
+
+    app.state.case_units, app.state.readable = case_units, readable
 
     # -- commands ----------------------------------------------------------------------------
 
@@ -116,7 +167,8 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
             with write_lock:
                 ledger = the_ledger()
                 for raw in commands:
-                    outcome = apply_command(ledger, raw, limits, attempts=settings.write_attempts)
+                    outcome = apply_command(ledger, raw, limits, attempts=settings.write_attempts,
+                                            principal=principal)
                     outcomes.append(outcome)
                     if outcome.halts:
                         break
@@ -176,10 +228,10 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
 
         on = as_of or today()
         with cursor() as cur:
-            views = queries.cases(cur, settings.projection_schema)
+            views = readable(cur, principal, queries.cases(cur, settings.projection_schema))
             unit_id = _unit_or_none(cur, settings.projection_schema, unit)
         rows = []
-        for view in sorted(views.values(), key=lambda v: (v.unit_id or "", v.case_id)):
+        for view in sorted(views, key=lambda v: (v.unit_id or "", v.case_id)):
             if unit_id and (view.unit_id or view.released_from_unit_id) != unit_id:
                 continue
             if (status and view.status != status) or (modality and view.modality != modality):
@@ -202,6 +254,7 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
                 view = queries.case(cur, settings.projection_schema, case_id)
             except KeyError:
                 raise HTTPException(404, f"no case {case_id} in the case view; GET /api/cases lists them") from None
+            authorise_case_read(principal, case_id, case_units(cur, view))
         return jsonable({"as_of": on, "case": view.as_row(on), "clocks": [c.as_row() for c in clocks_for(view, on)]})
 
     @app.get("/api/cases/{case_id}/history", tags=["queries"],
@@ -216,10 +269,12 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
             raise HTTPException(400, "as_recorded_at: give the time with its offset, e.g. 2026-03-31T18:00:00-04:00")
         with cursor() as cur:
             try:
-                h = queries.case_history(cur, settings.projection_schema, case_id, as_of=as_of if as_recorded_at is None else None,
-                                         as_recorded_at=as_recorded_at)
+                view = queries.case(cur, settings.projection_schema, case_id)
             except KeyError:
-                raise HTTPException(404, f"no case {case_id} in the audit trail") from None
+                raise HTTPException(404, f"no case {case_id} in the case view") from None
+            authorise_case_read(principal, case_id, case_units(cur, view))
+            h = queries.case_history(cur, settings.projection_schema, case_id, as_of=as_of if as_recorded_at is None else None,
+                                     as_recorded_at=as_recorded_at)
         return jsonable({"case_id": case_id, "axis": h.axis, "at": h.at,
                          "entries": [_entry(e) for e in h.entries]})
 
@@ -231,9 +286,9 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
 
         on = as_of or today()
         with cursor() as cur:
-            views = queries.cases(cur, settings.projection_schema)
+            views = readable(cur, principal, queries.cases(cur, settings.projection_schema))
             unit_id = _unit_or_none(cur, settings.projection_schema, unit)
-        out = [c.as_row() for v in views.values() if not unit_id or v.unit_id == unit_id
+        out = [c.as_row() for v in views if not unit_id or v.unit_id == unit_id
                for c in clocks_for(v, on) if c.alert or not alert]
         return jsonable({"as_of": on, "clocks": out})
 
@@ -243,6 +298,7 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
         from projections import queries
         from projections.unit_occupancy import summarise
 
+        authorise_aggregates(principal)
         on = as_of or today()
         with cursor() as cur:
             try:
@@ -262,7 +318,7 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
                         "occupancy_rate": d.occupancy_rate, "over_capacity": d.over_capacity} for d in series]})
 
     @app.get("/api/status", tags=["operations"], summary="Store head, relay and read models' positions and lag")
-    def status() -> dict:
+    def status(principal: Any = Depends(who_asks)) -> dict:
         from infra.commands.status import collect
 
         return {"stages": jsonable(collect(settings))}
@@ -274,6 +330,14 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
     async def events(request: Request, after: int | None = Query(None, ge=0),
                      last_event_id: str | None = Header(default=None),
                      principal: Any = Depends(who_asks)) -> StreamingResponse:
+        from application.read_policy import CASE_READERS_BY_COMARCA, CASE_READERS_BY_UNIT
+
+        # Every event of every case: for state-wide readers of records (a SIPIA/Judiciary feed's
+        # service account). Narrower subscribers read the Kafka topics their ACLs grant.
+        if not principal.state or principal.role not in CASE_READERS_BY_UNIT | CASE_READERS_BY_COMARCA:
+            raise RuleViolation("R-61", f"the feed carries every youth's record: it is for state-wide services, "
+                                f"not {principal.role.value} ({principal.scope})",
+                                "ECA arts. 143–144; SINASE art. 59")
         start = after or 0
         if last_event_id:
             if not last_event_id.isdigit():

@@ -126,17 +126,77 @@ def add_pages(app: FastAPI, settings: Any, cursor: Callable, today: Callable[[],
     from projections import queries
     from projections.legal_clocks import clocks_for
 
+    from application.read_policy import authorise_aggregates, authorise_case_read
+    from domain.rules import RuleViolation
+    from infra.web import SESSION_COOKIE
+
     env = _environment()
     schema = settings.projection_schema
 
+    def signed_in(request: Request) -> Any:
+        """The principal of the sign-in cookie, or None (the page then asks to sign in)."""
+        from fastapi import HTTPException
+
+        if not request.cookies.get(SESSION_COOKIE):
+            return None
+        try:
+            return who_asks(request, None)
+        except HTTPException:
+            return None
+
+    def to_sign_in(request: Request) -> RedirectResponse:
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/entrar?volta={quote(str(request.url.path) + ('?' + request.url.query if request.url.query else ''))}",
+                                status_code=303)
+
+    def refused(exc: RuleViolation) -> HTMLResponse:
+        return render("units.html", status=403, units=[], on=today(),
+                      error=f"Acesso recusado — {exc.code}: {exc.message} ({exc.source})")
+
+    @app.get("/entrar", response_class=HTMLResponse, include_in_schema=False)
+    def sign_in_page(volta: str = "/", erro: str | None = None) -> HTMLResponse:
+        return render("signin.html", back=volta if volta.startswith("/") else "/", error=erro)
+
+    @app.post("/entrar", include_in_schema=False)
+    async def sign_in(request: Request) -> Any:
+        from urllib.parse import parse_qs, quote
+
+        from fastapi import HTTPException
+
+        form = parse_qs((await request.body())[:4096].decode("utf-8", "replace"))
+        token, back = (form.get("token") or [""])[0].strip(), (form.get("volta") or ["/"])[0]
+        back = back if back.startswith("/") and not back.startswith("//") else "/"
+        try:
+            principal = who_asks(request, f"Bearer {token}")
+        except HTTPException as exc:
+            return RedirectResponse(f"/entrar?volta={quote(back)}&erro={quote('Credencial recusada: ' + str(exc.detail))}",
+                                    status_code=303)
+        response = RedirectResponse(back, status_code=303)
+        response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", max_age=8 * 3600)
+        return response
+
+    @app.get("/sair", include_in_schema=False)
+    def sign_out() -> RedirectResponse:
+        response = RedirectResponse("/entrar", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
     def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return HTMLResponse(env.get_template(name).render(today=today(), **context), status_code=status)
+
 
     def error_page(message: str, status: int) -> HTMLResponse:
         return render("units.html", status=status, error=message, units=[], on=today())
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def units_page(data: str | None = None, principal: Any = Depends(who_asks)) -> HTMLResponse:
+    def units_page(request: Request, data: str | None = None, principal: Any = Depends(signed_in)) -> Any:
+        if principal is None:
+            return to_sign_in(request)
+        try:
+            authorise_aggregates(principal)
+        except RuleViolation as exc:
+            return refused(exc)
         try:
             on = parse_day(data) or today()
         except BadDate as exc:
@@ -155,7 +215,13 @@ def add_pages(app: FastAPI, settings: Any, cursor: Callable, today: Callable[[],
         return render("units.html", units=rows, on=on)
 
     @app.get("/unidades/{unit}", response_class=HTMLResponse, include_in_schema=False)
-    def unit_page(unit: str, data: str | None = None, principal: Any = Depends(who_asks)) -> HTMLResponse:
+    def unit_page(unit: str, request: Request, data: str | None = None, principal: Any = Depends(signed_in)) -> Any:
+        if principal is None:
+            return to_sign_in(request)
+        try:
+            authorise_aggregates(principal)
+        except RuleViolation as exc:
+            return refused(exc)
         try:
             on = parse_day(data) or today()
         except BadDate as exc:
@@ -181,7 +247,9 @@ def add_pages(app: FastAPI, settings: Any, cursor: Callable, today: Callable[[],
 
     @app.get("/casos/{case_id}", response_class=HTMLResponse, include_in_schema=False)
     def case_page(case_id: str, request: Request, data: str | None = None, registrado_em: str | None = None,
-                  principal: Any = Depends(who_asks)) -> HTMLResponse:
+                  principal: Any = Depends(signed_in)) -> Any:
+        if principal is None:
+            return to_sign_in(request)
         try:
             on, recorded = parse_day(data), parse_moment(registrado_em)
         except BadDate as exc:
@@ -190,9 +258,14 @@ def add_pages(app: FastAPI, settings: Any, cursor: Callable, today: Callable[[],
             on = today()
         with cursor() as cur:
             try:
-                h = queries.case_history(cur, schema, case_id, as_of=None if recorded else on, as_recorded_at=recorded)
+                view = queries.case(cur, schema, case_id)
             except KeyError:
                 return error_page(f"Caso {case_id} não encontrado no registro.", 404)
+            try:
+                authorise_case_read(principal, case_id, app.state.case_units(cur, view))
+            except RuleViolation as exc:
+                return refused(exc)
+            h = queries.case_history(cur, schema, case_id, as_of=None if recorded else on, as_recorded_at=recorded)
             amendments = [_amendment(r) for r in queries.stream_entries(cur, schema, case_id) if r.get("amendment")]
         if recorded is not None:
             amendments = [a for a in amendments if a["recorded_at"] <= recorded]
@@ -207,10 +280,16 @@ def add_pages(app: FastAPI, settings: Any, cursor: Callable, today: Callable[[],
                       recorded_input=recorded.astimezone(CUIABA).strftime("%Y-%m-%dT%H:%M:%S") if recorded else "")
 
     @app.get("/unidades/{unit}/inspecao", response_class=HTMLResponse, include_in_schema=False)
-    def inspection_page(unit: str, data: str | None = None, principal: Any = Depends(who_asks)) -> HTMLResponse:
+    def inspection_page(unit: str, request: Request, data: str | None = None, principal: Any = Depends(signed_in)) -> Any:
         from infra.inspection_render import to_html
         from projections.inspection import inspection
 
+        if principal is None:
+            return to_sign_in(request)
+        try:
+            authorise_aggregates(principal)
+        except RuleViolation as exc:
+            return refused(exc)
         try:
             on = parse_day(data) or today()
         except BadDate as exc:
@@ -226,7 +305,9 @@ def add_pages(app: FastAPI, settings: Any, cursor: Callable, today: Callable[[],
         return HTMLResponse(to_html(inspection(unit_id, on, occ, entries, None)))
 
     @app.get("/operacao", response_class=HTMLResponse, include_in_schema=False)
-    def operations_page(principal: Any = Depends(who_asks)) -> HTMLResponse:
+    def operations_page(request: Request, principal: Any = Depends(signed_in)) -> Any:
+        if principal is None:
+            return to_sign_in(request)
         from infra.commands.status import collect
 
         rows = collect(settings)

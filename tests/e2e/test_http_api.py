@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from infra.simulation import generate
-from tests.e2e.web_server import relay_and_project, serving
+from tests.e2e.web_server import principal_token, relay_and_project, serving
 
 pytestmark = pytest.mark.integration
 
@@ -34,10 +34,10 @@ def story(server):
     upto = next(i for i, p in enumerate(planned) if p.expect_refusal == "R-02") + 1
     first = [p.command for p in planned[:upto] if not p.expect_refusal] + [planned[upto - 1].command]
     rest = [p.command for p in planned[upto:] if not p.expect_refusal]
-    with_refusal = httpx.post(f"{server.url}/api/commands", timeout=300,
+    with_refusal = server.post(f"{server.url}/api/commands", timeout=300,
                               content="\n".join(json.dumps(c, ensure_ascii=False) for c in first).encode())
     head_after_refusal = server.head()
-    answer = httpx.post(f"{server.url}/api/commands", timeout=300,
+    answer = server.post(f"{server.url}/api/commands", timeout=300,
                         content="\n".join(json.dumps(c, ensure_ascii=False) for c in rest).encode())
     assert answer.status_code == 200, answer.text[:2000]
     relay_and_project(server)
@@ -70,7 +70,7 @@ def test_a_command_refused_by_the_law_is_422_with_the_rule_and_its_source_and_wr
 ])
 def test_unreadable_input_is_400_with_where_and_nothing_recorded(server, story, body, where):
     head = server.head()
-    answer = httpx.post(f"{server.url}/api/commands", content=body, timeout=30)
+    answer = server.post(f"{server.url}/api/commands", content=body, timeout=30)
     assert answer.status_code == 400, answer.text
     error = answer.json()["error"]
     assert error["code"] == "INPUT" and where in error["message"]
@@ -79,7 +79,7 @@ def test_unreadable_input_is_400_with_where_and_nothing_recorded(server, story, 
 
 
 def test_an_unknown_command_is_refused_naming_it(server, story):
-    answer = httpx.post(f"{server.url}/api/commands", json={"command": "delete_everything"}, timeout=30)
+    answer = server.post(f"{server.url}/api/commands", json={"command": "delete_everything"}, timeout=30)
     assert answer.status_code == 422
     assert "delete_everything" in answer.json()["outcomes"][0]["message"]
 
@@ -87,54 +87,54 @@ def test_an_unknown_command_is_refused_naming_it(server, story):
 def test_a_request_larger_than_the_input_limit_is_413_and_nothing_recorded(server, story):
     head = server.head()
     too_big = b"[" + b" " * (server.settings.input_limits.max_input_bytes + 10) + b"]"
-    answer = httpx.post(f"{server.url}/api/commands", content=too_big, timeout=60)
+    answer = server.post(f"{server.url}/api/commands", content=too_big, timeout=60)
     assert answer.status_code == 413
     assert server.head() == head
 
 
 def test_cases_are_listed_paginated_and_one_case_has_its_clocks(server, story):
-    listed = httpx.get(f"{server.url}/api/cases", params={"unit": UNIT, "status": "ativo", "as_of": DAY,
+    listed = server.get(f"{server.url}/api/cases", params={"unit": UNIT, "status": "ativo", "as_of": DAY,
                                                           "limit": 2}, timeout=30).json()
     assert listed["total"] >= 2 and len(listed["cases"]) == 2
-    second = httpx.get(f"{server.url}/api/cases", params={"unit": UNIT, "status": "ativo", "as_of": DAY,
+    second = server.get(f"{server.url}/api/cases", params={"unit": UNIT, "status": "ativo", "as_of": DAY,
                                                           "limit": 2, "offset": 1}, timeout=30).json()
     assert second["cases"][0]["case_id"] == listed["cases"][1]["case_id"]
     case_id = listed["cases"][0]["case_id"]
-    one = httpx.get(f"{server.url}/api/cases/{case_id}", params={"as_of": DAY}, timeout=30).json()
+    one = server.get(f"{server.url}/api/cases/{case_id}", params={"as_of": DAY}, timeout=30).json()
     assert one["case"]["case_id"] == case_id
     assert {c["clock"] for c in one["clocks"]} >= {"K-ACOLH3"}
 
 
 def test_history_as_of_a_date_and_as_recorded_at_a_time(server, story):
-    case_id = httpx.get(f"{server.url}/api/cases", params={"unit": UNIT, "as_of": DAY}, timeout=30).json()["cases"][0]["case_id"]
-    as_of = httpx.get(f"{server.url}/api/cases/{case_id}/history", params={"as_of": DAY}, timeout=30).json()
+    case_id = server.get(f"{server.url}/api/cases", params={"unit": UNIT, "as_of": DAY}, timeout=30).json()["cases"][0]["case_id"]
+    as_of = server.get(f"{server.url}/api/cases/{case_id}/history", params={"as_of": DAY}, timeout=30).json()
     assert as_of["axis"] == "as_of" and as_of["entries"]
     assert all(e["occurred_at"][:10] <= DAY for e in as_of["entries"])
-    before_anything = httpx.get(f"{server.url}/api/cases/{case_id}/history",
+    before_anything = server.get(f"{server.url}/api/cases/{case_id}/history",
                                 params={"as_recorded_at": "2000-01-01T00:00:00+00:00"}, timeout=30).json()
     assert before_anything["axis"] == "as_recorded_at" and before_anything["entries"] == []
-    naive = httpx.get(f"{server.url}/api/cases/{case_id}/history", params={"as_recorded_at": "2025-01-01T00:00"},
+    naive = server.get(f"{server.url}/api/cases/{case_id}/history", params={"as_recorded_at": "2025-01-01T00:00"},
                       timeout=30)
     assert naive.status_code == 400 and "offset" in naive.json()["error"]["message"]
 
 
 def test_an_unknown_case_is_404_and_a_bad_date_is_400(server, story):
-    assert httpx.get(f"{server.url}/api/cases/{uuid.uuid4()}", timeout=30).status_code == 404
-    bad = httpx.get(f"{server.url}/api/cases", params={"as_of": "31/12/2025"}, timeout=30)
+    assert server.get(f"{server.url}/api/cases/{uuid.uuid4()}", timeout=30).status_code == 404
+    bad = server.get(f"{server.url}/api/cases", params={"as_of": "31/12/2025"}, timeout=30)
     assert bad.status_code == 400 and bad.json()["error"]["where"] == "as_of"
 
 
 def test_unit_occupancy_gives_the_cnmp_breakdown(server, story):
-    answer = httpx.get(f"{server.url}/api/units/{UNIT}/occupancy", params={"as_of": DAY}, timeout=30).json()
+    answer = server.get(f"{server.url}/api/units/{UNIT}/occupancy", params={"as_of": DAY}, timeout=30).json()
     assert answer["unit"]["unit_code"] == UNIT
     assert answer["unit"]["population"] == sum(row["count"] for row in answer["breakdown"]) > 0
     assert answer["series"][-1]["day"] == DAY
 
 
-def _read_events(url: str, headers: dict, count: int) -> list[tuple[int, dict]]:
+def _read_events(server, headers: dict, count: int) -> list[tuple[int, dict]]:
     """Read `count` events from the feed, then drop the connection (a client going away)."""
     got: list[tuple[int, dict]] = []
-    with httpx.stream("GET", f"{url}/api/events", headers=headers, timeout=30) as response:
+    with httpx.stream("GET", f"{server.url}/api/events", headers={**server.auth, **headers}, timeout=30) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         event_id = None
@@ -150,8 +150,8 @@ def _read_events(url: str, headers: dict, count: int) -> list[tuple[int, dict]]:
 
 def test_the_live_feed_resumes_from_last_event_id_with_every_event_once(server, story):
     head = server.head()
-    first = _read_events(server.url, {}, 50)
-    resumed = _read_events(server.url, {"Last-Event-ID": str(first[-1][0])}, head - 50)
+    first = _read_events(server, {}, 50)
+    resumed = _read_events(server, {"Last-Event-ID": str(first[-1][0])}, head - 50)
     ids = [i for i, _ in first + resumed]
     assert ids == list(range(1, head + 1))  # every notification once, in commit order (no gap in a quiet store)
     _, data = first[0]
@@ -165,26 +165,79 @@ def test_the_live_feed_resumes_from_last_event_id_with_every_event_once(server, 
 def test_the_live_feed_delivers_an_event_recorded_while_a_client_waits(server, story):
     head = server.head()
     # A unit's roster change needs nothing but the unit: the first unit the story defined.
-    roster = httpx.get(f"{server.url}/api/commands/change_staff_roster/example", timeout=30).json()
+    roster = server.get(f"{server.url}/api/commands/change_staff_roster/example", timeout=30).json()
     roster["unit_id"] = story["outcomes"][0]["events"][0]["stream_id"]
     import threading
 
     got: list = []
-    reader = threading.Thread(target=lambda: got.extend(_read_events(server.url, {"Last-Event-ID": str(head)}, 1)))
+    reader = threading.Thread(target=lambda: got.extend(_read_events(server, {"Last-Event-ID": str(head)}, 1)))
     reader.start()
     time.sleep(1.0)
-    posted = httpx.post(f"{server.url}/api/commands", json=roster, timeout=60)
+    posted = server.post(f"{server.url}/api/commands", json=roster, timeout=60)
     reader.join(30)
     assert posted.status_code == 200, posted.text[:1000]
     assert [i for i, _ in got] == [head + 1]
 
 
 def test_the_openapi_description_lists_every_endpoint(server):
-    paths = httpx.get(f"{server.url}/openapi.json", timeout=30).json()["paths"]
+    paths = server.get(f"{server.url}/openapi.json", timeout=30).json()["paths"]
     assert {"/api/commands", "/api/cases", "/api/cases/{case_id}", "/api/cases/{case_id}/history", "/api/clocks",
             "/api/units/{unit}/occupancy", "/api/status", "/api/events"} <= set(paths)
 
 
 def test_status_reports_the_store_head(server, story):
-    stages = httpx.get(f"{server.url}/api/status", timeout=60).json()["stages"]
+    stages = server.get(f"{server.url}/api/status", timeout=60).json()["stages"]
     assert stages[0]["position"] == server.head()
+
+
+# -- who asks ---------------------------------------------------------------------------------------
+
+
+def test_a_request_without_a_credential_is_401_saying_how_to_get_one(server, story):
+    head = server.head()
+    for answer in (httpx.get(f"{server.url}/api/cases", timeout=30),
+                   httpx.post(f"{server.url}/api/commands", json={"command": "define_unit"}, timeout=30),
+                   httpx.get(f"{server.url}/api/cases", headers={"Authorization": "Bearer not-a-token"}, timeout=30)):
+        assert answer.status_code == 401
+        assert "caseledger users add" in answer.json()["error"]["message"]
+    assert server.head() == head
+
+
+def test_a_state_manager_reads_a_units_occupancy_but_not_a_youths_record_R61(server, story):
+    manager = {"Authorization": f"Bearer {principal_token(server, 'gestor_estadual', state=True)}"}
+    occupancy = httpx.get(f"{server.url}/api/units/{UNIT}/occupancy", params={"as_of": DAY}, headers=manager, timeout=30)
+    assert occupancy.status_code == 200
+    case_id = server.get(f"{server.url}/api/cases", params={"unit": UNIT}, timeout=30).json()["cases"][0]["case_id"]
+    for path in (f"/api/cases/{case_id}", f"/api/cases/{case_id}/history", "/api/cases"):
+        refused = httpx.get(f"{server.url}{path}", headers=manager, timeout=30)
+        assert refused.status_code == 403, path
+        assert refused.json()["error"]["code"] == "R-61"
+
+
+def test_unit_staff_see_only_the_cases_of_their_unit(server, story):
+    staff = {"Authorization": f"Bearer {principal_token(server, 'agente_socioeducativo', units=(UNIT,))}"}
+    everyone = server.get(f"{server.url}/api/cases", params={"limit": 500}, timeout=30).json()["cases"]
+    theirs = httpx.get(f"{server.url}/api/cases", params={"limit": 500}, headers=staff, timeout=30).json()["cases"]
+    unit_id = server.get(f"{server.url}/api/units/{UNIT}/occupancy", timeout=30).json()["unit"]["unit_id"]
+    assert theirs and len(theirs) < len(everyone)
+    assert {c["unit_id"] or c.get("released_from_unit_id") for c in theirs} == {unit_id}
+    other = next(c["case_id"] for c in everyone if c["unit_id"] and c["unit_id"] != unit_id)
+    refused = httpx.get(f"{server.url}/api/cases/{other}", headers=staff, timeout=30)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "R-61"
+
+
+def test_a_command_is_recorded_as_the_principal_and_a_role_that_records_nothing_is_refused_A02(server, story):
+    head = server.head()
+    judge = {"Authorization": f"Bearer {principal_token(server, 'juiz', comarca='Cuiabá')}"}
+    roster = server.get(f"{server.url}/api/commands/change_staff_roster/example", timeout=30).json()
+    roster["unit_id"] = story["outcomes"][0]["events"][0]["stream_id"]
+    answer = httpx.post(f"{server.url}/api/commands", json=roster, headers=judge, timeout=30)
+    assert answer.status_code == 422
+    assert answer.json()["outcomes"][0]["code"] == "A-02"
+    assert server.head() == head
+
+
+def test_the_live_feed_is_refused_to_a_principal_who_is_not_state_wide_R61(server, story):
+    staff = {"Authorization": f"Bearer {principal_token(server, 'gerente', units=(UNIT,))}"}
+    answer = httpx.get(f"{server.url}/api/events", headers=staff, timeout=30)
+    assert answer.status_code == 403 and answer.json()["error"]["code"] == "R-61"

@@ -15,7 +15,7 @@ import pytest
 
 from domain.calendar import CUIABA
 from infra.simulation import generate
-from tests.e2e.web_server import relay_and_project, serving
+from tests.e2e.web_server import principal_token, relay_and_project, serving
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +25,7 @@ UNIT = "MT-CGB-SL"  # the Cuiabá semiliberdade unit, where the year's first cor
 
 
 def _post(server, commands) -> dict:
-    answer = httpx.post(f"{server.url}/api/commands", timeout=600,
+    answer = server.post(f"{server.url}/api/commands", timeout=600,
                         content="\n".join(json.dumps(c, ensure_ascii=False) for c in commands).encode())
     assert answer.status_code in (200, 422), answer.text[:2000]
     return answer.json()
@@ -60,11 +60,26 @@ def browser():
         launched.close()
 
 
+def _sign_in(page, url: str, token: str, then: str = "/") -> None:
+    page.goto(f"{url}/entrar?volta={then}")
+    page.fill("input[name=token]", token)
+    page.click("button:has-text('Entrar')")
+    page.wait_for_load_state()
+
+
 @pytest.fixture
-def page(browser):
+def anonymous(browser):
     context = browser.new_context(locale="pt-BR", timezone_id="America/Cuiaba", viewport={"width": 1200, "height": 900})
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def page(site, anonymous):
+    """A browser signed in as a state-wide service principal (the tests' harness)."""
+    server, _, _ = site
+    _sign_in(anonymous, server.url, server.token)
+    return anonymous
 
 
 def _shot(page, name: str) -> None:
@@ -143,3 +158,25 @@ def test_the_operations_page_shows_the_relay_and_read_models(site, page):
     _shot(page, "operacao")
     body = page.inner_text("body")
     assert "relay" in body and "case_view" in body
+
+
+def test_without_signing_in_a_page_asks_for_a_credential(site, anonymous):
+    server, correction, _ = site
+    anonymous.goto(f"{server.url}/casos/{correction['case_id']}")
+    assert anonymous.url.startswith(f"{server.url}/entrar")
+    assert anonymous.locator("h1").inner_text() == "Entrar"
+    assert "Linha do tempo" not in anonymous.inner_text("body")
+    _sign_in(anonymous, server.url, "not-a-token")
+    assert "Credencial recusada" in anonymous.inner_text("body")
+
+
+def test_a_state_manager_sees_the_units_but_is_refused_a_youths_record_R61(site, anonymous):
+    server, correction, _ = site
+    _sign_in(anonymous, server.url, principal_token(server, "gestor_estadual", state=True))
+    assert anonymous.locator("tbody tr").count() == 8
+    response = anonymous.goto(f"{server.url}/casos/{correction['case_id']}?data=31/01/2025")
+    assert response.status == 403
+    alert = anonymous.locator("[role=alert]").inner_text()
+    assert "Acesso recusado — R-61" in alert and "ECA arts. 143–144" in alert
+    assert "Linha do tempo" not in anonymous.inner_text("body")
+    _shot(anonymous, "recusa-gestor")

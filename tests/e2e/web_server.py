@@ -15,7 +15,7 @@ import httpx
 import psycopg2
 
 from infra.topics import ensure_topics
-from tests.e2e.cli import env_for, run
+from tests.e2e.cli import env_for, harness_token, run
 
 
 def _free_port() -> int:
@@ -30,6 +30,17 @@ class Server:
     settings: object
     env: dict[str, str]
     store: str
+    token: str  # a state-wide service principal's (tests/e2e/cli.py harness_token)
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def get(self, url: str, **kw):
+        return httpx.get(url, headers={**self.auth, **kw.pop("headers", {})}, **kw)
+
+    def post(self, url: str, **kw):
+        return httpx.post(url, headers={**self.auth, **kw.pop("headers", {})}, **kw)
 
     def head(self) -> int:
         conn = psycopg2.connect(self.settings.pg_dsn)
@@ -69,7 +80,7 @@ def serving(stack_settings) -> Iterator[Server]:
             assert process.poll() is None, process.stderr.read()
             assert time.monotonic() < deadline, "caseledger serve did not answer within 30 s"
             time.sleep(0.2)
-        yield Server(url, settings, env, store)
+        yield Server(url, settings, env, store, harness_token(settings))
     finally:
         process.terminate()
         try:
@@ -90,3 +101,12 @@ def relay_and_project(server: Server) -> None:
     assert relayed.returncode == 0, relayed.stderr[-2000:]
     projected = run(server.settings, "project", "--until-caught-up", **server.env)
     assert projected.returncode == 0, projected.stderr[-2000:]
+
+
+def principal_token(server: Server, role: str, **scope) -> str:
+    """A new principal of `role` with `scope` (units=(codes), comarca=…, state=True); its token."""
+    from infra.bootstrap import pg_connector
+    from infra.persistence.principals import PrincipalStore
+
+    _, token = PrincipalStore(pg_connector(server.settings, "caseledger-tests")).add(f"test {role}", role, **scope)
+    return token
