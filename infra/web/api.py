@@ -33,6 +33,7 @@ from domain.rules import RuleViolation
 from infra.command_input import CommandInputError, decode_input, parse_commands
 from infra.commands.common import jsonable
 from application.read_policy import authorise_aggregates, authorise_case_read
+from infra.persistence.access_log import AccessLog
 from infra.settings import Settings
 from infra.web import SESSION_COOKIE
 
@@ -111,6 +112,16 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
             raise HTTPException(401, str(exc)) from None
 
     app.state.who_asks = who_asks
+    access_log = AccessLog(bootstrap.pg_connector(settings, "caseledger-serve"))
+
+    def logged(principal: Any, case_ids: list[str], what: str, purpose: str | None, channel: str = "api") -> None:
+        """Every read of a youth's record is logged with who, when, which case and why (R-61)."""
+        if not purpose or not purpose.strip():
+            raise HTTPException(400, "purpose: say why you read this record (`?purpose=...`, e.g. "
+                                "'inspeção bimestral'); it goes into the case's access log (ECA arts. 143–144)")
+        access_log.record(principal.id, principal.role.value, case_ids, what, purpose.strip()[:300], channel)
+
+    app.state.logged = logged
 
     def case_units(cur, view: Any, comarcas: dict | None = None) -> list[tuple[str, str | None]]:
         """The units a case is or was in, with their comarcas (what the read policy scopes by)."""
@@ -222,7 +233,7 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
     @app.get("/api/cases", tags=["queries"], summary="Cases of the case view, filtered and paginated")
     def cases(unit: str | None = None, status: str | None = None, modality: str | None = None,
               alert: bool = False, as_of: dt.date | None = None, limit: int = Query(100, ge=1, le=PAGE_MAX),
-              offset: int = Query(0, ge=0), principal: Any = Depends(who_asks)) -> dict:
+              offset: int = Query(0, ge=0), purpose: str | None = None, principal: Any = Depends(who_asks)) -> dict:
         from projections import queries
         from projections.legal_clocks import clocks_for
 
@@ -240,11 +251,13 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
             if alert and not alerts:
                 continue
             rows.append({**view.as_row(on), "alerts": alerts})
-        return jsonable({"as_of": on, "total": len(rows), "offset": offset, "limit": limit,
-                         "cases": rows[offset:offset + limit]})
+        page = rows[offset:offset + limit]
+        logged(principal, [r["case_id"] for r in page], "case list", purpose)
+        return jsonable({"as_of": on, "total": len(rows), "offset": offset, "limit": limit, "cases": page})
 
     @app.get("/api/cases/{case_id}", tags=["queries"], summary="One case, with its legal clocks")
-    def case(case_id: str, as_of: dt.date | None = None, principal: Any = Depends(who_asks)) -> dict:
+    def case(case_id: str, as_of: dt.date | None = None, purpose: str | None = None,
+             principal: Any = Depends(who_asks)) -> dict:
         from projections import queries
         from projections.legal_clocks import clocks_for
 
@@ -255,12 +268,13 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
             except KeyError:
                 raise HTTPException(404, f"no case {case_id} in the case view; GET /api/cases lists them") from None
             authorise_case_read(principal, case_id, case_units(cur, view))
+        logged(principal, [case_id], "case view", purpose)
         return jsonable({"as_of": on, "case": view.as_row(on), "clocks": [c.as_row() for c in clocks_for(view, on)]})
 
     @app.get("/api/cases/{case_id}/history", tags=["queries"],
              summary="A case's history as of a date, or as recorded at a time (bitemporal)")
     def case_history(case_id: str, as_of: dt.date | None = None, as_recorded_at: dt.datetime | None = None,
-                     principal: Any = Depends(who_asks)) -> dict:
+                     purpose: str | None = None, principal: Any = Depends(who_asks)) -> dict:
         from projections import queries
 
         if as_of is None and as_recorded_at is None:
@@ -273,6 +287,7 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
             except KeyError:
                 raise HTTPException(404, f"no case {case_id} in the case view") from None
             authorise_case_read(principal, case_id, case_units(cur, view))
+            logged(principal, [case_id], "history", purpose)
             h = queries.case_history(cur, settings.projection_schema, case_id, as_of=as_of if as_recorded_at is None else None,
                                      as_recorded_at=as_recorded_at)
         return jsonable({"case_id": case_id, "axis": h.axis, "at": h.at,

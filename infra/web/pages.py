@@ -247,7 +247,7 @@ def add_pages(app: FastAPI, settings: Any, cursor: Callable, today: Callable[[],
 
     @app.get("/casos/{case_id}", response_class=HTMLResponse, include_in_schema=False)
     def case_page(case_id: str, request: Request, data: str | None = None, registrado_em: str | None = None,
-                  principal: Any = Depends(signed_in)) -> Any:
+                  finalidade: str | None = None, principal: Any = Depends(signed_in)) -> Any:
         if principal is None:
             return to_sign_in(request)
         try:
@@ -265,6 +265,7 @@ def add_pages(app: FastAPI, settings: Any, cursor: Callable, today: Callable[[],
                 authorise_case_read(principal, case_id, app.state.case_units(cur, view))
             except RuleViolation as exc:
                 return refused(exc)
+            app.state.logged(principal, [case_id], "case page", finalidade or "consulta no aplicativo web", "web")
             h = queries.case_history(cur, schema, case_id, as_of=None if recorded else on, as_recorded_at=recorded)
             amendments = [_amendment(r) for r in queries.stream_entries(cur, schema, case_id) if r.get("amendment")]
         if recorded is not None:
@@ -276,7 +277,7 @@ def add_pages(app: FastAPI, settings: Any, cursor: Callable, today: Callable[[],
                 f"Como era ao fim de {_br(on)}, com todas as correções registradas")
         clocks = [_clock_row(c) for c in clocks_for(h.state, on or today())] if h.state else []
         return render("case.html", case_id=case_id, on=on, entries=entries, axis_text=axis, state=h.state,
-                      clocks=clocks, amendments=amendments,
+                      clocks=clocks, amendments=amendments, purpose=finalidade or "",
                       recorded_input=recorded.astimezone(CUIABA).strftime("%Y-%m-%dT%H:%M:%S") if recorded else "")
 
     @app.get("/unidades/{unit}/inspecao", response_class=HTMLResponse, include_in_schema=False)

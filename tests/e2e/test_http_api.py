@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from infra.simulation import generate
+from tests.e2e.cli import run
 from tests.e2e.web_server import principal_token, relay_and_project, serving
 
 pytestmark = pytest.mark.integration
@@ -93,34 +94,34 @@ def test_a_request_larger_than_the_input_limit_is_413_and_nothing_recorded(serve
 
 
 def test_cases_are_listed_paginated_and_one_case_has_its_clocks(server, story):
-    listed = server.get(f"{server.url}/api/cases", params={"unit": UNIT, "status": "ativo", "as_of": DAY,
+    listed = server.get(f"{server.url}/api/cases", params={"purpose": "teste de integração", "unit": UNIT, "status": "ativo", "as_of": DAY,
                                                           "limit": 2}, timeout=30).json()
     assert listed["total"] >= 2 and len(listed["cases"]) == 2
-    second = server.get(f"{server.url}/api/cases", params={"unit": UNIT, "status": "ativo", "as_of": DAY,
+    second = server.get(f"{server.url}/api/cases", params={"purpose": "teste de integração", "unit": UNIT, "status": "ativo", "as_of": DAY,
                                                           "limit": 2, "offset": 1}, timeout=30).json()
     assert second["cases"][0]["case_id"] == listed["cases"][1]["case_id"]
     case_id = listed["cases"][0]["case_id"]
-    one = server.get(f"{server.url}/api/cases/{case_id}", params={"as_of": DAY}, timeout=30).json()
+    one = server.get(f"{server.url}/api/cases/{case_id}", params={"purpose": "teste de integração", "as_of": DAY}, timeout=30).json()
     assert one["case"]["case_id"] == case_id
     assert {c["clock"] for c in one["clocks"]} >= {"K-ACOLH3"}
 
 
 def test_history_as_of_a_date_and_as_recorded_at_a_time(server, story):
-    case_id = server.get(f"{server.url}/api/cases", params={"unit": UNIT, "as_of": DAY}, timeout=30).json()["cases"][0]["case_id"]
-    as_of = server.get(f"{server.url}/api/cases/{case_id}/history", params={"as_of": DAY}, timeout=30).json()
+    case_id = server.get(f"{server.url}/api/cases", params={"purpose": "teste de integração", "unit": UNIT, "as_of": DAY}, timeout=30).json()["cases"][0]["case_id"]
+    as_of = server.get(f"{server.url}/api/cases/{case_id}/history", params={"purpose": "teste de integração", "as_of": DAY}, timeout=30).json()
     assert as_of["axis"] == "as_of" and as_of["entries"]
     assert all(e["occurred_at"][:10] <= DAY for e in as_of["entries"])
     before_anything = server.get(f"{server.url}/api/cases/{case_id}/history",
-                                params={"as_recorded_at": "2000-01-01T00:00:00+00:00"}, timeout=30).json()
+                                params={"purpose": "teste de integração", "as_recorded_at": "2000-01-01T00:00:00+00:00"}, timeout=30).json()
     assert before_anything["axis"] == "as_recorded_at" and before_anything["entries"] == []
-    naive = server.get(f"{server.url}/api/cases/{case_id}/history", params={"as_recorded_at": "2025-01-01T00:00"},
+    naive = server.get(f"{server.url}/api/cases/{case_id}/history", params={"purpose": "teste de integração", "as_recorded_at": "2025-01-01T00:00"},
                       timeout=30)
     assert naive.status_code == 400 and "offset" in naive.json()["error"]["message"]
 
 
 def test_an_unknown_case_is_404_and_a_bad_date_is_400(server, story):
-    assert server.get(f"{server.url}/api/cases/{uuid.uuid4()}", timeout=30).status_code == 404
-    bad = server.get(f"{server.url}/api/cases", params={"as_of": "31/12/2025"}, timeout=30)
+    assert server.get(f"{server.url}/api/cases/{uuid.uuid4()}", params={"purpose": "teste de integração"}, timeout=30).status_code == 404
+    bad = server.get(f"{server.url}/api/cases", params={"purpose": "teste de integração", "as_of": "31/12/2025"}, timeout=30)
     assert bad.status_code == 400 and bad.json()["error"]["where"] == "as_of"
 
 
@@ -195,9 +196,9 @@ def test_status_reports_the_store_head(server, story):
 
 def test_a_request_without_a_credential_is_401_saying_how_to_get_one(server, story):
     head = server.head()
-    for answer in (httpx.get(f"{server.url}/api/cases", timeout=30),
+    for answer in (httpx.get(f"{server.url}/api/cases", params={"purpose": "teste de integração"}, timeout=30),
                    httpx.post(f"{server.url}/api/commands", json={"command": "define_unit"}, timeout=30),
-                   httpx.get(f"{server.url}/api/cases", headers={"Authorization": "Bearer not-a-token"}, timeout=30)):
+                   httpx.get(f"{server.url}/api/cases", headers={"Authorization": "Bearer not-a-token"}, params={"purpose": "teste de integração"}, timeout=30)):
         assert answer.status_code == 401
         assert "caseledger users add" in answer.json()["error"]["message"]
     assert server.head() == head
@@ -207,7 +208,7 @@ def test_a_state_manager_reads_a_units_occupancy_but_not_a_youths_record_R61(ser
     manager = {"Authorization": f"Bearer {principal_token(server, 'gestor_estadual', state=True)}"}
     occupancy = httpx.get(f"{server.url}/api/units/{UNIT}/occupancy", params={"as_of": DAY}, headers=manager, timeout=30)
     assert occupancy.status_code == 200
-    case_id = server.get(f"{server.url}/api/cases", params={"unit": UNIT}, timeout=30).json()["cases"][0]["case_id"]
+    case_id = server.get(f"{server.url}/api/cases", params={"purpose": "teste de integração", "unit": UNIT}, timeout=30).json()["cases"][0]["case_id"]
     for path in (f"/api/cases/{case_id}", f"/api/cases/{case_id}/history", "/api/cases"):
         refused = httpx.get(f"{server.url}{path}", headers=manager, timeout=30)
         assert refused.status_code == 403, path
@@ -216,13 +217,13 @@ def test_a_state_manager_reads_a_units_occupancy_but_not_a_youths_record_R61(ser
 
 def test_unit_staff_see_only_the_cases_of_their_unit(server, story):
     staff = {"Authorization": f"Bearer {principal_token(server, 'agente_socioeducativo', units=(UNIT,))}"}
-    everyone = server.get(f"{server.url}/api/cases", params={"limit": 500}, timeout=30).json()["cases"]
-    theirs = httpx.get(f"{server.url}/api/cases", params={"limit": 500}, headers=staff, timeout=30).json()["cases"]
+    everyone = server.get(f"{server.url}/api/cases", params={"purpose": "teste de integração", "limit": 500}, timeout=30).json()["cases"]
+    theirs = httpx.get(f"{server.url}/api/cases", params={"purpose": "teste de integração", "limit": 500}, headers=staff, timeout=30).json()["cases"]
     unit_id = server.get(f"{server.url}/api/units/{UNIT}/occupancy", timeout=30).json()["unit"]["unit_id"]
     assert theirs and len(theirs) < len(everyone)
     assert {c["unit_id"] or c.get("released_from_unit_id") for c in theirs} == {unit_id}
     other = next(c["case_id"] for c in everyone if c["unit_id"] and c["unit_id"] != unit_id)
-    refused = httpx.get(f"{server.url}/api/cases/{other}", headers=staff, timeout=30)
+    refused = httpx.get(f"{server.url}/api/cases/{other}", headers=staff, params={"purpose": "teste de integração"}, timeout=30)
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "R-61"
 
 
@@ -241,3 +242,42 @@ def test_the_live_feed_is_refused_to_a_principal_who_is_not_state_wide_R61(serve
     staff = {"Authorization": f"Bearer {principal_token(server, 'gerente', units=(UNIT,))}"}
     answer = httpx.get(f"{server.url}/api/events", headers=staff, timeout=30)
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "R-61"
+
+
+
+def test_a_read_of_a_record_without_a_purpose_is_refused_and_every_read_is_in_the_access_log(server, story):
+    case_id = server.get(f"{server.url}/api/cases", params={"unit": UNIT, "purpose": "escolher um caso"},
+                         timeout=30).json()["cases"][0]["case_id"]
+    no_purpose = server.get(f"{server.url}/api/cases/{case_id}/history", timeout=30)
+    assert no_purpose.status_code == 400 and "purpose" in no_purpose.json()["error"]["message"]
+    staff = principal_token(server, "gerente", units=(UNIT,))
+    read = httpx.get(f"{server.url}/api/cases/{case_id}/history", params={"purpose": "revisão do PIA"},
+                     headers={"Authorization": f"Bearer {staff}"}, timeout=30)
+    assert read.status_code == 200
+    log = run(server.settings, "access-log", case_id, "--json", **server.env)
+    assert log.returncode == 0, log.stderr
+    entries = json.loads(log.stdout)
+    mine = [e for e in entries if e["purpose"] == "revisão do PIA"]
+    assert len(mine) == 1 and mine[0]["role"] == "gerente" and mine[0]["what"] == "history"
+    assert any(e["purpose"] == "escolher um caso" and e["what"] == "case list" for e in entries)
+    assert not any(e["purpose"] == "" for e in entries)  # the refused read left nothing
+
+
+def test_the_access_log_cannot_be_rewritten(server, story):
+    import psycopg2
+
+    conn = psycopg2.connect(server.settings.pg_dsn)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM identity.access_log")
+            before = cur.fetchone()[0]
+        for statement in ("DELETE FROM identity.access_log", "UPDATE identity.access_log SET purpose = 'x'",
+                          "TRUNCATE identity.access_log"):
+            with pytest.raises(psycopg2.Error, match="append-only"):
+                with conn, conn.cursor() as cur:
+                    cur.execute(statement)
+        with conn, conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM identity.access_log")
+            assert cur.fetchone()[0] == before > 0
+    finally:
+        conn.close()

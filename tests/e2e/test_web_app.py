@@ -180,3 +180,15 @@ def test_a_state_manager_sees_the_units_but_is_refused_a_youths_record_R61(site,
     assert "Acesso recusado — R-61" in alert and "ECA arts. 143–144" in alert
     assert "Linha do tempo" not in anonymous.inner_text("body")
     _shot(anonymous, "recusa-gestor")
+
+
+def test_opening_a_case_in_the_browser_is_in_its_access_log_with_the_purpose(site, page):
+    from tests.e2e.cli import run
+
+    server, correction, _ = site
+    page.goto(f"{server.url}/casos/{correction['case_id']}?data=31/01/2025&finalidade=audiência de reavaliação")
+    page.wait_for_selector("h2:has-text('Linha do tempo')")
+    log = run(server.settings, "access-log", correction["case_id"], "--json", **server.env)
+    assert log.returncode == 0, log.stderr
+    reads = [e for e in json.loads(log.stdout) if e["channel"] == "web" and e["purpose"] == "audiência de reavaliação"]
+    assert len(reads) == 1 and reads[0]["what"] == "case page"
