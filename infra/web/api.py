@@ -332,6 +332,69 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
             "series": [{"day": d.day, "population": d.population, "capacity": d.capacity,
                         "occupancy_rate": d.occupancy_rate, "over_capacity": d.over_capacity} for d in series]})
 
+    @app.get("/api/units/{unit}/inspection", tags=["queries"],
+             summary="The CNMP Res. 67 inspection report of a unit on a date (HTML, printable, or JSON)")
+    def inspection_report(unit: str, date: dt.date, format: str = Query("html", pattern="^(html|json)$"),
+                          start: dt.date | None = None, principal: Any = Depends(who_asks)) -> Response:
+        import dataclasses
+
+        from infra.inspection_render import to_html
+        from projections import queries
+        from projections.inspection import inspection
+
+        authorise_aggregates(principal)
+        with cursor() as cur:
+            try:
+                unit_id = queries.find_unit(cur, settings.projection_schema, unit)
+            except KeyError:
+                raise HTTPException(404, f"no unit {unit!r} in the occupancy read model") from None
+            occ = queries.occupancy(cur, settings.projection_schema, unit_id)
+            entries = {c: queries.stream_entries(cur, settings.projection_schema, c)
+                       for c in sorted({m["case_id"] for m in occ.movements})}
+            entries[unit_id] = queries.stream_entries(cur, settings.projection_schema, unit_id)
+        report = inspection(unit_id, date, occ, entries, start)
+        if format == "json":
+            return JSONResponse(jsonable(_plain(dataclasses.asdict(report))))
+        return Response(to_html(report), media_type="text/html; charset=utf-8")
+
+    @app.get("/api/audit", tags=["queries"], response_class=StreamingResponse,
+             summary="The audit trail in recorded order, streamed as CSV or JSON lines (state-wide readers)")
+    def audit_export(format: str = Query("jsonl", pattern="^(csv|jsonl)$"), purpose: str | None = None,
+                     principal: Any = Depends(who_asks)) -> StreamingResponse:
+        import csv
+        import io
+
+        from application.read_policy import CASE_READERS_BY_COMARCA, CASE_READERS_BY_UNIT
+        from infra.commands.queries import EXPORT_COLUMNS
+        from projections import queries
+
+        if not principal.state or principal.role not in CASE_READERS_BY_UNIT | CASE_READERS_BY_COMARCA:
+            raise RuleViolation("R-61", "the audit export holds every youth's record: it is for state-wide "
+                                f"readers of records, not {principal.role.value} ({principal.scope})",
+                                "ECA arts. 143–144; SINASE art. 59")
+        logged(principal, ["*"], "audit export", purpose)
+
+        def rows() -> Iterator[bytes]:
+            with cursor() as cur:
+                if format == "csv":
+                    buffer = io.StringIO()
+                    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
+                    writer.writeheader()
+                for row in queries.all_entries(cur, settings.projection_schema):
+                    row = {k: jsonable(v) for k, v in row.items()}
+                    if format == "csv":
+                        writer.writerow(row)
+                        yield buffer.getvalue().encode()
+                        buffer.seek(0)
+                        buffer.truncate()
+                    else:
+                        yield (json.dumps({k: row.get(k) for k in EXPORT_COLUMNS + ["payload"]},
+                                          ensure_ascii=False) + "\n").encode()
+
+        media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
+        return StreamingResponse(rows(), media_type=media,
+                                 headers={"Content-Disposition": f"attachment; filename=audit.{format}"})
+
     @app.get("/api/status", tags=["operations"], summary="Store head, relay and read models' positions and lag")
     def status(principal: Any = Depends(who_asks)) -> dict:
         from infra.commands.status import collect
@@ -398,6 +461,15 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
         return Response("ok\n", media_type="text/plain")
 
     return app
+
+
+def _plain(value: Any) -> Any:
+    """Dicts with tuple keys (the CNMP table's modality × age band × sex) as 'a|b|c' keys, for JSON."""
+    if isinstance(value, dict):
+        return {("|".join(map(str, k)) if isinstance(k, tuple) else k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _unit_or_none(cur, schema: str, unit: str | None) -> str | None:

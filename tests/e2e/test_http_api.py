@@ -42,7 +42,7 @@ def story(server):
                         content="\n".join(json.dumps(c, ensure_ascii=False) for c in rest).encode())
     assert answer.status_code == 200, answer.text[:2000]
     relay_and_project(server)
-    return {"with_refusal": with_refusal, "head_after_refusal": head_after_refusal,
+    return {"projected_head": server.head(), "with_refusal": with_refusal, "head_after_refusal": head_after_refusal,
             "outcomes": with_refusal.json()["outcomes"] + answer.json()["outcomes"], "rest": answer.json()}
 
 
@@ -251,13 +251,14 @@ def test_a_read_of_a_record_without_a_purpose_is_refused_and_every_read_is_in_th
     no_purpose = server.get(f"{server.url}/api/cases/{case_id}/history", timeout=30)
     assert no_purpose.status_code == 400 and "purpose" in no_purpose.json()["error"]["message"]
     staff = principal_token(server, "gerente", units=(UNIT,))
-    read = httpx.get(f"{server.url}/api/cases/{case_id}/history", params={"purpose": "revisão do PIA"},
+    purpose = f"revisão do PIA {uuid.uuid4().hex[:6]}"  # the log outlives test stores: find this read by it
+    read = httpx.get(f"{server.url}/api/cases/{case_id}/history", params={"purpose": purpose},
                      headers={"Authorization": f"Bearer {staff}"}, timeout=30)
     assert read.status_code == 200
     log = run(server.settings, "access-log", case_id, "--json", **server.env)
     assert log.returncode == 0, log.stderr
     entries = json.loads(log.stdout)
-    mine = [e for e in entries if e["purpose"] == "revisão do PIA"]
+    mine = [e for e in entries if e["purpose"] == purpose]
     assert len(mine) == 1 and mine[0]["role"] == "gerente" and mine[0]["what"] == "history"
     assert any(e["purpose"] == "escolher um caso" and e["what"] == "case list" for e in entries)
     assert not any(e["purpose"] == "" for e in entries)  # the refused read left nothing
@@ -281,3 +282,25 @@ def test_the_access_log_cannot_be_rewritten(server, story):
             assert cur.fetchone()[0] == before > 0
     finally:
         conn.close()
+
+
+def test_the_inspection_report_is_served_as_printable_html_and_as_json(server, story):
+    html = server.get(f"{server.url}/api/units/{UNIT}/inspection", params={"date": DAY}, timeout=60)
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert "CNMP" in html.text
+    data = server.get(f"{server.url}/api/units/{UNIT}/inspection", params={"date": DAY, "format": "json"},
+                      timeout=60).json()
+    occupancy = server.get(f"{server.url}/api/units/{UNIT}/occupancy", params={"as_of": DAY}, timeout=30).json()
+    assert data["occupancy"]["population"] == occupancy["unit"]["population"] > 0
+
+
+def test_the_audit_export_streams_every_entry_in_recorded_order(server, story):
+    lines = server.get(f"{server.url}/api/audit", params={"purpose": "auditoria anual"}, timeout=120).text.splitlines()
+    entries = [json.loads(line) for line in lines]
+    assert len(entries) == story["projected_head"]  # one audit entry per projected event
+    csv_text = server.get(f"{server.url}/api/audit", params={"format": "csv", "purpose": "auditoria anual"},
+                          timeout=120).text
+    assert csv_text.splitlines()[0].startswith("stream_kind,stream_id,sequence") and len(csv_text.splitlines()) == len(entries) + 1
+    staff = {"Authorization": f"Bearer {principal_token(server, 'gerente', units=(UNIT,))}"}
+    refused = httpx.get(f"{server.url}/api/audit", params={"purpose": "x"}, headers=staff, timeout=30)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "R-61"

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import shutil
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -186,9 +187,10 @@ def test_opening_a_case_in_the_browser_is_in_its_access_log_with_the_purpose(sit
     from tests.e2e.cli import run
 
     server, correction, _ = site
-    page.goto(f"{server.url}/casos/{correction['case_id']}?data=31/01/2025&finalidade=audiência de reavaliação")
+    purpose = f"audiência de reavaliação {uuid.uuid4().hex[:6]}"  # the log outlives test stores
+    page.goto(f"{server.url}/casos/{correction['case_id']}?data=31/01/2025&finalidade={purpose}")
     page.wait_for_selector("h2:has-text('Linha do tempo')")
     log = run(server.settings, "access-log", correction["case_id"], "--json", **server.env)
     assert log.returncode == 0, log.stderr
-    reads = [e for e in json.loads(log.stdout) if e["channel"] == "web" and e["purpose"] == "audiência de reavaliação"]
+    reads = [e for e in json.loads(log.stdout) if e["channel"] == "web" and e["purpose"] == purpose]
     assert len(reads) == 1 and reads[0]["what"] == "case page"
