@@ -410,12 +410,30 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
                      principal: Any = Depends(who_asks)) -> StreamingResponse:
         from application.read_policy import CASE_READERS_BY_COMARCA, CASE_READERS_BY_UNIT
 
-        # Every event of every case: for state-wide readers of records (a SIPIA/Judiciary feed's
-        # service account). Narrower subscribers read the Kafka topics their ACLs grant.
-        if not principal.state or principal.role not in CASE_READERS_BY_UNIT | CASE_READERS_BY_COMARCA:
-            raise RuleViolation("R-61", f"the feed carries every youth's record: it is for state-wide services, "
-                                f"not {principal.role.value} ({principal.scope})",
+        # The events a principal may see (R-61): a state-wide reader of records all of them; unit
+        # staff those concerning their units, the MP, the Defensoria and judges those of their
+        # comarca — by the unit each event's envelope names. Managers and councils read aggregates.
+        if principal.role not in CASE_READERS_BY_UNIT | CASE_READERS_BY_COMARCA:
+            raise RuleViolation("R-61", f"the feed carries youths' records: not for a {principal.role.value}; "
+                                "the occupancy and inspection endpoints serve oversight",
                                 "ECA arts. 143–144; SINASE art. 59")
+        comarcas: dict[str, Any] = {}
+
+        def visible(value: bytes) -> bool:
+            if principal.state:
+                return True
+            unit_id = (codec.decode(value).datum.get("envelope") or {}).get("unit_id") or ""
+            if not unit_id:
+                return False
+            if unit_id not in comarcas:
+                from projections import queries
+
+                try:
+                    with cursor() as cur:
+                        comarcas[unit_id] = queries.occupancy(cur, settings.projection_schema, unit_id).profile().get("comarca")
+                except (KeyError, HTTPException):
+                    comarcas[unit_id] = None
+            return principal.covers(unit_id, comarcas[unit_id])
         start = after or 0
         if last_event_id:
             if not last_event_id.isdigit():
@@ -432,13 +450,15 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
                     recorder.select_notifications, start=position + 1, limit=FEED_BATCH)
                 for n in notifications:
                     value = bytes(n.state)
+                    position = n.id
+                    if not await asyncio.to_thread(visible, value):
+                        continue  # not this principal's to see; the next id it gets is still in order
                     head = codec.peek(value)  # the envelope's leading fields, as the relay's headers
                     data = {"notification_id": n.id, "stream_id": str(n.originator_id), "sequence": n.originator_version,
                             "type": head.event_type, "event_id": str(head.event_id),
                             "occurred_at": head.occurred_at.isoformat(), "recorded_at": head.recorded_at.isoformat(),
                             "fingerprint": head.writer.fingerprint_hex,
                             "avro_base64": base64.b64encode(value).decode("ascii")}
-                    position = n.id
                     yield f"id: {n.id}\nevent: ledger-event\ndata: {json.dumps(data)}\n\n".encode()
                 if notifications:
                     idle = 0.0

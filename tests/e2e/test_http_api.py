@@ -238,9 +238,30 @@ def test_a_command_is_recorded_as_the_principal_and_a_role_that_records_nothing_
     assert server.head() == head
 
 
-def test_the_live_feed_is_refused_to_a_principal_who_is_not_state_wide_R61(server, story):
-    staff = {"Authorization": f"Bearer {principal_token(server, 'gerente', units=(UNIT,))}"}
-    answer = httpx.get(f"{server.url}/api/events", headers=staff, timeout=30)
+def test_the_live_feed_gives_unit_staff_only_the_events_of_their_unit_in_order(server, story):
+    unit_id = server.get(f"{server.url}/api/units/{UNIT}/occupancy", timeout=30).json()["unit"]["unit_id"]
+    mine = [e["notification_id"] for o in story["outcomes"] if o["accepted"] for e in o["events"]
+            if e["stream_id"] == unit_id]  # the unit's own stream: certainly its staff's to see
+    staff = principal_token(server, "gerente", units=(UNIT,))
+    seen = []
+    with httpx.stream("GET", f"{server.url}/api/events", headers={"Authorization": f"Bearer {staff}"},
+                      timeout=30) as response:
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                seen.append(json.loads(line[6:]))
+                if seen[-1]["notification_id"] >= max(mine):
+                    break
+    ids = [e["notification_id"] for e in seen]
+    assert set(mine) <= set(ids) and ids == sorted(ids)
+    assert len(ids) < max(mine)  # the other units' events were left out
+    other_units = [e for o in story["outcomes"] if o["accepted"] for e in o["events"]
+                   if e["event"].startswith("Unit.") and e["stream_id"] != unit_id]
+    assert other_units and not {e["notification_id"] for e in other_units} & set(ids)
+
+
+def test_the_live_feed_is_refused_to_a_state_manager_R61(server, story):
+    manager = {"Authorization": f"Bearer {principal_token(server, 'gestor_estadual', state=True)}"}
+    answer = httpx.get(f"{server.url}/api/events", headers=manager, timeout=30)
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "R-61"
 
 
