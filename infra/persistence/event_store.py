@@ -84,7 +84,27 @@ class LedgerRecorder(PostgresApplicationRecorder):
             curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"caseledger.create_table.{schema}",))
             for statement in self._missing_statements(curs):
                 curs.execute(statement, prepare=False)
+            self._guard_append_only(curs)
         self.datastore.register_type_adapters()
+
+    def _guard_append_only(self, curs: Any) -> None:
+        """R-66: the ledger is append-only — a trigger refuses UPDATE, DELETE and TRUNCATE of stored
+        events for every role, the application's included (a correction is a new event). An owner
+        who disables the trigger is what the hash-chained log (`caseledger verify`) detects."""
+        schema, table = self.datastore.schema, self.events_table_name
+        function = Identifier(schema, "caseledger_append_only")
+        curs.execute(SQL(
+            "CREATE OR REPLACE FUNCTION {0}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'R-66: stored events are append-only; % refused on %. Record a correction "
+            "(correct_case_entry / correct_unit_entry) or a void instead', TG_OP, TG_TABLE_NAME "
+            "USING ERRCODE = 'integrity_constraint_violation'; END $$").format(function), prepare=False)
+        curs.execute("SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n "
+                     "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s AND t.tgname = %s",
+                     (schema, table, "caseledger_append_only"))
+        if curs.fetchone() is None:
+            curs.execute(SQL("CREATE TRIGGER caseledger_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {0} "
+                             "FOR EACH STATEMENT EXECUTE FUNCTION {1}()").format(
+                                 Identifier(schema, table), function), prepare=False)
 
     def _missing_statements(self, curs: Any) -> list[Any]:
         """The creation statements of what is not there yet.

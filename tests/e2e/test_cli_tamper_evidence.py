@@ -47,6 +47,8 @@ def test_verify_names_an_event_changed_by_sql_and_the_bundle_fails_offline(ledge
         cur.execute(f'SELECT notification_id, originator_id, originator_version FROM "{schema}"."{table}" '
                     "ORDER BY notification_id DESC LIMIT 1")
         nid, stream, version = cur.fetchone()
+        # An adversary with the owner's rights switches the append-only trigger (R-66) off first.
+        cur.execute("SET session_replication_role = replica")
         cur.execute(f'UPDATE "{schema}"."{table}" SET state = state || \'\\x00\'::bytea WHERE notification_id = %s',
                     (nid,))
     bad = run(settings, "verify", "--no-kafka", **env)

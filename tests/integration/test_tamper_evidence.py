@@ -46,9 +46,12 @@ def ledger(stack_settings, es_env, pg_schema, tmp_path):
 
 
 def _sql(settings, statement, args=()):
+    """SQL as an adversary holding the database owner's rights: the append-only trigger (R-66) does
+    not stop them (they switch triggers off), so what catches them is the log."""
     conn = psycopg2.connect(settings.pg_dsn)
     try:
         with conn, conn.cursor() as cur:
+            cur.execute("SET session_replication_role = replica")  # triggers off, as the owner may
             cur.execute(statement, args)
     finally:
         conn.close()
