@@ -325,3 +325,11 @@ def test_the_audit_export_streams_every_entry_in_recorded_order(server, story):
     staff = {"Authorization": f"Bearer {principal_token(server, 'gerente', units=(UNIT,))}"}
     refused = httpx.get(f"{server.url}/api/audit", params={"purpose": "x"}, headers=staff, timeout=30)
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "R-61"
+
+
+def test_clocks_of_a_unit_as_of_a_day_and_only_those_in_alert(server, story):
+    every = server.get(f"{server.url}/api/clocks", params={"unit": UNIT, "as_of": DAY}, timeout=60).json()["clocks"]
+    alerts = server.get(f"{server.url}/api/clocks", params={"unit": UNIT, "as_of": DAY, "alert": "true"},
+                        timeout=60).json()["clocks"]
+    assert every and {c["clock"] for c in every} >= {"K-ACOLH3", "K-TRIAG8"}
+    assert all(c["alert"] for c in alerts) and len(alerts) < len(every)
