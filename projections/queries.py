@@ -9,6 +9,7 @@ Identifiers come from code and are quoted; values travel as parameters.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any, Iterator
 
@@ -84,12 +85,26 @@ def cases_at(cur, schema: str, *, as_of: dt.date | None = None,
     for row in all_entries(cur, schema):
         if str(row.get("event_type", "")).startswith("Case."):
             streams.setdefault(row["stream_id"], []).append(row)
+    current = cases(cur, schema)
     views: dict[str, CaseView] = {}
     for stream_id, rows in streams.items():
         state = history_module.history(rows, as_of=as_of, as_recorded_at=as_recorded_at).state
         if state is not None:
-            views[stream_id] = state
+            views[stream_id] = with_withheld(state, current.get(stream_id))
     return views
+
+
+# Facts the audit trail withholds (personal data) that the clocks need: taken from the case view.
+WITHHELD = ("birth_date",)
+
+
+def with_withheld(state: CaseView, current: CaseView | None) -> CaseView:
+    """A view folded from the audit trail, with the personal facts it withholds (the birth date, for
+    K-AGE21 and the age bands) from the case view; without them an as-of read lost its age clock."""
+    if current is None:
+        return state
+    missing = {name: getattr(current, name) for name in WITHHELD if getattr(state, name) is None}
+    return dataclasses.replace(state, **missing) if missing else state
 
 
 # -- case view ---------------------------------------------------------------------------------

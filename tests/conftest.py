@@ -89,7 +89,9 @@ def cluster_settings() -> Settings:
         if started_postgres:
             postgres.stop()
         pytest.fail(f"the test cluster could not start: {exc}", pytrace=False)
-    yield settings
+    # The cluster's state dir is its own, but PostgreSQL is the session's: its password is there.
+    base = test_settings()
+    yield dataclasses.replace(settings, pg_password=base.pg_password_for(base.pg_user))
     cluster.stop()
     if started_postgres:
         postgres.stop()

@@ -238,6 +238,7 @@ def cmd_case_show(args, settings: Settings) -> int:
                                             as_recorded_at=args.as_recorded_at).state
                 if view is None:
                     raise KeyError(case_id)
+                view = queries.with_withheld(view, queries.case(cur, schema, case_id))
         except KeyError:
             raise CommandError(f"no case {case_id} in the case view; {LIST_CASES}") from None
     row = view.as_row(on)

@@ -275,8 +275,9 @@ def add_pages(app: FastAPI, settings: Any, cursor: Callable, today: Callable[[],
             entries = [e for e in entries if e.occurred_at.astimezone(CUIABA).date() <= on]
         axis = (f"Como registrado até {_brtime(recorded)} (correções posteriores não aplicadas)" if recorded else
                 f"Como era ao fim de {_br(on)}, com todas as correções registradas")
-        clocks = [_clock_row(c) for c in clocks_for(h.state, on or today())] if h.state else []
-        return render("case.html", case_id=case_id, on=on, entries=entries, axis_text=axis, state=h.state,
+        state = queries.with_withheld(h.state, view) if h.state else None
+        clocks = [_clock_row(c) for c in clocks_for(state, on or today())] if state else []
+        return render("case.html", case_id=case_id, on=on, entries=entries, axis_text=axis, state=state,
                       clocks=clocks, amendments=amendments, purpose=finalidade or "",
                       recorded_input=recorded.astimezone(CUIABA).strftime("%Y-%m-%dT%H:%M:%S") if recorded else "")
 
