@@ -95,8 +95,15 @@ def iso(value: datetime | date) -> str:
     return value.isoformat()
 
 
+# Short codes of the roles in staff ids: distinct, so that two people never share an id (each is
+# a principal of their own when the demo records through principals).
+ROLE_CODES = {"gerente": "ger", "agente_socioeducativo": "age", "assistente_administrativo": "adm",
+              "assistente_social": "soc", "pedagogo": "ped", "psicologo": "psi", "lider_de_equipe": "lid",
+              "conselho_socioeducador": "cons"}
+
+
 def actor(unit: UnitPlan, role: str, n: int = 1) -> dict:
-    return {"id": f"{unit.code.lower()}-{role[:6]}-{n:02d}", "role": role}
+    return {"id": f"{unit.code.lower()}-{ROLE_CODES.get(role, role[:6])}-{n:02d}", "role": role}
 
 
 def doc(kind: str, number: str, process: str | None = None, issuer: str | None = None) -> dict:

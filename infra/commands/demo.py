@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
+import os
 import dataclasses
 import sys
 import datetime as dt
@@ -110,13 +112,14 @@ def cmd_demo(args, settings: Settings) -> int:
               file=sys.stderr)
         return 2
     started = time.monotonic()
-    plan, ok = record_year(settings, args.seed, args.scale)
+    plan, who, ok = record_year(settings, args.seed, args.scale)
+    show_refusals(settings, plan, who)
     ok = publish(settings) and ok
-    ok = project_and_check(settings, plan) and ok
-    ok = prove_a_case(settings) and ok
+    ok = project_and_check(settings, plan, who) and ok
+    ok = prove_a_case(settings, who) and ok
     heading("10. the web app on the demo's data")
     corrected, _ = CORRECTION_RECORDED[0]
-    token = demo_principal(settings)
+    token = who.promotor_token
     say("$ caseledger serve --demo")
     say("then open, in a browser on this machine, and sign in with this credential of a promotor de")
     say("justiça of the comarca of Cuiabá (valid one day; `caseledger users add --help` makes others):")
@@ -130,16 +133,45 @@ def cmd_demo(args, settings: Settings) -> int:
     return 0 if ok else 1
 
 
-def demo_principal(settings: Settings) -> str:
-    """A promotor of Cuiabá for the web app (MP reads the cases of its comarca: ECA arts. 143–144)."""
+@dataclasses.dataclass
+class DemoPrincipals:
+    """Who the demo records and reads as (issue tokens once per run; `caseledger users` makes real ones)."""
+
+    staff: dict  # staff id of the simulation -> Principal (one unit each: Reg. art. 14)
+    promotor: object  # MP of the comarca of Cuiabá (reads its comarca's cases: ECA arts. 143–144)
+    promotor_token: str
+    manager: object  # state manager: aggregates only (SISPETI profiles, seed 002)
+    manager_token: str
+
+
+def demo_principals(settings: Settings, plan) -> DemoPrincipals:
+    """A principal per member of staff the year names (scoped to their unit), a promotor de justiça
+    of Cuiabá and a state manager. Ids are stable across runs (a run reissues their tokens)."""
     from datetime import timedelta
 
+    from application.principals import Principal
     from infra.bootstrap import pg_connector
     from infra.persistence.principals import PrincipalStore
+    from infra.simulation import UNITS
 
-    _, token = PrincipalStore(pg_connector(settings, "caseledger-demo")).add(
-        "demo: promotor de justiça de Cuiabá", "ministerio_publico", comarca="Cuiabá", valid_for=timedelta(days=1))
-    return token
+    store = PrincipalStore(pg_connector(settings, "caseledger-demo"))
+
+    def issue(principal_id: str, name: str, role: str, **scope) -> tuple[object, str]:
+        token = store.reissue(principal_id, timedelta(days=1))
+        if token is None:
+            _, token = store.add(name, role, valid_for=timedelta(days=1), principal_id=principal_id, **scope)
+        return Principal(**store.by_token(token)), token
+
+    prefixes = sorted(((u.code.lower() + "-", u.code) for u in UNITS), key=lambda p: -len(p[0]))
+    staff = {}
+    for actor in sorted({(c.command["actor"]["id"], c.command["actor"]["role"]) for c in plan}):
+        unit = next(code for prefix, code in prefixes if actor[0].startswith(prefix))
+        staff[actor[0]], _ = issue(actor[0], f"demo: {actor[1]} of {unit}", actor[1], units=(unit,))
+    promotor, promotor_token = issue("demo-mp-cuiaba", "demo: promotor de justiça de Cuiabá", "ministerio_publico",
+                                     comarca="Cuiabá")
+    manager, manager_token = issue("demo-gestor-estadual", "demo: gestor estadual (SESP/MT)", "gestor_estadual",
+                                   state=True)
+    return DemoPrincipals(staff, promotor, promotor_token, manager, manager_token)
 
 
 def record_year(settings: Settings, seed: int, scale: float) -> bool:
@@ -151,6 +183,9 @@ def record_year(settings: Settings, seed: int, scale: float) -> bool:
 
     heading(f"1. recording a year of {len(UNITS)} units of Mato Grosso (seed {seed})")
     plan = generate(seed=seed, scale=scale)
+    who = demo_principals(settings, plan)
+    say(f"each command recorded as its author: {len(who.staff)} staff principals, each scoped to their unit")
+    cuiaba = {u.code for u in UNITS if u.city == "Cuiabá"}
     ledger = bootstrap.recording_ledger(settings)
     progress = Progress("record", total=len(plan), unit="commands")
     accepted = 0
@@ -159,10 +194,13 @@ def record_year(settings: Settings, seed: int, scale: float) -> bool:
     t0 = time.monotonic()
     try:
         for i, planned in enumerate(plan, start=1):
-            if planned.command["command"] == "correct_case_entry" and not CORRECTION_RECORDED:
-                # Transaction time of the first correction: the demo shows the ledger just before it.
+            author = planned.command["actor"]["id"]
+            if planned.command["command"] == "correct_case_entry" and not CORRECTION_RECORDED \
+                    and who.staff[author].units[0] in cuiaba:
+                # Transaction time of the first correction in Cuiabá (the promotor reads it below):
+                # the demo shows the ledger just before it.
                 CORRECTION_RECORDED.append((planned.command["case_id"], dt.datetime.now(dt.timezone.utc)))
-            outcome = apply_command(ledger, RawCommand(i, planned.command))
+            outcome = apply_command(ledger, RawCommand(i, planned.command), principal=who.staff[author])
             progress.advance()
             if outcome.accepted:
                 accepted += 1
@@ -182,7 +220,7 @@ def record_year(settings: Settings, seed: int, scale: float) -> bool:
         say(f"  {count:>4} × {command:<30} refused {code} ({source})")
     for planned, what in unexpected[:10]:
         say(f"  UNEXPECTED: {planned.command['command']} at {planned.when:%Y-%m-%d %H:%M}: {what}")
-    return plan, not unexpected
+    return plan, who, not unexpected
 
 
 def publish(settings: Settings) -> bool:
@@ -210,7 +248,52 @@ def publish(settings: Settings) -> bool:
     return after["lag"] == 0
 
 
-def project_and_check(settings: Settings, plan) -> bool:
+@contextlib.contextmanager
+def acting_as(token: str, purpose: str = "demonstração do CaseLedger"):
+    """Run the in-process commands as a principal, as `CASELEDGER_TOKEN=… caseledger …` would."""
+    saved = {k: os.environ.get(k) for k in ("CASELEDGER_TOKEN", "CASELEDGER_PURPOSE")}
+    os.environ.update(CASELEDGER_TOKEN=token, CASELEDGER_PURPOSE=purpose)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def show_refusals(settings: Settings, plan, who: DemoPrincipals) -> None:
+    """One refusal of each kind: no credential, a role that records nothing, staff of another unit,
+    and a reader who oversees aggregates asking for a youth's record. Nothing is written."""
+    from infra import bootstrap
+    from infra.command_input import RawCommand
+    from infra.commands.common import CommandError
+    from infra.commands.users import authenticate
+    from infra.recording import apply_command
+
+    heading("1b. who may record and read what (one policy: docs/ACCESS.md)")
+    here = next(c.command for c in plan if c.command["actor"]["id"].startswith("mt-cgb-int-m-")
+                and c.command.get("case_id") and c.command["command"] == "assign_room")
+    other = next(p for pid, p in who.staff.items() if pid.startswith("mt-snp-int-") and p.role.value == "gerente")
+    move = {k: v for k, v in here.items() if k not in ("actor", "occurred_at")}
+    with acting_as(""):
+        try:
+            authenticate(settings, None)
+        except CommandError as exc:
+            say(f"$ caseledger record room.json            (no token)\n  error: {exc}")
+    ledger = bootstrap.recording_ledger(settings)
+    try:
+        for principal, title in ((who.manager, "the state manager"), (other, "the gerente of Sinop")):
+            outcome = apply_command(ledger, RawCommand(1, move), principal=principal)
+            say(f"{title} ({principal.role.value}, {principal.scope}) moves a youth of Cuiabá to another room:")
+            say(f"  refused {outcome.code}: {outcome.message}" if not outcome.accepted
+                else "  ACCEPTED — the policy did NOT hold")
+    finally:
+        ledger.close()
+
+
+def project_and_check(settings: Settings, plan, who: DemoPrincipals) -> bool:
     """Run the read models, show what auditors and staff see, and verify them against the store."""
     from infra.cli import build_parser
     from infra.commands.project import run_projections
@@ -222,21 +305,28 @@ def project_and_check(settings: Settings, plan) -> bool:
     code = run_projections(settings, until_caught_up=True)
     say(f"every read model caught up in {time.monotonic() - t0:.1f} s (exit {code})")
 
-    def show(title: str, *argv: str) -> None:
+    def show(title: str, *argv: str, token: str = who.promotor_token) -> int:
         heading(title)
         say(f"$ caseledger {' '.join(argv)}")
         args = build_parser().parse_args(list(argv))
-        args.func(args, settings)
+        with acting_as(token):
+            code = args.func(args, settings)
         sys.stdout.flush()
+        return code
 
     corrected, recorded = CORRECTION_RECORDED[0]
+    say("\nthe reads below are the promotor de justiça of Cuiabá's (CASELEDGER_TOKEN of step 10): the cases of")
+    say("the comarca of Cuiabá only, each read of a youth's record in the access log (ECA arts. 143–144)")
     show("4. a case's history as of the end of the year (corrections applied)",
          "history", corrected, "--as-of", "2025-12-31")
+    show("4b. the same history asked by the state manager (aggregates only)",
+         "history", corrected, "--as-of", "2025-12-31", token=who.manager_token)
+    show("4c. who read that youth's record", "access-log", corrected)
     show("5. the same case as the ledger said just before its correction was recorded",
          "history", corrected, "--as-recorded-at", (recorded - dt.timedelta(seconds=1)).isoformat(timespec="seconds"))
     show("6. occupancy of the Cuiabá internação unit on 30 June (CNMP: modality × age band × sex)",
          "unit", "occupancy", "MT-CGB-INT-M", "--as-of", "2025-06-30", "--from", "2025-06-24")
-    show("7. legal clocks breached or due, as of 31 December", "clocks", "--alert", "--as-of", "2025-12-31")
+    show("7. legal clocks breached or due in Cuiabá, as of 31 December", "clocks", "--alert", "--as-of", "2025-12-31")
     show("7b. the MP inspection report of the Cuiabá internação unit as of 30 June (CNMP Res. 67)",
          "inspection", "MT-CGB-INT-M", "--date", "2025-06-30")
 
@@ -254,7 +344,7 @@ def project_and_check(settings: Settings, plan) -> bool:
     return ok
 
 
-def prove_a_case(settings: Settings) -> bool:
+def prove_a_case(settings: Settings, who: DemoPrincipals) -> bool:
     """Sign the log, export one case's audit bundle, check it offline; an altered copy must fail."""
     import base64
     import json
@@ -270,7 +360,8 @@ def prove_a_case(settings: Settings) -> bool:
     def run(*argv: str) -> int:
         say(f"$ caseledger {' '.join(argv)}")
         args = build_parser().parse_args(list(argv))
-        code = args.func(args, settings)
+        with acting_as(who.promotor_token):
+            code = args.func(args, settings)
         sys.stdout.flush()
         return code
 

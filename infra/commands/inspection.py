@@ -11,6 +11,9 @@ import argparse
 import sys
 
 from infra.commands.common import SCHEMA_HELP, CommandError, date_arg, fail, known_unit, read_cursor, schema_of
+from application.read_policy import authorise_aggregates
+from domain.rules import RuleViolation
+from infra.commands.users import add_reader_args, authenticate, refused
 from infra.settings import Settings
 
 EXAMPLES = """\
@@ -43,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="print, per CNMP form (Anexos I–IV, Res. 84/2012), how many items the report computes, "
                    "how many have their data recorded but not computed yet, how many need data the ledger does not "
                    "record, and how many are the inspector's judgement (projections/cnmp67_items.json)")
+    add_reader_args(p, personal=False)
     p.set_defaults(func=fail(cmd_inspection))
 
 
@@ -59,6 +63,11 @@ def cmd_inspection(args, settings: Settings) -> int:
     if args.start is not None and args.start > args.date:
         raise CommandError("--from is after --date")
     schema = schema_of(args, settings)
+    principal = authenticate(settings, args.token)
+    try:
+        authorise_aggregates(principal)  # counts and case ids, no personal data: oversight reads it (R-61)
+    except RuleViolation as exc:
+        raise refused(exc) from None
     with read_cursor(settings, schema) as cur:
         unit_id = known_unit(cur, schema, args.unit)
         data = queries.occupancy(cur, schema, unit_id)

@@ -14,11 +14,14 @@ import datetime as dt
 import json
 import sys
 import uuid
+from contextlib import contextmanager
 from typing import Any
 
 from infra.commands.tamper import register_audit
 from infra.commands.common import SCHEMA_HELP, CommandError, add_parser, date_arg, fail, jsonable, known_unit, \
     print_json, read_cursor, schema_of
+from application.read_policy import authorise_aggregates
+from infra.commands.users import add_reader_args, authenticate, purpose_of, refused
 from infra.settings import Settings
 from infra.tables import printable, render_table
 
@@ -71,6 +74,20 @@ def _for_people(row: dict[str, Any]) -> dict[str, Any]:
 
 
 
+@contextmanager
+def _as_reader(args, settings: Settings, schema: str, *, purpose: bool):
+    """The principal of --as / CASELEDGER_TOKEN, its purpose and the read door; R-61 refusals said as such."""
+    from domain.rules import RuleViolation
+    from infra.reading import Reading
+
+    principal = authenticate(settings, args.token)
+    why = purpose_of(args) if purpose else None
+    try:
+        yield principal, why, Reading(settings, "caseledger-query", schema)
+    except RuleViolation as exc:
+        raise refused(exc) from None
+
+
 # -- register --------------------------------------------------------------------------------------
 
 
@@ -104,6 +121,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hide-voided", action="store_true", help="leave voided entries out")
     p.add_argument("--schema", default=None, help=SCHEMA_HELP)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_reader_args(p, personal=True)
     p.set_defaults(func=fail(cmd_history))
 
     case = add_parser(sub, "case", "show one case or list cases (the case view)",
@@ -121,6 +139,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as-recorded-at", type=_moment, metavar="TIME", help=AS_RECORDED_HELP)
     p.add_argument("--schema", default=None, help=SCHEMA_HELP)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_reader_args(p, personal=True)
     p.set_defaults(func=fail(cmd_case_show))
     p = add_parser(cs, "list", "cases, filtered", "List the cases of the case view, filtered.",
                    "  caseledger case list\n  caseledger case list --unit SL-CBA --modality semiliberdade --json\n")
@@ -132,6 +151,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as-recorded-at", type=_moment, metavar="TIME", help=AS_RECORDED_HELP)
     p.add_argument("--schema", default=None, help=SCHEMA_HELP)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_reader_args(p, personal=True)
     p.set_defaults(func=fail(cmd_case_list))
 
     unit = add_parser(sub, "unit", "unit read models (occupancy)", "Unit read models.",
@@ -151,6 +171,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--plot", metavar="FILE.png", help="draw the series as a PNG image")
     p.add_argument("--schema", default=None, help=SCHEMA_HELP)
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    add_reader_args(p, personal=False)
     p.set_defaults(func=fail(cmd_unit_occupancy))
 
     p = add_parser(sub, "clocks", "legal deadlines of the cases, with breach state as of a day",
@@ -165,6 +186,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--alert", action="store_true", help="only clocks breached, due soon or with a right due")
     p.add_argument("--schema", default=None, help=SCHEMA_HELP)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_reader_args(p, personal=False)
     p.set_defaults(func=fail(cmd_clocks))
 
     audit = add_parser(sub, "audit", "the audit trail", "The audit trail of every event.",
@@ -179,6 +201,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     p.add_argument("--output", metavar="FILE", help="write to FILE (default: standard output)")
     p.add_argument("--schema", default=None, help=SCHEMA_HELP)
+    add_reader_args(p, personal=True)
     p.set_defaults(func=fail(cmd_audit_export))
     register_audit(au)  # `audit bundle`, in the tamper-evidence commands' module
 
@@ -194,8 +217,11 @@ def cmd_history(args, settings: Settings) -> int:
         raise CommandError("give --as-of DATE, --as-recorded-at TIME, or both")
     schema = schema_of(args, settings)
     case_id = _case_id(args.case)
-    with read_cursor(settings, schema) as cur:
+    with _as_reader(args, settings, schema, purpose=True) as (principal, purpose, reading), \
+            read_cursor(settings, schema) as cur:
         try:
+            reading.authorise_case(cur, principal, case_id, queries.case(cur, schema, case_id))
+            reading.log(principal, [case_id], "history", purpose, "cli")
             h = queries.case_history(cur, schema, case_id, as_of=args.as_of, as_recorded_at=args.as_recorded_at,
                                      show_voided=not args.hide_voided)
         except KeyError:
@@ -229,16 +255,18 @@ def cmd_case_show(args, settings: Settings) -> int:
     schema = schema_of(args, settings)
     case_id = _case_id(args.case)
     on = args.as_of or _today()
-    with read_cursor(settings, schema) as cur:
+    with _as_reader(args, settings, schema, purpose=True) as (principal, purpose, reading), \
+            read_cursor(settings, schema) as cur:
         try:
-            if args.as_of is None and args.as_recorded_at is None:
-                view = queries.case(cur, schema, case_id)
-            else:
-                view = queries.case_history(cur, schema, case_id, as_of=args.as_of,
+            view = queries.case(cur, schema, case_id)
+            reading.authorise_case(cur, principal, case_id, view)
+            reading.log(principal, [case_id], "case view", purpose, "cli")
+            if args.as_of is not None or args.as_recorded_at is not None:
+                then = queries.case_history(cur, schema, case_id, as_of=args.as_of,
                                             as_recorded_at=args.as_recorded_at).state
-                if view is None:
+                if then is None:
                     raise KeyError(case_id)
-                view = queries.with_withheld(view, queries.case(cur, schema, case_id))
+                view = queries.with_withheld(then, view)
         except KeyError:
             raise CommandError(f"no case {case_id} in the case view; {LIST_CASES}") from None
     row = view.as_row(on)
@@ -273,11 +301,12 @@ def cmd_case_list(args, settings: Settings) -> int:
 
     schema = schema_of(args, settings)
     on = args.as_of or _today()
-    with read_cursor(settings, schema) as cur:
-        views = _views(cur, schema, args)
+    with _as_reader(args, settings, schema, purpose=True) as (principal, purpose, reading), \
+            read_cursor(settings, schema) as cur:
+        views = reading.readable(cur, principal, _views(cur, schema, args))
         unit_id = _resolve_unit(cur, schema, args.unit) if args.unit else None
     rows = []
-    for view in sorted(views.values(), key=lambda v: (v.unit_id or "", v.case_id)):
+    for view in sorted(views, key=lambda v: (v.unit_id or "", v.case_id)):
         if unit_id and (view.unit_id or view.released_from_unit_id) != unit_id:
             continue
         if args.status and view.status != args.status:
@@ -290,6 +319,7 @@ def cmd_case_list(args, settings: Settings) -> int:
         row = view.as_row(on)
         row["alerts"] = ", ".join(alerts)
         rows.append(row)
+    reading.log(principal, [r["case_id"] for r in rows], "case list", purpose, "cli")
     if args.json:
         print_json(rows)
     elif not rows:
@@ -311,7 +341,9 @@ def cmd_unit_occupancy(args, settings: Settings) -> int:
     start = args.start or end - dt.timedelta(days=30)
     if start > end:
         raise CommandError("--from is after --to")
-    with read_cursor(settings, schema) as cur:
+    with _as_reader(args, settings, schema, purpose=False) as (principal, _, _reading), \
+            read_cursor(settings, schema) as cur:
+        authorise_aggregates(principal)
         unit_id = known_unit(cur, schema, args.unit)
         data = queries.occupancy(cur, schema, unit_id)
     today = data.on(on)
@@ -350,11 +382,12 @@ def cmd_clocks(args, settings: Settings) -> int:
 
     schema = schema_of(args, settings)
     on = args.as_of or _today()
-    with read_cursor(settings, schema) as cur:
-        views = _views(cur, schema, args)
+    with _as_reader(args, settings, schema, purpose=False) as (principal, _, reading), \
+            read_cursor(settings, schema) as cur:
+        views = reading.readable(cur, principal, _views(cur, schema, args))  # a youth's clocks: R-61 scope
         unit_id = _resolve_unit(cur, schema, args.unit)
     rows = []
-    for view in sorted(views.values(), key=lambda v: (v.unit_id or "", v.case_id)):
+    for view in sorted(views, key=lambda v: (v.unit_id or "", v.case_id)):
         if view.status not in ("ativo", "evadido") and view.release_order_at is None:
             continue
         if unit_id and (view.unit_id or view.released_from_unit_id) != unit_id:
@@ -385,6 +418,9 @@ def cmd_audit_export(args, settings: Settings) -> int:
     from projections import queries
 
     schema = schema_of(args, settings)
+    with _as_reader(args, settings, schema, purpose=True) as (principal, purpose, reading):
+        reading.authorise_audit_export(principal)
+        reading.log(principal, ["*"], "audit export", purpose, "cli")
     out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
     count = 0
     try:

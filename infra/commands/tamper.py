@@ -11,6 +11,7 @@ import psycopg2
 
 from infra import bootstrap
 from infra.commands.common import CommandError, add_parser, fail, pg_unreachable
+from infra.commands.users import add_reader_args
 from infra.settings import Settings
 
 VERIFIER = Path(__file__).resolve().parents[1] / "tamper" / "verifier.py"
@@ -54,6 +55,7 @@ def register_audit(au) -> None:
     p.add_argument("case", metavar="CASE", help="the case (stream) id")
     p.add_argument("--checkpoint", type=int, metavar="N", help="tree size of the checkpoint (default: the latest)")
     p.add_argument("--out", required=True, metavar="FILE", help="where to write the bundle (JSON)")
+    add_reader_args(p, personal=True)
     p.set_defaults(func=fail(cmd_audit_bundle))
 
 
@@ -121,9 +123,33 @@ def cmd_verify(args, settings: Settings) -> int:
     return 0 if report.ok else 1
 
 
+def _authorise_bundle(args, settings: Settings) -> None:
+    """The bundle holds the case's events as stored: a read of a youth's record (R-61), logged."""
+    from domain.rules import RuleViolation
+    from infra.commands.common import read_cursor
+    from infra.commands.users import authenticate, purpose_of, refused
+    from infra.reading import Reading
+    from projections import queries
+
+    principal = authenticate(settings, args.token)
+    purpose = purpose_of(args)
+    reading = Reading(settings, "caseledger-audit-bundle")
+    with read_cursor(settings, settings.projection_schema) as cur:
+        try:
+            view = queries.case(cur, settings.projection_schema, args.case)
+        except KeyError:
+            raise CommandError(f"no case {args.case} in the case view; list the cases with: caseledger case list") from None
+        try:
+            reading.authorise_case(cur, principal, args.case, view)
+        except RuleViolation as exc:
+            raise refused(exc) from None
+    reading.log(principal, [args.case], "audit bundle", purpose, "cli")
+
+
 def cmd_audit_bundle(args, settings: Settings) -> int:
     from infra.tamper import service
     from infra.tamper.audit import BundleError, bundle
+    _authorise_bundle(args, settings)
     app, tlog = _open(settings)
     try:
         _, by_id = service.stored_reader(app.recorder)

@@ -123,3 +123,31 @@ def authenticate(settings: Settings, token: str | None):
         raise CommandError(f"the token of {principal.id} expired on {principal.expires:%Y-%m-%d}: "
                            f"{HOW_TO_AUTHENTICATE}")
     return principal
+
+
+# -- the queries' principal ----------------------------------------------------------------------
+
+PURPOSE_HELP = ("why you read this record (default: CASELEDGER_PURPOSE); it goes into the case's access log "
+                "with who and when (ECA arts. 143–144), e.g. 'inspeção bimestral'")
+
+
+def add_reader_args(p, *, personal: bool) -> None:
+    """--as TOKEN for every query; --purpose too where the query reads a youth's record."""
+    p.add_argument("--as", dest="token", metavar="TOKEN",
+                   help="read as the principal of TOKEN (default: CASELEDGER_TOKEN)")
+    if personal:
+        p.add_argument("--purpose", metavar="TEXT", help=PURPOSE_HELP)
+
+
+def refused(exc) -> CommandError:
+    """A read refused by the read policy (R-61), as the CLI says it: code, what to do, the law; exit 3."""
+    return CommandError(f"refused {exc.code}: {exc.message} [{exc.source}]", code=3)
+
+
+def purpose_of(args) -> str:
+    """The purpose of a read of a youth's record: --purpose, else CASELEDGER_PURPOSE; refused if neither."""
+    purpose = (getattr(args, "purpose", None) or os.environ.get("CASELEDGER_PURPOSE") or "").strip()
+    if not purpose:
+        raise CommandError("say why you read this record: --purpose TEXT (or CASELEDGER_PURPOSE=TEXT), e.g. "
+                           "--purpose 'inspeção bimestral'; it goes into the case's access log (ECA arts. 143–144)")
+    return purpose

@@ -69,9 +69,12 @@ class PrincipalStore:
             conn.close()
 
     def add(self, name: str, role: str, *, units: tuple[str, ...] = (), comarca: str | None = None,
-            state: bool = False, valid_for: timedelta = timedelta(days=90)) -> tuple[str, str]:
-        """A new principal; returns ``(id, token)``. The token is not stored and cannot be shown again."""
-        principal_id = "p-" + secrets.token_hex(6)
+            state: bool = False, valid_for: timedelta = timedelta(days=90),
+            principal_id: str | None = None) -> tuple[str, str]:
+        """A new principal; returns ``(id, token)``. The token is not stored and cannot be shown again.
+
+        ``principal_id``: a staff id the unit already uses (the demo's staff), else a random one."""
+        principal_id = principal_id or "p-" + secrets.token_hex(6)
         token = secrets.token_urlsafe(32)
         expires = datetime.now(timezone.utc) + valid_for
 
@@ -82,6 +85,19 @@ class PrincipalStore:
 
         self._run(insert)
         return principal_id, token
+
+    def reissue(self, principal_id: str, valid_for: timedelta = timedelta(days=90)) -> str | None:
+        """A new token for an existing principal (the old one stops working; a revoked principal is
+        active again); None if there is no such principal. Shown once, like ``add``'s."""
+        token = secrets.token_urlsafe(32)
+        expires = datetime.now(timezone.utc) + valid_for
+
+        def update(cur: Any) -> bool:
+            cur.execute(f"UPDATE {SCHEMA}.principals SET token_sha256 = %s, expires_at = %s, revoked_at = NULL "
+                        "WHERE id = %s", (token_hash(token), expires, principal_id))
+            return cur.rowcount == 1
+
+        return token if self._run(update) else None
 
     def revoke(self, principal_id: str) -> bool:
         """Revoke the principal's token (and deactivate it); False if there is no such principal."""

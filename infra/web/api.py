@@ -33,7 +33,7 @@ from domain.rules import RuleViolation
 from infra.command_input import CommandInputError, decode_input, parse_commands
 from infra.commands.common import jsonable
 from application.read_policy import authorise_aggregates, authorise_case_read
-from infra.persistence.access_log import AccessLog
+from infra.reading import PurposeRequired, Reading
 from infra.settings import Settings
 from infra.web import SESSION_COOKIE
 
@@ -112,41 +112,17 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
             raise HTTPException(401, str(exc)) from None
 
     app.state.who_asks = who_asks
-    access_log = AccessLog(bootstrap.pg_connector(settings, "caseledger-serve"))
+    reading = Reading(settings, "caseledger-serve")
 
     def logged(principal: Any, case_ids: list[str], what: str, purpose: str | None, channel: str = "api") -> None:
         """Every read of a youth's record is logged with who, when, which case and why (R-61)."""
-        if not purpose or not purpose.strip():
-            raise HTTPException(400, "purpose: say why you read this record (`?purpose=...`, e.g. "
-                                "'inspeção bimestral'); it goes into the case's access log (ECA arts. 143–144)")
-        access_log.record(principal.id, principal.role.value, case_ids, what, purpose.strip()[:300], channel)
+        try:
+            reading.log(principal, case_ids, what, purpose, channel)
+        except PurposeRequired as exc:
+            raise HTTPException(400, f"purpose: {exc} (`?purpose=...`, e.g. 'inspeção bimestral')") from None
 
     app.state.logged = logged
-
-    def case_units(cur, view: Any, comarcas: dict | None = None) -> list[tuple[str, str | None]]:
-        """The units a case is or was in, with their comarcas (what the read policy scopes by)."""
-        from projections import queries
-
-        comarcas = {} if comarcas is None else comarcas
-        units = []
-        for unit_id in sorted({view.unit_id, view.released_from_unit_id} - {None, ""}):
-            if unit_id not in comarcas:
-                try:
-                    comarcas[unit_id] = queries.occupancy(cur, settings.projection_schema, unit_id).profile().get("comarca")
-                except KeyError:
-                    comarcas[unit_id] = None
-            units.append((unit_id, comarcas[unit_id]))
-        return units
-
-    def readable(cur, principal: Any, views: dict) -> list:
-        """The views the principal may read; a role that reads no record is refused (R-61)."""
-        from application.read_policy import AGGREGATES_ONLY, NO_READING, authorise_case_read, may_read_case
-
-        if principal.role in AGGREGATES_ONLY or principal.role in NO_READING:
-            authorise_case_read(principal, "(any)", [])
-        comarcas: dict[str, Any] = {}
-        return [v for v in views.values() if may_read_case(principal, case_units(cur, v, comarcas))]
-
+    case_units, readable = reading.case_units, reading.readable
     app.state.case_units, app.state.readable = case_units, readable
 
     # -- commands ----------------------------------------------------------------------------
@@ -364,14 +340,10 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
         import csv
         import io
 
-        from application.read_policy import CASE_READERS_BY_COMARCA, CASE_READERS_BY_UNIT
         from infra.commands.queries import EXPORT_COLUMNS
         from projections import queries
 
-        if not principal.state or principal.role not in CASE_READERS_BY_UNIT | CASE_READERS_BY_COMARCA:
-            raise RuleViolation("R-61", "the audit export holds every youth's record: it is for state-wide "
-                                f"readers of records, not {principal.role.value} ({principal.scope})",
-                                "ECA arts. 143–144; SINASE art. 59")
+        reading.authorise_audit_export(principal)
         logged(principal, ["*"], "audit export", purpose)
 
         def rows() -> Iterator[bytes]:

@@ -21,6 +21,7 @@ def env_for(settings, **extra: str) -> dict[str, str]:
     if "CASELEDGER_TOKEN" not in extra:  # `record` acts as a principal: the harness transcribes
         env.pop("CASELEDGER_TOKEN", None)
         env["CASELEDGER_TOKEN"] = harness_token(settings)
+    env.setdefault("CASELEDGER_PURPOSE", "CLI tests")  # reads of a youth's record state a purpose
     env.update(extra)
     return env
 

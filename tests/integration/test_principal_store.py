@@ -1,6 +1,7 @@
 """The principal store against the real PostgreSQL: tokens shown once, stored hashed, revocable."""
 
 import hashlib
+import secrets
 from datetime import timedelta
 
 import psycopg2
@@ -34,3 +35,17 @@ def test_an_unknown_token_or_id_finds_nothing(stack_settings):
     store = PrincipalStore(pg_connector(stack_settings))
     assert store.by_token("not-a-token") is None
     assert store.revoke("p-missing") is False
+
+
+def test_a_reissued_token_replaces_the_old_one_and_reactivates_the_principal(stack_settings):
+    store = PrincipalStore(pg_connector(stack_settings))
+    staff_id = "mt-cgb-sl-ped-" + secrets.token_hex(3)  # a staff id the unit already uses
+    pid, old = store.add("Carla", "pedagogo", units=("MT-CGB-SL",), principal_id=staff_id)
+    assert pid == staff_id
+    store.revoke(pid)
+    new = store.reissue(pid)
+    assert new and new != old
+    assert store.by_token(old) is None
+    row = store.by_token(new)
+    assert row["id"] == pid and row["active"] is True and row["units"] == ("MT-CGB-SL",)
+    assert store.reissue("p-missing") is None

@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
+from unittest import mock
 
 import psycopg2
 import pytest
@@ -192,9 +194,13 @@ def test_replay_rebuilds_an_identical_generation(published, pg_schema):
 def _cli(settings, argv, capsys):
     from infra.cli import build_parser
 
+    from tests.e2e.cli import harness_token
+
     args = build_parser().parse_args(argv)
     capsys.readouterr()  # drop what the runners logged before the command
-    code = args.func(args, settings)
+    # The queries read as a principal (R-61): the tests' state-wide service, with a purpose.
+    with mock.patch.dict(os.environ, {"CASELEDGER_TOKEN": harness_token(settings), "CASELEDGER_PURPOSE": "tests"}):
+        code = args.func(args, settings)
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
