@@ -268,3 +268,55 @@ def test_history_clocks_and_case_take_as_of_and_as_recorded_at_together(story):
             assert json.loads(both.stdout) == one_axis
     before = story.run("history", story.case_id, "--as-of", DAY, "--as-recorded-at", "2000-01-01T00:00", "--json")
     assert json.loads(before.stdout)["entries"] == []
+
+
+# -- who reads: every query acts as a principal (R-61: ECA arts. 143–144, SINASE art. 59) ------------
+
+
+def _token(story: Story, *scope: str) -> tuple[str, str]:
+    from tests.e2e.test_cli_access import token
+
+    return token(story.settings, *scope)
+
+
+def test_reading_a_youths_record_needs_a_credential_and_a_purpose(story):
+    anonymous = story.run("history", story.case_id, "--as-of", DAY, CASELEDGER_TOKEN="")
+    assert anonymous.returncode == 2 and "no credential" in anonymous.stderr and "--as TOKEN" in anonymous.stderr
+    assert "IntakeRecorded" not in anonymous.stdout
+    _, secret = _token(story, "--role", "gerente", "--unit", UNIT)
+    no_purpose = story.run("case", "show", story.case_id, CASELEDGER_TOKEN=secret, CASELEDGER_PURPOSE="")
+    assert no_purpose.returncode == 2 and "--purpose TEXT" in no_purpose.stderr and no_purpose.stdout == ""
+
+
+def test_staff_read_the_records_of_their_unit_and_are_refused_another_units_r61(story):
+    _, own = _token(story, "--role", "gerente", "--unit", UNIT)
+    assert story.run("history", story.case_id, "--as-of", DAY, CASELEDGER_TOKEN=own).returncode == 0
+    _, other = _token(story, "--role", "gerente", "--unit", "MT-SNP-INT")
+    refused = story.run("history", story.case_id, "--as-of", DAY, CASELEDGER_TOKEN=other)
+    assert refused.returncode == 3 and "refused R-61" in refused.stderr and "ECA arts. 143" in refused.stderr
+    assert "IntakeRecorded" not in refused.stdout
+    theirs = json.loads(story.run("case", "list", "--as-of", DAY, "--json", CASELEDGER_TOKEN=other).stdout)
+    ours = json.loads(story.run("case", "list", "--as-of", DAY, "--json", CASELEDGER_TOKEN=own).stdout)
+    assert story.case_id in {c["case_id"] for c in ours} and story.case_id not in {c["case_id"] for c in theirs}
+    assert {c["unit_id"] for c in ours} == {ours[0]["unit_id"]}
+
+
+def test_a_state_manager_reads_occupancy_and_inspection_but_no_youths_record(story):
+    _, manager = _token(story, "--role", "gestor_estadual", "--state")
+    assert story.run("unit", "occupancy", UNIT, "--as-of", DAY, "--json", CASELEDGER_TOKEN=manager).returncode == 0
+    assert story.run("inspection", UNIT, "--date", DAY, CASELEDGER_TOKEN=manager).returncode == 0
+    for argv in (["history", story.case_id, "--as-of", DAY], ["case", "show", story.case_id],
+                 ["case", "list"], ["clocks"], ["audit", "export", "--format", "jsonl"]):
+        refused = story.run(*argv, CASELEDGER_TOKEN=manager)
+        assert refused.returncode == 3 and "R-61" in refused.stderr, (argv, refused.stderr)
+        assert story.case_id not in refused.stdout
+
+
+def test_each_cli_read_of_a_record_is_in_the_case_access_log_with_who_and_why(story):
+    promotor, secret = _token(story, "--role", "ministerio_publico", "--comarca", "Cuiabá")
+    shown = story.run("case", "show", story.case_id, "--purpose", "inspeção bimestral", CASELEDGER_TOKEN=secret)
+    assert shown.returncode == 0, shown.stderr
+    log = json.loads(story.run("access-log", story.case_id, "--json", CASELEDGER_TOKEN=secret).stdout)
+    mine = [r for r in log if r["principal_id"] == promotor]
+    assert [(r["what"], r["purpose"], r["channel"], r["role"]) for r in mine] == [
+        ("case view", "inspeção bimestral", "cli", "ministerio_publico")]
