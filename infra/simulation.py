@@ -292,6 +292,7 @@ class CaseTimeline:
         self.court = f"Vara da Infância e Juventude de {unit.city}"
         self.away: tuple[date, date] | None = None  # evasion: no visits, no leave meanwhile
         self.moved: tuple[date, UnitPlan] | None = None  # transfer: from that day, in that unit
+        self.moved_at: datetime | None = None  # when the transfer was recorded
 
     @property
     def last_day(self) -> date:
@@ -302,9 +303,17 @@ class CaseTimeline:
             return False
         if on_case:
             command.setdefault("case_id", self.cid)
+        self._by_the_staff_of_its_unit(when, command)
         command.setdefault("occurred_at", iso(when))
         self.sim.add(when, command, expect_refusal)
         return True
+
+    def _by_the_staff_of_its_unit(self, when: datetime, command: dict) -> None:
+        """After a transfer the youth's facts are recorded by the new unit's staff (Reg. art. 14: each
+        unit records its own; the access policy, A-03, refuses the old unit's)."""
+        author = command.get("actor")
+        if self.moved_at and when > self.moved_at and author and author["id"].startswith(self.unit.code.lower() + "-"):
+            command["actor"] = actor(self.moved[1], author["role"])
 
     def day(self, k: int) -> date:
         """Day k of the measure in this unit (intake day = day 1; docs/DOMAIN-DECISIONS.md decision 11)."""
@@ -536,7 +545,10 @@ class CaseTimeline:
                              "pia_and_history_sent": True, "vehicle": "viatura da Superintendência",
                              "actor": self.manager, "court_order": order})
         self.add(at(d, 16), {"command": "assign_room", "room": "B1", "reason": "rotina", "actor": actor(dest, "gerente")})
-        self.moved = (d + timedelta(days=1), dest)
+        self.moved, self.moved_at = (d + timedelta(days=1), dest), at(d, 14)
+        for planned in self.sim.plan:  # what was planned for after the move, generated before it
+            if self.cid in (planned.command.get("case_id"), *planned.command.get("involved_case_ids", ())):
+                self._by_the_staff_of_its_unit(planned.when, planned.command)
         for stay in self.sim.active[self.unit.code]:
             if stay.case == self.cid:
                 self.sim.active[self.unit.code].remove(stay)

@@ -17,7 +17,7 @@ READERS_OF_THE_LOG = {"ministerio_publico", "defensor", "juiz", "gerente", "admi
 def register(sub: argparse._SubParsersAction) -> None:
     p = add_parser(sub, "access-log", help="who read a youth's record, when and for what purpose",
                    description="List every read of a case's personal data (case view, history, case "
-                   "lists) made through the HTTP service and the web app, oldest first: when, who "
+                   "lists) made through the CLI, the HTTP service and the web app, oldest first: when, who "
                    "(principal id and role), what was read, the purpose given and the channel. The log "
                    "is append-only. Acts as the principal of --as / CASELEDGER_TOKEN: the MP, the "
                    "Defensoria, judges, the unit's manager and the administrator may list it.",
@@ -51,5 +51,9 @@ def cmd_access_log(args, settings: Settings) -> int:
     if not rows:
         print(f"no read of case {args.case} is on record", file=sys.stderr)
         return 0
-    print(render_table(rows, ["at", "principal_id", "role", "what", "purpose", "channel"]))
+    from domain.calendar import CUIABA
+
+    shown = [{**r, "at": r["at"].astimezone(CUIABA).strftime("%Y-%m-%d %H:%M:%S")} for r in rows]
+    print("times in Cuiabá; the log is append-only, so it keeps every read ever made")
+    print(render_table(shown, ["at", "principal_id", "role", "what", "purpose", "channel"]))
     return 0
