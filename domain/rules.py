@@ -214,6 +214,8 @@ RULES: dict[str, Rule] = dict(
               'docs/DOMAIN-DECISIONS.md Decision 9 and §2 envelope (occurred_at is valid time, recorded_at transaction time)', Check.HARD),
         _rule('D-16', "A unit's age range lies within 12 to 20 completed years, its minimum not above its maximum",
               'ECA 2 (adolescents from 12); ECA 121 §5 (released at 21); Reg. art. 10 (profile from the Portaria)', Check.HARD),
+        _rule('D-17', 'A command id names one command: a retry with the same id and the same content is answered with the first result; with other content it is refused',
+              'data integrity: a command is recorded once (a client that retries after a timeout must not duplicate a fact)', Check.HARD),
     ]
 )
 

@@ -26,6 +26,12 @@ Commands are recorded AS the principal of the token (`caseledger users add` issu
 the actor of every event is that principal; leave "actor" out, or give exactly yours.
 What each role may record, and in which units, is docs/ACCESS.md (refusals A-01..A-03).
 
+Every command carries a command id, so recording it again records nothing twice: give
+"command_id" yourself, or `record` makes one from the file's path, the command's content and
+its rank among identical commands in the file (the same file gives the same ids; each line
+printed shows its id). A command id already recorded with the same content is answered with
+the first result ("= … already recorded"); with other content it is refused (D-17).
+
 Each command is recorded whole or refused with nothing written; a refusal names where it
 is (line, or element and line of a JSON array), the rule (R-nn, D-nn; INPUT for a value that
 does not fit, SCHEMA for an event its schema cannot carry), what to do, and the legal source.
@@ -96,8 +102,14 @@ def cmd_record(args, settings: Settings) -> int:
         where = f"{printable(exc.where)}: " if exc.where else ""
         print(f"error: {where}{printable(exc.message)}. Nothing was recorded.", file=sys.stderr)
         return 2
-    return run_commands(settings, commands, as_json=args.json, stop_on_refusal=args.stop_on_refusal,
-                        principal=principal)
+    import os
+
+    from infra.recording import with_command_ids
+
+    # Deterministic ids, so recording the same file again records nothing twice (D-17).
+    identity = "-" if args.file == "-" else os.path.realpath(args.file)
+    return run_commands(settings, with_command_ids(commands, identity), as_json=args.json,
+                        stop_on_refusal=args.stop_on_refusal, principal=principal)
 
 
 def _principal(args, settings: Settings):
@@ -134,7 +146,7 @@ def run_commands(settings: Settings, commands, as_json: bool = False, stop_on_re
 
     ledger = bootstrap.recording_ledger(settings)
     limits = settings.input_limits
-    refused = processed = 0
+    refused = processed = replayed = 0
     why_stopped = "--stop-on-refusal"
     try:
         for raw in commands:
@@ -144,6 +156,7 @@ def run_commands(settings: Settings, commands, as_json: bool = False, stop_on_re
                 print(_json_line(outcome.as_dict()))
             else:
                 print(_human(outcome))
+            replayed += outcome.replayed
             if not outcome.accepted:
                 refused += 1
                 if outcome.halts:  # PostgreSQL is gone: the next commands would wait and fail too
@@ -155,7 +168,9 @@ def run_commands(settings: Settings, commands, as_json: bool = False, stop_on_re
         ledger.close()
     if not as_json:
         skipped = len(commands) - processed
-        print(f"{processed - refused} recorded, {refused} refused"
+        print(f"{processed - refused - replayed} recorded, "
+              + (f"{replayed} already recorded (nothing written for them), " if replayed else "")
+              + f"{refused} refused"
               + (f", {skipped} not tried ({why_stopped})" if skipped else ""), file=sys.stderr)
     return 1 if refused else 0
 
@@ -170,9 +185,15 @@ def _json_line(d: dict) -> str:
 
 
 def _human(o) -> str:
+    returned = f" → {o.result}" if o.result is not None else ""
+    tag = f" [command {printable(o.command_id)}]" if o.command_id else ""
+    if o.accepted and o.replayed:
+        streams = ", ".join(f"{e['stream_id']} v{e['version']}" for e in o.events) or "no event"
+        return (f"= {o.position} {o.command}{returned}: already recorded ({streams}); "
+                f"nothing recorded again{tag}")
     if o.accepted:
         events = ", ".join(f"{e['event']} v{e['version']} (#{e['notification_id']})" for e in o.events)
-        return f"✓ {o.position} {o.command}: {events}"
+        return f"✓ {o.position} {o.command}{returned}: {events}{tag}"
     where = f" [{printable(o.where)}]" if o.where else ""
     source = f" — {o.source}" if o.source else ""
-    return f"✗ {o.position} {printable(o.command)} refused {o.code}{where}: {printable(o.message)}{source}"
+    return f"✗ {o.position} {printable(o.command)} refused {o.code}{where}: {printable(o.message)}{source}{tag}"
