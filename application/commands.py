@@ -33,7 +33,7 @@ from application.policy import authorise
 from domain.case import Case
 from domain.rules import refuse
 from domain.unit import Unit
-from domain.values import SanctionType
+from domain.rules import RULED_CHOICES
 
 # Parameters of domain methods that are references the domain holds, not input of a command.
 FIXED = frozenset({"calendar", "catalogue"})
@@ -91,12 +91,14 @@ def _input_hint(hint: Any) -> Any:
     """The domain's hint as input: any iterable arrives as a tuple; where the domain also takes
     an enum's plain text (and refuses a wrong one by its rule), input takes only the enum —
     except a sanction, whose forbidden kinds (visit suspension R-33, incommunicado R-40) the
-    domain refuses under their own rules (``domain.discipline.coerce_sanction``)."""
+    domain refuses under their own rules (``domain.discipline.coerce_sanction``), and every closed
+    list that is its rule (``domain.rules.RULED_CHOICES``: chemical restraint is refused under R-52,
+    CONANDA 252 art. 68; a neighbour requesting a reassessment under R-27, SINASE 43)."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is collections.abc.Iterable:
         return tuple[args[0], ...]
     if origin in (typing.Union, types.UnionType):
-        if str in args and any(isinstance(a, type) and issubclass(a, enum.Enum) and a is not SanctionType
+        if str in args and any(isinstance(a, type) and issubclass(a, enum.Enum) and a.__name__ not in RULED_CHOICES
                                for a in args):
             args = tuple(a for a in args if a is not str)
         return typing.Union[tuple(_input_hint(a) for a in args)]

@@ -220,6 +220,15 @@ RULES: dict[str, Rule] = dict(
 )
 
 
+# Closed lists that ARE their rule: a value outside one breaks the rule (who may request a
+# reassessment, R-27; why a youth may leave the unit, R-13; the grounds of isolation, R-48; the
+# sanctions and techniques of force the law forbids, R-33/R-40/R-52), so input outside them is
+# refused by the domain under that rule, not as an input error. Names, read by the command
+# input (``application.commands``) and by the rule book (``domain.catalogue``).
+RULED_CHOICES = frozenset({"SanctionType", "ForceTechnique", "ReassessmentRequester", "ExitPurpose",
+                           "IsolationGround"})
+
+
 class RuleViolation(Exception):
     """A command refused by a rule. Nothing was written.
 

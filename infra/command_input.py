@@ -80,12 +80,17 @@ DEFAULT_LIMITS = InputLimits()
 
 
 class CommandInputError(ValueError):
-    """A command that cannot be read or bound: `where` says which line or argument."""
+    """A command that cannot be read or bound: `where` says which line or argument.
 
-    def __init__(self, where: str, message: str) -> None:
+    ``code`` is INPUT, or the rule the value breaks when a rule is what the input layer checks
+    (D-01: a business time without its UTC offset), so the refusal names the rule and its source.
+    """
+
+    def __init__(self, where: str, message: str, code: str = "INPUT") -> None:
         super().__init__(f"{where}: {message}" if where else message)
         self.where = where
         self.message = message
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -309,10 +314,11 @@ def bind(method: Callable, payload: dict, limits: InputLimits = DEFAULT_LIMITS) 
     if unknown:
         raise CommandInputError(unknown[0], f"unknown argument; {payload['command']} takes: {', '.join(params)}")
     missing = [n for n, p in params.items() if p.default is inspect.Parameter.empty and n not in args]
-    # A legal document the command requires but may be absent (``SourceDocument | None``) is left to the
-    # domain, which refuses under the legal rule that demands it (e.g. R-01 for a transfer without court
-    # order, Reg. art. 27), not as an input error.
-    absent_documents = {n: None for n in missing if _is_optional_document(hints.get(n))}
+    # What the command requires but may be absent (``X | None`` without a default: a legal document, a
+    # report's conclusion) is left to the domain, which refuses under the legal rule that demands it
+    # (R-01 for a transfer without court order, Reg. art. 27; R-26 for a report without a conclusion),
+    # not as an input error.
+    absent_documents = {n: None for n in missing if _is_optional(hints.get(n))}
     missing = [n for n in missing if n not in absent_documents]
     if missing:
         raise CommandInputError(missing[0], f"required by {payload['command']} and missing")
@@ -320,12 +326,10 @@ def bind(method: Callable, payload: dict, limits: InputLimits = DEFAULT_LIMITS) 
             **{name: convert(hints.get(name, Any), value, name, limits) for name, value in args.items()}}
 
 
-def _is_optional_document(hint: Any) -> bool:
-    """Whether ``hint`` is ``SourceDocument | None``: a legal document whose absence a rule judges."""
-    from domain.values import SourceDocument
-
+def _is_optional(hint: Any) -> bool:
+    """Whether ``hint`` admits None (``SourceDocument | None``…): an absence the domain's rule judges."""
     options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else ()
-    return type(None) in options and SourceDocument in options
+    return type(None) in options
 
 
 def _describe(hint: Any) -> str:
@@ -414,7 +418,8 @@ def convert(hint: Any, value: Any, path: str, limits: InputLimits = DEFAULT_LIMI
             if parsed is not None:
                 if parsed.tzinfo is None or parsed.utcoffset() is None:
                     raise CommandInputError(path, f"{_got(value)} has no UTC offset; write the local "
-                                                  "time with its offset, e.g. 2026-03-02T09:30:00-04:00 (Cuiabá)")
+                                                  "time with its offset, e.g. 2026-03-02T09:30:00-04:00 (Cuiabá)",
+                                            code="D-01")
                 _check_date(parsed.date(), value, path, limits)
                 return parsed
     elif hint is date:

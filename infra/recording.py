@@ -112,7 +112,11 @@ def apply_command(ledger, raw: RawCommand, limits: InputLimits = DEFAULT_LIMITS,
         outcome.code, outcome.message, outcome.source = exc.code, exc.message, exc.source
         return outcome
     except CommandInputError as exc:
-        outcome.code, outcome.where, outcome.message = "INPUT", exc.where, exc.message
+        outcome.code, outcome.where, outcome.message = exc.code, exc.where, exc.message
+        if exc.code != "INPUT":
+            from domain.rules import RULES
+
+            outcome.source = RULES[exc.code].source
         return outcome
     unconfirmed: list = []  # events of a write whose connection was lost before it was confirmed
     for attempt in range(1, max(1, attempts) + 1):
