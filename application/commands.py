@@ -252,6 +252,8 @@ COMMANDS: dict[str, Command] = _table(
     Command("release", Case.release, CASE, handlers.release, supplied={"unit"}),
     Command("report_reintegration", Case.report_reintegration, CASE),
     Command("record_egress_follow_up", Case.record_egress_follow_up, CASE),
+    # M. alerts
+    Command("acknowledge_alert", Case.acknowledge_alert, CASE),
     # L. corrections
     Command("correct_case_entry", Case.correct_entry, CASE),
     Command("void_case_entry", Case.void_entry, CASE),

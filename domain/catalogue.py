@@ -93,6 +93,7 @@ EVENT_CATALOGUE: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("E66", "SIPIAExportSubmitted", ("Unit.SIPIAExportSubmitted",)),
     ("E67", "EntryCorrected", ("Case.EntryCorrected", "Unit.EntryCorrected")),
     ("E68", "EntryVoided", ("Case.EntryVoided", "Unit.EntryVoided")),
+    ("E69", "AlertAcknowledged", ("Case.AlertAcknowledged",)),
 )
 
 # Partial models, said plainly.
@@ -112,6 +113,7 @@ NOTES: dict[str, str] = {
     "E47": "logged at exit with entry and exit times",
     "E64": "references only (access log entry, source document); the frozen InspectionSnapshot is not modelled",
     "E65": "a month=null report is the annual report",
+    "E69": "the ledger's own, not in §2: the unit's direction acknowledges a recorded exception or a deadline met late (D-18)",
 }
 
 

@@ -216,6 +216,8 @@ RULES: dict[str, Rule] = dict(
               'ECA 2 (adolescents from 12); ECA 121 §5 (released at 21); Reg. art. 10 (profile from the Portaria)', Check.HARD),
         _rule('D-17', 'A command id names one command: a retry with the same id and the same content is answered with the first result; with other content it is refused',
               'data integrity: a command is recorded once (a client that retries after a timeout must not duplicate a fact)', Check.HARD),
+        _rule('D-18', "An alert (a recorded exception, a deadline met late) is acknowledged by the unit's direction — gerente or líder — naming it and why, once",
+              'Reg. art. 14 (the gerente directs the unit), 21 (the líder answers for the shift); docs/DOMAIN-DECISIONS.md §3 (ALERT)', Check.HARD),
     ]
 )
 

@@ -151,6 +151,8 @@ VIOLATIONS: dict[str, Violation] = {
     "D-16": Violation(nothing, lambda L, c: a_unit(L, min_age=15, max_age=13)),
     "D-17": Violation(nothing, lambda L, c: (
         a_unit(L, unit_code="SL-ONCE") if L.once("c-1") else a_unit(L, unit_code="SL-OTHER"))),
+    "D-18": Violation(admitted, lambda L, c: L.acknowledge_alert(
+        case_id=c["case"], alert="K-ACOLH3", reason="Visto", occurred_at=on_day(8), actor=AGENTE)),
     "R-01": Violation(lambda L, u: admitted(L, u) | {"destination": a_unit(L)},
                       lambda L, c: execution._transfer(L, c["case"], c["destination"], court_order=None),
                       omit=("court_order",)),
