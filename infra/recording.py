@@ -27,6 +27,36 @@ def command_example(name: str) -> dict:
     return example(COMMANDS[name], name)
 
 
+def command_fields(name: str) -> list[dict]:
+    """Each argument of a command: required or optional (with its default), its kind, allowed values."""
+    from infra.command_input import describe_fields
+
+    return describe_fields(COMMANDS[name])
+
+
+def field_values(field: str) -> dict[str, list[str]]:
+    """The catalogue of a field, by the commands that take it: its closed list (every enum of that name
+    in any command or object) or, for ``offence_code``, the offence catalogue in force. Empty if none."""
+    if field == "offence_code":
+        from domain.discipline import EXAMPLE_OFFENCE_CATALOGUE
+
+        return {"open_disciplinary_procedure": [
+            f"{o.code}  {o.description} ({o.severity.value}; {o.reference})" for o in EXAMPLE_OFFENCE_CATALOGUE.values()]}
+    found: dict[str, list[str]] = {}
+    for name in command_names():
+        for row in command_fields(name):
+            if row["values"] and row["field"].rsplit(".", 1)[-1] == field:
+                found.setdefault(" ".join(row["values"]), []).append(name)
+    return {", ".join(commands): values.split(" ") for values, commands in found.items()}
+
+
+def fields_with_values() -> list[str]:
+    """Every field with a catalogue (`record --values FIELD`)."""
+    names = {row["field"].rsplit(".", 1)[-1] for name in command_names() for row in command_fields(name)
+             if row["values"]}
+    return sorted(names | {"offence_code"})
+
+
 @dataclass
 class Outcome:
     line: int

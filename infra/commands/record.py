@@ -13,10 +13,13 @@ from infra.tables import printable
 EPILOG = """\
 A command is one JSON object: {"command": NAME, ARGUMENT: VALUE, ...}. A file holds one
 object, a JSON array, or JSON lines. Date-times carry their UTC offset (Cuiabá: -04:00).
+A unit is named by its id or by its code ("unit_id": "MT-CGB-SL"), as the reads name it.
 
 examples:
   caseledger record --list                      the commands
-  caseledger record --example record_intake     a complete example of one command
+  caseledger record --example record_intake     a complete example of one command, and its fields
+                                                (required or optional, allowed values) on stderr
+  caseledger record --values offence_code       a catalogue: offence codes, sanctions, steps… (--values ?)
   caseledger record commands.jsonl              record every command in the file, in order
   echo '{"command": ...}' | caseledger record -
   CASELEDGER_TOKEN=<token> caseledger record commands.jsonl
@@ -64,6 +67,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", nargs="?", help="file of commands, or - for standard input")
     p.add_argument("--example", metavar="COMMAND", help="print an example of COMMAND and exit")
     p.add_argument("--list", action="store_true", help="list the commands and exit")
+    p.add_argument("--values", metavar="FIELD", help="list the allowed values of FIELD (a closed list such as "
+                   "step or sanction, or the offence catalogue: offence_code) and exit; --values ? lists the fields")
     p.add_argument("--stop-on-refusal", action="store_true",
                    help="stop at the first refused command (later ones may depend on it)")
     p.add_argument("--json", action="store_true", help="print one JSON result per command")
@@ -80,11 +85,14 @@ def cmd_record(args, settings: Settings) -> int:
         for name in command_names():
             print(f"{name:<34} {COMMANDS[name].summary}")
         return 0
+    if getattr(args, "values", None):
+        return _print_values(args.values)
     if args.example:
         if args.example not in COMMANDS:
             print(f"error: unknown command {args.example!r}; see `caseledger record --list`", file=sys.stderr)
             return 2
         print(json.dumps(command_example(args.example), indent=2, ensure_ascii=False))
+        _print_fields(args.example)
         return 0
     if not args.file:
         print("error: give a FILE of commands, or - for standard input (see --help)", file=sys.stderr)
@@ -110,6 +118,40 @@ def cmd_record(args, settings: Settings) -> int:
     identity = "-" if args.file == "-" else os.path.realpath(args.file)
     return run_commands(settings, with_command_ids(commands, identity), as_json=args.json,
                         stop_on_refusal=args.stop_on_refusal, principal=principal)
+
+
+def _print_fields(name: str) -> None:
+    """The example's legend, on standard error so that standard output stays the JSON to copy:
+    each field required or optional (with its default), its kind, and a closed list's values."""
+    from infra.recording import command_fields
+
+    print(f"\n# fields of {name} (required ones first; optional ones may be left out):", file=sys.stderr)
+    for row in command_fields(name):
+        mark = "required" if row["required"] else "optional"
+        if "default" in row:
+            mark += f", default {json.dumps(row['default'], ensure_ascii=False, default=str)}"
+        line = f"#   {row['field']}: {mark}; {row['kind']}"
+        if row.get("note"):
+            line += f" ({row['note']})"
+        if row["values"]:
+            line += "\n#       " + " | ".join(row["values"])
+        print(line, file=sys.stderr)
+    print('#   command_id: optional; a text of your own that makes a retry safe (D-17)', file=sys.stderr)
+
+
+def _print_values(field: str) -> int:
+    from infra.recording import field_values, fields_with_values
+
+    found = field_values(field)
+    if not found:
+        print(f"{'error: no catalogue for ' + repr(field) + '; ' if field != '?' else ''}fields with a catalogue: "
+              + ", ".join(fields_with_values()), file=sys.stderr if field != "?" else sys.stdout)
+        return 2 if field != "?" else 0
+    for commands, values in found.items():
+        print(f"{field} ({commands}):")
+        for value in values:
+            print(f"  {value}")
+    return 0
 
 
 def _principal(args, settings: Settings):
