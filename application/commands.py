@@ -27,12 +27,13 @@ import typing
 from typing import Any, Callable, Iterable, Mapping
 from uuid import UUID
 
-from application import handlers
+from application import handlers, idempotency
 from application.handlers import Handler
 from application.policy import authorise
 from domain.case import Case
+from domain.rules import refuse
 from domain.unit import Unit
-from domain.values import SanctionType
+from domain.rules import RULED_CHOICES
 
 # Parameters of domain methods that are references the domain holds, not input of a command.
 FIXED = frozenset({"calendar", "catalogue"})
@@ -90,19 +91,22 @@ def _input_hint(hint: Any) -> Any:
     """The domain's hint as input: any iterable arrives as a tuple; where the domain also takes
     an enum's plain text (and refuses a wrong one by its rule), input takes only the enum —
     except a sanction, whose forbidden kinds (visit suspension R-33, incommunicado R-40) the
-    domain refuses under their own rules (``domain.discipline.coerce_sanction``)."""
+    domain refuses under their own rules (``domain.discipline.coerce_sanction``), and every closed
+    list that is its rule (``domain.rules.RULED_CHOICES``: chemical restraint is refused under R-52,
+    CONANDA 252 art. 68; a neighbour requesting a reassessment under R-27, SINASE 43)."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is collections.abc.Iterable:
         return tuple[args[0], ...]
     if origin in (typing.Union, types.UnionType):
-        if str in args and any(isinstance(a, type) and issubclass(a, enum.Enum) and a is not SanctionType
+        if str in args and any(isinstance(a, type) and issubclass(a, enum.Enum) and a.__name__ not in RULED_CHOICES
                                for a in args):
             args = tuple(a for a in args if a is not str)
         return typing.Union[tuple(_input_hint(a) for a in args)]
     return hint
 
 
-def execute(ledger: Any, name: str, arguments: Mapping[str, Any], *, principal: Any = None) -> Any:
+def execute(ledger: Any, name: str, arguments: Mapping[str, Any], *, principal: Any = None,
+            command_id: str | None = None) -> Any:
     """Run the command ``name`` on the ledger: the one function every command passes.
 
     ``arguments`` are the command's keyword arguments as Python values (JSON input is bound
@@ -115,13 +119,48 @@ def execute(ledger: Any, name: str, arguments: Mapping[str, Any], *, principal: 
     authorised here, first, by the one policy (``application.policy.authorise``: role ×
     command, unit scope, the actor taken from the principal). ``None`` is a trusted
     in-process caller (tests, simulation, benchmarks); the CLI never passes None.
+
+    ``command_id`` makes the command safe to retry (``application.idempotency``): recorded once,
+    with its id, digest and result in the transaction of its events; the same id again with
+    the same content returns the first result and records nothing (``ledger.last_replay`` then
+    holds the first recording); with other content it is refused (D-17).
     """
     command = COMMANDS.get(name)
     if command is None:
         raise UnknownCommand(name)
     arguments = dict(arguments)
     authorise(principal, command, arguments, ledger)
-    return command.run(ledger, command.method, arguments)
+    if command_id is None:
+        return command.run(ledger, command.method, arguments)
+    return _once(ledger, command, arguments, command_id)
+
+
+def _once(ledger: Any, command: Command, arguments: dict[str, Any], command_id: str) -> Any:
+    """Run ``command`` under ``command_id`` unless that id is recorded (see ``execute``)."""
+    problem = idempotency.valid_command_id(command_id)
+    if problem:
+        refuse("D-17", f"{problem}; give each command its own id, or none.")
+    content = idempotency.digest(command.name, arguments)
+    prior = ledger.recorded_command(command_id)
+    if prior is not None:
+        if (prior.command, prior.digest) != (command.name, content):
+            refuse("D-17", f"command id {command_id!r} was already recorded for {prior.command} with other "
+                           "content; nothing was recorded. Give a new command its own id (or none); to retry "
+                           "the first command, send it unchanged.")
+        ledger.last_replay = prior
+        return idempotency.decode_result(prior.result)
+    returned: dict[str, Any] = {}
+
+    def method(*args: Any, **kwargs: Any) -> Any:
+        # The domain method's result is known before the handler saves: the save stores it with the events.
+        returned["result"] = command.method(*args, **kwargs)
+        return returned["result"]
+
+    ledger.command_in_progress = (command_id, command.name, content, returned)
+    try:
+        return command.run(ledger, method, arguments)
+    finally:
+        ledger.command_in_progress = None
 
 
 def _table(*rows: Command) -> dict[str, Command]:
@@ -213,6 +252,8 @@ COMMANDS: dict[str, Command] = _table(
     Command("release", Case.release, CASE, handlers.release, supplied={"unit"}),
     Command("report_reintegration", Case.report_reintegration, CASE),
     Command("record_egress_follow_up", Case.record_egress_follow_up, CASE),
+    # M. alerts
+    Command("acknowledge_alert", Case.acknowledge_alert, CASE),
     # L. corrections
     Command("correct_case_entry", Case.correct_entry, CASE),
     Command("void_case_entry", Case.void_entry, CASE),

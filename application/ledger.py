@@ -25,6 +25,7 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.persistence import JSONTranscoder, Mapper, PersistenceError, Recording, Transcoder
 
 from application.commands import COMMANDS, Command, execute
+from application.idempotency import CommandRecord, encode_result
 from domain.calendar import require_not_after_recording
 from domain.case import Case
 from domain.rules import refuse
@@ -48,6 +49,10 @@ class CaseLedger(Application):
 
     name = "CaseLedger"
     attempted: list[Any] = []  # the events of the last save tried (see ``holds``)
+    # The command being run under a command id (set by ``application.commands.execute``), and the
+    # recording a retry was last answered with (``application.idempotency``).
+    command_in_progress: tuple | None = None
+    last_replay: CommandRecord | None = None
 
     def construct_repository(self) -> Repository:
         library = super().construct_repository()
@@ -68,6 +73,9 @@ class CaseLedger(Application):
         for domain_event in processing_event.events:
             require_not_after_recording(domain_event, recorded_at)
         self.attempted = processing_event.events
+        record = self._command_record(processing_event.events)
+        if record is not None:  # stored by the recorder in the transaction of the events
+            processing_event.saved_kwargs["command"] = record
         try:
             recordings = super()._record(processing_event)
         except PersistenceError:
@@ -76,7 +84,26 @@ class CaseLedger(Application):
             self.repository.forget(processing_event.aggregates)
             raise
         self.repository.saved(processing_event.aggregates, processing_event.events)
+        if record is not None and not hasattr(self.recorder, "select_command"):
+            self.__dict__.setdefault("_commands", {})[record.command_id] = record  # in memory: no transaction to share
         return recordings
+
+    def _command_record(self, events: list[Any]) -> CommandRecord | None:
+        if self.command_in_progress is None:
+            return None
+        command_id, name, content, returned = self.command_in_progress
+        return CommandRecord(command_id, name, content, encode_result(returned.get("result")),
+                             tuple((str(e.originator_id), e.originator_version) for e in events))
+
+    def recorded_command(self, command_id: str) -> CommandRecord | None:
+        """The command recorded under ``command_id``, or None (``application.idempotency``)."""
+        select = getattr(self.recorder, "select_command", None)
+        if select is not None:
+            row = select(command_id)
+            return None if row is None else CommandRecord(
+                row["command_id"], row["command"], row["digest"], row["result"],
+                tuple((str(stream), int(version)) for stream, version in row["events"]))
+        return self.__dict__.get("_commands", {}).get(command_id)
 
     def holds(self, events: list[Any]) -> bool:
         """Whether the store holds these very events: a write whose commit was never confirmed

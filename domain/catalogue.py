@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from domain.rules import RULES
+from domain.rules import RULED_CHOICES, RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN_DIR = ROOT / "domain"
@@ -93,6 +93,7 @@ EVENT_CATALOGUE: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("E66", "SIPIAExportSubmitted", ("Unit.SIPIAExportSubmitted",)),
     ("E67", "EntryCorrected", ("Case.EntryCorrected", "Unit.EntryCorrected")),
     ("E68", "EntryVoided", ("Case.EntryVoided", "Unit.EntryVoided")),
+    ("E69", "AlertAcknowledged", ("Case.AlertAcknowledged",)),
 )
 
 # Partial models, said plainly.
@@ -112,6 +113,7 @@ NOTES: dict[str, str] = {
     "E47": "logged at exit with entry and exit times",
     "E64": "references only (access log entry, source document); the frozen InspectionSnapshot is not modelled",
     "E65": "a month=null report is the annual report",
+    "E69": "the ledger's own, not in §2: the unit's direction acknowledges a recorded exception or a deadline met late (D-18)",
 }
 
 
@@ -121,16 +123,33 @@ class Use:
 
     module: str
     function: str
-    kind: str  # "refuses" or "records exception"
+    kind: str  # "refuses", "records exception" or "closed list"
+
+
+# Where rule codes are applied: the domain, and the application's handlers and command door
+# (a duplicate unit or case, an aggregate that does not exist, a command id reused: D-17).
+SCANNED = ((DOMAIN_DIR, ""), (ROOT / "application", "application."))
+
+
+def _kind(node: ast.Call) -> str:
+    # ``coerce_choice`` reads a closed list: JSON input outside the list is refused INPUT before the
+    # domain, and only an in-process caller giving plain text reaches the code — unless the list is
+    # the rule itself (``RULED_CHOICES``), whose values outside it reach the domain and its rule.
+    call = getattr(node.func, "id", getattr(node.func, "attr", ""))
+    if call == "coerce_choice":
+        listed = getattr(node.args[0], "id", "") if node.args else ""
+        return "refuses" if listed in RULED_CHOICES else "closed list"
+    return "records exception" if call == "RecordedException" else "refuses"
 
 
 def rule_uses() -> dict[str, list[Use]]:
-    """Every place in ``domain/`` that refuses or records an exception under a rule code."""
+    """Every place in ``domain/`` (and ``application/``) that refuses or records an exception under a rule code."""
     uses: dict[str, set[Use]] = defaultdict(set)
-    for path in sorted(DOMAIN_DIR.rglob("*.py")):
+    for path, prefix in ((p, prefix) for folder, prefix in SCANNED for p in sorted(folder.rglob("*.py"))):
         if path.name in ("rules.py", "catalogue.py"):
             continue
-        module = ".".join(path.relative_to(DOMAIN_DIR).with_suffix("").parts).removesuffix(".__init__")
+        folder = DOMAIN_DIR if not prefix else ROOT / "application"
+        module = prefix + ".".join(path.relative_to(folder).with_suffix("").parts).removesuffix(".__init__")
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for function in ast.walk(tree):
             if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -138,11 +157,9 @@ def rule_uses() -> dict[str, list[Use]]:
             for node in ast.walk(function):
                 if not isinstance(node, ast.Call):
                     continue
-                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
                 for arg in node.args:
                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and CODE.match(arg.value):
-                        kind = "records exception" if name == "RecordedException" else "refuses"
-                        uses[arg.value].add(Use(module, function.name, kind))
+                        uses[arg.value].add(Use(module, function.name, _kind(node)))
     return {code: sorted(found, key=lambda u: (u.module, u.function, u.kind)) for code, found in uses.items()}
 
 
@@ -170,7 +187,10 @@ def render() -> str:
         "Check kinds (docs/DOMAIN-DECISIONS.md §3): **HARD** refuses the command, nothing written; **ALERT** records the",
         "fact with an explicit exception (`RecordedException`: rule code, justification, alert flag);",
         "**IND** is an indicator for projections. *Enforced in* lists `module.function` of the domain",
-        "(the aggregate command or the helper it calls) and whether it refuses or records an exception.",
+        "(the aggregate command or the helper it calls) or `application.…` (handlers, the command door), and",
+        "whether it refuses, records an exception, or reads a closed list (a value outside it is refused INPUT",
+        "at the JSON boundary). Every code that *refuses* is proven by a violating command refused under that",
+        "very code: `tests/unit/application/test_rules_proven_by_refusals.py`.",
         "*Tests* counts the unit tests named after the code (one where the rule holds, one where it is broken).",
         "",
         "## Rules",

@@ -37,3 +37,8 @@ def reassessment_due_on(
     of the measure, 3 when the court orders quarterly reassessment (ECA 121 §2; SINASE 42)."""
     start = last_decision_on or measure_started_on
     return None if start is None else add_months(start, 3 if quarterly else 6)
+
+# The deadlines a case can meet late (stopped after their due day), each an alert until the unit's
+# direction acknowledges it (``acknowledge_alert``): the PIA (SINASE 55), the acolhimento (Reg. arts.
+# 32, 39), the isolation notices (SINASE 48 §2) and the release after its order (Reg. art. 107).
+MET_LATE_CLOCKS = frozenset({"K-PIA45", "K-ACOLH3", "K-ISOL24H", "K-RELEASE"})

@@ -214,8 +214,21 @@ RULES: dict[str, Rule] = dict(
               'docs/DOMAIN-DECISIONS.md Decision 9 and §2 envelope (occurred_at is valid time, recorded_at transaction time)', Check.HARD),
         _rule('D-16', "A unit's age range lies within 12 to 20 completed years, its minimum not above its maximum",
               'ECA 2 (adolescents from 12); ECA 121 §5 (released at 21); Reg. art. 10 (profile from the Portaria)', Check.HARD),
+        _rule('D-17', 'A command id names one command: a retry with the same id and the same content is answered with the first result; with other content it is refused',
+              'data integrity: a command is recorded once (a client that retries after a timeout must not duplicate a fact)', Check.HARD),
+        _rule('D-18', "An alert (a recorded exception, a deadline met late) is acknowledged by the unit's direction — gerente or líder — naming it and why, once",
+              'Reg. art. 14 (the gerente directs the unit), 21 (the líder answers for the shift); docs/DOMAIN-DECISIONS.md §3 (ALERT)', Check.HARD),
     ]
 )
+
+
+# Closed lists that ARE their rule: a value outside one breaks the rule (who may request a
+# reassessment, R-27; why a youth may leave the unit, R-13; the grounds of isolation, R-48; the
+# sanctions and techniques of force the law forbids, R-33/R-40/R-52), so input outside them is
+# refused by the domain under that rule, not as an input error. Names, read by the command
+# input (``application.commands``) and by the rule book (``domain.catalogue``).
+RULED_CHOICES = frozenset({"SanctionType", "ForceTechnique", "ReassessmentRequester", "ExitPurpose",
+                           "IsolationGround"})
 
 
 class RuleViolation(Exception):

@@ -80,12 +80,17 @@ DEFAULT_LIMITS = InputLimits()
 
 
 class CommandInputError(ValueError):
-    """A command that cannot be read or bound: `where` says which line or argument."""
+    """A command that cannot be read or bound: `where` says which line or argument.
 
-    def __init__(self, where: str, message: str) -> None:
+    ``code`` is INPUT, or the rule the value breaks when a rule is what the input layer checks
+    (D-01: a business time without its UTC offset), so the refusal names the rule and its source.
+    """
+
+    def __init__(self, where: str, message: str, code: str = "INPUT") -> None:
         super().__init__(f"{where}: {message}" if where else message)
         self.where = where
         self.message = message
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -309,10 +314,11 @@ def bind(method: Callable, payload: dict, limits: InputLimits = DEFAULT_LIMITS) 
     if unknown:
         raise CommandInputError(unknown[0], f"unknown argument; {payload['command']} takes: {', '.join(params)}")
     missing = [n for n, p in params.items() if p.default is inspect.Parameter.empty and n not in args]
-    # A legal document the command requires but may be absent (``SourceDocument | None``) is left to the
-    # domain, which refuses under the legal rule that demands it (e.g. R-01 for a transfer without court
-    # order, Reg. art. 27), not as an input error.
-    absent_documents = {n: None for n in missing if _is_optional_document(hints.get(n))}
+    # What the command requires but may be absent (``X | None`` without a default: a legal document, a
+    # report's conclusion) is left to the domain, which refuses under the legal rule that demands it
+    # (R-01 for a transfer without court order, Reg. art. 27; R-26 for a report without a conclusion),
+    # not as an input error.
+    absent_documents = {n: None for n in missing if _is_optional(hints.get(n))}
     missing = [n for n in missing if n not in absent_documents]
     if missing:
         raise CommandInputError(missing[0], f"required by {payload['command']} and missing")
@@ -320,12 +326,18 @@ def bind(method: Callable, payload: dict, limits: InputLimits = DEFAULT_LIMITS) 
             **{name: convert(hints.get(name, Any), value, name, limits) for name, value in args.items()}}
 
 
-def _is_optional_document(hint: Any) -> bool:
-    """Whether ``hint`` is ``SourceDocument | None``: a legal document whose absence a rule judges."""
-    from domain.values import SourceDocument
+UNIT_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)+$")  # MT-CGB-SL, SL-001
 
+
+def _is_unit_field(path: str) -> bool:
+    """Whether the argument at ``path`` names a unit (``unit_id``, ``destination_unit_id``…)."""
+    return re.sub(r"\[\d+\]$", "", path.rsplit(".", 1)[-1]).endswith("unit_id")
+
+
+def _is_optional(hint: Any) -> bool:
+    """Whether ``hint`` admits None (``SourceDocument | None``…): an absence the domain's rule judges."""
     options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else ()
-    return type(None) in options and SourceDocument in options
+    return type(None) in options
 
 
 def _describe(hint: Any) -> str:
@@ -414,7 +426,8 @@ def convert(hint: Any, value: Any, path: str, limits: InputLimits = DEFAULT_LIMI
             if parsed is not None:
                 if parsed.tzinfo is None or parsed.utcoffset() is None:
                     raise CommandInputError(path, f"{_got(value)} has no UTC offset; write the local "
-                                                  "time with its offset, e.g. 2026-03-02T09:30:00-04:00 (Cuiabá)")
+                                                  "time with its offset, e.g. 2026-03-02T09:30:00-04:00 (Cuiabá)",
+                                            code="D-01")
                 _check_date(parsed.date(), value, path, limits)
                 return parsed
     elif hint is date:
@@ -438,6 +451,12 @@ def convert(hint: Any, value: Any, path: str, limits: InputLimits = DEFAULT_LIMI
                 return uuid.UUID(value)
             except ValueError:
                 pass
+            # A unit is named by its code where the reads name it (`--unit MT-CGB-SL`): its id is the
+            # uuid5 of the code (``domain.unit.unit_id_for``), so a code and an id name the same unit.
+            if _is_unit_field(path) and UNIT_CODE.match(value):
+                from domain.unit import unit_id_for
+
+                return unit_id_for(value)
     elif isinstance(hint, type) and issubclass(hint, enum.Enum):
         try:
             return hint(value)
@@ -458,6 +477,8 @@ def convert(hint: Any, value: Any, path: str, limits: InputLimits = DEFAULT_LIMI
             return hint(**kwargs)
     else:
         return value
+    if hint is uuid.UUID and _is_unit_field(path):
+        raise CommandInputError(path, f"expected a unit's id (a UUID) or its code (e.g. MT-CGB-SL), got {_got(value)}")
     raise CommandInputError(path, f"expected {_describe(hint)}, got {_got(value)}")
 
 
@@ -500,4 +521,68 @@ def example(method: Callable, command: str) -> dict:
     params = [p for n, p in inspect.signature(method).parameters.items() if n != "self"]
     for p in sorted(params, key=lambda p: p.default is not inspect.Parameter.empty):
         out[p.name] = example_value(hints.get(p.name, str), p.name)
+        if isinstance(p.default, (bool, int, str)) and not isinstance(p.default, enum.Enum):
+            out[p.name] = p.default  # an optional argument's own default is a valid value (min_age 12, not 1)
     return out
+
+
+def _closed_list(hint: Any) -> type[enum.Enum] | None:
+    """The enum a hint takes (through ``X | None``, ``tuple[X, ...]``, ``X | str``), if any."""
+    hint = _unannotated(hint)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint
+    for arg in typing.get_args(hint):
+        found = _closed_list(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _kind(hint: Any) -> str:
+    hint = _unannotated(hint)
+    options = [a for a in typing.get_args(hint) if a is not type(None)] \
+        if typing.get_origin(hint) in (typing.Union, types.UnionType) else [hint]
+    if len(options) == 1 and typing.get_origin(options[0]) in (tuple, list):
+        return "a list of " + _kind(typing.get_args(options[0])[0] if typing.get_args(options[0]) else str)
+    enums = [o for o in options if isinstance(o, type) and issubclass(o, enum.Enum)]
+    if enums:
+        return "one of the list below" if str not in options else "one of the list below (another value is refused by its rule)"
+    return _describe(options[0]) if options else "null"
+
+
+def describe_fields(method: Callable, prefix: str = "") -> list[dict[str, Any]]:
+    """Each argument of a command (and of its objects), for `record --example`: its path, whether it is
+    required, its default, its kind, and the allowed values of a closed list."""
+    hints = typing.get_type_hints(method, include_extras=True)
+    params = [p for n, p in inspect.signature(method).parameters.items() if n != "self"]
+    rows = []
+    for p in params:
+        hint = hints.get(p.name, str)
+        required = p.default is inspect.Parameter.empty
+        nullable = _is_optional(hint)
+        listed = _closed_list(hint)
+        kind = _kind(hint)
+        if _unannotated(hint) is uuid.UUID and _is_unit_field(p.name):
+            kind = "a unit's id (a UUID) or its code (e.g. MT-CGB-SL)"
+        row = {"field": prefix + p.name, "required": required and not nullable,
+               "kind": kind, "values": [m.value for m in listed] if listed else []}
+        if not required and p.default is not None:
+            default = p.default
+            row["default"] = ([d.value if isinstance(d, enum.Enum) else d for d in default]
+                              if isinstance(default, (tuple, list, frozenset)) else
+                              default.value if isinstance(default, enum.Enum) else default)
+        if required and nullable:
+            row["note"] = "may be null or left out: the rule that needs it then refuses"
+        rows.append(row)
+        inner = _unannotated(hint)
+        inner = next((a for a in typing.get_args(inner) if dataclasses.is_dataclass(a)), inner) \
+            if typing.get_origin(inner) in (typing.Union, types.UnionType, tuple) else inner
+        if dataclasses.is_dataclass(inner) and isinstance(inner, type):
+            fields = {f.name: f for f in dataclasses.fields(inner) if f.init}
+            field_hints = typing.get_type_hints(inner, include_extras=True)
+            for name, f in fields.items():
+                listed = _closed_list(field_hints[name])
+                optional = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+                rows.append({"field": f"{prefix}{p.name}.{name}", "required": not optional,
+                             "kind": _kind(field_hints[name]), "values": [m.value for m in listed] if listed else []})
+    return rows

@@ -27,6 +27,36 @@ def command_example(name: str) -> dict:
     return example(COMMANDS[name], name)
 
 
+def command_fields(name: str) -> list[dict]:
+    """Each argument of a command: required or optional (with its default), its kind, allowed values."""
+    from infra.command_input import describe_fields
+
+    return describe_fields(COMMANDS[name])
+
+
+def field_values(field: str) -> dict[str, list[str]]:
+    """The catalogue of a field, by the commands that take it: its closed list (every enum of that name
+    in any command or object) or, for ``offence_code``, the offence catalogue in force. Empty if none."""
+    if field == "offence_code":
+        from domain.discipline import EXAMPLE_OFFENCE_CATALOGUE
+
+        return {"open_disciplinary_procedure": [
+            f"{o.code}  {o.description} ({o.severity.value}; {o.reference})" for o in EXAMPLE_OFFENCE_CATALOGUE.values()]}
+    found: dict[str, list[str]] = {}
+    for name in command_names():
+        for row in command_fields(name):
+            if row["values"] and row["field"].rsplit(".", 1)[-1] == field:
+                found.setdefault(" ".join(row["values"]), []).append(name)
+    return {", ".join(commands): values.split(" ") for values, commands in found.items()}
+
+
+def fields_with_values() -> list[str]:
+    """Every field with a catalogue (`record --values FIELD`)."""
+    names = {row["field"].rsplit(".", 1)[-1] for name in command_names() for row in command_fields(name)
+             if row["values"]}
+    return sorted(names | {"offence_code"})
+
+
 @dataclass
 class Outcome:
     line: int
@@ -38,6 +68,9 @@ class Outcome:
     source: str = ""
     where: str = ""
     element: int | None = None  # index (1-based) in a JSON array input
+    command_id: str | None = None  # the id it was recorded (or refused) under, if any
+    result: Any = None  # what the command returned: the id of what it created (case, unit, vacancy…)
+    replayed: bool = False  # the id was already recorded with this content: nothing recorded now
 
     @property
     def position(self) -> str:
@@ -48,8 +81,13 @@ class Outcome:
         d = {"line": self.line, "command": self.command, "accepted": self.accepted}
         if self.element is not None:
             d["element"] = self.element
+        if self.command_id is not None:
+            d["command_id"] = self.command_id
         if self.accepted:
             d["events"] = self.events
+            d["result"] = None if self.result is None else str(self.result)
+            if self.replayed:
+                d["replayed"] = True
         else:
             d.update(code=self.code, message=self.message, source=self.source, where=self.where)
         return d
@@ -84,6 +122,16 @@ def apply_command(ledger, raw: RawCommand, limits: InputLimits = DEFAULT_LIMITS,
         outcome.message = f"unknown command {shown!r}; `caseledger record --list` shows the commands"
         return outcome
     payload = raw.payload
+    command_id = payload.get("command_id")
+    if command_id is not None:
+        from application.idempotency import valid_command_id
+
+        payload = {k: v for k, v in payload.items() if k != "command_id"}
+        problem = valid_command_id(command_id)
+        if problem:
+            outcome.code, outcome.where, outcome.message = "INPUT", "command_id", problem
+            return outcome
+        outcome.command_id = command_id
     try:
         if principal is not None:
             check_role(principal, name)  # `execute` checks it again, with the rest of the policy
@@ -94,7 +142,11 @@ def apply_command(ledger, raw: RawCommand, limits: InputLimits = DEFAULT_LIMITS,
         outcome.code, outcome.message, outcome.source = exc.code, exc.message, exc.source
         return outcome
     except CommandInputError as exc:
-        outcome.code, outcome.where, outcome.message = "INPUT", exc.where, exc.message
+        outcome.code, outcome.where, outcome.message = exc.code, exc.where, exc.message
+        if exc.code != "INPUT":
+            from domain.rules import RULES
+
+            outcome.source = RULES[exc.code].source
         return outcome
     unconfirmed: list = []  # events of a write whose connection was lost before it was confirmed
     for attempt in range(1, max(1, attempts) + 1):
@@ -112,9 +164,9 @@ def apply_command(ledger, raw: RawCommand, limits: InputLimits = DEFAULT_LIMITS,
                 continue
             unconfirmed = []
         before = len(ledger.recordings)
-        ledger.attempted = []
+        ledger.attempted, ledger.last_replay = [], None
         try:
-            execute(ledger, name, kwargs, principal=principal)
+            result = execute(ledger, name, dict(kwargs), principal=principal, command_id=command_id)
         except RuleViolation as exc:
             outcome.code, outcome.message, outcome.source = exc.code, exc.message, exc.source
             return outcome
@@ -151,7 +203,14 @@ def apply_command(ledger, raw: RawCommand, limits: InputLimits = DEFAULT_LIMITS,
             return outcome
         else:
             outcome.accepted, outcome.code, outcome.message, outcome.halts = True, "", "", False
-            outcome.events = [_describe(r) for r in ledger.recordings[before:]]
+            outcome.result = result
+            replay = getattr(ledger, "last_replay", None)
+            if replay is not None:  # recorded before under this id: answered with that, nothing written
+                outcome.replayed = True
+                outcome.events = [{"event": None, "stream_id": stream, "version": version, "notification_id": None}
+                                  for stream, version in replay.events]
+            else:
+                outcome.events = [_describe(r) for r in ledger.recordings[before:]]
             return outcome
         if attempt < attempts:
             time.sleep(random.uniform(0.5, 1.5) * wait * 2 ** (attempt - 1))
@@ -175,3 +234,29 @@ def _describe(recording: Any) -> dict:
         "version": event.originator_version,
         "notification_id": recording.notification.id,
     }
+
+
+def with_command_ids(commands: list[RawCommand], identity: str) -> list[RawCommand]:
+    """The commands, each with a ``command_id``: its own, or one made from the input's identity
+    (``identity``: the file's resolved path, or ``-``), the command's content and how many
+    identical commands came before it in the input.
+
+    Deterministic: the same file recorded again gives the same ids, so its recorded commands
+    are answered with their first result and nothing is recorded twice. The id depends on the
+    command's own content and its rank among identical ones — not on its line — so a line
+    inserted, removed or fixed in the file changes no other command's id.
+    """
+    import hashlib
+    import json
+
+    seen: dict[str, int] = {}
+    out = []
+    for raw in commands:
+        if "command_id" in raw.payload:
+            out.append(raw)
+            continue
+        content = json.dumps(raw.payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        rank = seen[content] = seen.get(content, 0) + 1
+        key = hashlib.sha256(f"{identity}\n{rank}\n{content}".encode("utf-8", "surrogatepass")).hexdigest()
+        out.append(RawCommand(raw.line, {**raw.payload, "command_id": f"rec-{key[:32]}"}, raw.element))
+    return out

@@ -210,6 +210,9 @@ def facts_of(name: str, data: Mapping[str, Any], occurred_at: dt.datetime, unit_
     elif name == "Released":
         f.update(status="desligado", released_at=_text(occurred_at), release_basis=_text(data.get("basis")),
                  room=CLEARED, away=CLEARED, unit_id=CLEARED, released_from_unit_id=unit_id)
+    elif name == "AlertAcknowledged":
+        # Keyed like the alert it answers: "<rule>@<entry version>" or "<clock>@".
+        f[f"acknowledged:{_text(data.get('alert'))}@{data.get('target_version') or ''}"] = day
     for i, exc in enumerate(data.get("exceptions") or []):
         if isinstance(exc, Mapping) and exc.get("alert", True):
             # Keyed per entry so that each entry's alerts stay its own.
@@ -364,7 +367,9 @@ class CaseView:
     open_petitions: tuple[tuple[str, dt.date], ...] = ()  # (id, filed on)
     court_visit_suspensions: tuple[str, ...] = ()
     leaves_out: tuple[tuple[str, str, dt.date | None], ...] = ()  # (leave id, kind, leave date) not yet back
-    pending_exceptions: tuple[str, ...] = ()  # rule codes of recorded exceptions that raised an alert
+    pending_exceptions: tuple[str, ...] = ()  # rule codes of recorded exceptions that raised an alert, not acknowledged
+    exception_alerts: tuple[tuple[int, str], ...] = ()  # (entry version, rule code) of those exceptions
+    acknowledged_clocks: tuple[str, ...] = ()  # deadlines met late whose alert was acknowledged (K-ACOLH3…)
     corrected: tuple[str, ...] = ()  # facts whose value comes from a correction
 
     @classmethod
@@ -375,6 +380,11 @@ class CaseView:
             if ":" in k:
                 prefix, rest = k.split(":", 1)
                 by_prefix.setdefault(prefix, []).append((rest, val))
+        # An exception's alert lasts until it is acknowledged (``Case.acknowledge_alert``).
+        acknowledged = {a for a, _ in by_prefix.get("acknowledged", [])}
+        exception_alerts = tuple(
+            (int(rest.split(".")[0]), code) for rest, code in by_prefix.get("exception", [])
+            if f"{code}@{rest.split('.')[0]}" not in acknowledged)
         sanction_end = dict(by_prefix.get("sanction_end", []))
         suspended = dict(by_prefix.get("sanction_suspended", []))
         sanctions = []
@@ -410,7 +420,9 @@ class CaseView:
             court_visit_suspensions=tuple(sid for sid, _ in by_prefix.get("visit_suspension", [])),
             leaves_out=tuple((lid, *_leave(dict(by_prefix.get("leave", [])).get(lid, "")))
                              for lid, _ in by_prefix.get("leave_out", [])),
-            pending_exceptions=tuple(val for _, val in by_prefix.get("exception", [])),
+            pending_exceptions=tuple(code for _, code in exception_alerts),
+            exception_alerts=exception_alerts,
+            acknowledged_clocks=tuple(sorted(a.split("@")[0] for a in acknowledged if a.endswith("@"))),
             corrected=tuple(sorted(k for k, (_, c) in facts.items() if c)),
         )
 

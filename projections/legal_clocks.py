@@ -20,11 +20,13 @@ day), `closed` (the case ended before the due day), `eligible` / `not_yet`
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from domain.calendar import CUIABA, DEFAULT_CALENDAR, BusinessCalendar, add_months, add_years, calendar_deadline
+from domain.rules import RULES
 from projections.case_view import CaseView
 
 CUSTODY = ("ativo", "evadido")
@@ -44,10 +46,14 @@ class Clock:
     stopped_on: dt.date | None = None
     days_left: int | None = None
     detail: str = ""
+    acknowledged: bool = False  # a deadline met late, or an exception, that the unit's direction acknowledged
 
     @property
     def alert(self) -> bool:
-        """True when someone must act: breached, due soon, a right now due."""
+        """True when someone must act: breached, due soon, a right now due — or someone must take notice:
+        a deadline met late, a recorded exception with its alert flag, until acknowledged (D-18)."""
+        if self.state in ("met_late", "exception"):
+            return not self.acknowledged
         return self.state in ("breached", "due_soon", "phone_call_due")
 
     def as_row(self) -> dict[str, Any]:
@@ -199,4 +205,11 @@ def clocks_for(view: CaseView, as_of: dt.date, calendar: BusinessCalendar = DEFA
         out.append(_deadline(view, "K-RELEASE", "Reg. art. 107; ECA art. 235", as_of, order_day, order_day,
                              released, 0, detail=lag))
 
-    return [c for c in out if c is not None]
+    for version, code in view.exception_alerts:
+        # A protective rule broken by a fact recorded anyway, with its alert flag (DOMAIN-DECISIONS §3).
+        rule = RULES.get(code)
+        out.append(Clock(view.case_id, f"EXC {code}", rule.source if rule else "", "exception", None, None,
+                         detail=f"exception recorded with entry v{version}; acknowledge_alert once handled"))
+    acknowledged = set(view.acknowledged_clocks)
+    return [dataclasses.replace(c, acknowledged=True) if c.state == "met_late" and c.clock in acknowledged else c
+            for c in out if c is not None]

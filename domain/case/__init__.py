@@ -18,6 +18,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.calendar import age_on, local_date
+from domain.case.alerts import AlertStage
 from domain.case.contact import ContactStage
 from domain.case.core import CaseCore, CaseStatus, RoomProfile, Stay, case_id_for
 from domain.case.discipline import DisciplineStage
@@ -54,6 +55,7 @@ class Case(
     SecurityStage,
     ContactStage,
     ReleaseStage,
+    AlertStage,
 ):
     """One adolescent's execution of one measure (*execução da medida socioeducativa*)."""
 

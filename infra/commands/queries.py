@@ -146,7 +146,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--unit", help="unit id or unit code")
     p.add_argument("--status", help="registrado, ativo, evadido or desligado")
     p.add_argument("--modality", help="e.g. semiliberdade, internacao, internacao_provisoria")
-    p.add_argument("--alert", action="store_true", help="only cases with a clock breached, due soon or a right due")
+    p.add_argument("--alert", action="store_true", help="only cases with a clock breached, due soon or a right due, "
+                   "or a deadline met late or a recorded exception not yet acknowledged (record acknowledge_alert)")
     p.add_argument("--as-of", type=date_arg, metavar="DATE", help="day for day counts and clocks (default: today)")
     p.add_argument("--as-recorded-at", type=_moment, metavar="TIME", help=AS_RECORDED_HELP)
     p.add_argument("--schema", default=None, help=SCHEMA_HELP)
@@ -183,7 +184,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--unit", help="unit id or unit code")
     p.add_argument("--as-of", type=date_arg, metavar="DATE", help="the day to judge breaches on (default: today)")
     p.add_argument("--as-recorded-at", type=_moment, metavar="TIME", help=AS_RECORDED_HELP)
-    p.add_argument("--alert", action="store_true", help="only clocks breached, due soon or with a right due")
+    p.add_argument("--alert", action="store_true", help="only clocks breached, due soon or with a right due, and "
+                   "deadlines met late and recorded exceptions (EXC R-nn) until acknowledged (record acknowledge_alert)")
     p.add_argument("--schema", default=None, help=SCHEMA_HELP)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     add_reader_args(p, personal=False)

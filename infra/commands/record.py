@@ -13,10 +13,13 @@ from infra.tables import printable
 EPILOG = """\
 A command is one JSON object: {"command": NAME, ARGUMENT: VALUE, ...}. A file holds one
 object, a JSON array, or JSON lines. Date-times carry their UTC offset (Cuiabá: -04:00).
+A unit is named by its id or by its code ("unit_id": "MT-CGB-SL"), as the reads name it.
 
 examples:
   caseledger record --list                      the commands
-  caseledger record --example record_intake     a complete example of one command
+  caseledger record --example record_intake     a complete example of one command, and its fields
+                                                (required or optional, allowed values) on stderr
+  caseledger record --values offence_code       a catalogue: offence codes, sanctions, steps… (--values ?)
   caseledger record commands.jsonl              record every command in the file, in order
   echo '{"command": ...}' | caseledger record -
   CASELEDGER_TOKEN=<token> caseledger record commands.jsonl
@@ -25,6 +28,12 @@ examples:
 Commands are recorded AS the principal of the token (`caseledger users add` issues one):
 the actor of every event is that principal; leave "actor" out, or give exactly yours.
 What each role may record, and in which units, is docs/ACCESS.md (refusals A-01..A-03).
+
+Every command carries a command id, so recording it again records nothing twice: give
+"command_id" yourself, or `record` makes one from the file's path, the command's content and
+its rank among identical commands in the file (the same file gives the same ids; each line
+printed shows its id). A command id already recorded with the same content is answered with
+the first result ("= … already recorded"); with other content it is refused (D-17).
 
 Each command is recorded whole or refused with nothing written; a refusal names where it
 is (line, or element and line of a JSON array), the rule (R-nn, D-nn; INPUT for a value that
@@ -58,6 +67,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", nargs="?", help="file of commands, or - for standard input")
     p.add_argument("--example", metavar="COMMAND", help="print an example of COMMAND and exit")
     p.add_argument("--list", action="store_true", help="list the commands and exit")
+    p.add_argument("--values", metavar="FIELD", help="list the allowed values of FIELD (a closed list such as "
+                   "step or sanction, or the offence catalogue: offence_code) and exit; --values ? lists the fields")
     p.add_argument("--stop-on-refusal", action="store_true",
                    help="stop at the first refused command (later ones may depend on it)")
     p.add_argument("--json", action="store_true", help="print one JSON result per command")
@@ -74,11 +85,14 @@ def cmd_record(args, settings: Settings) -> int:
         for name in command_names():
             print(f"{name:<34} {COMMANDS[name].summary}")
         return 0
+    if getattr(args, "values", None):
+        return _print_values(args.values)
     if args.example:
         if args.example not in COMMANDS:
             print(f"error: unknown command {args.example!r}; see `caseledger record --list`", file=sys.stderr)
             return 2
         print(json.dumps(command_example(args.example), indent=2, ensure_ascii=False))
+        _print_fields(args.example)
         return 0
     if not args.file:
         print("error: give a FILE of commands, or - for standard input (see --help)", file=sys.stderr)
@@ -96,8 +110,48 @@ def cmd_record(args, settings: Settings) -> int:
         where = f"{printable(exc.where)}: " if exc.where else ""
         print(f"error: {where}{printable(exc.message)}. Nothing was recorded.", file=sys.stderr)
         return 2
-    return run_commands(settings, commands, as_json=args.json, stop_on_refusal=args.stop_on_refusal,
-                        principal=principal)
+    import os
+
+    from infra.recording import with_command_ids
+
+    # Deterministic ids, so recording the same file again records nothing twice (D-17).
+    identity = "-" if args.file == "-" else os.path.realpath(args.file)
+    return run_commands(settings, with_command_ids(commands, identity), as_json=args.json,
+                        stop_on_refusal=args.stop_on_refusal, principal=principal)
+
+
+def _print_fields(name: str) -> None:
+    """The example's legend, on standard error so that standard output stays the JSON to copy:
+    each field required or optional (with its default), its kind, and a closed list's values."""
+    from infra.recording import command_fields
+
+    print(f"\n# fields of {name} (required ones first; optional ones may be left out):", file=sys.stderr)
+    for row in command_fields(name):
+        mark = "required" if row["required"] else "optional"
+        if "default" in row:
+            mark += f", default {json.dumps(row['default'], ensure_ascii=False, default=str)}"
+        line = f"#   {row['field']}: {mark}; {row['kind']}"
+        if row.get("note"):
+            line += f" ({row['note']})"
+        if row["values"]:
+            line += "\n#       " + " | ".join(row["values"])
+        print(line, file=sys.stderr)
+    print('#   command_id: optional; a text of your own that makes a retry safe (D-17)', file=sys.stderr)
+
+
+def _print_values(field: str) -> int:
+    from infra.recording import field_values, fields_with_values
+
+    found = field_values(field)
+    if not found:
+        print(f"{'error: no catalogue for ' + repr(field) + '; ' if field != '?' else ''}fields with a catalogue: "
+              + ", ".join(fields_with_values()), file=sys.stderr if field != "?" else sys.stdout)
+        return 2 if field != "?" else 0
+    for commands, values in found.items():
+        print(f"{field} ({commands}):")
+        for value in values:
+            print(f"  {value}")
+    return 0
 
 
 def _principal(args, settings: Settings):
@@ -134,7 +188,7 @@ def run_commands(settings: Settings, commands, as_json: bool = False, stop_on_re
 
     ledger = bootstrap.recording_ledger(settings)
     limits = settings.input_limits
-    refused = processed = 0
+    refused = processed = replayed = 0
     why_stopped = "--stop-on-refusal"
     try:
         for raw in commands:
@@ -144,6 +198,7 @@ def run_commands(settings: Settings, commands, as_json: bool = False, stop_on_re
                 print(_json_line(outcome.as_dict()))
             else:
                 print(_human(outcome))
+            replayed += outcome.replayed
             if not outcome.accepted:
                 refused += 1
                 if outcome.halts:  # PostgreSQL is gone: the next commands would wait and fail too
@@ -155,7 +210,9 @@ def run_commands(settings: Settings, commands, as_json: bool = False, stop_on_re
         ledger.close()
     if not as_json:
         skipped = len(commands) - processed
-        print(f"{processed - refused} recorded, {refused} refused"
+        print(f"{processed - refused - replayed} recorded, "
+              + (f"{replayed} already recorded (nothing written for them), " if replayed else "")
+              + f"{refused} refused"
               + (f", {skipped} not tried ({why_stopped})" if skipped else ""), file=sys.stderr)
     return 1 if refused else 0
 
@@ -170,9 +227,15 @@ def _json_line(d: dict) -> str:
 
 
 def _human(o) -> str:
+    returned = f" → {o.result}" if o.result is not None else ""
+    tag = f" [command {printable(o.command_id)}]" if o.command_id else ""
+    if o.accepted and o.replayed:
+        streams = ", ".join(f"{e['stream_id']} v{e['version']}" for e in o.events) or "no event"
+        return (f"= {o.position} {o.command}{returned}: already recorded ({streams}); "
+                f"nothing recorded again{tag}")
     if o.accepted:
         events = ", ".join(f"{e['event']} v{e['version']} (#{e['notification_id']})" for e in o.events)
-        return f"✓ {o.position} {o.command}: {events}"
+        return f"✓ {o.position} {o.command}{returned}: {events}{tag}"
     where = f" [{printable(o.where)}]" if o.where else ""
     source = f" — {o.source}" if o.source else ""
-    return f"✗ {o.position} {printable(o.command)} refused {o.code}{where}: {printable(o.message)}{source}"
+    return f"✗ {o.position} {printable(o.command)} refused {o.code}{where}: {printable(o.message)}{source}{tag}"

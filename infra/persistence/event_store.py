@@ -29,6 +29,7 @@ from typing import Any, Sequence
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from psycopg.sql import SQL, Identifier, Literal
+from psycopg.types.json import Jsonb
 
 # Above this many bytes of event state, an insert is sent statement by statement (see above).
 PIPELINE_LIMIT = 64 * 1024
@@ -66,6 +67,34 @@ class LedgerRecorder(PostgresApplicationRecorder):
             SQL("SET LOCAL statement_timeout = {0}").format(Literal(f"{statement_timeout_ms}ms")),
             SQL("LOCK TABLE {0} IN EXCLUSIVE MODE").format(table),
         ]
+        # Commands recorded under a client's command id (application.idempotency): one row per id,
+        # inserted in the transaction of the command's events, so neither exists without the other.
+        self.commands_table_name = self.events_table_name.removesuffix("_events") + "_commands"
+        commands = Identifier(self.datastore.schema, self.commands_table_name)
+        self.create_commands_statement = SQL(
+            "CREATE TABLE {0} (command_id text PRIMARY KEY, command text NOT NULL, digest text NOT NULL, "
+            "result jsonb, events jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())").format(commands)
+        self.insert_command_statement = SQL(
+            "INSERT INTO {0} (command_id, command, digest, result, events) VALUES (%s, %s, %s, %s, %s)").format(commands)
+        self.select_command_statement = SQL(
+            "SELECT command_id, command, digest, result, events FROM {0} WHERE command_id = %s").format(commands)
+
+    def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        record = kwargs.get("command")
+        if record is not None:
+            # Before the events: a concurrent writer of the same id waits on the key, then fails
+            # (IntegrityError); the caller's retry then finds the id recorded and answers with it.
+            curs.execute(self.insert_command_statement, (
+                record.command_id, record.command, record.digest, Jsonb(record.result),
+                Jsonb([list(e) for e in record.events])), prepare=True)
+        super()._insert_events(curs, stored_events, **kwargs)
+
+    def select_command(self, command_id: str) -> dict[str, Any] | None:
+        """The command recorded under ``command_id`` (id, command, digest, result, events), or None."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.select_command_statement, (command_id,), prepare=True)
+            row = curs.fetchone()
+        return None if row is None else dict(row)
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if sum(len(e.state) for e in stored_events) <= PIPELINE_LIMIT:
@@ -84,6 +113,10 @@ class LedgerRecorder(PostgresApplicationRecorder):
             curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"caseledger.create_table.{schema}",))
             for statement in self._missing_statements(curs):
                 curs.execute(statement, prepare=False)
+            curs.execute("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                         "WHERE n.nspname = %s AND c.relname = %s", (schema, self.commands_table_name))
+            if curs.fetchone() is None:
+                curs.execute(self.create_commands_statement, prepare=False)
             self._guard_append_only(curs)
         self.datastore.register_type_adapters()
 
@@ -98,13 +131,14 @@ class LedgerRecorder(PostgresApplicationRecorder):
             "RAISE EXCEPTION 'R-66: stored events are append-only; % refused on %. Record a correction "
             "(correct_case_entry / correct_unit_entry) or a void instead', TG_OP, TG_TABLE_NAME "
             "USING ERRCODE = 'integrity_constraint_violation'; END $$").format(function), prepare=False)
-        curs.execute("SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n "
-                     "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s AND t.tgname = %s",
-                     (schema, table, "caseledger_append_only"))
-        if curs.fetchone() is None:
-            curs.execute(SQL("CREATE TRIGGER caseledger_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {0} "
-                             "FOR EACH STATEMENT EXECUTE FUNCTION {1}()").format(
-                                 Identifier(schema, table), function), prepare=False)
+        for guarded in (table, self.commands_table_name):  # a recorded command id is as final as its events
+            curs.execute("SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n "
+                         "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s AND t.tgname = %s",
+                         (schema, guarded, "caseledger_append_only"))
+            if curs.fetchone() is None:
+                curs.execute(SQL("CREATE TRIGGER caseledger_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {0} "
+                                 "FOR EACH STATEMENT EXECUTE FUNCTION {1}()").format(
+                                     Identifier(schema, guarded), function), prepare=False)
 
     def _missing_statements(self, curs: Any) -> list[Any]:
         """The creation statements of what is not there yet.

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import datetime as dt
 import json
 import threading
@@ -129,7 +130,12 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
 
     @app.post("/api/commands", tags=["commands"],
               summary="Record one command, an array of commands, or JSON lines — as `caseledger record`")
-    async def record(request: Request, principal: Any = Depends(who_asks)) -> JSONResponse:
+    async def record(request: Request, principal: Any = Depends(who_asks),
+                     idempotency_key: str | None = Header(
+                         default=None, alias="Idempotency-Key",
+                         description="a retry key: a command sent again with it is answered with its first "
+                                     "result and recorded once (a command's own \"command_id\" field does the same)"),
+                     ) -> JSONResponse:
         from infra.recording import apply_command
 
         limits = settings.input_limits
@@ -148,6 +154,20 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
         except CommandInputError as exc:
             return _problem(400, "INPUT", f"{exc.where + ': ' if exc.where else ''}{exc.message}; nothing was recorded",
                             where=exc.where)
+
+        key = idempotency_key
+        if key is not None:
+            # A client's retry key (D-17): the command id of each command that has none; with more
+            # than one command, suffixed by its rank, so a retried request gives every command its id again.
+            from application.idempotency import valid_command_id
+
+            problem = valid_command_id(key) if len(key) <= 190 else "an Idempotency-Key has at most 190 characters"
+            if problem:
+                return _problem(400, "INPUT", f"Idempotency-Key: {problem}; nothing was recorded", where="Idempotency-Key")
+            commands = [c if "command_id" in c.payload else
+                        dataclasses.replace(c, payload={**c.payload, "command_id": key if len(commands) == 1
+                                                        else f"{key}#{n}"})
+                        for n, c in enumerate(commands, 1)]
 
         def apply_all() -> list[dict]:
             outcomes = []

@@ -150,7 +150,9 @@ def test_simultaneous_intakes_of_one_youth_record_one_and_refuse_the_other_with_
         try:
             # Both desks read the youth as registered, then both wait to write: the same moment.
             with holding_the_event_table(settings, schema, until_waiting=2):
-                procs = both_started(settings, env, [intake], [intake])
+                # Two desks, two commands: the same input from one desk would be one command (D-17).
+                procs = both_started(settings, env, [intake | {"command_id": "desk-a"}],
+                                     [intake | {"command_id": "desk-b"}])
             (out_a, err_a), (out_b, err_b), codes = both_finished(procs)
             assert "Traceback" not in err_a + err_b, err_a + err_b
             outputs = sorted([out_a.strip(), out_b.strip()])

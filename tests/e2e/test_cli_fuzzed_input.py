@@ -60,7 +60,9 @@ UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 class Mutant:
     """A valid command changed in one place."""
 
-    def __init__(self, command: dict, kind: str, path: str, invalid: bool, text: str | None = None) -> None:
+    def __init__(self, command: dict, kind: str, path: str, invalid: bool, text: str | None = None,
+                 code: str = "INPUT") -> None:
+        self.code = code  # how the input check refuses it: INPUT, or the rule it checks (D-01: no UTC offset)
         self.command = command
         self.kind = kind
         self.path = path  # where the change is, as `record` names it: `actor.id`, `documents_presented[2]`
@@ -201,7 +203,8 @@ def mutants(draw, commands: list[dict], command_names: frozenset[str]) -> tuple[
             new, invalid = draw(st.sampled_from(choices))
             if new == "20250105":  # ISO 8601 basic format: a date Python 3.11 reads; no claim either way
                 invalid = False
-            return index, Mutant(replaced(command, steps, new), kind, path, invalid=invalid)
+            return index, Mutant(replaced(command, steps, new), kind, path, invalid=invalid,
+                                 code="D-01" if new in ("2025-01-02T09:00:00", "2025-01-02") else "INPUT")
     if kind == "big_int":
         ints = [(s, v) for s, v in spots if isinstance(v, int) and not isinstance(v, bool)]
         if ints:
@@ -362,7 +365,7 @@ def test_fuzzed_commands_are_recorded_whole_or_refused_naming_the_field_and_neve
             assert outcome["message"].strip(), what
             assert "Traceback" not in outcome["message"], what
             assert code in ("INPUT", "SCHEMA") or RULE_CODE.match(code), ("unexpected code", what)
-            if code == "INPUT":
+            if code == "INPUT" or (mutant and mutant.invalid and code == mutant.code):
                 assert outcome["where"], ("an INPUT refusal names the field", what)
                 if mutant:
                     assert root_of(outcome["where"]) == mutant.root, ("names another field than the one changed", what)
@@ -371,7 +374,7 @@ def test_fuzzed_commands_are_recorded_whole_or_refused_naming_the_field_and_neve
             else:
                 assert outcome["source"].strip(), ("a rule refusal cites its source", what)
             if mutant and mutant.invalid:
-                assert code == "INPUT", ("an invalid value refused by something else than the input check", what)
+                assert code == mutant.code, ("an invalid value refused by something else than the input check", what)
         # Nothing else: the store holds the events of the recorded commands and no other.
         assert recorded == {key: n for key, (n, _) in store.items()}
         assert result.returncode == (1 if any(not o["accepted"] for o in outcomes) else 0)

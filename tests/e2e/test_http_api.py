@@ -333,3 +333,31 @@ def test_clocks_of_a_unit_as_of_a_day_and_only_those_in_alert(server, story):
                         timeout=60).json()["clocks"]
     assert every and {c["clock"] for c in every} >= {"K-ACOLH3", "K-TRIAG8"}
     assert all(c["alert"] for c in alerts) and len(alerts) < len(every)
+
+
+def test_a_client_retrying_with_an_idempotency_key_records_the_command_once_D17(server, story):
+    planned = [p.command for p in generate(seed=2025)[:STORY_COMMANDS] if not p.expect_refusal]
+    intake = next(c for c in planned if c["command"] == "record_intake")
+    petition = {"command": "file_petition", "case_id": intake["case_id"], "addressee": "direcao_da_unidade",
+                "subject": "saude", "occurred_at": f"{DAY}T10:17:00-04:00",
+                "actor": {"id": "staff-http-retry", "role": "gerente"}}
+    key = {"Idempotency-Key": f"retry-{uuid.uuid4()}"}
+    first = server.post(f"{server.url}/api/commands", json=petition, headers=key, timeout=60)
+    assert first.status_code == 200, first.text
+    head = server.head()
+    # The answer was lost (a timeout): the client sends the same request again.
+    again = server.post(f"{server.url}/api/commands", json=petition, headers=key, timeout=60)
+    assert again.status_code == 200, again.text
+    replayed = again.json()["outcomes"][0]
+    assert replayed["replayed"] is True and replayed["command_id"] == key["Idempotency-Key"]
+    assert [(e["stream_id"], e["version"]) for e in replayed["events"]] == \
+        [(e["stream_id"], e["version"]) for e in first.json()["outcomes"][0]["events"]]
+    assert server.head() == head  # nothing recorded the second time
+    # The same key for another command is the client's mistake: refused, nothing written.
+    other = server.post(f"{server.url}/api/commands", json=petition | {"subject": "visitas"}, headers=key, timeout=60)
+    assert other.status_code == 422 and other.json()["outcomes"][0]["code"] == "D-17"
+    # A command's own command_id field works the same way.
+    field = petition | {"occurred_at": f"{DAY}T10:18:00-04:00", "command_id": f"field-{uuid.uuid4()}"}
+    assert server.post(f"{server.url}/api/commands", json=field, timeout=60).json()["recorded"] == 1
+    assert server.post(f"{server.url}/api/commands", json=field, timeout=60).json()["outcomes"][0]["replayed"]
+    assert server.head() == head + 1

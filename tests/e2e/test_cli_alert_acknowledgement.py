@@ -1,0 +1,90 @@
+"""A deadline met late and the exception recorded with it stay in `clocks --alert` and `case list
+--alert` until the unit's direction records `acknowledge_alert` (D-18): recorded, relayed to Kafka
+and projected by the real commands."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+
+import psycopg2
+import pytest
+
+from infra.topics import ensure_topics
+from tests.e2e.cli import run
+from tests.e2e.test_cli_concurrent_writes import a_youth_registered
+
+GERENTE = {"id": "mt-cgb-prov-gerente-01", "role": "gerente"}
+AS_OF = "2025-01-15"
+
+
+@pytest.fixture
+def env(stack_settings):
+    tag = uuid.uuid4().hex[:12]
+    store, projections = f"t_{tag}", f"t_{tag}_proj"
+    settings = dataclasses.replace(stack_settings, case_events_topic=f"case.{tag}", unit_events_topic=f"unit.{tag}",
+                                   dead_letter_topic=f"dlq.{tag}")
+    ensure_topics(settings)
+    conn = psycopg2.connect(stack_settings.pg_dsn)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE SCHEMA "{store}"')
+    try:
+        yield settings, {"POSTGRES_SCHEMA": store, "CASELEDGER_PROJECTION_SCHEMA": projections,
+                         "CASELEDGER_DLQ_TOPIC": settings.dead_letter_topic}
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f'DROP SCHEMA IF EXISTS "{store}" CASCADE')
+            cur.execute(f'DROP SCHEMA IF EXISTS "{projections}" CASCADE')
+        conn.close()
+
+
+def recorded(settings, env, commands: list[dict]) -> list[dict]:
+    result = run(settings, "record", "-", "--json", input="\n".join(json.dumps(c) for c in commands), **env)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    for step in (("relay", "--once"), ("project", "--until-caught-up")):
+        done = run(settings, *step, **env)
+        assert done.returncode == 0, done.stderr[-2000:]
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def alerts(settings, env, case_id: str) -> list[tuple[str, str]]:
+    out = run(settings, "clocks", "--alert", "--as-of", AS_OF, "--json", **env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return sorted((c["clock"], c["state"]) for c in json.loads(out.stdout) if c["case_id"] == case_id)
+
+
+def listed_with_alerts(settings, env) -> list[str]:
+    out = run(settings, "case", "list", "--alert", "--as-of", AS_OF, "--json", **env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return [row["alerts"] for row in json.loads(out.stdout)]
+
+
+def test_a_late_acolhimento_and_its_exception_alert_until_the_gerente_acknowledges_them_D18(env):
+    settings, env = env
+    setup, intake = a_youth_registered()
+    case_id = intake["case_id"]
+    steps = [{"command": "complete_acolhimento_step", "case_id": case_id, "step": step,
+              "occurred_at": "2025-01-02T09:00:00-04:00", "actor": GERENTE}
+             for step in ("prpif", "equipe_tecnica", "pedagogico", "educacao_fisica")]
+    # Intake on Wed 1 January (a holiday): three business days end on Monday the 6th; closed on the 9th.
+    late = {"command": "complete_acolhimento", "case_id": case_id, "occurred_at": "2025-01-09T10:00:00-04:00",
+            "actor": GERENTE, "delay_justification": "equipe técnica em férias"}
+    outcomes = recorded(settings, env, setup + steps + [late])
+    completed = outcomes[-1]["events"][0]["version"]
+    # The intake itself, on a holiday, was recorded with an R-06 exception (Reg. art. 25): an alert too.
+    assert alerts(settings, env, case_id) == [("EXC R-06", "exception"), ("EXC R-12", "exception"),
+                                              ("K-ACOLH3", "met_late")]
+    assert any("EXC R-12" in a and "K-ACOLH3" in a for a in listed_with_alerts(settings, env))
+
+    acknowledge = {"command": "acknowledge_alert", "case_id": case_id, "reason": "Equipe recomposta; visto",
+                   "occurred_at": "2025-01-10T09:00:00-04:00", "actor": GERENTE}
+    recorded(settings, env, [acknowledge | {"alert": "K-ACOLH3"}])
+    assert alerts(settings, env, case_id) == [("EXC R-06", "exception"), ("EXC R-12", "exception")]
+    recorded(settings, env, [acknowledge | {"alert": "R-12", "target_version": completed}])
+    assert alerts(settings, env, case_id) == [("EXC R-06", "exception")]  # the intake's stays until acknowledged
+    # Still there without --alert: met late, acknowledged.
+    every = json.loads(run(settings, "clocks", "--as-of", AS_OF, "--json", **env).stdout)
+    acolhimento = next(c for c in every if c["case_id"] == case_id and c["clock"] == "K-ACOLH3")
+    assert (acolhimento["state"], acolhimento["alert"], acolhimento["acknowledged"]) == ("met_late", False, True)
