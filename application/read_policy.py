@@ -25,6 +25,27 @@ NO_READING = frozenset({Consulting.ADMINISTRADOR, Role.ADOLESCENTE, Role.FAMILIA
 
 SOURCE = "ECA arts. 143–144; SINASE art. 59; SISPETI profiles [seed 002]"
 
+# Who may list the reads of a record (the access log): those who oversee it (the MP, the
+# Defensoria, the court), the unit's manager, the administrator, and state-wide services.
+READERS_OF_THE_LOG = frozenset({Role.MINISTERIO_PUBLICO, Role.DEFENSOR, Consulting.JUIZ, Role.GERENTE,
+                                Consulting.ADMINISTRADOR, Service.TRANSCRICAO})
+
+# What each query reads — THE reading table; every query of the CLI, the HTTP API and the web app
+# is one of these kinds, and asks the function of its kind below.
+RECORD, ALL_RECORDS, AGGREGATES, READS_LOG = "record", "all records", "aggregates", "access log"
+QUERIES: dict[str, tuple[str, str]] = {
+    "case view": (RECORD, "`case show`, GET /api/cases/ID, the case page"),
+    "history": (RECORD, "`history`, GET /api/cases/ID/history"),
+    "case list": (RECORD, "`case list`, GET /api/cases (only the cases in scope are listed)"),
+    "legal clocks": (RECORD, "`clocks`, GET /api/clocks (only the cases in scope)"),
+    "audit bundle": (RECORD, "`audit bundle CASE`: the case's events as stored, with their proofs"),
+    "live feed": (RECORD, "GET /api/events (only the events of units in scope)"),
+    "audit export": (ALL_RECORDS, "`audit export`, GET /api/audit: every youth's record"),
+    "occupancy": (AGGREGATES, "`unit occupancy`, GET /api/units/U/occupancy, the unit pages"),
+    "inspection report": (AGGREGATES, "`inspection`, GET /api/units/U/inspection"),
+    "access log": (READS_LOG, "`access-log CASE`: who read a record, when and why"),
+}
+
 
 def _refuse(code: str, message: str) -> None:
     raise RuleViolation(code, message, SOURCE)
@@ -53,3 +74,30 @@ def authorise_aggregates(principal: Principal) -> None:
     """Occupancy, units and inspection reports carry no personal data; everyone but the youth and family."""
     if principal.role in (Role.ADOLESCENTE, Role.FAMILIA):
         _refuse("R-61", "the unit's figures are for its staff and oversight; ask the unit for the youth's own record")
+
+
+def authorise_access_log(principal: Principal) -> None:
+    """The access log names who read a youth's record: for those who oversee the reads."""
+    if principal.role not in READERS_OF_THE_LOG:
+        _refuse("R-61", f"a {principal.role.value} does not list who read a youth's record; "
+                "ask the MP, the Defensoria or the unit's manager")
+
+
+def who_may(kind: str) -> str:
+    """The readers of a query of ``kind``, and their scope, as docs/ACCESS.md says it."""
+    by_unit = ", ".join(sorted(r.value for r in CASE_READERS_BY_UNIT - UNIT_STAFF))
+    by_comarca = ", ".join(sorted(r.value for r in CASE_READERS_BY_COMARCA))
+    if kind == RECORD:
+        return f"unit staff and {by_unit}: cases of their units; {by_comarca}: cases of their comarca"
+    if kind == ALL_RECORDS:
+        return f"unit staff, {by_unit}, {by_comarca} — with a state-wide scope only"
+    if kind == AGGREGATES:
+        return f"everyone but {Role.ADOLESCENTE.value} and {Role.FAMILIA.value} (no personal data)"
+    return ", ".join(sorted(r.value for r in READERS_OF_THE_LOG))
+
+
+def authorise_all_records(principal: Principal) -> None:
+    """The whole audit trail holds every youth's record: state-wide readers of records only."""
+    if not principal.state or principal.role not in CASE_READERS_BY_UNIT | CASE_READERS_BY_COMARCA:
+        _refuse("R-61", "the audit export holds every youth's record: it is for state-wide readers of records, "
+                f"not {principal.role.value} ({principal.scope}); `history CASE` reads one case of your scope")

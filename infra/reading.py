@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from application.read_policy import (AGGREGATES_ONLY, CASE_READERS_BY_COMARCA, CASE_READERS_BY_UNIT, NO_READING,
-                                     SOURCE, authorise_case_read, may_read_case)
-from domain.rules import RuleViolation
+from application.read_policy import AGGREGATES_ONLY, NO_READING, authorise_all_records, authorise_case_read, may_read_case
 from infra.persistence.access_log import AccessLog
 from infra.settings import Settings
 
@@ -63,11 +61,7 @@ class Reading:
 
     @staticmethod
     def authorise_audit_export(principal: Any) -> None:
-        """The whole audit trail holds every youth's record: state-wide readers of records only."""
-        if not principal.state or principal.role not in CASE_READERS_BY_UNIT | CASE_READERS_BY_COMARCA:
-            raise RuleViolation("R-61", "the audit export holds every youth's record: it is for state-wide "
-                                f"readers of records, not {principal.role.value} ({principal.scope}); "
-                                "`history CASE` reads one case of your scope", SOURCE)
+        authorise_all_records(principal)
 
     def log(self, principal: Any, case_ids: list[str], what: str, purpose: str | None, channel: str) -> None:
         """Log a read of a youth's record with who, when, which case and why — before it is served."""

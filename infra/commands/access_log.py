@@ -6,12 +6,9 @@ import argparse
 import json
 import sys
 
-from infra.commands.common import CommandError, add_parser, fail, jsonable, pg_unreachable
+from infra.commands.common import add_parser, fail, jsonable, pg_unreachable
 from infra.settings import Settings
 
-# Who may list the reads of a record: those who oversee it (the MP, the Defensoria, the court),
-# the unit's manager, the administrator, and state-wide services (an audit export).
-READERS_OF_THE_LOG = {"ministerio_publico", "defensor", "juiz", "gerente", "administrador", "servico_de_transcricao"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,10 +34,15 @@ def cmd_access_log(args, settings: Settings) -> int:
     from infra.persistence.access_log import AccessLog
     from infra.tables import render_table
 
+    from application.read_policy import authorise_access_log
+    from domain.rules import RuleViolation
+    from infra.commands.users import refused
+
     principal = authenticate(settings, args.token)
-    if principal.role.value not in READERS_OF_THE_LOG:
-        raise CommandError(f"R-61: a {principal.role.value} does not list who read a youth's record "
-                           "(ECA arts. 143–144); ask the MP, the Defensoria or the unit's manager")
+    try:
+        authorise_access_log(principal)
+    except RuleViolation as exc:
+        raise refused(exc) from None
     try:
         rows = AccessLog(pg_connector(settings, "caseledger-access-log")).of_case(args.case)
     except psycopg2.OperationalError as exc:

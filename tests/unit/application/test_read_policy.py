@@ -1,0 +1,71 @@
+"""The reading half of the one policy, row by row of docs/ACCESS.md's Queries table, for every role.
+
+Written from the law, not from the code: a youth's information is seen only by those who work on
+the case (ECA arts. 143–144; SINASE art. 59) — the unit's staff for their unit, the MP, the
+Defensoria and the court for their comarca; oversight (state and federal managers, councils) reads
+aggregates only (SISPETI profiles, seed 002); the youth and family ask the unit.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from application.policy import UNIT_STAFF
+from application.principals import ROLES, Principal
+from application.read_policy import (ALL_RECORDS, AGGREGATES, QUERIES, READS_LOG, RECORD, authorise_access_log,
+                                     authorise_aggregates, authorise_all_records, authorise_case_read)
+from domain.rules import RuleViolation
+from domain.unit import unit_id_for
+
+HOME, AWAY = (str(unit_id_for("SL-HOME")), "Cuiabá"), (str(unit_id_for("SL-AWAY")), "Sinop")
+BY_UNIT = {r for r in UNIT_STAFF} | {ROLES["servico_de_transcricao"]}
+BY_COMARCA = {ROLES["ministerio_publico"], ROLES["defensor"], ROLES["juiz"]}
+OVERSIGHT = {ROLES["gestor_estadual"], ROLES["gestor_federal"], ROLES["conselho_de_direitos"], ROLES["administrador"]}
+
+
+def _principal(role, *, state: bool = False) -> Principal:
+    scope = {"state": True} if state else ({"comarca": "Cuiabá"} if role in BY_COMARCA else {"units": ("SL-HOME",)})
+    return Principal(f"p-{role.value}", role.value, role.value, **scope)
+
+
+def _allowed(check, *args) -> bool:
+    try:
+        check(*args)
+    except RuleViolation as exc:
+        assert exc.code == "R-61" and "143" in exc.source
+        return False
+    return True
+
+
+@pytest.mark.parametrize("role", sorted(ROLES.values(), key=lambda r: r.value), ids=lambda r: r.value)
+def test_a_youths_record_is_read_in_scope_by_those_who_work_on_the_case_only(role):
+    p = _principal(role)
+    assert _allowed(authorise_case_read, p, "c", [HOME]) == (role in BY_UNIT | BY_COMARCA)
+    assert not _allowed(authorise_case_read, p, "c", [AWAY])  # another unit, another comarca
+
+
+@pytest.mark.parametrize("role", sorted(ROLES.values(), key=lambda r: r.value), ids=lambda r: r.value)
+def test_every_youths_record_at_once_is_for_state_wide_readers_of_records(role):
+    assert _allowed(authorise_all_records, _principal(role, state=True)) == (role in BY_UNIT | BY_COMARCA)
+    assert not _allowed(authorise_all_records, _principal(role))
+
+
+@pytest.mark.parametrize("role", sorted(ROLES.values(), key=lambda r: r.value), ids=lambda r: r.value)
+def test_aggregates_are_read_by_everyone_but_the_youth_and_the_family(role):
+    assert _allowed(authorise_aggregates, _principal(role)) == (role.value not in ("adolescente", "familia"))
+
+
+@pytest.mark.parametrize("role", sorted(ROLES.values(), key=lambda r: r.value), ids=lambda r: r.value)
+def test_the_access_log_is_listed_by_those_who_oversee_the_reads(role):
+    overseers = {"ministerio_publico", "defensor", "juiz", "gerente", "administrador", "servico_de_transcricao"}
+    assert _allowed(authorise_access_log, _principal(role)) == (role.value in overseers)
+
+
+def test_a_state_manager_and_the_councils_read_no_record_even_state_wide():
+    for role in OVERSIGHT:
+        assert not _allowed(authorise_case_read, _principal(role, state=True), "c", [HOME])
+
+
+def test_every_query_of_the_table_is_of_a_kind_the_policy_answers():
+    assert {kind for kind, _ in QUERIES.values()} == {RECORD, ALL_RECORDS, AGGREGATES, READS_LOG}
+    assert {"case view", "history", "audit export", "occupancy", "inspection report", "access log"} <= set(QUERIES)
