@@ -123,37 +123,48 @@ def cmd_verify(args, settings: Settings) -> int:
     return 0 if report.ok else 1
 
 
-def _authorise_bundle(args, settings: Settings) -> None:
-    """The bundle holds the case's events as stored: a read of a youth's record (R-61), logged."""
+def _authorise_bundle(args, settings: Settings, app) -> None:
+    """The bundle holds the case's events as stored: a read of a youth's record (R-61), logged.
+
+    Scoped from the store itself (the units the case is or was in), so a bundle needs no read model."""
+    from uuid import UUID
+
+    from application.read_policy import authorise_aggregates, authorise_case_read
     from domain.rules import RuleViolation
-    from infra.commands.common import read_cursor
     from infra.commands.users import authenticate, purpose_of, refused
     from infra.reading import Reading
-    from projections import queries
 
     principal = authenticate(settings, args.token)
     purpose = purpose_of(args)
-    reading = Reading(settings, "caseledger-audit-bundle")
-    with read_cursor(settings, settings.projection_schema) as cur:
-        try:
-            view = queries.case(cur, settings.projection_schema, args.case)
-        except KeyError:
-            raise CommandError(f"no case {args.case} in the case view; list the cases with: caseledger case list") from None
-        try:
-            reading.authorise_case(cur, principal, args.case, view)
-        except RuleViolation as exc:
-            raise refused(exc) from None
-    reading.log(principal, [args.case], "audit bundle", purpose, "cli")
+    try:
+        case = app.case(UUID(args.case))
+    except (ValueError, RuleViolation):
+        case = None
+    try:
+        if case is None:  # a unit's stream: its roster and inspections, no youth's record
+            authorise_aggregates(principal)
+            return
+        units = []
+        for unit_id in dict.fromkeys([*(s.unit_id for s in case.stays), case.unit_id]):
+            if unit_id is not None:
+                try:
+                    units.append((str(unit_id), app.unit(unit_id).comarca))
+                except RuleViolation:
+                    units.append((str(unit_id), None))
+        authorise_case_read(principal, args.case, units)
+    except RuleViolation as exc:
+        raise refused(exc) from None
+    Reading(settings, "caseledger-audit-bundle").log(principal, [args.case], "audit bundle", purpose, "cli")
 
 
 def cmd_audit_bundle(args, settings: Settings) -> int:
     from infra.tamper import service
     from infra.tamper.audit import BundleError, bundle
-    _authorise_bundle(args, settings)
     app, tlog = _open(settings)
     try:
         _, by_id = service.stored_reader(app.recorder)
         b = bundle(tlog, by_id, args.case, args.checkpoint, published=service.published_checkpoints(settings))
+        _authorise_bundle(args, settings, app)  # before the file is written
     except BundleError as exc:
         raise CommandError(str(exc)) from None
     finally:
