@@ -1,0 +1,108 @@
+"""A correction reaches the read models as it reaches the aggregate (E67): the case view's stay
+start and day counts, the legal clocks' due dates, and the view marks the fact as corrected with
+the link to the correcting entry. Recorded by the real CaseLedger in memory, read back as a
+subscriber reads (encoded and decoded)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given, settings, strategies as st
+
+from domain.calendar import DEFAULT_CALENDAR, nth_day
+from domain.values import DocumentKind, FieldCorrection, Modality
+from projections.legal_clocks import clocks_for
+from tests.unit.domain.builders import (
+    GERENTE, INTAKE_DAY, LIDER, a_court_order, a_registration, a_unit, an_intake, an_internacao_unit, at,
+    new_ledger, on_day,
+)
+from tests.unit.projections.test_read_models_against_the_domain import (
+    assert_view_matches_aggregate, case_views, subscriber_events,
+)
+
+DAY_AFTER = nth_day(INTAKE_DAY, 2)
+
+
+def _typed_a_day_late(ledger, unit, **intake):
+    case_id = a_registration(ledger, unit)
+    an_intake(ledger, case_id, unit, occurred_at=at(DAY_AFTER, 10), **intake)
+    return case_id
+
+
+def _correct(ledger, case_id, version, field, value, day=20):
+    ledger.correct_case_entry(case_id=case_id, target_version=version, corrections=(FieldCorrection(field, value),),
+                              reason="retificação", authorised_by=GERENTE, occurred_at=on_day(day), actor=LIDER,
+                              source_document=a_court_order(DocumentKind.DECISAO_JUDICIAL, "RET-1"))
+
+
+def test_the_case_view_follows_a_corrected_intake_date_and_links_the_correction():
+    ledger = new_ledger()
+    unit = a_unit(ledger)
+    youth = _typed_a_day_late(ledger, unit)
+    _correct(ledger, youth, 2, "occurred_at", at(INTAKE_DAY, 10).isoformat())
+    view = case_views(subscriber_events(ledger))[str(youth)]
+    assert view.stay_started_on == INTAKE_DAY and view.measure_started_on == INTAKE_DAY
+    assert view.day_in_unit(nth_day(INTAKE_DAY, 45)) == 45
+    assert view.leave_entitlements(nth_day(INTAKE_DAY, 45))["same_day"] is True  # R-31, Reg. art. 63 I
+    assert "stay_started_on" in view.corrected
+    assert ("stay_started_on", "#3") in view.corrected_by
+    assert_view_matches_aggregate(view, ledger.case(youth))
+
+
+def test_k_clocks_are_due_from_the_corrected_intake_date():
+    ledger = new_ledger()
+    unit = an_internacao_unit(ledger)
+    youth = _typed_a_day_late(ledger, unit, modality=Modality.INTERNACAO)
+    _correct(ledger, youth, 2, "occurred_at", at(INTAKE_DAY, 10).isoformat())
+    view = case_views(subscriber_events(ledger))[str(youth)]
+    due = {c.clock: c.due_on for c in clocks_for(view, nth_day(INTAKE_DAY, 3))}
+    # Reg. arts. 32, 39: acolhimento within 3 business days; SINASE art. 55: PIA within 45 days.
+    assert due["K-ACOLH3"] == DEFAULT_CALENDAR.add_business_days(INTAKE_DAY, 3)
+    assert due["K-PIA45"] == INTAKE_DAY + dt.timedelta(days=45) == ledger.case(youth).pia_due_on()
+    assert due["K-TRIAG8"] == INTAKE_DAY + dt.timedelta(days=7)
+
+
+def test_the_age_21_clock_follows_a_corrected_birth_date():
+    ledger = new_ledger()
+    unit = a_unit(ledger)
+    youth = a_registration(ledger, unit)
+    an_intake(ledger, youth, unit)
+    ledger.correct_case_entry(case_id=youth, target_version=1, corrections=(FieldCorrection("birth_date", "2006-04-10"),),
+                              reason="certidão", authorised_by=GERENTE, occurred_at=on_day(3), actor=LIDER)
+    view = case_views(subscriber_events(ledger))[str(youth)]
+    age21 = [c for c in clocks_for(view, on_day(4).date()) if c.clock == "K-AGE21"]
+    assert [c.due_on for c in age21] == [dt.date(2027, 4, 10)]  # ECA art. 121 §5
+
+
+@settings(max_examples=20, deadline=None)
+@given(recorded=st.integers(min_value=1, max_value=8), right=st.integers(min_value=1, max_value=8),
+       born=st.dates(min_value=dt.date(2006, 6, 1), max_value=dt.date(2012, 1, 1)),
+       reborn=st.dates(min_value=dt.date(2006, 6, 1), max_value=dt.date(2012, 1, 1)),
+       internacao=st.booleans())
+def test_every_derived_fact_of_a_corrected_history_equals_the_history_recorded_right(
+        recorded, right, born, reborn, internacao):
+    """Property (E67): intake date and birth date corrected → the case view, its day counts and every
+    clock equal those of the same story recorded with the right values the first time."""
+
+    def story(day, birth):
+        ledger = new_ledger()
+        unit = an_internacao_unit(ledger, unit_code="U-PROP") if internacao else a_unit(ledger, unit_code="U-PROP")
+        youth = a_registration(ledger, unit, birth_date=birth)
+        an_intake(ledger, youth, unit, occurred_at=on_day(day),
+                  modality=Modality.INTERNACAO if internacao else Modality.SEMILIBERDADE)
+        return ledger, youth
+
+    wrong, wrong_youth = story(recorded, born)
+    _correct(wrong, wrong_youth, 2, "occurred_at", on_day(right).isoformat(), day=15)
+    _correct(wrong, wrong_youth, 1, "birth_date", reborn.isoformat(), day=16)
+    good, good_youth = story(right, reborn)
+    a = case_views(subscriber_events(wrong))[str(wrong_youth)]
+    b = case_views(subscriber_events(good))[str(good_youth)]
+    for name in ("status", "unit_id", "modality", "birth_date", "stay_started_on", "measure_started_on",
+                 "definitive_since"):
+        assert getattr(a, name) == getattr(b, name), name
+    for n in (2, 30, 45, 75, 200):
+        on = nth_day(INTAKE_DAY, n)
+        assert a.day_in_unit(on) == b.day_in_unit(on) and a.age_on(on) == b.age_on(on)
+        strip = lambda cs: sorted((c.clock, c.state, c.started_on, c.due_on, c.eligible_on) for c in cs)
+        assert strip(clocks_for(a, on)) == strip(clocks_for(b, on))
