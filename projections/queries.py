@@ -134,7 +134,7 @@ def cases(cur, schema: str) -> dict[str, CaseView]:
 def _occupancy_tables(schema: str) -> dict[str, sql.Identifier]:
     return {"capacity": _ident(schema, "unit_capacity"), "movements": _ident(schema, "unit_movements"),
             "profiles": _ident(schema, "occupancy_profiles"), "modalities": _ident(schema, "occupancy_modalities"),
-            "vacancies": _ident(schema, "unit_vacancies")}
+            "vacancies": _ident(schema, "unit_vacancies"), "corrections": _ident(schema, "unit_entry_corrections")}
 
 
 def unit_ids(cur, schema: str) -> list[str]:
@@ -157,4 +157,6 @@ def occupancy(cur, schema: str, unit_id: str) -> unit_occupancy.OccupancyData:
     profiles = _rows(cur, unit_occupancy.SELECT_PROFILES_OF, (case_ids,), **t)
     modalities = _rows(cur, unit_occupancy.SELECT_MODALITIES_OF, (case_ids,), **t)
     vacancies = _rows(cur, unit_occupancy.SELECT_UNIT_VACANCIES, (unit_id,), **t)
-    return unit_occupancy.OccupancyData.from_rows(unit_id, capacity, movements, profiles, modalities, vacancies)
+    corrections = _rows(cur, unit_occupancy.SELECT_UNIT_ENTRY_CORRECTIONS, (unit_id,), **t)
+    return unit_occupancy.OccupancyData.from_rows(unit_id, capacity, movements, profiles, modalities, vacancies,
+                                                  corrections)

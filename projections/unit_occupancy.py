@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from domain.calendar import CUIABA, age_on
+from domain.corrections import corrected_values
 from projections.decoding import LedgerEvent
 from projections.engine import Change, Table, Upsert
 
@@ -91,10 +92,24 @@ CREATE_OCCUPANCY_MODALITIES = """
         PRIMARY KEY (case_id, version)
     )"""
 
+# A correction of a unit entry's time (E67), kept by target version and applied when the rows are
+# read (`OccupancyData.from_rows`): the projection cannot know whether the target is a movement or a
+# capacity definition, so it records the correction and the reader combines (projections/engine.py).
+CREATE_UNIT_ENTRY_CORRECTIONS = """
+    CREATE TABLE {table} (
+        unit_id      text        NOT NULL,
+        version      bigint      NOT NULL,
+        field        text        NOT NULL,
+        value        text,
+        corrected_by bigint      NOT NULL,
+        PRIMARY KEY (unit_id, version, field)
+    )"""
+
 # Reads; the names in braces are the read views.
 SELECT_UNIT_CAPACITY = "SELECT * FROM {capacity} WHERE unit_id = %s ORDER BY version"
 SELECT_UNIT_MOVEMENTS = "SELECT * FROM {movements} WHERE unit_id = %s ORDER BY version"
 SELECT_UNIT_VACANCIES = "SELECT * FROM {vacancies} WHERE unit_id = %s ORDER BY vacancy_id"
+SELECT_UNIT_ENTRY_CORRECTIONS = "SELECT * FROM {corrections} WHERE unit_id = %s ORDER BY version, corrected_by"
 SELECT_PROFILES_OF = "SELECT * FROM {profiles} WHERE case_id = ANY(%s)"
 SELECT_MODALITIES_OF = "SELECT * FROM {modalities} WHERE case_id = ANY(%s) ORDER BY case_id, version"
 SELECT_UNITS = "SELECT DISTINCT unit_id FROM {capacity} ORDER BY unit_id"
@@ -109,7 +124,7 @@ class UnitOccupancy:
     """Projection `unit_occupancy`: capacity and movements of units, age/sex/modality of cases."""
 
     name = "unit_occupancy"
-    version = 1
+    version = 2  # 2: corrected times of unit entries (unit_entry_corrections)
     streams = ("Case", "Unit")
     tables = (
         Table("unit_capacity", key=("unit_id", "version"), ddl=(CREATE_UNIT_CAPACITY,)),
@@ -117,6 +132,7 @@ class UnitOccupancy:
         Table("unit_vacancies", key=("unit_id", "vacancy_id"), ddl=(CREATE_UNIT_VACANCIES,)),
         Table("occupancy_profiles", key=("case_id",), ddl=(CREATE_OCCUPANCY_PROFILES,)),
         Table("occupancy_modalities", key=("case_id", "version"), ddl=(CREATE_OCCUPANCY_MODALITIES,)),
+        Table("unit_entry_corrections", key=("unit_id", "version", "field"), ddl=(CREATE_UNIT_ENTRY_CORRECTIONS,)),
     )
 
     def apply(self, event: LedgerEvent) -> list[Change]:
@@ -146,6 +162,9 @@ class UnitOccupancy:
                     name, value = str(c.get("field")), c.get("value")
                     if name in CAPACITY_FIELDS and _is_int(value):
                         out.append(Upsert("unit_capacity", {"unit_id": sid, "version": target}, {name: int(value)}))
+                    elif name == "occurred_at":
+                        out.append(Upsert("unit_entry_corrections", {"unit_id": sid, "version": target, "field": name},
+                                          {"value": None if value is None else str(value), "corrected_by": seq}))
                 return out
             if event.name == "EntryVoided":
                 # Movements cannot be voided (domain/corrections.py); a capacity redefinition can.
@@ -277,7 +296,12 @@ class OccupancyData:
     @classmethod
     def from_rows(cls, unit_id: str, capacity: Iterable[Mapping], movements: Iterable[Mapping],
                   profiles: Iterable[Mapping], modalities: Iterable[Mapping],
-                  vacancies: Iterable[Mapping] = ()) -> "OccupancyData":
+                  vacancies: Iterable[Mapping] = (), corrections: Iterable[Mapping] = ()) -> "OccupancyData":
+        fixes: dict[int, list[tuple[str, Any]]] = {}
+        for c in sorted((c for c in corrections if c["unit_id"] == unit_id), key=lambda c: c["corrected_by"]):
+            fixes.setdefault(int(c["version"]), []).append((c["field"], c["value"]))
+        movements = [_corrected(m, "at", fixes.get(int(m["version"]))) for m in movements]
+        capacity = [_corrected(c, "effective_at", fixes.get(int(c["version"]))) for c in capacity]
         mods: dict[str, list[Mapping[str, Any]]] = {}
         for m in modalities:
             mods.setdefault(m["case_id"], []).append(m)
@@ -354,6 +378,14 @@ class OccupancyData:
         days = [_local(m["at"]) for m in self.movements] + [_local(c["effective_at"]) for c in self.capacity
                                                               if c.get("effective_at")]
         return min(days) if days else None
+
+
+def _corrected(row: Mapping[str, Any], column: str, fixes: list[tuple[str, Any]] | None) -> Mapping[str, Any]:
+    """A movement or capacity row with its entry's corrected time (the shared corrected view, E67)."""
+    if not fixes:
+        return row
+    moment = corrected_values({"occurred_at": row.get(column)}, fixes, lambda _: dt.datetime)["occurred_at"]
+    return {**row, column: moment}
 
 
 def _local(moment: dt.datetime) -> dt.date:

@@ -106,3 +106,30 @@ def test_every_derived_fact_of_a_corrected_history_equals_the_history_recorded_r
         assert a.day_in_unit(on) == b.day_in_unit(on) and a.age_on(on) == b.age_on(on)
         strip = lambda cs: sorted((c.clock, c.state, c.started_on, c.due_on, c.eligible_on) for c in cs)
         assert strip(clocks_for(a, on)) == strip(clocks_for(b, on))
+
+
+def _occupancy(ledger, unit):
+    from projections.engine import MemoryTables
+    from projections.unit_occupancy import OccupancyData, UnitOccupancy
+
+    t = MemoryTables(UnitOccupancy()).apply_events(subscriber_events(ledger))
+    return OccupancyData.from_rows(str(unit), *(t.table(n).values() for n in (
+        "unit_capacity", "unit_movements", "occupancy_profiles", "occupancy_modalities", "unit_vacancies",
+        "unit_entry_corrections")))
+
+
+def test_occupancy_on_the_corrected_day_counts_the_youth_once_the_units_entry_is_corrected():
+    # CNMP Res. 67 Annex I 1.5: the population of each day; the unit's own entry is what it counts.
+    ledger = new_ledger()
+    unit = a_unit(ledger)
+    youth = _typed_a_day_late(ledger, unit)
+    assert _occupancy(ledger, unit).on(INTAKE_DAY).population == 0
+    _correct(ledger, youth, 2, "occurred_at", at(INTAKE_DAY, 10).isoformat())
+    admitted = max(v for v, e in ledger.unit(unit)._entries.items() if e.event_type == "ResidentAdmitted")
+    ledger.correct_unit_entry(unit_id=unit, target_version=admitted,
+                              corrections=(FieldCorrection("occurred_at", at(INTAKE_DAY, 10).isoformat()),),
+                              reason="retificação", authorised_by=GERENTE, occurred_at=on_day(20), actor=LIDER,
+                              source_document=a_court_order(DocumentKind.DECISAO_JUDICIAL, "RET-1"))
+    data = _occupancy(ledger, unit)
+    assert data.on(INTAKE_DAY).population == 1
+    assert [r.case_id for r in data.on(INTAKE_DAY).residents] == [str(youth)]
