@@ -149,7 +149,7 @@ def find_unit(cur, schema: str, unit: str) -> str:
     return rows[0]["unit_id"]
 
 
-def occupancy(cur, schema: str, unit_id: str) -> unit_occupancy.OccupancyData:
+def occupancy(cur, schema: str, unit_id: str, as_recorded_at: dt.datetime | None = None) -> unit_occupancy.OccupancyData:
     t = _occupancy_tables(schema)
     capacity = _rows(cur, unit_occupancy.SELECT_UNIT_CAPACITY, (unit_id,), **t)
     movements = _rows(cur, unit_occupancy.SELECT_UNIT_MOVEMENTS, (unit_id,), **t)
@@ -158,5 +158,5 @@ def occupancy(cur, schema: str, unit_id: str) -> unit_occupancy.OccupancyData:
     modalities = _rows(cur, unit_occupancy.SELECT_MODALITIES_OF, (case_ids,), **t)
     vacancies = _rows(cur, unit_occupancy.SELECT_UNIT_VACANCIES, (unit_id,), **t)
     corrections = _rows(cur, unit_occupancy.SELECT_UNIT_ENTRY_CORRECTIONS, (unit_id,), **t)
-    return unit_occupancy.OccupancyData.from_rows(unit_id, capacity, movements, profiles, modalities, vacancies,
-                                                  corrections)
+    return unit_occupancy.OccupancyData.recorded_by(unit_id, as_recorded_at, capacity, movements, profiles,
+                                                    modalities, vacancies, corrections)

@@ -46,6 +46,7 @@ CREATE_UNIT_CAPACITY = """
         comarca     text,
         effective_at timestamptz,
         voided      boolean     NOT NULL DEFAULT false,
+        recorded_at timestamptz,
         PRIMARY KEY (unit_id, version)
     )"""
 
@@ -58,6 +59,7 @@ CREATE_UNIT_MOVEMENTS = """
         reason      text,
         room        text,
         at          timestamptz NOT NULL,
+        recorded_at timestamptz,
         PRIMARY KEY (unit_id, version)
     )"""
 
@@ -72,6 +74,7 @@ CREATE_UNIT_VACANCIES = """
         released_at  timestamptz,
         valid_until  date,
         filled_at    timestamptz,
+        recorded_at  timestamptz,
         PRIMARY KEY (unit_id, vacancy_id)
     )"""
 
@@ -102,6 +105,7 @@ CREATE_UNIT_ENTRY_CORRECTIONS = """
         field        text        NOT NULL,
         value        text,
         corrected_by bigint      NOT NULL,
+        recorded_at  timestamptz,
         PRIMARY KEY (unit_id, version, field)
     )"""
 
@@ -144,14 +148,17 @@ class UnitOccupancy:
                     values.update(unit_code=d.get("unit_code"), unit_name=d.get("name"), unit_type=d.get("unit_type"),
                                   sex=d.get("sex"), comarca=d.get("comarca"))
                 values["effective_at"] = event.occurred_at
+                values["recorded_at"] = event.recorded_at
                 return [Upsert("unit_capacity", {"unit_id": sid, "version": seq}, values)]
             if event.name in MOVEMENTS:
                 return [Upsert("unit_movements", {"unit_id": sid, "version": seq},
                                {"case_id": str(d.get("case_id")), "movement": MOVEMENTS[event.name],
-                                "reason": d.get("reason"), "room": d.get("room"), "at": event.occurred_at})]
+                                "reason": d.get("reason"), "room": d.get("room"), "at": event.occurred_at,
+                                "recorded_at": event.recorded_at})]
             if event.name == "VacancyReleased":
                 return [Upsert("unit_vacancies", {"unit_id": sid, "vacancy_id": str(d.get("vacancy_id"))},
-                               {"released_at": event.occurred_at, "valid_until": _as_date(d.get("valid_until"))})]
+                               {"released_at": event.occurred_at, "valid_until": _as_date(d.get("valid_until")),
+                                "recorded_at": event.recorded_at})]
             if event.name == "VacancyFilled":
                 return [Upsert("unit_vacancies", {"unit_id": sid, "vacancy_id": str(d.get("vacancy_id"))},
                                {"filled_at": event.occurred_at})]
@@ -164,7 +171,8 @@ class UnitOccupancy:
                         out.append(Upsert("unit_capacity", {"unit_id": sid, "version": target}, {name: int(value)}))
                     elif name == "occurred_at":
                         out.append(Upsert("unit_entry_corrections", {"unit_id": sid, "version": target, "field": name},
-                                          {"value": None if value is None else str(value), "corrected_by": seq}))
+                                          {"value": None if value is None else str(value), "corrected_by": seq,
+                                           "recorded_at": event.recorded_at}))
                 return out
             if event.name == "EntryVoided":
                 # Movements cannot be voided (domain/corrections.py); a capacity redefinition can.
@@ -312,6 +320,20 @@ class OccupancyData:
             modalities={k: sorted(v, key=lambda r: r["version"]) for k, v in mods.items()},
             vacancies=[v for v in vacancies if v["unit_id"] == unit_id],
         )
+
+    @classmethod
+    def recorded_by(cls, unit_id: str, moment: dt.datetime | None, capacity: Iterable[Mapping],
+                    movements: Iterable[Mapping], profiles: Iterable[Mapping], modalities: Iterable[Mapping],
+                    vacancies: Iterable[Mapping] = (), corrections: Iterable[Mapping] = ()) -> "OccupancyData":
+        """`from_rows` with only the unit entries and corrections recorded by ``moment`` (transaction
+        time): what the ledger said then (the bitemporal point with the day asked of `on`). Ages and
+        modalities come from the case rows as they stand now."""
+        def by(rows: Iterable[Mapping]) -> list[Mapping]:
+            return [r for r in rows if moment is None or r.get("recorded_at") is None or r["recorded_at"] <= moment]
+
+        vacancies = [v if moment is None or v.get("filled_at") is None or v.get("recorded_at") is None
+                     or v["filled_at"] <= moment else {**v, "filled_at": None} for v in by(vacancies)]
+        return cls.from_rows(unit_id, by(capacity), by(movements), profiles, modalities, vacancies, by(corrections))
 
     def profile(self) -> dict[str, Any]:
         """The unit's profile with the capacity of its latest valid definition."""

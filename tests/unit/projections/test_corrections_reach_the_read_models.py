@@ -133,3 +133,27 @@ def test_occupancy_on_the_corrected_day_counts_the_youth_once_the_units_entry_is
     data = _occupancy(ledger, unit)
     assert data.on(INTAKE_DAY).population == 1
     assert [r.case_id for r in data.on(INTAKE_DAY).residents] == [str(youth)]
+
+
+def test_occupancy_as_recorded_before_the_correction_gives_the_old_count():
+    """The bitemporal point: the corrected day as the ledger said it before the correction was recorded."""
+    from projections.engine import MemoryTables
+    from projections.unit_occupancy import OccupancyData, UnitOccupancy
+
+    ledger = new_ledger()
+    unit = a_unit(ledger)
+    youth = _typed_a_day_late(ledger, unit)
+    admitted = max(v for v, e in ledger.unit(unit)._entries.items() if e.event_type == "ResidentAdmitted")
+    ledger.correct_unit_entry(unit_id=unit, target_version=admitted,
+                              corrections=(FieldCorrection("occurred_at", at(INTAKE_DAY, 10).isoformat()),),
+                              reason="retificação", authorised_by=GERENTE, occurred_at=on_day(20), actor=LIDER,
+                              source_document=a_court_order(DocumentKind.DECISAO_JUDICIAL, "RET-1"))
+    t = MemoryTables(UnitOccupancy()).apply_events(subscriber_events(ledger))
+    rows = [t.table(n).values() for n in ("unit_capacity", "unit_movements", "occupancy_profiles",
+                                          "occupancy_modalities", "unit_vacancies", "unit_entry_corrections")]
+    corrected_at = next(iter(t.table("unit_entry_corrections").values()))["recorded_at"]
+    before = OccupancyData.recorded_by(str(unit), corrected_at - dt.timedelta(microseconds=1), *rows)
+    now = OccupancyData.recorded_by(str(unit), None, *rows)
+    assert (before.on(INTAKE_DAY).population, now.on(INTAKE_DAY).population) == (0, 1)
+    assert before.on(DAY_AFTER).population == now.on(DAY_AFTER).population == 1
+    assert youth
