@@ -68,7 +68,9 @@ def parse_corrected_value(field: str, text: str, kind: Any) -> Any:
     recorded (a read model knows only that); ``None`` keeps the text. A time without its offset is
     Cuiabá time, as everywhere in the ledger. Raises NotCorrectable when the text does not fit.
     """
-    text = "" if text is None else str(text)
+    if text is None:
+        return None
+    text = str(text)
     origin = typing.get_origin(kind)
     if origin is typing.Annotated:
         return parse_corrected_value(field, text, typing.get_args(kind)[0])

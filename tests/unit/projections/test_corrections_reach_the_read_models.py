@@ -157,3 +157,27 @@ def test_occupancy_as_recorded_before_the_correction_gives_the_old_count():
     assert (before.on(INTAKE_DAY).population, now.on(INTAKE_DAY).population) == (0, 1)
     assert before.on(DAY_AFTER).population == now.on(DAY_AFTER).population == 1
     assert youth
+
+
+@settings(max_examples=15, deadline=None)
+@given(recorded=st.integers(min_value=1, max_value=8), right=st.integers(min_value=1, max_value=8))
+def test_as_recorded_before_the_correction_the_history_keeps_the_old_facts(recorded, right):
+    """E67 on the transaction-time axis: as the ledger said just before the correction was recorded,
+    the stay started on the day first recorded; as of now (every correction applied) on the right day."""
+    from projections.audit_trail import AuditTrail
+    from projections.engine import MemoryTables
+    from projections.history import history
+
+    ledger = new_ledger()
+    unit = a_unit(ledger)
+    youth = a_registration(ledger, unit)
+    an_intake(ledger, youth, unit, occurred_at=on_day(recorded))
+    _correct(ledger, youth, 2, "occurred_at", on_day(right).isoformat(), day=15)
+    trail = MemoryTables(AuditTrail()).apply_events(subscriber_events(ledger))
+    rows = [r for r in trail.table("audit_entries").values() if r["stream_id"] == str(youth)]
+    correction = next(r for r in rows if r.get("amendment") == "corrected")
+    before = history(rows, as_recorded_at=correction["recorded_at"] - dt.timedelta(microseconds=1)).state
+    now = history(rows, as_of=nth_day(INTAKE_DAY, 30)).state
+    assert before.stay_started_on == nth_day(INTAKE_DAY, recorded)
+    assert now.stay_started_on == nth_day(INTAKE_DAY, right) == case_views(subscriber_events(ledger))[str(youth)].stay_started_on
+    assert clocks_for(before, nth_day(INTAKE_DAY, 9))[0] != clocks_for(now, nth_day(INTAKE_DAY, 9))[0] or recorded == right
