@@ -181,3 +181,23 @@ def test_as_recorded_before_the_correction_the_history_keeps_the_old_facts(recor
     assert before.stay_started_on == nth_day(INTAKE_DAY, recorded)
     assert now.stay_started_on == nth_day(INTAKE_DAY, right) == case_views(subscriber_events(ledger))[str(youth)].stay_started_on
     assert clocks_for(before, nth_day(INTAKE_DAY, 9))[0] != clocks_for(now, nth_day(INTAKE_DAY, 9))[0] or recorded == right
+
+
+def test_a_corrected_release_time_reaches_the_case_and_the_release_clock():
+    # Reg. art. 107; ECA art. 235: the release follows the order promptly; its time is what K-RELEASE judges.
+    from tests.unit.projections.test_read_models_against_the_domain import released
+
+    ledger = new_ledger()
+    unit = a_unit(ledger)
+    youth = a_registration(ledger, unit)
+    an_intake(ledger, youth, unit)
+    released(ledger, youth, 60)
+    version = ledger.case(youth).version
+    assert ledger.repository.get(youth)._entry(version).__class__.__name__ == "Released"
+    wrong_day = on_day(61, 10)
+    _correct(ledger, youth, version, "occurred_at", wrong_day.isoformat(), day=70)
+    view = case_views(subscriber_events(ledger))[str(youth)]
+    assert view.released_at == wrong_day and "released_at" in view.corrected
+    release = [c for c in clocks_for(view, on_day(62).date()) if c.clock == "K-RELEASE"]
+    assert [(c.state, c.stopped_on) for c in release] == [("met_late", wrong_day.date())]
+    assert view.days_in_measure(on_day(90).date()) == 61
