@@ -8,13 +8,19 @@ entry that corrections check, and the two commands that correct and void.
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+import types
+import typing
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Iterable
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Mapping
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.calendar import require_aware
+from domain.calendar import CUIABA, require_aware
 from domain.rules import refuse
 from domain.values import SUPERVISOR_ROLES, Actor, FieldCorrection, PersonalText, SourceDocument
 
@@ -43,6 +49,114 @@ MOVEMENT_EVENTS = frozenset(
         "ResidentDeparted",
     }
 )
+
+
+# Fields no correction touches: the stream's bookkeeping, and who recorded the entry on what
+# document (R-66: the record of who wrote what stays; a new document is the correction's own).
+FIXED_FIELDS = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic", "actor",
+                          "source_document"})
+
+
+class NotCorrectable(ValueError):
+    """A corrected value that does not fit the field it corrects (the command is refused, D-04)."""
+
+
+def parse_corrected_value(field: str, text: str, kind: Any) -> Any:
+    """The value of ``field`` that the correction's ``text`` stands for, as a value of type ``kind``.
+
+    ``kind`` is the field's annotation (the aggregate knows it) or the type of the value first
+    recorded (a read model knows only that); ``None`` keeps the text. A time without its offset is
+    Cuiabá time, as everywhere in the ledger. Raises NotCorrectable when the text does not fit.
+    """
+    if text is None:
+        return None
+    text = str(text)
+    origin = typing.get_origin(kind)
+    if origin is typing.Annotated:
+        return parse_corrected_value(field, text, typing.get_args(kind)[0])
+    if origin in (typing.Union, types.UnionType):
+        options = [k for k in typing.get_args(kind) if k is not type(None)]
+        if not text.strip() and len(options) < len(typing.get_args(kind)):
+            return None
+        return parse_corrected_value(field, text, options[0] if len(options) == 1 else None)
+    try:
+        if kind is None or kind is str or kind is Any:
+            return text
+        if kind is datetime:
+            moment = datetime.fromisoformat(text.strip())
+            return moment if moment.tzinfo else moment.replace(tzinfo=CUIABA)
+        if kind is date:
+            return date.fromisoformat(text.strip()[:10] if "T" in text else text.strip())
+        if kind is bool:
+            if text.strip().lower() in ("true", "yes", "sim", "1"):
+                return True
+            if text.strip().lower() in ("false", "no", "não", "nao", "0"):
+                return False
+            raise ValueError(text)
+        if kind is int:
+            return int(text.strip())
+        if kind is UUID:
+            return UUID(text.strip())
+        if isinstance(kind, type) and issubclass(kind, enum.Enum):
+            return kind(text.strip())
+    except ValueError:
+        raise NotCorrectable(f"{text!r} is not a valid {getattr(kind, '__name__', kind)} for {field}") from None
+    raise NotCorrectable(f"{field} holds a list or a record; it cannot be corrected by a text value")
+
+
+def corrected_values(values: Mapping[str, Any], corrections: Iterable[tuple[str, Any]],
+                     kind_of: Callable[[str], Any]) -> dict[str, Any]:
+    """The one corrected view of an entry: ``values`` with each ``(field, text)`` correction applied,
+    later corrections over earlier ones (E67: the entry as if recorded right the first time).
+
+    Shared by the aggregates (which rebuild their state from corrected entries, so later rules see
+    the corrected dates) and by the read models (case view, clocks, occupancy, history), so a
+    correction means the same everywhere. Texts that do not fit are skipped here: the aggregate
+    refuses them when the correction is recorded.
+    """
+    out = dict(values)
+    for field, text in corrections:
+        if field in FIXED_FIELDS:
+            continue
+        try:
+            out[field] = parse_corrected_value(field, text, kind_of(field))
+        except NotCorrectable:
+            continue
+    return out
+
+
+@lru_cache(maxsize=None)
+def field_types(event_class: type) -> dict[str, Any]:
+    """The annotated fields of an event class (those a correction may name)."""
+    hints = typing.get_type_hints(event_class, include_extras=True)
+    return {f.name: hints.get(f.name) for f in dataclasses.fields(event_class) if f.name not in FIXED_FIELDS}
+
+
+def corrected_event(event: Any, corrections: Iterable[Any]) -> Any:
+    """A copy of a domain event with ``FieldCorrection``s applied (the original stays in the store)."""
+    corrections = [(c.field, c.value) for c in corrections]
+    if not corrections:
+        return event
+    types_ = field_types(type(event))
+    names = set(types_)
+    changed = corrected_values({n: getattr(event, n) for n in names}, corrections, types_.get)
+    return dataclasses.replace(event, **{n: v for n, v in changed.items() if n in names})
+
+
+def check_corrected_fields(event: Any, corrections: Iterable[Any]) -> None:
+    """Refuse (D-04) a correction naming a field the entry does not have, or a value that does not fit."""
+    types_ = field_types(type(event))
+    for c in corrections:
+        if c.field in FIXED_FIELDS:
+            refuse("R-66", f"{c.field} records who made the entry and on what document; it is not corrected.")
+        if c.field not in types_:
+            refuse("D-04", f"A {type(event).__name__} entry has no field {c.field!r}; correctable fields: "
+                           + ", ".join(sorted(types_)) + ".")
+        try:
+            parse_corrected_value(c.field, c.value, types_[c.field])
+        except NotCorrectable as exc:
+            refuse("D-04", f"{exc}; write the field's new value as the entry records it (dates as YYYY-MM-DD, "
+                           "times with their offset).")
 
 
 def check_correction(
@@ -96,6 +210,8 @@ class Correctable(Aggregate):
             aggregate._entries[self.originator_version] = EntryRef(
                 type(self).__name__, bool(self.source_document and self.source_document.is_judicial)
             )
+            # Kept so that a correction can rebuild the state from the corrected entries (E67).
+            aggregate.__dict__.setdefault("_log", []).append(self)
 
     class EntryCorrected(Event):
         """*Retificação* of an earlier entry (E67)."""
@@ -104,6 +220,12 @@ class Correctable(Aggregate):
         corrections: tuple[FieldCorrection, ...]
         reason: PersonalText
         authorised_by: Actor
+
+        def apply(self, aggregate: Any) -> None:
+            """Rebuild the state as if the corrected entry had been recorded right the first time."""
+            super().apply(aggregate)
+            if not aggregate.__dict__.get("_replaying"):
+                _rebuild_from_corrected_entries(aggregate)
 
     class EntryVoided(Event):
         """*Anulação* of an entry recorded by mistake (E68)."""
@@ -116,6 +238,13 @@ class Correctable(Aggregate):
             """Flag the voided entry; it stays in history."""
             aggregate.voided.add(self.target_version)
             super().apply(aggregate)
+
+    def _entry(self, version: int) -> Any:
+        """The event recorded at ``version`` of this stream (as recorded, corrections not applied)."""
+        log = self.__dict__.get("_log") or []
+        if 0 < version <= len(log) and log[version - 1].originator_version == version:
+            return log[version - 1]
+        return next(e for e in log if e.originator_version == version)
 
     def _envelope_unit_id(self) -> str:
         """The unit named in the envelope of this aggregate's events when a command names none."""
@@ -159,6 +288,7 @@ class Correctable(Aggregate):
         corrections = tuple(corrections)
         if not corrections:
             refuse("R-66", "Name at least one corrected field and its new value.")
+        check_corrected_fields(self._entry(target_version), corrections)
         self._record(
             self.EntryCorrected,
             occurred_at=occurred_at,
@@ -193,3 +323,32 @@ class Correctable(Aggregate):
             reason=reason,
             authorised_by=authorised_by,
         )
+
+
+def _rebuild_from_corrected_entries(aggregate: Any) -> None:
+    """Fold the aggregate again from its entries with every correction applied (E67).
+
+    Every later rule (day counts of leave, R-31; the acolhimento's three business days, R-12;
+    ages, R-08) reads the state, so the state must be the corrected history's: the same fold the
+    read models make (``corrected_values``). The entries themselves stay as recorded (R-66); the
+    events not yet saved are kept.
+    """
+    log = list(aggregate._log)
+    corrections: dict[int, list[Any]] = {}
+    for entry in log:
+        if isinstance(entry, Correctable.EntryCorrected):
+            corrections.setdefault(entry.target_version, []).extend(entry.corrections)
+    fresh = None
+    for entry in log:
+        entry = corrected_event(entry, corrections.get(entry.originator_version, ()))
+        if fresh is None:
+            fresh = entry.mutate(None)
+            fresh._replaying = True
+        else:
+            entry.mutate(fresh)
+    pending = aggregate.__dict__.get("_pending_events", [])
+    state = dict(fresh.__dict__)
+    del state["_replaying"]
+    state.update(_log=log, _pending_events=pending)
+    aggregate.__dict__.clear()
+    aggregate.__dict__.update(state)

@@ -26,11 +26,13 @@ commands show an age, never the birth date.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from domain.calendar import CUIABA, age_on, day_of_measure
 from domain.clocks import family_leave_from_day, reassessment_due_on
+from domain.corrections import corrected_values
 from domain.values import LeaveKind
 from projections.decoding import LedgerEvent
 from projections.engine import Change, Table, Upsert
@@ -60,12 +62,16 @@ SELECT_CASE_FACTS = """
     SELECT f.case_id, f.fact, f.version, f.value, f.corrected
     FROM {facts} f
     WHERE f.case_id = %s
-      AND NOT EXISTS (SELECT 1 FROM {voids} v WHERE v.case_id = f.case_id AND v.version = f.version)"""
+      AND NOT EXISTS (SELECT 1 FROM {voids} v WHERE v.case_id = f.case_id AND v.version = f.version)
+      AND (f.fact <> '_entry' OR EXISTS (SELECT 1 FROM {facts} c WHERE c.case_id = f.case_id
+                                         AND c.version = f.version AND left(c.fact, 12) = '_correction:'))"""
 
 SELECT_ALL_CASE_FACTS = """
     SELECT f.case_id, f.fact, f.version, f.value, f.corrected
     FROM {facts} f
     WHERE NOT EXISTS (SELECT 1 FROM {voids} v WHERE v.case_id = f.case_id AND v.version = f.version)
+      AND (f.fact <> '_entry' OR EXISTS (SELECT 1 FROM {facts} c WHERE c.case_id = f.case_id
+                                         AND c.version = f.version AND left(c.fact, 12) = '_correction:'))
     ORDER BY f.case_id"""
 
 # A fact cleared by a later entry (room after a transfer, an answered petition).
@@ -224,7 +230,7 @@ class CaseViewProjection:
     """Projection `case_view`: the facts of every case, by stream version, and the voided versions."""
 
     name = "case_view"
-    version = 1
+    version = 2  # 2: entries kept (ENTRY) and corrections recorded (CORRECTION) for re-derivation
     streams = ("Case",)
     tables = (
         Table("case_facts", key=("case_id", "fact", "version"), ddl=(CREATE_CASE_FACTS,)),
@@ -237,7 +243,11 @@ class CaseViewProjection:
         case = event.stream_id
         if event.name == "EntryCorrected":
             target = int(event.data["target_version"])
-            out: list[Change] = []
+            kept = [[str(c.get("field")), _text(c.get("value"))] for c in event.data.get("corrections") or []
+                    if str(c.get("field")) in CORRECTABLE_INPUTS]
+            out: list[Change] = [Upsert("case_facts", {"case_id": case, "fact": f"{CORRECTION}{event.sequence}",
+                                                       "version": target},
+                                        {"value": json.dumps(kept), "recorded_at": event.recorded_at})]
             for c in event.data.get("corrections") or []:
                 for fact in CORRECTED_FIELD_FACTS.get(str(c.get("field")), ()):
                     out.append(Upsert("case_facts", {"case_id": case, "fact": fact, "version": target},
@@ -247,9 +257,81 @@ class CaseViewProjection:
             return [Upsert("case_voids", {"case_id": case, "version": int(event.data["target_version"])},
                            {"voided_by": event.sequence, "recorded_at": event.recorded_at})]
         facts = facts_of(event.name, event.data, event.occurred_at, event.unit_id, event.sequence)
+        if facts:
+            facts[ENTRY] = json.dumps(entry_inputs(event.name, event.data, event.occurred_at, event.unit_id))
         return [Upsert("case_facts", {"case_id": case, "fact": fact, "version": event.sequence},
                        {"value": value, "recorded_at": event.recorded_at})
                 for fact, value in facts.items()]
+
+
+# What an entry's facts are derived from, kept beside them so that a correction recorded later
+# re-derives every fact of the entry (a corrected intake date moves the stay start, the day counts
+# and every clock that starts there, E67), without the projection reading its rows.
+ENTRY = "_entry"
+CORRECTION = "_correction:"  # + the correcting entry's sequence: the link to the correction
+ENTRY_FIELDS = frozenset({
+    "birth_date", "sex", "modality", "origin", "apprehended_on", "destination_unit_id", "room", "effective_on",
+    "new_modality", "kind", "hearing_on", "version", "purpose", "leave_id", "leave_date", "procedure_id",
+    "severity", "offence_code", "sanction", "starts_on", "ends_on", "new_ends_on", "isolation_id",
+    "defender_notified_at", "prosecutor_notified_at", "judge_notified_at", "suspension_id", "petition_id", "basis",
+})
+CORRECTABLE_INPUTS = ENTRY_FIELDS | {"occurred_at", "unit_id"}
+
+
+def entry_inputs(name: str, data: Mapping[str, Any], occurred_at: dt.datetime, unit_id: str) -> dict[str, Any]:
+    """The inputs of `facts_of` for one entry, as JSON-able text (no names, documents or free text)."""
+    kept = {k: (None if v is None else _text(v)) for k, v in data.items() if k in ENTRY_FIELDS}
+    kept["exceptions"] = [{"rule_code": e.get("rule_code"), "alert": e.get("alert", True)}
+                          for e in data.get("exceptions") or [] if isinstance(e, Mapping)]
+    return {"name": name, "occurred_at": occurred_at.isoformat(), "unit_id": unit_id, "data": kept}
+
+
+def _rederived(rows: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Fact rows with every corrected entry's facts derived again from its corrected inputs.
+
+    The shared corrected view of an entry (`domain.corrections.corrected_values`) is applied to the
+    entry's kept inputs; a fact whose value the correction changed is marked corrected, and
+    `corrected_by:<fact>` links it to the correcting entries.
+    """
+    entries: dict[int, dict[str, Any]] = {}
+    fixes: dict[int, list[tuple[int, list]]] = {}
+    for r in rows:
+        fact = r["fact"]
+        if fact == ENTRY:
+            entries[int(r["version"])] = json.loads(r["value"])
+        elif fact.startswith(CORRECTION):
+            fixes.setdefault(int(r["version"]), []).append((int(fact[len(CORRECTION):]), json.loads(r["value"])))
+    out = [r for r in rows if r["fact"] != ENTRY and not r["fact"].startswith(CORRECTION)]
+    if not fixes:
+        return out
+    redone: dict[int, list[dict[str, Any]]] = {}
+    for version, amendments in fixes.items():
+        entry = entries.get(version)
+        if entry is None:
+            continue
+        amendments.sort()
+        pairs = [(f, v) for _, fields in amendments for f, v in fields]
+        if not pairs:
+            continue
+        original = facts_of(entry["name"], entry["data"], _moment(entry["occurred_at"]), entry["unit_id"], version)
+        values = corrected_values({**entry["data"], "occurred_at": _moment(entry["occurred_at"]),
+                                   "unit_id": entry["unit_id"]}, pairs,
+                                  lambda f: dt.datetime if f == "occurred_at" else None)
+        data = {k: v for k, v in values.items() if k not in ("occurred_at", "unit_id")}
+        facts = facts_of(entry["name"], data, values["occurred_at"], values["unit_id"], version)
+        links = " ".join(f"#{seq}" for seq, _ in amendments)
+        redone[version] = [{"fact": f, "version": version, "value": v,
+                            "corrected": v != original.get(f)} for f, v in facts.items()]
+        redone[version] += [{"fact": f"corrected_by:{f}", "version": version, "value": links}
+                            for f, v in facts.items() if v != original.get(f)]
+    corrected_upserts = {(int(r["version"]), r["fact"]): r for r in out if r.get("corrected")}
+    kept = [r for r in out if int(r["version"]) not in redone]
+    for version, new_rows in redone.items():
+        for row in new_rows:
+            # A field the entry's inputs do not hold (corrected through the older upsert) keeps it.
+            old = corrected_upserts.get((version, row["fact"]))
+            kept.append(old if old is not None and not row["corrected"] else row)
+    return kept
 
 
 # -- from facts to a view ----------------------------------------------------------------------
@@ -259,7 +341,7 @@ def resolve(rows: Iterable[Mapping[str, Any]], voided: Iterable[int] = ()) -> di
     """fact -> (value, corrected) from fact rows: latest version wins (first for FIRST_FACTS), voided skipped."""
     skip = set(voided)
     chosen: dict[str, tuple[int, str, bool]] = {}
-    for r in rows:
+    for r in _rederived(list(rows)):
         version = int(r["version"])
         if version in skip:
             continue
@@ -299,7 +381,7 @@ def definitive_since(rows: Iterable[Mapping[str, Any]], voided: Iterable[int] = 
 
 def view_from_rows(case_id: str, rows: Iterable[Mapping[str, Any]], voided: Iterable[int] = ()) -> "CaseView":
     """One case's view from its fact rows and voided versions."""
-    rows, voided = list(rows), set(voided)
+    rows, voided = _rederived(list(rows)), set(voided)
     facts = resolve(rows, voided)
     start = definitive_since(rows, voided)
     facts["definitive_since"] = (start or CLEARED, False)
@@ -371,6 +453,7 @@ class CaseView:
     exception_alerts: tuple[tuple[int, str], ...] = ()  # (entry version, rule code) of those exceptions
     acknowledged_clocks: tuple[str, ...] = ()  # deadlines met late whose alert was acknowledged (K-ACOLH3…)
     corrected: tuple[str, ...] = ()  # facts whose value comes from a correction
+    corrected_by: tuple[tuple[str, str], ...] = ()  # (fact, "#<sequence> …"): the link to the corrections
 
     @classmethod
     def from_facts(cls, case_id: str, facts: Mapping[str, tuple[str, bool]]) -> "CaseView":
@@ -424,6 +507,7 @@ class CaseView:
             exception_alerts=exception_alerts,
             acknowledged_clocks=tuple(sorted(a.split("@")[0] for a in acknowledged if a.endswith("@"))),
             corrected=tuple(sorted(k for k, (_, c) in facts.items() if c)),
+            corrected_by=tuple(by_prefix.get("corrected_by", [])),
         )
 
     # -- derived, as of a date --------------------------------------------------------------
@@ -482,6 +566,7 @@ class CaseView:
             "pending_exceptions": len(self.pending_exceptions), "release_basis": self.release_basis,
             "released_from_unit_id": self.released_from_unit_id,
             "released_at": self.released_at, "corrected": ", ".join(self.corrected),
+            "corrected_by": ", ".join(f"{fact} {links}" for fact, links in self.corrected_by),
         }
 
 

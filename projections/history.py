@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from domain.calendar import CUIABA
+from domain.corrections import corrected_values
 from projections.case_view import CORRECTED_FIELD_FACTS, CaseView, facts_of, view_from_rows
 
 
@@ -125,17 +126,14 @@ def history(rows: Iterable[Mapping[str, Any]], *, as_of: dt.date | None = None,
             if a.kind == "voided":
                 voided = True
                 continue
-            for name, value, withheld in a.fields:
-                changed.append(name)
-                if withheld:
-                    continue
-                if name == "occurred_at":
-                    try:
-                        occurred_at = _aware(value)
-                    except (TypeError, ValueError):
-                        pass  # not a time: shown as corrected, the entry stays where it was recorded
-                else:
-                    data[name] = value
+            changed.extend(name for name, _, _ in a.fields)
+            # The shared corrected view of an entry (as the aggregate and the case view apply it);
+            # a withheld value (personal data) is not applied, a time that does not parse is skipped.
+            values = corrected_values({**data, "occurred_at": occurred_at},
+                                      [(name, value) for name, value, withheld in a.fields if not withheld],
+                                      lambda f: dt.datetime if f == "occurred_at" else None)
+            occurred_at = values.pop("occurred_at")
+            data = values
         if as_of is not None and occurred_at.astimezone(CUIABA).date() > as_of:
             continue
         if voided and not show_voided:

@@ -134,7 +134,7 @@ def cases(cur, schema: str) -> dict[str, CaseView]:
 def _occupancy_tables(schema: str) -> dict[str, sql.Identifier]:
     return {"capacity": _ident(schema, "unit_capacity"), "movements": _ident(schema, "unit_movements"),
             "profiles": _ident(schema, "occupancy_profiles"), "modalities": _ident(schema, "occupancy_modalities"),
-            "vacancies": _ident(schema, "unit_vacancies")}
+            "vacancies": _ident(schema, "unit_vacancies"), "corrections": _ident(schema, "unit_entry_corrections")}
 
 
 def unit_ids(cur, schema: str) -> list[str]:
@@ -149,7 +149,7 @@ def find_unit(cur, schema: str, unit: str) -> str:
     return rows[0]["unit_id"]
 
 
-def occupancy(cur, schema: str, unit_id: str) -> unit_occupancy.OccupancyData:
+def occupancy(cur, schema: str, unit_id: str, as_recorded_at: dt.datetime | None = None) -> unit_occupancy.OccupancyData:
     t = _occupancy_tables(schema)
     capacity = _rows(cur, unit_occupancy.SELECT_UNIT_CAPACITY, (unit_id,), **t)
     movements = _rows(cur, unit_occupancy.SELECT_UNIT_MOVEMENTS, (unit_id,), **t)
@@ -157,4 +157,6 @@ def occupancy(cur, schema: str, unit_id: str) -> unit_occupancy.OccupancyData:
     profiles = _rows(cur, unit_occupancy.SELECT_PROFILES_OF, (case_ids,), **t)
     modalities = _rows(cur, unit_occupancy.SELECT_MODALITIES_OF, (case_ids,), **t)
     vacancies = _rows(cur, unit_occupancy.SELECT_UNIT_VACANCIES, (unit_id,), **t)
-    return unit_occupancy.OccupancyData.from_rows(unit_id, capacity, movements, profiles, modalities, vacancies)
+    corrections = _rows(cur, unit_occupancy.SELECT_UNIT_ENTRY_CORRECTIONS, (unit_id,), **t)
+    return unit_occupancy.OccupancyData.recorded_by(unit_id, as_recorded_at, capacity, movements, profiles,
+                                                    modalities, vacancies, corrections)

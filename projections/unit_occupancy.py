@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from domain.calendar import CUIABA, age_on
+from domain.corrections import corrected_values
 from projections.decoding import LedgerEvent
 from projections.engine import Change, Table, Upsert
 
@@ -45,6 +46,7 @@ CREATE_UNIT_CAPACITY = """
         comarca     text,
         effective_at timestamptz,
         voided      boolean     NOT NULL DEFAULT false,
+        recorded_at timestamptz,
         PRIMARY KEY (unit_id, version)
     )"""
 
@@ -57,6 +59,7 @@ CREATE_UNIT_MOVEMENTS = """
         reason      text,
         room        text,
         at          timestamptz NOT NULL,
+        recorded_at timestamptz,
         PRIMARY KEY (unit_id, version)
     )"""
 
@@ -71,6 +74,7 @@ CREATE_UNIT_VACANCIES = """
         released_at  timestamptz,
         valid_until  date,
         filled_at    timestamptz,
+        recorded_at  timestamptz,
         PRIMARY KEY (unit_id, vacancy_id)
     )"""
 
@@ -91,10 +95,25 @@ CREATE_OCCUPANCY_MODALITIES = """
         PRIMARY KEY (case_id, version)
     )"""
 
+# A correction of a unit entry's time (E67), kept by target version and applied when the rows are
+# read (`OccupancyData.from_rows`): the projection cannot know whether the target is a movement or a
+# capacity definition, so it records the correction and the reader combines (projections/engine.py).
+CREATE_UNIT_ENTRY_CORRECTIONS = """
+    CREATE TABLE {table} (
+        unit_id      text        NOT NULL,
+        version      bigint      NOT NULL,
+        field        text        NOT NULL,
+        value        text,
+        corrected_by bigint      NOT NULL,
+        recorded_at  timestamptz,
+        PRIMARY KEY (unit_id, version, field)
+    )"""
+
 # Reads; the names in braces are the read views.
 SELECT_UNIT_CAPACITY = "SELECT * FROM {capacity} WHERE unit_id = %s ORDER BY version"
 SELECT_UNIT_MOVEMENTS = "SELECT * FROM {movements} WHERE unit_id = %s ORDER BY version"
 SELECT_UNIT_VACANCIES = "SELECT * FROM {vacancies} WHERE unit_id = %s ORDER BY vacancy_id"
+SELECT_UNIT_ENTRY_CORRECTIONS = "SELECT * FROM {corrections} WHERE unit_id = %s ORDER BY version, corrected_by"
 SELECT_PROFILES_OF = "SELECT * FROM {profiles} WHERE case_id = ANY(%s)"
 SELECT_MODALITIES_OF = "SELECT * FROM {modalities} WHERE case_id = ANY(%s) ORDER BY case_id, version"
 SELECT_UNITS = "SELECT DISTINCT unit_id FROM {capacity} ORDER BY unit_id"
@@ -109,7 +128,7 @@ class UnitOccupancy:
     """Projection `unit_occupancy`: capacity and movements of units, age/sex/modality of cases."""
 
     name = "unit_occupancy"
-    version = 1
+    version = 2  # 2: corrected times of unit entries (unit_entry_corrections)
     streams = ("Case", "Unit")
     tables = (
         Table("unit_capacity", key=("unit_id", "version"), ddl=(CREATE_UNIT_CAPACITY,)),
@@ -117,6 +136,7 @@ class UnitOccupancy:
         Table("unit_vacancies", key=("unit_id", "vacancy_id"), ddl=(CREATE_UNIT_VACANCIES,)),
         Table("occupancy_profiles", key=("case_id",), ddl=(CREATE_OCCUPANCY_PROFILES,)),
         Table("occupancy_modalities", key=("case_id", "version"), ddl=(CREATE_OCCUPANCY_MODALITIES,)),
+        Table("unit_entry_corrections", key=("unit_id", "version", "field"), ddl=(CREATE_UNIT_ENTRY_CORRECTIONS,)),
     )
 
     def apply(self, event: LedgerEvent) -> list[Change]:
@@ -128,14 +148,17 @@ class UnitOccupancy:
                     values.update(unit_code=d.get("unit_code"), unit_name=d.get("name"), unit_type=d.get("unit_type"),
                                   sex=d.get("sex"), comarca=d.get("comarca"))
                 values["effective_at"] = event.occurred_at
+                values["recorded_at"] = event.recorded_at
                 return [Upsert("unit_capacity", {"unit_id": sid, "version": seq}, values)]
             if event.name in MOVEMENTS:
                 return [Upsert("unit_movements", {"unit_id": sid, "version": seq},
                                {"case_id": str(d.get("case_id")), "movement": MOVEMENTS[event.name],
-                                "reason": d.get("reason"), "room": d.get("room"), "at": event.occurred_at})]
+                                "reason": d.get("reason"), "room": d.get("room"), "at": event.occurred_at,
+                                "recorded_at": event.recorded_at})]
             if event.name == "VacancyReleased":
                 return [Upsert("unit_vacancies", {"unit_id": sid, "vacancy_id": str(d.get("vacancy_id"))},
-                               {"released_at": event.occurred_at, "valid_until": _as_date(d.get("valid_until"))})]
+                               {"released_at": event.occurred_at, "valid_until": _as_date(d.get("valid_until")),
+                                "recorded_at": event.recorded_at})]
             if event.name == "VacancyFilled":
                 return [Upsert("unit_vacancies", {"unit_id": sid, "vacancy_id": str(d.get("vacancy_id"))},
                                {"filled_at": event.occurred_at})]
@@ -146,6 +169,10 @@ class UnitOccupancy:
                     name, value = str(c.get("field")), c.get("value")
                     if name in CAPACITY_FIELDS and _is_int(value):
                         out.append(Upsert("unit_capacity", {"unit_id": sid, "version": target}, {name: int(value)}))
+                    elif name == "occurred_at":
+                        out.append(Upsert("unit_entry_corrections", {"unit_id": sid, "version": target, "field": name},
+                                          {"value": None if value is None else str(value), "corrected_by": seq,
+                                           "recorded_at": event.recorded_at}))
                 return out
             if event.name == "EntryVoided":
                 # Movements cannot be voided (domain/corrections.py); a capacity redefinition can.
@@ -277,7 +304,12 @@ class OccupancyData:
     @classmethod
     def from_rows(cls, unit_id: str, capacity: Iterable[Mapping], movements: Iterable[Mapping],
                   profiles: Iterable[Mapping], modalities: Iterable[Mapping],
-                  vacancies: Iterable[Mapping] = ()) -> "OccupancyData":
+                  vacancies: Iterable[Mapping] = (), corrections: Iterable[Mapping] = ()) -> "OccupancyData":
+        fixes: dict[int, list[tuple[str, Any]]] = {}
+        for c in sorted((c for c in corrections if c["unit_id"] == unit_id), key=lambda c: c["corrected_by"]):
+            fixes.setdefault(int(c["version"]), []).append((c["field"], c["value"]))
+        movements = [_corrected(m, "at", fixes.get(int(m["version"]))) for m in movements]
+        capacity = [_corrected(c, "effective_at", fixes.get(int(c["version"]))) for c in capacity]
         mods: dict[str, list[Mapping[str, Any]]] = {}
         for m in modalities:
             mods.setdefault(m["case_id"], []).append(m)
@@ -288,6 +320,20 @@ class OccupancyData:
             modalities={k: sorted(v, key=lambda r: r["version"]) for k, v in mods.items()},
             vacancies=[v for v in vacancies if v["unit_id"] == unit_id],
         )
+
+    @classmethod
+    def recorded_by(cls, unit_id: str, moment: dt.datetime | None, capacity: Iterable[Mapping],
+                    movements: Iterable[Mapping], profiles: Iterable[Mapping], modalities: Iterable[Mapping],
+                    vacancies: Iterable[Mapping] = (), corrections: Iterable[Mapping] = ()) -> "OccupancyData":
+        """`from_rows` with only the unit entries and corrections recorded by ``moment`` (transaction
+        time): what the ledger said then (the bitemporal point with the day asked of `on`). Ages and
+        modalities come from the case rows as they stand now."""
+        def by(rows: Iterable[Mapping]) -> list[Mapping]:
+            return [r for r in rows if moment is None or r.get("recorded_at") is None or r["recorded_at"] <= moment]
+
+        vacancies = [v if moment is None or v.get("filled_at") is None or v.get("recorded_at") is None
+                     or v["filled_at"] <= moment else {**v, "filled_at": None} for v in by(vacancies)]
+        return cls.from_rows(unit_id, by(capacity), by(movements), profiles, modalities, vacancies, by(corrections))
 
     def profile(self) -> dict[str, Any]:
         """The unit's profile with the capacity of its latest valid definition."""
@@ -354,6 +400,14 @@ class OccupancyData:
         days = [_local(m["at"]) for m in self.movements] + [_local(c["effective_at"]) for c in self.capacity
                                                               if c.get("effective_at")]
         return min(days) if days else None
+
+
+def _corrected(row: Mapping[str, Any], column: str, fixes: list[tuple[str, Any]] | None) -> Mapping[str, Any]:
+    """A movement or capacity row with its entry's corrected time (the shared corrected view, E67)."""
+    if not fixes:
+        return row
+    moment = corrected_values({"occurred_at": row.get(column)}, fixes, lambda _: dt.datetime)["occurred_at"]
+    return {**row, column: moment}
 
 
 def _local(moment: dt.datetime) -> dt.date:

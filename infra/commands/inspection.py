@@ -26,6 +26,12 @@ examples:
 """
 
 
+def _moment(text: str):
+    from infra.commands.queries import _moment as moment
+
+    return moment(text)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "inspection", help="the data of an MP inspection of a unit on a day (CNMP Res. 67)",
@@ -36,7 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "process, visits and evasions. UNIT is the unit id or its code. Cases appear by id only.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("unit", metavar="UNIT", nargs="?")
-    p.add_argument("--date", type=date_arg, metavar="DATE", help="the inspection day (YYYY-MM-DD; required for a report)")
+    p.add_argument("--date", "--as-of", dest="date", type=date_arg, metavar="DATE", help="the inspection day (YYYY-MM-DD; required for a report)")
+    p.add_argument("--as-recorded-at", type=_moment, metavar="TIME",
+                   help="report what the ledger held at TIME (later entries and corrections not applied)")
     p.add_argument("--from", dest="start", type=date_arg, metavar="DATE",
                    help="first day of the period for peaks, discipline and evasions (default: two months)")
     p.add_argument("--format", choices=("markdown", "html"), default="markdown")
@@ -70,10 +78,13 @@ def cmd_inspection(args, settings: Settings) -> int:
         raise refused(exc) from None
     with read_cursor(settings, schema) as cur:
         unit_id = known_unit(cur, schema, args.unit)
-        data = queries.occupancy(cur, schema, unit_id)
+        data = queries.occupancy(cur, schema, unit_id, as_recorded_at=args.as_recorded_at)
         case_ids = sorted({m["case_id"] for m in data.movements})
         entries = {case_id: queries.stream_entries(cur, schema, case_id) for case_id in case_ids}
         entries[unit_id] = queries.stream_entries(cur, schema, unit_id)  # roster and inspections (CNMP67 2.1)
+    if args.as_recorded_at is not None:
+        # The bitemporal point (--date is the valid day): only the entries recorded by then.
+        entries = {k: [r for r in rows if r["recorded_at"] <= args.as_recorded_at] for k, rows in entries.items()}
     report = inspection(unit_id, args.date, data, entries, args.start)
     text = to_html(report) if args.format == "html" else to_markdown(report)
     if args.out:

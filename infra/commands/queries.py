@@ -164,9 +164,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "peak and days over capacity. UNIT is the unit id or its code.",
                    "  caseledger unit occupancy SL-CBA\n"
                    "  caseledger unit occupancy SL-CBA --from 2026-03-01 --to 2026-04-30 --json\n"
+                   "  caseledger unit occupancy SL-CBA --as-of 2026-03-02 --as-recorded-at 2026-03-20T18:00\n"
                    "  caseledger unit occupancy SL-CBA --from 2026-01-01 --plot occupancy.png\n")
     p.add_argument("unit", metavar="UNIT")
     p.add_argument("--as-of", type=date_arg, metavar="DATE", help="the day of the breakdown (default: today)")
+    # With --as-of, the bitemporal point: what the ledger said at TIME about the day.
+    p.add_argument("--as-recorded-at", type=_moment, metavar="TIME", help=AS_RECORDED_HELP)
     p.add_argument("--from", dest="start", type=date_arg, metavar="DATE", help="first day of the series (default: 30 days before)")
     p.add_argument("--to", dest="end", type=date_arg, metavar="DATE", help="last day of the series (default: --as-of)")
     p.add_argument("--plot", metavar="FILE.png", help="draw the series as a PNG image")
@@ -347,7 +350,7 @@ def cmd_unit_occupancy(args, settings: Settings) -> int:
             read_cursor(settings, schema) as cur:
         authorise_aggregates(principal)
         unit_id = known_unit(cur, schema, args.unit)
-        data = queries.occupancy(cur, schema, unit_id)
+        data = queries.occupancy(cur, schema, unit_id, as_recorded_at=args.as_recorded_at)
     today = data.on(on)
     series = data.series(start, end)
     profile = data.profile()

@@ -320,3 +320,25 @@ def test_each_cli_read_of_a_record_is_in_the_case_access_log_with_who_and_why(st
     mine = [r for r in log if r["principal_id"] == promotor]
     assert [(r["what"], r["purpose"], r["channel"], r["role"]) for r in mine] == [
         ("case view", "inspeção bimestral", "cli", "ministerio_publico")]
+
+def test_unit_occupancy_takes_as_of_and_as_recorded_at_together(story):
+    """The bitemporal point: the day asked (valid time) as the ledger said it at a time (transaction time)."""
+    def population(*extra):
+        result = story.run("unit", "occupancy", UNIT, "--as-of", DAY, *extra, "--json")
+        assert result.returncode == 0, result.stderr[-2000:]
+        return json.loads(result.stdout)["unit"]["population"]
+
+    now = population()
+    assert now > 0
+    assert population("--as-recorded-at", "2099-01-01T00:00") == now
+    # The story is recorded when the test runs: before that, the ledger held nobody in the unit.
+    assert population("--as-recorded-at", "2000-01-01T00:00") == 0
+
+
+def test_inspection_takes_as_of_and_as_recorded_at_together(story):
+    later = story.run("inspection", UNIT, "--as-of", DAY, "--as-recorded-at", "2099-01-01T00:00")
+    assert later.returncode == 0, later.stderr[-2000:]
+    assert later.stdout == story.run("inspection", UNIT, "--date", DAY).stdout
+    before = story.run("inspection", UNIT, "--as-of", DAY, "--as-recorded-at", "2000-01-01T00:00")
+    assert before.returncode == 0, before.stderr[-2000:]
+    assert "**I 1.4 / III 1.7 Número atual de internos:** 0" in before.stdout

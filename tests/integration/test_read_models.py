@@ -398,3 +398,44 @@ def test_any_story_projects_into_postgres_exactly_as_the_memory_fold(stack_setti
         with conn.cursor() as cur:
             cur.execute(f'DROP SCHEMA "{schema}" CASCADE')
         conn.close()
+
+
+def test_a_corrected_intake_date_reaches_the_postgres_case_view_clocks_and_occupancy(stack_settings, unique_topic,
+                                                                                     pg_schema):
+    """E67 through the real runners: the intake typed a day late, corrected on the case and on the unit."""
+    from domain.values import DocumentKind
+    from projections.legal_clocks import clocks_for
+    from tests.unit.domain.builders import INTAKE_DAY, a_registration, an_intake
+
+    settings = make_topics(stack_settings, unique_topic)
+    ledger = new_ledger()
+    unit = a_unit(ledger)
+    youth = a_registration(ledger, unit)
+    an_intake(ledger, youth, unit, occurred_at=on_day(2))
+    right = at(INTAKE_DAY, 10).isoformat()
+    document = a_court_order(DocumentKind.DECISAO_JUDICIAL, "RET-1")
+    ledger.correct_case_entry(case_id=youth, target_version=2, corrections=(FieldCorrection("occurred_at", right),),
+                              reason="retificação", authorised_by=GERENTE, occurred_at=on_day(20), actor=LIDER,
+                              source_document=document)
+    admitted = max(v for v, e in ledger.unit(unit)._entries.items() if e.event_type == "ResidentAdmitted")
+    ledger.correct_unit_entry(unit_id=unit, target_version=admitted, corrections=(FieldCorrection("occurred_at", right),),
+                              reason="retificação", authorised_by=GERENTE, occurred_at=on_day(20), actor=LIDER,
+                              source_document=document)
+    values = publish(settings, stored_events(ledger))
+    for name in ("case_view", "unit_occupancy"):
+        projection = run(settings, pg_schema, name)
+        same_rows(table_rows(settings, pg_schema, projection), expected(projection, values))
+    conn = psycopg2.connect(settings.pg_dsn)
+    try:
+        with conn.cursor() as cur:
+            view = queries.case(cur, pg_schema, str(youth))
+            every = queries.cases(cur, pg_schema)[str(youth)]
+            occupancy = queries.occupancy(cur, pg_schema, str(unit))
+    finally:
+        conn.close()
+    assert view == every
+    assert view.stay_started_on == INTAKE_DAY == ledger.case(youth).stay_started_on
+    assert ("stay_started_on", "#3") in view.corrected_by
+    due = {c.clock: c.due_on for c in clocks_for(view, on_day(3).date())}
+    assert due["K-TRIAG8"] == INTAKE_DAY + dt.timedelta(days=7)
+    assert occupancy.on(INTAKE_DAY).population == 1
