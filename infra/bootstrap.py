@@ -50,12 +50,30 @@ def ensure_store_schema(settings: Settings) -> None:
         conn.close()
 
 
+def prepare_store(settings: Settings) -> dict[str, str]:
+    """Make the event store's tables as the owner, then return the environment the ledger's own
+    sessions use: the writer role (SELECT/INSERT only, infra/stack/roles.py) when the stack made it."""
+    ensure_store_schema(settings)
+    env = settings.writer_env()
+    if env["POSTGRES_USER"] != settings.pg_user:
+        from eventsourcing.utils import Environment
+
+        from application.ledger import CaseLedger
+        from infra.persistence.event_store import PostgresStore
+
+        owner = PostgresStore(Environment(CaseLedger.name, settings.eventsourcing_env()))
+        try:
+            owner.application_recorder()  # creates what is missing and grants the writer
+        finally:
+            owner.close()
+    return env
+
+
 def ledger(settings: Settings):
-    """The CaseLedger application on the configured event store."""
+    """The CaseLedger application on the configured event store, writing as the writer role."""
     from application.ledger import CaseLedger
 
-    ensure_store_schema(settings)
-    return CaseLedger(env=settings.eventsourcing_env())
+    return CaseLedger(env=prepare_store(settings))
 
 
 def codec():
@@ -122,9 +140,7 @@ def recording_ledger(settings: Settings, env: dict | None = None):
             self.recordings.extend(recordings)
             return recordings
 
-    if env is None:
-        ensure_store_schema(settings)
-    return RecordingLedger(env=settings.eventsourcing_env() if env is None else env)
+    return RecordingLedger(env=prepare_store(settings) if env is None else env)
 
 
 # -- the read side: projection readers ---------------------------------------------------------
