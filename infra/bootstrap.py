@@ -195,6 +195,27 @@ def pg_connector(settings: Settings, application_name: str = "caseledger-project
     return connect
 
 
+def reader_connector(settings: Settings, units, application_name: str = "caseledger-query"):
+    """Connections of a query acting for a principal: the reader role (SELECT only, not the tables'
+    owner), its row-level security scoped to `units` — the principal's unit ids, or "*" for a
+    state-wide reader (projections/row_security.py). The scope is set once per connection, so a
+    connection serves one principal."""
+    import psycopg2
+
+    from projections.row_security import UNITS_SETTING, units_setting
+
+    scope = units_setting(units)
+    role = settings.pg_role("reader")
+
+    def connect():
+        conn = psycopg2.connect(settings.pg_dsn_for(role), connect_timeout=5, application_name=application_name)
+        with conn, conn.cursor() as cur:
+            cur.execute("SELECT set_config(%s, %s, false)", (UNITS_SETTING, scope))
+        return conn
+
+    return connect
+
+
 def projection_runner(settings: Settings, projection: Projection, decode: Decode, topics: Sequence[str],
                       schema: str = "projections", **kwargs) -> ProjectionRunner:
     """A runner wired to the settings' Kafka, PostgreSQL and dead-letter topic."""
