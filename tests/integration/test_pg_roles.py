@@ -83,3 +83,19 @@ def test_no_program_role_may_connect_to_another_database_or_read_the_principals(
                 cur.execute("SELECT * FROM identity.principals")
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("kind", ["writer", "projector", "reader"])
+def test_each_program_role_needs_its_scram_password(stack_settings, kind):
+    role = stack_settings.pg_role(kind)
+    assert role == f"{stack_settings.pg_user}_{kind}"
+    dsn = stack_settings.pg_dsn_for(role)
+    with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
+        psycopg2.connect(dsn.replace(f"password={stack_settings.pg_password_for(role)}", "password=wrong")).close()
+    conn = psycopg2.connect(stack_settings.pg_dsn)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (role,))
+            assert cur.fetchone()[0].startswith("SCRAM-SHA-256$")
+    finally:
+        conn.close()
