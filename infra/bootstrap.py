@@ -50,12 +50,30 @@ def ensure_store_schema(settings: Settings) -> None:
         conn.close()
 
 
+def prepare_store(settings: Settings) -> dict[str, str]:
+    """Make the event store's tables as the owner, then return the environment the ledger's own
+    sessions use: the writer role (SELECT/INSERT only, infra/stack/roles.py) when the stack made it."""
+    ensure_store_schema(settings)
+    env = settings.writer_env()
+    if env["POSTGRES_USER"] != settings.pg_user:
+        from eventsourcing.utils import Environment
+
+        from application.ledger import CaseLedger
+        from infra.persistence.event_store import PostgresStore
+
+        owner = PostgresStore(Environment(CaseLedger.name, settings.eventsourcing_env()))
+        try:
+            owner.application_recorder()  # creates what is missing and grants the writer
+        finally:
+            owner.close()
+    return env
+
+
 def ledger(settings: Settings):
-    """The CaseLedger application on the configured event store."""
+    """The CaseLedger application on the configured event store, writing as the writer role."""
     from application.ledger import CaseLedger
 
-    ensure_store_schema(settings)
-    return CaseLedger(env=settings.eventsourcing_env())
+    return CaseLedger(env=prepare_store(settings))
 
 
 def codec():
@@ -122,9 +140,7 @@ def recording_ledger(settings: Settings, env: dict | None = None):
             self.recordings.extend(recordings)
             return recordings
 
-    if env is None:
-        ensure_store_schema(settings)
-    return RecordingLedger(env=settings.eventsourcing_env() if env is None else env)
+    return RecordingLedger(env=prepare_store(settings) if env is None else env)
 
 
 # -- the read side: projection readers ---------------------------------------------------------
@@ -175,6 +191,27 @@ def pg_connector(settings: Settings, application_name: str = "caseledger-project
         # Keepalives: a database that vanishes without closing the socket is noticed in seconds.
         return psycopg2.connect(settings.pg_dsn, connect_timeout=5, application_name=application_name,
                                 keepalives=1, keepalives_idle=10, keepalives_interval=5, keepalives_count=3)
+
+    return connect
+
+
+def reader_connector(settings: Settings, units, application_name: str = "caseledger-query"):
+    """Connections of a query acting for a principal: the reader role (SELECT only, not the tables'
+    owner), its row-level security scoped to `units` — the principal's unit ids, or "*" for a
+    state-wide reader (projections/row_security.py). The scope is set once per connection, so a
+    connection serves one principal."""
+    import psycopg2
+
+    from projections.row_security import UNITS_SETTING, units_setting
+
+    scope = units_setting(units)
+    role = settings.pg_role("reader")
+
+    def connect():
+        conn = psycopg2.connect(settings.pg_dsn_for(role), connect_timeout=5, application_name=application_name)
+        with conn, conn.cursor() as cur:
+            cur.execute("SELECT set_config(%s, %s, false)", (UNITS_SETTING, scope))
+        return conn
 
     return connect
 

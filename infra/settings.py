@@ -143,6 +143,20 @@ class Settings:
             return self.pg_password
         return read_secret(self.state_dir, f"postgres-{role}")
 
+    def pg_role(self, kind: str) -> str:
+        """The database role of one program kind (writer, projector, reader; infra/stack/roles.py)
+        when `stack up` made it (its password is in the state dir), else the configured user."""
+        role = f"{self.pg_user}_{kind}"
+        return role if read_secret(self.state_dir, f"postgres-{role}") else self.pg_user
+
+    def writer_env(self) -> dict[str, str]:
+        """eventsourcing_env for the ledger's sessions: the writer role, tables made beforehand by the owner."""
+        role = self.pg_role("writer")
+        if role == self.pg_user:
+            return self.eventsourcing_env()
+        return self.eventsourcing_env(POSTGRES_USER=role, POSTGRES_PASSWORD=self.pg_password_for(role),
+                                      CREATE_TABLE="n")  # the library's key (not POSTGRES_…)
+
     def pg_dsn_for(self, role: str) -> str:
         """libpq connection string for one database role, with its password."""
         password = self.pg_password_for(role)
@@ -171,6 +185,8 @@ class Settings:
             "POSTGRES_LOCK_TIMEOUT": _whole_seconds(self.pg_lock_timeout_ms),
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": _whole_seconds(self.pg_idle_in_transaction_timeout_ms),
             "POSTGRES_CONNECT_TIMEOUT": str(self.pg_connect_timeout_s),
+            # The owner creating the tables grants the writer role its SELECT/INSERT (infra/stack/roles.py).
+            "POSTGRES_WRITER_ROLE": f"{self.pg_user}_writer",
             # Keep recently used aggregates in memory. The ledger keeps them pickled and hands out
             # a fresh copy each time (infra/persistence/repository.py), fast-forwarded with any newer stored events
             # before each command; saving is optimistic per aggregate, so a second writer can

@@ -28,6 +28,7 @@ from psycopg2 import sql
 from psycopg2.extras import execute_batch
 
 from projections.engine import Change, Increment, Insert, Projection, Table, Upsert, table_map
+from projections.row_security import secure_table
 
 # -- the catalogue -------------------------------------------------------------
 
@@ -190,6 +191,8 @@ def create_generation(cur, schema: str, projection: Projection, state: str, defe
         ident = sql.Identifier(schema, versioned(table.name, generation))
         for statement in table.ddl[:1] if defer_indexes else table.ddl:
             cur.execute(sql.SQL(statement).format(table=ident))
+        cur.execute(TABLE_COLUMNS, (schema, versioned(table.name, generation)))
+        secure_table(cur, ident, {row[0] for row in cur.fetchall()})  # readers see their units' rows only
     return generation
 
 
@@ -232,7 +235,9 @@ def switch_to(cur, schema: str, projection: Projection, generation: int) -> int 
         target = sql.Identifier(schema, versioned(table.name, generation))
         # DROP + CREATE rather than CREATE OR REPLACE: a new generation may have other columns.
         cur.execute(sql.SQL("DROP VIEW IF EXISTS {v}").format(v=view))
-        cur.execute(sql.SQL("CREATE VIEW {v} AS SELECT * FROM {t}").format(v=view, t=target))
+        # security_invoker: the view reads with the reader's row-level security, not its owner's.
+        cur.execute(sql.SQL("CREATE VIEW {v} WITH (security_invoker = true) AS SELECT * FROM {t}").format(
+            v=view, t=target))
     return previous
 
 

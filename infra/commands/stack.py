@@ -63,7 +63,27 @@ def cmd_up(args, settings: Settings) -> int:
         took = timings.get(row["server"], 0.0)
         how = "already running" if took == 0 else f"started in {took:.1f} s"
         print(f"{row['server']:<9} up   {row['listens']:<28} pid {row['pid']}  ({how})")
+    _first_administrator(settings)
     return 0
+
+
+FIRST_ADMIN = "Administrador local"
+
+
+def _first_administrator(settings: Settings) -> None:
+    """A local stack with no administrator gets one, state-wide, whose token is printed this once
+    (it is stored only hashed): with it, `caseledger users add` issues everyone else's."""
+    import psycopg2
+
+    from infra.persistence.principals import PrincipalStore
+
+    principals = PrincipalStore(lambda: psycopg2.connect(settings.pg_dsn, connect_timeout=5))
+    if any(p["role"] == "administrador" and p["active"] for p in principals.list()):
+        return
+    principal_id, token = principals.add(FIRST_ADMIN, "administrador", state=True)
+    print(f"\nfirst administrator {principal_id} ({FIRST_ADMIN}); its token, shown this once:\n  {token}\n"
+          "keep it safe: it acts as the administrator (--as TOKEN or CASELEDGER_TOKEN=TOKEN); add the other "
+          "users with: caseledger users add NAME --role ROLE --unit CODE")
 
 
 def cmd_down(args, settings: Settings) -> int:

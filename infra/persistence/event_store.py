@@ -56,16 +56,19 @@ class LedgerRecorder(PostgresApplicationRecorder):
     """The library's application recorder with timeouts on every write and a concurrent-safe start."""
 
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events",
-                 lock_timeout_ms: int = 5000, statement_timeout_ms: int = 30000) -> None:
+                 lock_timeout_ms: int = 5000, statement_timeout_ms: int = 30000, writer_role: str = "") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         self.lock_timeout_ms = lock_timeout_ms
         self.statement_timeout_ms = statement_timeout_ms
-        table = Identifier(self.datastore.schema, self.events_table_name)
+        self.writer_role = writer_role
+        self.lock_function = f"{self.events_table_name}_write_lock"
         # In the same transaction as the insert: bound the wait for the lock and every statement after it.
+        # The lock is taken by a function that runs as the table's owner: LOCK … IN EXCLUSIVE MODE needs
+        # UPDATE, DELETE or TRUNCATE privilege, which the writer role must not have (infra/stack/roles.py).
         self.lock_table_statements = [
             SQL("SET LOCAL lock_timeout = {0}").format(Literal(f"{lock_timeout_ms}ms")),
             SQL("SET LOCAL statement_timeout = {0}").format(Literal(f"{statement_timeout_ms}ms")),
-            SQL("LOCK TABLE {0} IN EXCLUSIVE MODE").format(table),
+            SQL("SELECT {0}()").format(Identifier(self.datastore.schema, self.lock_function)),
         ]
         # Commands recorded under a client's command id (application.idempotency): one row per id,
         # inserted in the transaction of the command's events, so neither exists without the other.
@@ -118,7 +121,30 @@ class LedgerRecorder(PostgresApplicationRecorder):
             if curs.fetchone() is None:
                 curs.execute(self.create_commands_statement, prepare=False)
             self._guard_append_only(curs)
+            self._lock_function_and_writer(curs)
         self.datastore.register_type_adapters()
+
+    def _lock_function_and_writer(self, curs: Any) -> None:
+        """The write-lock function (SECURITY DEFINER, owner's rights, executable by no one else
+        unless granted) and the writer role's privileges: SELECT, INSERT, the id sequence and the
+        lock — never UPDATE, DELETE or TRUNCATE (R-66)."""
+        schema = self.datastore.schema
+        function = Identifier(schema, self.lock_function)
+        curs.execute(SQL(
+            "CREATE OR REPLACE FUNCTION {0}() RETURNS void LANGUAGE plpgsql SECURITY DEFINER "
+            "SET search_path = pg_catalog, pg_temp AS $$ BEGIN LOCK TABLE {1} IN EXCLUSIVE MODE; END $$").format(
+                function, Identifier(schema, self.events_table_name)), prepare=False)
+        curs.execute(SQL("REVOKE ALL ON FUNCTION {0}() FROM PUBLIC").format(function), prepare=False)
+        if not self.writer_role:
+            return
+        curs.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (self.writer_role,))
+        if curs.fetchone() is None:
+            return  # a server without the stack's roles: the owner writes
+        writer = Identifier(self.writer_role)
+        for statement in ("GRANT USAGE ON SCHEMA {s} TO {w}", "GRANT SELECT, INSERT ON {t} TO {w}",
+                          "GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {w}", "GRANT EXECUTE ON FUNCTION {f}() TO {w}"):
+            curs.execute(SQL(statement).format(s=Identifier(schema), t=Identifier(schema, self.events_table_name),
+                                               w=writer, f=function), prepare=False)
 
     def _guard_append_only(self, curs: Any) -> None:
         """R-66: the ledger is append-only — a trigger refuses UPDATE, DELETE and TRUNCATE of stored
@@ -188,6 +214,8 @@ class PostgresStore(PostgresFactory):
 
     POSTGRES_LOCK_TIMEOUT_MS = "POSTGRES_LOCK_TIMEOUT_MS"
     POSTGRES_STATEMENT_TIMEOUT_MS = "POSTGRES_STATEMENT_TIMEOUT_MS"
+    # The role the ledger writes as (granted SELECT/INSERT by the owner that creates the tables).
+    POSTGRES_WRITER_ROLE = "POSTGRES_WRITER_ROLE"
 
     def _ms(self, key: str, default_s: int) -> int:
         raw = self.env.get(key) or ""
@@ -202,6 +230,7 @@ class PostgresStore(PostgresFactory):
             events_table_name=(self.env.name.lower() or "stored") + "_events",
             lock_timeout_ms=self._ms(self.POSTGRES_LOCK_TIMEOUT_MS, self.datastore.lock_timeout or 5),
             statement_timeout_ms=self._ms(self.POSTGRES_STATEMENT_TIMEOUT_MS, 30),
+            writer_role=self.env.get(self.POSTGRES_WRITER_ROLE) or "",
         )
         if self.env_create_table():
             recorder.create_table()

@@ -261,6 +261,15 @@ class PostgresServer:
                     cur.execute(f'CREATE DATABASE "{self.settings.pg_database}"')
         finally:
             conn.close()
+        # The programs' own roles (writer, projector, reader) and their grants, in the ledger's database.
+        from infra.stack.roles import ensure_roles
+
+        conn = psycopg2.connect(self._dsn(self.settings.pg_database), connect_timeout=5)
+        conn.autocommit = True
+        try:
+            ensure_roles(conn, self.settings, lambda role: ensure_secret(self.settings.state_dir, f"postgres-{role}"))
+        finally:
+            conn.close()
 
     def stop(self) -> bool:
         """Fast shutdown (SIGINT) of the server we started, SIGKILL after a grace period."""
