@@ -142,8 +142,10 @@ class LedgerRecorder(PostgresApplicationRecorder):
             return  # a server without the stack's roles: the owner writes
         writer = Identifier(self.writer_role)
         for statement in ("GRANT USAGE ON SCHEMA {s} TO {w}", "GRANT SELECT, INSERT ON {t} TO {w}",
+                          "GRANT SELECT, INSERT ON {c} TO {w}",  # the recorded command ids (idempotency)
                           "GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {w}", "GRANT EXECUTE ON FUNCTION {f}() TO {w}"):
             curs.execute(SQL(statement).format(s=Identifier(schema), t=Identifier(schema, self.events_table_name),
+                                               c=Identifier(schema, self.commands_table_name),
                                                w=writer, f=function), prepare=False)
 
     def _guard_append_only(self, curs: Any) -> None:
