@@ -210,6 +210,17 @@ def from_datum(event_type: str, datum: Mapping[str, Any], personal: frozenset[st
     )
 
 
+OPENED_FOR_READ_MODELS = frozenset({"birth_date", "sex"})
+
+
+def _kept_sealed(path: str) -> bool:
+    return path not in OPENED_FOR_READ_MODELS
+
+
+def _erased(path: str, plain: Any) -> Any:
+    return None  # the subject was erased: the fact is unknown
+
+
 class Decoder:
     """`decoder(record) -> LedgerEvent` for the projection runners.
 
@@ -228,6 +239,10 @@ class Decoder:
 
             self._codec = default_codec()
         decoded = self._codec.decode(value)
+        if self._codec.sealer is not None:
+            # Read models are allowed two personal facts, for the CNMP age bands, room separation and
+            # the age-21 clock (CNMP67 Annex I 1.5; ECA 121 §5); every other personal value stays sealed.
+            self._codec.opened(decoded, keep_sealed=_kept_sealed, erased=_erased)
         label = decoded.reader.label
         personal = self._personal.get(label)
         if personal is None:
