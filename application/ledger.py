@@ -92,7 +92,8 @@ class CaseLedger(Application):
     def construct_mapper(self) -> Mapper:
         from infra.persistence.keys import key_service_from_env
 
-        mapper = PublishedBytesMapper(self.construct_transcoder(), key_service=key_service_from_env(self.env))
+        mapper = self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=PublishedBytesMapper)
+        mapper.use_keys(key_service_from_env(self.env))
         return mapper
 
     def construct_transcoder(self) -> Transcoder:

@@ -210,11 +210,22 @@ def from_datum(event_type: str, datum: Mapping[str, Any], personal: frozenset[st
     )
 
 
-OPENED_FOR_READ_MODELS = frozenset({"birth_date", "sex"})
+# The room code too: the case view and the CNMP inspection show where a youth sleeps (Reg. art. 40).
+OPENED_FOR_READ_MODELS = frozenset({"birth_date", "sex", "room"})
+_CORRECTION_VALUE = re.compile(r"^corrections\[(\d+)\]\.value$")
 
 
-def _kept_sealed(path: str) -> bool:
-    return path not in OPENED_FOR_READ_MODELS
+def _kept_sealed_in(datum: Mapping[str, Any]) -> Callable[[str], bool]:
+    def kept(path: str) -> bool:
+        if path in OPENED_FOR_READ_MODELS:
+            return False
+        found = _CORRECTION_VALUE.match(path)  # a correction of one of those facts is opened as the fact is
+        if found:
+            corrections = datum.get("corrections") or []
+            i = int(found.group(1))
+            return not (i < len(corrections) and corrections[i].get("field") in OPENED_FOR_READ_MODELS)
+        return True
+    return kept
 
 
 def _erased(path: str, plain: Any) -> Any:
@@ -242,7 +253,7 @@ class Decoder:
         if self._codec.sealer is not None:
             # Read models are allowed two personal facts, for the CNMP age bands, room separation and
             # the age-21 clock (CNMP67 Annex I 1.5; ECA 121 §5); every other personal value stays sealed.
-            self._codec.opened(decoded, keep_sealed=_kept_sealed, erased=_erased)
+            self._codec.opened(decoded, keep_sealed=_kept_sealed_in(decoded.datum), erased=_erased)
         label = decoded.reader.label
         personal = self._personal.get(label)
         if personal is None:

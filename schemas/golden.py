@@ -45,7 +45,14 @@ class GoldenSealer:
     def open(self, key_id: str, nonce: bytes, ciphertext: bytes, associated_data: bytes) -> bytes | None:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-        return AESGCM(GOLDEN_DATA_KEY).decrypt(nonce, ciphertext, associated_data)
+        from cryptography.exceptions import InvalidTag
+
+        from schemas.sealing import SealingError
+
+        try:
+            return AESGCM(GOLDEN_DATA_KEY).decrypt(nonce, ciphertext, associated_data)
+        except InvalidTag:
+            raise SealingError("a sealed value does not authenticate") from None
 
 
 GOLDEN_DATA_KEY = bytes(range(32))  # 000102…1f: the test key of the golden vectors only

@@ -318,7 +318,8 @@ def _plan_for(parsed: Any) -> _DatumPlan:
     return plan
 
 
-def to_record(event: Any, *, events: DomainEvents | None = None, store: Any = None) -> dict:
+def to_record(event: Any, *, events: DomainEvents | None = None, store: Any = None,
+              seal: Callable[[str, bytes], dict] | None = None) -> dict:
     """The Avro datum of `event` for the latest schema of its type.
 
     Raises EventValidationError (field path and reason) if a value does not fit,
@@ -327,7 +328,7 @@ def to_record(event: Any, *, events: DomainEvents | None = None, store: Any = No
     events, store = _defaults(events, store)
     et = events.of(event)
     version = store.latest(et.name)
-    return datum_for(et, version.parsed, event)
+    return datum_for(et, version.parsed, event, seal)
 
 
 def datum_for(et: EventType, parsed: Any, event: Any, seal: Callable[[str, bytes], dict] | None = None) -> dict:

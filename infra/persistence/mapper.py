@@ -50,6 +50,10 @@ class PublishedBytesMapper(Mapper):
         self._marker = MARKER
         self._from_record = from_record_of
 
+    def use_keys(self, key_service: Any) -> None:
+        """Seal and open with `key_service` (the ledger's, from its environment)."""
+        self.key_service = self.codec.sealer = key_service
+
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         if isinstance(domain_event, CanSnapshotAggregate):
             return super().to_stored_event(domain_event)
