@@ -260,6 +260,30 @@ def ephemeral_key_service() -> KeyService:
     return KeyService(FileKeyEncryptionKey(os.urandom(32), kek_id="ephemeral"), MemoryKeyStore())
 
 
+class _ProcessKeys:
+    """The default codec's key service: every key service this process built (one in a deployed
+    process; tests mix in-memory and PostgreSQL ledgers). Seals with the latest, opens with the one
+    that holds the key."""
+
+    def __init__(self) -> None:
+        self.services: list[KeyService] = []
+
+    def add(self, service: KeyService) -> None:
+        if service not in self.services:
+            self.services.append(service)
+
+    def seal(self, subject: uuid.UUID, associated_data: bytes, plaintext: bytes) -> dict:
+        return self.services[-1].seal(subject, associated_data, plaintext)
+
+    def open(self, key_id: str, nonce: bytes, ciphertext: bytes, associated_data: bytes) -> bytes | None:
+        subject = uuid.UUID(key_id.split("/", 1)[0])
+        for service in reversed(self.services):
+            if service.has_key(subject):
+                return service.open(key_id, nonce, ciphertext, associated_data)
+        return None
+
+
+_all_keys = _ProcessKeys()
 _process_keys: KeyService | None = None
 _by_key_file: dict[str, KeyService] = {}
 
@@ -269,10 +293,7 @@ def process_key_service() -> KeyService:
     global _process_keys
     if _process_keys is None:
         _process_keys = ephemeral_key_service()
-        from schemas.codec import _default_sealer, install_default_sealer
-
-        if _default_sealer is None:
-            install_default_sealer(_process_keys)
+        _install(_process_keys)
     return _process_keys
 
 
@@ -305,7 +326,12 @@ def key_service_from_env(env: Any) -> KeyService:
     service = KeyService(FileKeyEncryptionKey.load(key_file), PostgresKeyStore(connect),
                          cache_size=int(env.get("CASELEDGER_KEY_CACHE_SIZE") or 10_000))
     _by_key_file[key_file] = service
+    _install(service)  # the process's readers (relay, projections) open with the same keys
+    return service
+
+
+def _install(service: KeyService) -> None:
     from schemas.codec import install_default_sealer
 
-    install_default_sealer(service)  # the process's readers (relay, projections) open with the same keys
-    return service
+    _all_keys.add(service)
+    install_default_sealer(_all_keys)

@@ -109,7 +109,7 @@ def test_a_recorded_correction_changes_the_view_and_the_trail_keeps_both_entries
     events = subscriber_events(ledger)
     assert case_views(events)[str(youth)].room == "B2"
     trail = MemoryTables(AuditTrail()).apply_events(events)
-    assert trail.table("audit_entries")[(str(youth), target)]["summary"].startswith("room (withheld)")  # the room is personal: sealed
+    assert trail.table("audit_entries")[(str(youth), target)]["summary"].startswith("room B1")
     assert (str(youth), target, target + 1) in trail.table("audit_amendments")
 
 
