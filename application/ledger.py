@@ -117,7 +117,11 @@ class CaseLedger(Application):
         return bool(events)
 
     def construct_mapper(self) -> Mapper:
-        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=PublishedBytesMapper)
+        from infra.persistence.keys import key_service_from_env
+
+        mapper = self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=PublishedBytesMapper)
+        mapper.use_keys(key_service_from_env(self.env))
+        return mapper
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = ExactJSONTranscoder()

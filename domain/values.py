@@ -126,8 +126,10 @@ class SourceDocument:
 
     kind: DocumentKind
     number: str
-    process_number: str | None = None
-    issuer: str | None = None
+    # The process number identifies the youth (CNJ numbers are enumerable); the issuer is free
+    # text that may name a person (ECA art. 143).
+    process_number: PersonalText | None = None
+    issuer: PersonalText | None = None
     issued_on: date | None = None
     file_sha256: str | None = None
 

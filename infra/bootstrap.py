@@ -146,8 +146,17 @@ def recording_ledger(settings: Settings, env: dict | None = None):
 # -- the read side: projection readers ---------------------------------------------------------
 
 
+def install_keys(settings: Settings) -> None:
+    """The process's key service (infra/persistence/keys.py): the read side opens the few personal values
+    its read models are allowed (projections/decoding.py) with the ledger's keys."""
+    from infra.persistence.keys import key_service_from_env
+
+    key_service_from_env(settings.eventsourcing_env())
+
+
 def consumer_factory(settings: Settings, client_id: str = "caseledger-projection", max_poll_records: int = 2000):
     """KafkaConsumers as every projection reader needs them: read_committed, no auto-commit."""
+    install_keys(settings)  # every read-side process makes its consumers here
     from kafka import KafkaConsumer
 
     def make(group_id: str | None = None) -> KafkaConsumer:

@@ -116,6 +116,10 @@ class Settings:
     log_format: str = "auto"
     log_level: str = "INFO"
 
+    # The key-encryption key of the personal data's keys (infra/persistence/keys.py): a file of 32
+    # random bytes, mode 0600, outside the database; default beside the stack's state.
+    data_key_file: Path | None = None
+
     # Extra variables passed through to the eventsourcing library untouched.
     eventsourcing_overrides: Mapping[str, str] = field(default_factory=dict)
 
@@ -123,6 +127,11 @@ class Settings:
     def tlog_key_path(self) -> Path:
         """The signing key file: the setting, else beside the stack's state (each test stack its own)."""
         return self.tlog_key_file or self.state_dir / "keys" / "log-ed25519.pem"
+
+    @property
+    def data_key_path(self) -> Path:
+        """The key-encryption key file: CASELEDGER_KEY_FILE, else `<state dir>/keys/data-kek.key`."""
+        return self.data_key_file or self.state_dir / "keys" / "data-kek.key"
 
     @property
     def pg_write_options(self) -> dict[str, str]:
@@ -193,6 +202,7 @@ class Settings:
             # never be overwritten.
             "AGGREGATE_CACHE_MAXSIZE": "20000",
             "AGGREGATE_CACHE_FASTFORWARD": "y",
+            "CASELEDGER_KEY_FILE": str(self.data_key_path),
         }
         env.update(self.eventsourcing_overrides)
         env.update(extra)
@@ -258,6 +268,7 @@ class Settings:
             write_attempts=_int(env, "CASELEDGER_WRITE_ATTEMPTS", d.write_attempts),
             tlog_key_file=Path(env["CASELEDGER_LOG_KEY_FILE"]) if env.get("CASELEDGER_LOG_KEY_FILE") else None,
             tlog_origin=env.get("CASELEDGER_LOG_ORIGIN", d.tlog_origin),
+            data_key_file=Path(env["CASELEDGER_KEY_FILE"]) if env.get("CASELEDGER_KEY_FILE") else None,
             tlog_checkpoint_events=_int(env, "CASELEDGER_LOG_CHECKPOINT_EVENTS", d.tlog_checkpoint_events),
             tlog_checkpoint_s=_int(env, "CASELEDGER_LOG_CHECKPOINT_S", int(d.tlog_checkpoint_s)),
             log_format=env.get("CASELEDGER_LOG_FORMAT", d.log_format),

@@ -21,6 +21,8 @@ from functools import cached_property, lru_cache
 from collections.abc import Mapping
 from typing import Any, Callable
 
+from schemas.sealing import SealedValue, is_sealed
+
 # The placeholder stored instead of a personal value (ECA art. 143: no identification).
 WITHHELD = "(withheld: personal data)"
 
@@ -176,6 +178,8 @@ def _plain(value: Any) -> Any:
         return value
     if isinstance(value, uuid.UUID):
         return str(value)
+    if isinstance(value, SealedValue) or is_sealed(value):
+        return WITHHELD  # a personal value the read models are not allowed: never stored, even sealed
     if isinstance(value, dict) or isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -191,7 +195,7 @@ def from_datum(event_type: str, datum: Mapping[str, Any], personal: frozenset[st
     source = None
     if doc:
         source = SourceDoc(kind=str(doc.get("kind")), number=str(doc.get("number")),
-                           process_number=doc.get("process_number"), issuer=doc.get("issuer"),
+                           process_number=_plain(doc.get("process_number")), issuer=_plain(doc.get("issuer")),
                            issued_on=doc.get("issued_on"))
     payload = {k: _plain(v) for k, v in datum.items() if k != "envelope"}
     return LedgerEvent(
@@ -208,6 +212,29 @@ def from_datum(event_type: str, datum: Mapping[str, Any], personal: frozenset[st
         data=payload,
         personal=personal,
     )
+
+
+# The room code too: the case view and the CNMP inspection show where a youth sleeps (Reg. art. 40).
+OPENED_FOR_READ_MODELS = frozenset({"birth_date", "sex", "room"})
+SHOWN_BY_READ_MODELS = frozenset({"sex", "room"})
+_CORRECTION_VALUE = re.compile(r"^corrections\[(\d+)\]\.value$")
+
+
+def _kept_sealed_in(datum: Mapping[str, Any]) -> Callable[[str], bool]:
+    def kept(path: str) -> bool:
+        if path in OPENED_FOR_READ_MODELS:
+            return False
+        found = _CORRECTION_VALUE.match(path)  # a correction of one of those facts is opened as the fact is
+        if found:
+            corrections = datum.get("corrections") or []
+            i = int(found.group(1))
+            return not (i < len(corrections) and corrections[i].get("field") in OPENED_FOR_READ_MODELS)
+        return True
+    return kept
+
+
+def _erased(path: str, plain: Any) -> Any:
+    return None  # the subject was erased: the fact is unknown
 
 
 class Decoder:
@@ -228,10 +255,16 @@ class Decoder:
 
             self._codec = default_codec()
         decoded = self._codec.decode(value)
+        if self._codec.sealer is not None:
+            # Read models are allowed two personal facts, for the CNMP age bands, room separation and
+            # the age-21 clock (CNMP67 Annex I 1.5; ECA 121 §5); every other personal value stays sealed.
+            self._codec.opened(decoded, keep_sealed=_kept_sealed_in(decoded.datum), erased=_erased)
         label = decoded.reader.label
         personal = self._personal.get(label)
         if personal is None:
-            personal = self._personal[label] = personal_paths(decoded.reader.schema)
+            # Sex and room are sealed on the wire but, opened, shown by the read models as before (the
+            # trail withholds the birth date and every other personal value).
+            personal = self._personal[label] = personal_paths(decoded.reader.schema) - SHOWN_BY_READ_MODELS
         return from_datum(decoded.event_type, decoded.datum, personal)
 
     def __call__(self, record: Any) -> LedgerEvent:

@@ -124,10 +124,14 @@ def read_body(body: bytes, writer: Any, reader: Any, what: str) -> dict:
 class Codec:
     """Encodes domain events and decodes messages, with the schema versions of a store."""
 
-    def __init__(self, store: SchemaStore, events: DomainEvents | None = None, fallback: Fallback | None = None):
+    def __init__(self, store: SchemaStore, events: DomainEvents | None = None, fallback: Fallback | None = None,
+                 sealer: Any = None):
         self.store = store
         self._events = events
         self.fallback = fallback
+        # The key service sealing personal fields (schemas.sealing.Sealer); without one, an event
+        # with a personal value is refused and decoded data keeps its sealed values.
+        self.sealer = sealer
         self._fetched: dict[bytes, SchemaVersion] = {}
         self._envelope_prefixes: dict[bytes, tuple[SchemaVersion, Any]] = {}
 
@@ -150,7 +154,29 @@ class Codec:
 
         et = self.events.of(event)
         version = self.store.latest(et.name)
-        return encode_datum(version, datum_for(et, version.parsed, event))
+        return encode_datum(version, datum_for(et, version.parsed, event, self._sealing(event)))
+
+    def _sealing(self, event: Any) -> Callable[[str, bytes], dict] | None:
+        if self.sealer is None:
+            return None
+        from schemas.sealing import associated_data, subject_of
+
+        sealer, subject = self.sealer, subject_of(event)
+        stream, sequence = event.originator_id, event.originator_version
+        return lambda path, plaintext: sealer.seal(subject, associated_data(stream, sequence, path), plaintext)
+
+    def opened(self, decoded: Decoded, keep_sealed: Callable[[str], bool] | None = None,
+               erased: Callable[[str, Any], Any] | None = None) -> Decoded:
+        """`decoded` with its sealed values decrypted by the key service (in place); `keep_sealed(path)`
+        keeps a value as a `SealedValue`, `erased(path, plain)` stands for a value whose key is gone."""
+        from schemas.sealing import SealingError, open_datum, opener_with
+
+        if self.sealer is None:
+            raise SealingError("no key service: sealed values cannot be opened")
+        envelope = decoded.datum["envelope"]
+        open_datum(decoded.datum, decoded.reader.schema,
+                   opener_with(self.sealer, envelope["stream_id"], envelope["sequence"], keep_sealed, erased))
+        return decoded
 
     def fingerprint_of(self, event: Any) -> bytes:
         """The fingerprint `encode` puts on `event` (for the message headers)."""
@@ -218,10 +244,21 @@ class Codec:
         from schemas.records import from_record
 
         decoded = self.decode(data)
+        if self.sealer is not None:
+            self.opened(decoded)
         return from_record(decoded.event_type, decoded.datum, events=self.events)
 
 
 _default: Codec | None = None
+_default_sealer: Any = None
+
+
+def install_default_sealer(sealer: Any) -> None:
+    """The key service of this process (set by the composition root): the default codec seals and opens with it."""
+    global _default_sealer
+    _default_sealer = sealer
+    if _default is not None:
+        _default.sealer = sealer
 
 
 def default_codec() -> Codec:
@@ -230,7 +267,7 @@ def default_codec() -> Codec:
     if _default is None:
         from schemas.store import default_store
 
-        _default = Codec(default_store())
+        _default = Codec(default_store(), sealer=_default_sealer)
     return _default
 
 

@@ -13,12 +13,14 @@ Type mapping (domain → Avro):
   datetime (tz-aware) → long timestamp-micros (UTC); date → int date;
   uuid.UUID → string uuid; StrEnum → enum (values as symbols, sanitised);
   frozen dataclass → record; X | None → ["null", X] default null;
-  tuple[X, ...] → array; Annotated[X, PERSONAL] → X with "personal": true on the field.
+  tuple[X, ...] → array; Annotated[X, PERSONAL] → the `Sealed` record in place of each value, with
+  "personal": true and "plaintext": <Avro schema of X> on the field (schemas/sealing.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import datetime as dt
 import enum
@@ -33,6 +35,7 @@ from typing import Any
 
 from schemas import docs
 from schemas.errors import MissingDocError, UnsupportedFieldTypeError
+from schemas.sealing import PLAINTEXT_ATTR, SEALED_NAME, SEALED_SCHEMA
 from schemas.events import ENVELOPE_FIELDS, TYPES_NAMESPACE, DomainEvents, EventType
 
 _AVRO_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -195,7 +198,14 @@ class SchemaGenerator:
     # -- fields and types -----------------------------------------------------
 
     def _field(self, owner: str, f: dataclasses.Field, hint: Any, defined: set[str], where: str) -> dict:
-        avro, personal, default = self._avro(hint, defined, f"{where}.{f.name}")
+        scratch = set(defined)  # a personal field's own types do not enter the record (it is sealed)
+        avro, personal, default = self._avro(hint, scratch, f"{where}.{f.name}")
+        plaintext = None
+        if personal:
+            plaintext = self._plain(_base_hint(hint), set(), f"{where}.{f.name}")
+            avro = _sealed(avro, defined)
+        else:
+            defined.update(scratch)
         if not default:
             default = self._python_default(f, avro)
         field: dict[str, Any] = {"name": f.name, "type": avro}
@@ -207,6 +217,7 @@ class SchemaGenerator:
         field.update(default)
         if personal:
             field[PERSONAL_ATTR] = True
+            field[PLAINTEXT_ATTR] = plaintext
         return field
 
     def _field_doc(self, owner: str, f: dataclasses.Field, hint: Any) -> str | None:
@@ -321,6 +332,32 @@ class SchemaGenerator:
             "doc": self._type_doc(cls, where),
             "fields": fields,
         }
+
+
+def _base_hint(hint: Any) -> Any:
+    """The type of one personal value: `X | None` and `tuple[X, ...]` stripped (each item is sealed)."""
+    bare, _ = unwrap(hint)
+    inner = optional_inner(bare)
+    if inner is not None:
+        return _base_hint(inner)
+    item = tuple_item(bare)
+    if item is not None:
+        return _base_hint(item)
+    if dataclasses.is_dataclass(bare):
+        raise UnsupportedFieldTypeError(f"{bare.__qualname__}: mark its fields personal, not the record")
+    return bare
+
+
+def _sealed(avro: Any, defined: set[str]) -> Any:
+    """The Avro type of a personal field: its values as `Sealed` records (schemas.sealing)."""
+    if isinstance(avro, list):
+        return [b if b == "null" else _sealed(b, defined) for b in avro]
+    if isinstance(avro, dict) and avro.get("type") == "array":
+        return {"type": "array", "items": _sealed(avro["items"], defined)}
+    if SEALED_NAME in defined:
+        return SEALED_NAME
+    defined.add(SEALED_NAME)
+    return copy.deepcopy(SEALED_SCHEMA)
 
 
 def generate_schemas(events: DomainEvents | None = None) -> dict[str, dict]:

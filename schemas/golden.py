@@ -28,6 +28,34 @@ from schemas.events import DomainEvents
 from schemas.examples import example_event
 from schemas.store import SchemaStore
 
+class GoldenSealer:
+    """Seals the vectors' personal fields under the published test data key `GOLDEN_DATA_KEY` (never a real one),
+    with the synthetic nonce of the key service: an implementer can check decryption too."""
+
+    def seal(self, subject: uuid.UUID, associated_data: bytes, plaintext: bytes) -> dict:
+        import hashlib
+        import hmac
+
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        nonce = hmac.new(GOLDEN_DATA_KEY, associated_data + b"\x00" + plaintext, hashlib.sha256).digest()[:12]
+        return {"key_id": f"{subject}/1", "nonce": nonce,
+                "ciphertext": AESGCM(GOLDEN_DATA_KEY).encrypt(nonce, plaintext, associated_data)}
+
+    def open(self, key_id: str, nonce: bytes, ciphertext: bytes, associated_data: bytes) -> bytes | None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        from cryptography.exceptions import InvalidTag
+
+        from schemas.sealing import SealingError
+
+        try:
+            return AESGCM(GOLDEN_DATA_KEY).decrypt(nonce, ciphertext, associated_data)
+        except InvalidTag:
+            raise SealingError("a sealed value does not authenticate") from None
+
+
+GOLDEN_DATA_KEY = bytes(range(32))  # 000102…1f: the test key of the golden vectors only
 VECTORS_PATH = Path(__file__).resolve().parent / "golden" / "vectors.json"
 FORMAT = "caseledger-golden-vectors/1"
 
@@ -44,12 +72,14 @@ def to_json(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)
+    if isinstance(value, bytes):
+        return value.hex()  # sealed values' nonce and ciphertext
     return value
 
 
 def build_vectors(store: SchemaStore, events: DomainEvents, existing: list[dict] | None = None) -> list[dict]:
     """The vectors for the latest version of every event type, plus the `existing` ones kept."""
-    codec = Codec(store, events)
+    codec = Codec(store, events, sealer=GoldenSealer())
     kept = {(v["event_type"], v["version"], v["case"]): v for v in existing or []}
     for et in events:
         latest = store.latest(et.name)

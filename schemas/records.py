@@ -20,11 +20,14 @@ import datetime as dt
 import enum
 
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from schemas.errors import EventValidationError
 from schemas.events import DomainEvents, EventType
+from fastavro import parse_schema
+
 from schemas.generate import enum_symbol, field_hints, optional_inner, tuple_item, unwrap
+from schemas.sealing import PLAINTEXT_ATTR, ToSeal, plaintext_bytes, seal_datum
 
 _INT_RANGE = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 # Envelope field → the attribute of the domain event it comes from.
@@ -76,6 +79,7 @@ class _Compiler:
     def __init__(self, parsed: Any) -> None:
         self.named = parsed.get("__named_schemas", {}) if isinstance(parsed, dict) else {}
         self._named_done: dict[str, Any] = {}
+        self.has_personal = False
 
     def deref(self, schema: Any) -> Any:
         while isinstance(schema, str) and schema in self.named:
@@ -134,6 +138,37 @@ class _Compiler:
 
         return union
 
+    def field(self, f: dict) -> Any:
+        if f.get("personal") and PLAINTEXT_ATTR in f:
+            return self._personal(f["type"], f[PLAINTEXT_ATTR])
+        return self.compile(f["type"])
+
+    def _personal(self, field_type: Any, plaintext: Any) -> Any:
+        """A personal field: each value checked against its plaintext schema, Avro-encoded, left to seal."""
+        self.has_personal = True
+        plain = parse_schema(plaintext, named_schemas={})
+        convert = _Compiler(plain).compile(plain)
+
+        def one(value: Any) -> ToSeal:
+            return ToSeal(plaintext_bytes(plain, convert(value)))
+
+        if isinstance(field_type, list):  # ["null", Sealed]: a missing value stays null
+            return lambda value: None if value is None else one(value)
+        if isinstance(field_type, dict) and field_type.get("type") == "array":
+            def array(value: Any) -> list:
+                if not isinstance(value, (tuple, list)):
+                    raise _Invalid("", f"expected a tuple, got {_got(value)}")
+                out = []
+                for i, item in enumerate(value):
+                    try:
+                        out.append(one(item))
+                    except _Invalid as exc:
+                        exc.path = _within(f"[{i}]", exc.path)
+                        raise
+                return out
+            return array
+        return one
+
     def _enum(self, schema: dict) -> Any:
         short, listed = schema["name"].rsplit(".", 1)[-1], ", ".join(schema["symbols"])
         symbols = frozenset(schema["symbols"])
@@ -167,7 +202,7 @@ class _Compiler:
 
     def _record(self, schema: dict) -> Any:
         short = schema["name"].rsplit(".", 1)[-1]
-        fields = [(f["name"], "default" in f, self.compile(f["type"])) for f in schema["fields"]]
+        fields = [(f["name"], "default" in f, self.field(f)) for f in schema["fields"]]
 
         def record(value: Any) -> dict:
             if value is None or isinstance(value, (str, int, float, bool)):
@@ -257,6 +292,7 @@ class _DatumPlan:
 
     fields: tuple[tuple[str, bool, Any], ...]  # name, has a default, convert (None: the envelope)
     envelope: tuple[tuple[str, str, bool, Any], ...]  # name, source attribute, has a default, convert
+    personal: bool = False  # some field is sealed: the datum holds ToSeal values until sealed
 
 
 # Plans by id of the parsed schema, kept with the schema itself so that the id stays its own.
@@ -274,15 +310,16 @@ def _plan_for(parsed: Any) -> _DatumPlan:
             fields.append(("envelope", False, None))
             for f in compiler.deref(field["type"])["fields"]:
                 name = f["name"]
-                envelope.append((name, _ENVELOPE_SOURCES.get(name, name), "default" in f, compiler.compile(f["type"])))
+                envelope.append((name, _ENVELOPE_SOURCES.get(name, name), "default" in f, compiler.field(f)))
         else:
-            fields.append((field["name"], "default" in field, compiler.compile(field["type"])))
-    plan = _DatumPlan(tuple(fields), tuple(envelope))
+            fields.append((field["name"], "default" in field, compiler.field(field)))
+    plan = _DatumPlan(tuple(fields), tuple(envelope), compiler.has_personal)
     _plans[id(parsed)] = (parsed, plan)
     return plan
 
 
-def to_record(event: Any, *, events: DomainEvents | None = None, store: Any = None) -> dict:
+def to_record(event: Any, *, events: DomainEvents | None = None, store: Any = None,
+              seal: Callable[[str, bytes], dict] | None = None) -> dict:
     """The Avro datum of `event` for the latest schema of its type.
 
     Raises EventValidationError (field path and reason) if a value does not fit,
@@ -291,12 +328,29 @@ def to_record(event: Any, *, events: DomainEvents | None = None, store: Any = No
     events, store = _defaults(events, store)
     et = events.of(event)
     version = store.latest(et.name)
-    return datum_for(et, version.parsed, event)
+    return datum_for(et, version.parsed, event, seal)
 
 
-def datum_for(et: EventType, parsed: Any, event: Any) -> dict:
-    """The datum of `event` for the fastavro-parsed schema `parsed` (validating as it goes)."""
+def datum_for(et: EventType, parsed: Any, event: Any, seal: Callable[[str, bytes], dict] | None = None) -> dict:
+    """The datum of `event` for the fastavro-parsed schema `parsed` (validating as it goes).
+
+    Personal values are sealed with `seal(path, plaintext)` (`schemas.sealing`); without it an
+    event holding a personal value is refused (EventValidationError): never written in clear.
+    """
     plan = _plan_for(parsed)
+    record = _datum(plan, et, event)
+    if plan.personal:
+        seal_datum(record, seal or _no_key_service(et.name))
+    return record
+
+
+def _no_key_service(event_type: str) -> Callable[[str, bytes], dict]:
+    def refuse(path: str, plaintext: bytes) -> dict:
+        raise EventValidationError(event_type, path, "a personal value, and no key service to seal it")
+    return refuse
+
+
+def _datum(plan: _DatumPlan, et: EventType, event: Any) -> dict:
     record: dict[str, Any] = {}
     try:
         for name, has_default, convert in plan.fields:

@@ -26,6 +26,9 @@ from pathlib import Path
 import pytest
 
 from infra.settings import REPO_ROOT, Settings
+from infra.persistence.keys import process_key_service
+
+process_key_service()  # personal fields are sealed: codecs of tests that build no ledger seal with this process's keys
 
 _SLOT = int(os.environ.get("CASELEDGER_TEST_STACK") or 0)
 if not 0 <= _SLOT <= 9:

@@ -40,7 +40,7 @@ def fingerprint(scale: float = SCALE, seed: int = SEED) -> dict:
     from infra.command_input import RawCommand
     from infra.recording import apply_command
     from infra.simulation import generate
-    from schemas.codec import default_codec
+    from schemas.codec import Codec, default_codec
 
     from infra import bootstrap
     from infra.settings import Settings
@@ -48,11 +48,13 @@ def fingerprint(scale: float = SCALE, seed: int = SEED) -> dict:
     ledger = bootstrap.recording_ledger(Settings(), env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     for i, planned in enumerate(generate(seed=seed, scale=scale), start=1):
         apply_command(ledger, RawCommand(i, planned.command))
-    codec = default_codec()
+    # Personal values are sealed under this run's keys: the fingerprint is over the opened datum.
+    shared = default_codec()
+    codec = Codec(shared.store, shared.events, sealer=ledger.mapper.key_service)
     digest = hashlib.sha256()
     types: Counter = Counter()
     for n in ledger.recorder.select_notifications(start=None, limit=10**9):
-        decoded = codec.decode(bytes(n.state))
+        decoded = codec.opened(codec.decode(bytes(n.state)))
         line = json.dumps([n.topic, str(n.originator_id), n.originator_version, decoded.event_type,
                            _canonical(decoded.datum)], sort_keys=True, ensure_ascii=False)
         digest.update(line.encode() + b"\n")

@@ -62,13 +62,14 @@ class Case(
     class AdolescentRegistered(Aggregate.Created, CaseCore.Event):
         """*Abertura de cadastro* (E01)."""
 
-        process_number: str
-        guia_number: str | None
-        sipia_id: str | None
+        # Identifiers of the youth in other systems point to the person (ECA art. 143, LGPD art. 14).
+        process_number: PersonalText
+        guia_number: PersonalText | None
+        sipia_id: PersonalText | None
         name: PersonalText
         social_name: PersonalText | None
         birth_date: Annotated[date, PERSONAL]
-        sex: Sex
+        sex: Annotated[Sex, PERSONAL]
         civil_document: PersonalText
         filiation: PersonalText
         family_address: PersonalText

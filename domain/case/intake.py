@@ -147,7 +147,7 @@ class IntakeStage(CaseCore):
         escort_document: PersonalText
         search_witnessed_by_escort: bool
         belongings_receipt_id: str
-        body_exam_reference: str
+        body_exam_reference: PersonalText  # points to a health record
         seriousness: SeriousnessClass | None
         build: BuildClass | None
         exceptions: tuple[RecordedException, ...]
@@ -433,7 +433,7 @@ class IntakeStage(CaseCore):
     class RoomAssigned(CaseCore.Event):
         """*Alojamento / mudança de alojamento* (E10)."""
 
-        room: str
+        room: PersonalText  # free text: may name a place or a person
         reason: RoomChangeReason
         justification: PersonalText | None
         exceptions: tuple[RecordedException, ...]

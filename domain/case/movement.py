@@ -103,7 +103,7 @@ class MovementStage(CaseCore):
         origin_unit_id: str
         destination_unit_id: str
         pia_and_history_sent: bool
-        vehicle: str
+        vehicle: PersonalText  # free text
         exceptions: tuple[RecordedException, ...]
 
         def apply(self, case: CaseCore) -> None:

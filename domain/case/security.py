@@ -72,7 +72,7 @@ class SecurityStage(CaseCore):
         technique: ForceTechnique
         staff: tuple[StaffMember, ...]
         injuries: bool
-        medical_exam_reference: str | None
+        medical_exam_reference: PersonalText | None  # points to a health record
         justification: PersonalText
         exceptions: tuple[RecordedException, ...]
 
@@ -166,7 +166,7 @@ class SecurityStage(CaseCore):
         isolation_id: UUID
         ground: IsolationGround
         justification: PersonalText
-        place: str
+        place: PersonalText  # free text
 
         def apply(self, case: CaseCore) -> None:
             case.isolations[self.isolation_id] = (self.occurred_at, False, False)

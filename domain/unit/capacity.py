@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 from domain.calendar import local_date, require_aware
 from domain.rules import refuse
 from domain.unit.core import UnitCore, _check_age_range, _check_capacity
-from domain.values import Actor, IntakeDocument, RecordedException, Role, SourceDocument, UnitType
+from domain.values import Actor, IntakeDocument, PersonalText, RecordedException, Role, SourceDocument, UnitType
 
 
 class CapacityStage(UnitCore):
@@ -58,7 +58,7 @@ class CapacityStage(UnitCore):
         """*Ofício de liberação de vaga*: the gerente reserves a place for a court referral (E02; Reg. art. 14 IX, 24)."""
 
         vacancy_id: UUID
-        requesting_process: str
+        requesting_process: PersonalText  # a process number identifies the youth
         valid_until: date
 
         def apply(self, unit: UnitCore) -> None:

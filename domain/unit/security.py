@@ -54,7 +54,7 @@ class SecurityStage(UnitCore):
 
         incident_id: UUID
         involved_case_ids: tuple[UUID, ...]
-        location: str
+        location: PersonalText  # free text
         description: PersonalText
 
         def apply(self, unit: UnitCore) -> None:

@@ -30,19 +30,29 @@ class PublishedBytesMapper(Mapper):
     do events stored before this encoding (state not starting with the Avro marker).
     """
 
-    def __init__(self, transcoder: Transcoder, compressor: Any = None, cipher: Any = None) -> None:
+    def __init__(self, transcoder: Transcoder, compressor: Any = None, cipher: Any = None,
+                 key_service: Any = None) -> None:
         if compressor is not None or cipher is not None:
             # The stored bytes are the published bytes; personal fields are to be
             # encrypted inside the record (per adolescent), not the whole state.
             raise ValueError("CaseLedger stores the published Avro bytes: "
                              "unset COMPRESSOR_TOPIC and CIPHER_TOPIC")
         super().__init__(transcoder)
-        from schemas.codec import MARKER, default_codec
+        from infra.persistence.keys import ephemeral_key_service
+        from schemas.codec import MARKER, Codec, default_codec
         from schemas.records import from_record_of
 
-        self.codec = default_codec()
+        # Personal fields are sealed per adolescent inside the record (schemas/sealing.py); the
+        # application reads its own events decrypted, so aggregates never see a sealed value.
+        self.key_service = key_service or ephemeral_key_service()
+        shared = default_codec()
+        self.codec = Codec(shared.store, shared.events, shared.fallback, sealer=self.key_service)
         self._marker = MARKER
         self._from_record = from_record_of
+
+    def use_keys(self, key_service: Any) -> None:
+        """Seal and open with `key_service` (the ledger's, from its environment)."""
+        self.key_service = self.codec.sealer = key_service
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         if isinstance(domain_event, CanSnapshotAggregate):
@@ -59,11 +69,12 @@ class PublishedBytesMapper(Mapper):
         if state[:2] != self._marker:
             return super().to_domain_event(stored_event)
         from schemas.errors import SchemaError
+        from schemas.sealing import SealingError
 
         try:
-            decoded = self.codec.decode(state)
+            decoded = self.codec.opened(self.codec.decode(state))
             return self._from_record(self.codec.events.get(decoded.event_type), decoded.datum)
-        except SchemaError as exc:
+        except (SchemaError, SealingError) as exc:
             raise MapperDeserialisationError(
                 f"Failed to decode stored event with topic '{stored_event.topic}', originator_id "
                 f"'{stored_event.originator_id}' and originator_version {stored_event.originator_version}: {exc}"

@@ -249,7 +249,7 @@ class KafkaServer:
         heap = self.settings.kafka_heap.split()
         cmd = self._java(*heap, "-XX:+ExitOnOutOfMemoryError", "kafka.Kafka", str(self.config))
         with open(self.log_file, "ab") as log:
-            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, umask=0o077,  # segments 0600
                                     stdin=subprocess.DEVNULL, start_new_session=True)
         self.pidfile.write(proc.pid)
         return proc

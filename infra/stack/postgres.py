@@ -19,6 +19,7 @@ import pwd
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import time
 from dataclasses import dataclass
@@ -152,15 +153,20 @@ class PostgresServer:
         if os.geteuid() == 0:
             entry = pwd.getpwnam("postgres")
             os.chown(path, entry.pw_uid, entry.pw_gid)
-            # The server user must be able to reach the folder through its parents.
-            # (A folder it owns already lets it through: the 0700 socket folder stays closed.)
-            for parent in path.parents:
+            # The server user must be able to reach the folder through its parents. Only the stack's
+            # own state folder is opened for traversal (0711, no listing); folders above it are never
+            # loosened: if the server user cannot pass one, say so (ECA art. 143: the state holds minors' data).
+            state = self.settings.state_dir.resolve()
+            for parent in path.resolve().parents:
                 info = parent.stat()
-                mode = info.st_mode
-                if info.st_uid != entry.pw_uid and not mode & 0o001:
-                    os.chmod(parent, mode | 0o001)
-                if parent == Path("/"):
-                    break
+                if info.st_uid == entry.pw_uid or info.st_mode & 0o001:
+                    continue
+                if parent == state or state in parent.parents:
+                    os.chmod(parent, stat.S_IMODE(info.st_mode) | 0o001)
+                else:
+                    raise StackError(f"the postgres user cannot reach {path} through {parent} (mode "
+                                     f"{stat.S_IMODE(info.st_mode):o}); choose a CASELEDGER_STATE_DIR it can reach, "
+                                     "or grant it passage yourself: `stack up` does not loosen folders above its state")
 
     def running_pid(self) -> int | None:
         return self.pidfile.running_pid()
@@ -189,7 +195,7 @@ class PostgresServer:
             "-c", "max_connections=200", "-c", "shared_buffers=128MB",
         ]
         with open(self.log_file, "ab") as log:
-            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, umask=0o077,  # private files
                                     stdin=subprocess.DEVNULL, start_new_session=True)
         try:
             server_pid = self._wait_postmaster(proc, timeout)

@@ -12,6 +12,7 @@ from kafka import KafkaAdminClient
 
 from infra.settings import REPO_ROOT
 from schemas.catalogue import CatalogueLookup, fetch_schema, publish_schemas, read_catalogue, topic_configs
+from schemas.golden import GoldenSealer
 from schemas.codec import Codec
 from schemas.errors import UnknownSchemaError
 from schemas.events import domain_events
@@ -61,7 +62,7 @@ def test_publishing_twice_keeps_one_entry_per_fingerprint(catalogue):
 def test_consumer_without_local_schemas_fetches_the_writer_schema_from_the_topic(catalogue, tmp_path):
     publish(catalogue)
     events = domain_events()
-    message = Codec(default_store(), events).encode(example_event(next(iter(events))))
+    message = Codec(default_store(), events, sealer=GoldenSealer()).encode(example_event(next(iter(events))))  # sealed
     consumer = Codec(SchemaStore(tmp_path / "nothing-here"), events,
                      fallback=CatalogueLookup(catalogue.kafka_bootstrap_servers, catalogue.schema_catalogue_topic))
     assert consumer.decode(message).event_type == next(iter(events)).name

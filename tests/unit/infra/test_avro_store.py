@@ -87,9 +87,10 @@ def _earlier_version(et_name: str) -> tuple[SchemaVersion, str]:
 def test_an_event_written_with_an_earlier_schema_version_still_reads_and_publishes(ledger):
     et_name = "Case.IntakeRecorded"
     earlier, dropped = _earlier_version(et_name)
-    codec = Codec(default_store(), fallback=lambda fp: (et_name, earlier.schema) if fp == earlier.fingerprint else None)
+    codec = Codec(default_store(), fallback=lambda fp: (et_name, earlier.schema) if fp == earlier.fingerprint else None,
+                  sealer=ledger.mapper.key_service)
     event = example_event(codec.events.get(et_name), sequence=2)
-    old_bytes = encode_datum(earlier, datum_for(codec.events.get(et_name), earlier.parsed, event))
+    old_bytes = encode_datum(earlier, datum_for(codec.events.get(et_name), earlier.parsed, event, codec._sealing(event)))
     stored = ledger.mapper.to_stored_event(event)
     stored = type(stored)(stored.originator_id, stored.originator_version, stored.topic, old_bytes)
 

@@ -7,6 +7,7 @@ import pytest
 from schemas.codec import Codec
 from schemas.events import DomainEvents
 from schemas.generate import write_new_versions
+from schemas.golden import GoldenSealer
 from schemas.store import SchemaStore
 from tests.unit.schemas import toy_domain
 
@@ -26,4 +27,4 @@ def toy_store(tmp_path, toy_events) -> SchemaStore:
 
 @pytest.fixture
 def toy_codec(toy_store, toy_events) -> Codec:
-    return Codec(toy_store, toy_events)
+    return Codec(toy_store, toy_events, sealer=GoldenSealer())  # toy events have personal fields: sealed

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schemas.codec import MARKER, Codec, split_message
+from schemas.golden import GoldenSealer
 from schemas.errors import CorruptMessageError, EventValidationError, UnknownSchemaError
 from schemas.records import event_id
 from schemas.store import SchemaStore
@@ -117,7 +118,8 @@ def test_old_event_decodes_into_the_evolved_schema(toy_codec, toy_store, toy_eve
     v1 = toy_store.latest("Case.IntakeRecorded").schema
     v2 = {**v1, "fields": [*v1["fields"], {"name": "school", "type": ["null", "string"], "default": None, "doc": "School."}]}
     toy_store.write_new_version("Case.IntakeRecorded", v2)
-    decoded = Codec(toy_store, toy_events).decode(old)
+    reader = Codec(toy_store, toy_events, sealer=GoldenSealer())
+    decoded = reader.opened(reader.decode(old))
     assert decoded.writer.version == 1 and decoded.reader.version == 2
     assert decoded.datum["school"] is None
     assert decoded.datum["name"] == "Fulano de Tal"
@@ -137,7 +139,7 @@ names = st.text(min_size=0, max_size=30)
     visitors=st.lists(st.builds(Visitor, names, names), max_size=4).map(tuple),
 )
 def test_any_valid_event_round_trips(toy_store, toy_events, name, nickname, days, height, origin, visitors):
-    codec = Codec(toy_store, toy_events)
+    codec = Codec(toy_store, toy_events, sealer=GoldenSealer())
     intake = an_intake(name=name, nickname=nickname, days_in_police_custody=days, height_m=height, origin=origin)
     assert codec.decode_event(codec.encode(intake)) == intake
     visit = a_visit(visitors=visitors)

@@ -17,7 +17,9 @@ from schemas.compatibility import check_store
 from schemas.drift import drift
 from schemas.events import domain_events
 from schemas.examples import example_event
-from schemas.golden import VECTORS_PATH, read_vectors, verify_vectors
+from schemas.errors import EventValidationError
+from schemas.golden import GoldenSealer, VECTORS_PATH, read_vectors, verify_vectors
+from schemas.sealing import SealingError
 from schemas.store import default_store
 from tests.unit.schemas.test_fingerprint import without_logical_types
 
@@ -47,9 +49,34 @@ def test_all_shipped_versions_are_fully_transitively_compatible():
 @pytest.mark.parametrize("name", EVENTS.names())
 @pytest.mark.parametrize("fill_optional", [True, False], ids=["all-fields", "optional-empty"])
 def test_every_domain_event_type_round_trips(name, fill_optional):
-    codec = Codec(STORE, EVENTS)
+    codec = Codec(STORE, EVENTS, sealer=GoldenSealer())
     event = example_event(EVENTS.get(name), sequence=7, fill_optional=fill_optional)
     assert codec.decode_event(codec.encode(event)) == event
+
+
+def test_a_personal_value_is_never_in_clear_in_the_bytes_and_a_reader_without_the_key_sees_it_sealed():
+    codec = Codec(STORE, EVENTS, sealer=GoldenSealer())
+    event = example_event(EVENTS.get("Case.AdolescentRegistered"), sequence=1)
+    data = codec.encode(event)
+    assert event.name.encode() not in data and event.civil_document.encode() not in data
+    keyless = Codec(STORE, EVENTS).decode(data).datum
+    assert set(keyless["name"]) == {"key_id", "nonce", "ciphertext"}
+    assert keyless["name"]["key_id"] == f"{event.originator_id}/1"
+
+
+def test_a_personal_value_cannot_be_written_without_a_key_service():
+    event = example_event(EVENTS.get("Case.AdolescentRegistered"), sequence=1)
+    with pytest.raises(EventValidationError, match="no key service"):
+        Codec(STORE, EVENTS).encode(event)
+
+
+def test_a_sealed_value_moved_to_another_field_does_not_open():
+    codec = Codec(STORE, EVENTS, sealer=GoldenSealer())
+    event = example_event(EVENTS.get("Case.AdolescentRegistered"), sequence=1)
+    decoded = codec.decode(codec.encode(event))
+    decoded.datum["filiation"] = decoded.datum["name"]
+    with pytest.raises(SealingError, match="does not authenticate"):
+        codec.opened(decoded)
 
 
 def test_personal_data_of_the_domain_is_marked_in_the_schemas():

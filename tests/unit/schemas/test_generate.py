@@ -80,11 +80,14 @@ def test_type_mapping_follows_the_contract(schemas):
     assert envelope_field(intake, "stream_id")["type"] == {"type": "string", "logicalType": "uuid"}
     assert envelope_field(intake, "source_document")["type"][0] == "null"
     assert envelope_field(intake, "source_document")["default"] is None
-    assert field(intake, "birth_date")["type"] == {"type": "int", "logicalType": "date"}
+    # personal: each value sealed, its own type given as the plaintext schema
+    assert field(intake, "birth_date")["type"] == "br.gov.mt.caseledger.events.types.Sealed"
+    assert field(intake, "birth_date")["plaintext"] == {"type": "int", "logicalType": "date"}
     assert field(intake, "days_in_police_custody")["type"] == "long"
     assert field(intake, "height_m")["type"] == "double"
     assert field(intake, "documents_complete")["type"] == "boolean"
-    assert field(intake, "nickname")["type"] == ["null", "string"]
+    assert field(intake, "nickname")["type"] == ["null", "br.gov.mt.caseledger.events.types.Sealed"]  # personal: sealed
+    assert field(intake, "nickname")["plaintext"] == "string"
     visit = schemas["Case.VisitRecorded"]
     assert field(visit, "visitors")["type"]["type"] == "array"
     assert field(visit, "visitors")["type"]["items"]["name"] == "Visitor"

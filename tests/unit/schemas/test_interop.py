@@ -51,6 +51,8 @@ def _json(value):
         return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, bytes):  # a sealed value's nonce and ciphertext, as the vectors write them
+        return value.hex()
     return value
 
 
