@@ -14,6 +14,7 @@ personal value withheld, and that is what the audit trail stores.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -220,15 +221,30 @@ SHOWN_BY_READ_MODELS = frozenset({"sex", "room"})
 _CORRECTION_VALUE = re.compile(r"^corrections\[(\d+)\]\.value$")
 
 
+@functools.lru_cache(maxsize=1)
+def personal_names() -> frozenset[str]:
+    """Every top-level field name some event schema marks personal (schemas/avsc): a correction of
+    any other field (a date, a unit, a status) carries no personal value and is opened for the
+    read models, which must follow it (E67)."""
+    import json
+    from pathlib import Path
+
+    names: set[str] = set()
+    for path in (Path(__file__).resolve().parents[1] / "schemas" / "avsc").glob("*/v*.avsc"):
+        names |= {p.split(".")[0].split("[")[0] for p in personal_paths(json.loads(path.read_text()))}
+    return frozenset(names)
+
+
 def _kept_sealed_in(datum: Mapping[str, Any]) -> Callable[[str], bool]:
     def kept(path: str) -> bool:
         if path in OPENED_FOR_READ_MODELS:
             return False
-        found = _CORRECTION_VALUE.match(path)  # a correction of one of those facts is opened as the fact is
+        found = _CORRECTION_VALUE.match(path)  # a correction is opened as the fact it corrects is
         if found:
             corrections = datum.get("corrections") or []
             i = int(found.group(1))
-            return not (i < len(corrections) and corrections[i].get("field") in OPENED_FOR_READ_MODELS)
+            field = corrections[i].get("field") if i < len(corrections) else None
+            return not (field in OPENED_FOR_READ_MODELS or (field is not None and field not in personal_names()))
         return True
     return kept
 
