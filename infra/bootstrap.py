@@ -61,11 +61,14 @@ def prepare_store(settings: Settings) -> dict[str, str]:
         from application.ledger import CaseLedger
         from infra.persistence.event_store import PostgresStore
 
+        from infra.persistence.keys import prepare_key_store
+
         owner = PostgresStore(Environment(CaseLedger.name, settings.eventsourcing_env()))
         try:
             owner.application_recorder()  # creates what is missing and grants the writer
         finally:
             owner.close()
+        prepare_key_store(pg_connector(settings, "caseledger-keys-setup"), env["POSTGRES_USER"])
     return env
 
 

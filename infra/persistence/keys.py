@@ -158,6 +158,9 @@ class PostgresKeyStore:
 
     def _create(self) -> None:
         with self._conn.cursor() as cur:
+            cur.execute("SELECT to_regclass(%s)", (f"{self._schema}.data_keys",))
+            if cur.fetchone()[0] is not None:
+                return  # made already (by the owner, for a writer role that may not create schemas)
             cur.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"caseledger.create.{self._schema}",))
             try:
                 cur.execute(f"CREATE SCHEMA IF NOT EXISTS {self._schema}")
@@ -295,6 +298,20 @@ def process_key_service() -> KeyService:
         _process_keys = ephemeral_key_service()
         _install(_process_keys)
     return _process_keys
+
+
+def prepare_key_store(connect: Any, writer_role: str | None, schema: str = KEYS_SCHEMA) -> None:
+    """As the database owner: make the key schema and let the writer role read and add keys (not
+    change or remove them: destroying a key is an erasure, done by the owner)."""
+    from psycopg2.sql import SQL, Identifier
+
+    store = PostgresKeyStore(connect, schema)
+    store._cursor_run("SELECT 1")  # creates what is missing
+    if writer_role:
+        for statement in ("GRANT USAGE ON SCHEMA {s} TO {w}", "GRANT SELECT, INSERT ON {t} TO {w}"):
+            store._conn.cursor().execute(SQL(statement).format(s=Identifier(schema), w=Identifier(writer_role),
+                                                               t=Identifier(schema, "data_keys")))
+    store._conn.close()
 
 
 def key_service_from_env(env: Any) -> KeyService:
