@@ -143,7 +143,7 @@ SELECT_STREAM_HEADS = """
     WHERE projection = %s AND generation = %s AND stream_id = ANY(%s)"""
 
 SELECT_STREAM_DIGEST = """
-    SELECT substring(digests FROM (%s - first_seq) * 32 + 1 FOR 32) FROM {schema}.projection_streams
+    SELECT substring(digests FROM ((%s - first_seq) * 32 + 1)::integer FOR 32) FROM {schema}.projection_streams
     WHERE projection = %s AND generation = %s AND stream_id = %s AND %s BETWEEN first_seq AND last_seq"""
 
 UPSERT_STREAM = """

@@ -173,8 +173,9 @@ def test_a_second_different_event_at_an_applied_sequence_is_dead_lettered_not_ap
     assert letter.reason == "sequence_conflict" and letter.error_class == "ChainConflict"
     assert letter.original.value == value and dict(letter.original.headers)["stream_seq"] == b"3"
     assert r.dead_lettered_total == 1
-    alert = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "projection_chain_conflict" in line]
-    assert alert and alert[0]["alert"] is True and alert[0]["stream_id"] == str(accounts[0].id)
+    [alert] = [line for line in capsys.readouterr().out.splitlines() if "projection_chain_conflict" in line]
+    assert "[error" in alert and "alert=True" in alert and "reason=sequence_conflict" in alert
+    assert f"stream_id={accounts[0].id}" in alert and "stream_seq=3" in alert
 
 
 def test_a_record_naming_a_wrong_previous_leaf_is_dead_lettered_and_the_true_next_event_still_applies(stack):
