@@ -65,7 +65,9 @@ def cmd_inspection(args, settings: Settings) -> int:
         case_ids = sorted({m["case_id"] for m in data.movements})
         entries = {case_id: queries.stream_entries(cur, schema, case_id) for case_id in case_ids}
         entries[unit_id] = queries.stream_entries(cur, schema, unit_id)  # roster and inspections (CNMP67 2.1)
-    report = inspection(unit_id, args.date, data, entries, args.start)
+    from infra.tamper.service import inspection_checkpoint
+
+    report = inspection(unit_id, args.date, data, entries, args.start, inspection_checkpoint(settings, schema))
     text = to_html(report) if args.format == "html" else to_markdown(report)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as out:
