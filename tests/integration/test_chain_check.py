@@ -216,3 +216,34 @@ def test_the_stream_check_calls_a_forged_record_a_conflict(stack):
     check = StreamChecker()
     verdicts = [check.observe(r.headers) for r in _records(settings, str(accounts[0].id))]
     assert verdicts == [Verdict.OK] * 5 + [Verdict.CONFLICT]
+
+
+def test_a_read_model_names_the_tree_size_and_checkpoint_it_was_built_from(stack, pg_schema, tmp_path):
+    settings, app, views, accounts = stack
+    settings = dataclasses.replace(settings, tlog_key_file=tmp_path / "k.pem")
+    with psycopg2.connect(settings.pg_dsn) as conn, conn.cursor() as cur:
+        built = tablesets.built_from(cur, views)["accounts"][0]
+    before = service.covering_checkpoint(settings, pg_schema, built)
+    assert before["checkpoint_size"] is None and before["checkpoint"] == service.NO_CHECKPOINT
+    tlog = service.open_log(settings, pg_schema)
+    try:
+        follow(tlog, app.recorder, PEEK, once=True)  # 15 leaves, one checkpoint of size 15
+        [cp] = tlog.checkpoints()
+        after = service.covering_checkpoint(settings, pg_schema, built)
+        assert (after["tree_size"], after["checkpoint_size"]) == (15, 15)
+        assert after["checkpoint"] == f"tree size 15, root {after['checkpoint_root']}"
+        import base64
+        assert base64.b64decode(after["checkpoint_root"]) == cp.root
+        # A later event, applied but not yet in a checkpoint: no checkpoint covers the read model now.
+        acc = app.repository.get(accounts[0].id)
+        acc.move(type="Deposited", account=acc.account, amount=1)
+        app.save(acc)
+        _relay(settings, app)
+        run(settings, views)
+        with psycopg2.connect(settings.pg_dsn) as conn, conn.cursor() as cur:
+            newer = tablesets.built_from(cur, views)["accounts"][0]
+        assert newer == built + 1
+        assert service.covering_checkpoint(settings, pg_schema, newer)["checkpoint"] == service.NO_CHECKPOINT
+    finally:
+        with psycopg2.connect(settings.pg_dsn) as conn, conn.cursor() as cur:
+            cur.execute(f'DROP SCHEMA IF EXISTS "{tlog.schema}" CASCADE')
