@@ -47,8 +47,8 @@ class StreamChains:
         self._lock = threading.Lock()
         self.recomputed = 0  # streams whose chain was read back from the store (a measure)
 
-    def link(self, notification) -> tuple[bytes, bytes]:
-        """(previous leaf, own leaf) of a stored notification."""
+    def link(self, notification, head=None) -> tuple[bytes, bytes]:
+        """(previous leaf, own leaf) of a stored notification; `head`: its bytes already peeked (saves a peek)."""
         stream, nid = str(notification.originator_id), int(notification.id)
         with self._lock:
             known = self._last.get(stream)
@@ -56,7 +56,7 @@ class StreamChains:
             previous = known[2]
         else:
             previous = self._recompute(stream, nid)
-        fields = stored_event_fields(notification, self._peek)
+        fields = stored_event_fields(notification, self._peek if head is None else (lambda _: head))
         fields["previous_leaf"] = previous.hex()
         leaf = leaf_of(fields)
         with self._lock:
