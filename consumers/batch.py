@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 
 import psycopg2
 
+from consumers.chain import ChainCheck
 from consumers.dead_letter import Failure
 from projections import tablesets
 from projections.engine import Projection, project
@@ -61,8 +62,14 @@ def failure_of(record, reason: str, exc: BaseException) -> Failure:
     return Failure(record, reason, type(exc).__name__, str(exc))
 
 
+def highest_notification(records) -> int | None:
+    """The highest `notification_id` header among the records (None if none carries one)."""
+    ids = [int(v) for r in records for k, v in (r.headers or []) if k == "notification_id"]
+    return max(ids) if ids else None
+
+
 def write_batch(cur, schema: str, projection: Projection, generation: int, records: Sequence,
-                decode: Decode) -> BatchResult:
+                decode: Decode, chain: ChainCheck | None = None) -> BatchResult:
     """Project `records` into `generation` inside the caller's transaction, offsets included.
 
     Records must be in offset order within each partition. The stored offsets
@@ -73,15 +80,25 @@ def write_batch(cur, schema: str, projection: Projection, generation: int, recor
     offset order, for the caller to dead-letter before it commits, and its
     offset is passed like any other. Any other error propagates, with the
     transaction to be rolled back.
+
+    With a `chain` (the live runner), a record that is not its stream's next event is a failure
+    too (`consumers/chain.py`: reason = the conflict), and a redelivery of an applied sequence is
+    skipped. The highest notification id applied is stored with the offsets (`built_from`).
     """
     result = BatchResult()
     stored = tablesets.lock_offsets(cur, schema, projection.name, generation,
                                     {(r.topic, r.partition) for r in records})
     fresh = [r for r in records if r.offset >= stored[(r.topic, r.partition)]]
     result.skipped = len(records) - len(fresh)
+    checked = fresh
+    if chain is not None:
+        verdicts = chain.check(cur, schema, projection.name, generation, fresh)
+        checked = verdicts.accepted
+        result.skipped += len(verdicts.duplicates)
+        result.failures.extend(Failure(r, c.reason, type(c).__name__, str(c)) for r, c in verdicts.conflicts)
 
     projected = []
-    for record in fresh:
+    for record in checked:
         try:
             event = decode(record)
         except Exception as exc:
@@ -120,7 +137,11 @@ def write_batch(cur, schema: str, projection: Projection, generation: int, recor
         tp = (record.topic, record.partition)
         result.positions[tp] = max(result.positions.get(tp, 0), record.offset + 1)
     tablesets.store_offsets(cur, schema, projection.name, generation, result.positions)
-    result.applied = len(fresh) - len(result.failures)
+    failed = {id(f.record) for f in result.failures}
+    highest = highest_notification(r for r in checked if id(r) not in failed)
+    if highest is not None:
+        tablesets.store_built_from(cur, schema, projection.name, generation, highest)
+    result.applied = sum(1 for r in checked if id(r) not in failed)
     return result
 
 

@@ -6,7 +6,7 @@ say what failed and where the record came from:
 
 | header | meaning |
 | --- | --- |
-| `dlq_reason` | `decode_failed`, `apply_failed` (the projection raised) or `write_failed` (PostgreSQL refused a value of the event: a constraint, a type, a NUL character) |
+| `dlq_reason` | `decode_failed`, `apply_failed` (the projection raised) or `write_failed` (PostgreSQL refused a value of the event: a constraint, a type, a NUL character); or a chain conflict (`consumers/chain.py`, error class `ChainConflict`): `value_hash_mismatch`, `sequence_conflict`, `previous_leaf_mismatch`, `sequence_gap` — evidence, never re-driven |
 | `dlq_error_class`, `dlq_error_message` | the exception (the message may quote event data: the DLQ is as confidential as the event topic, and the runner never logs it) |
 | `dlq_origin_topic`, `dlq_origin_partition`, `dlq_origin_offset` | where the event is on its topic |
 | `dlq_projection`, `dlq_generation` | which read model (and table set) failed on it |
@@ -49,6 +49,7 @@ from projections import tablesets
 from projections.engine import Projection, project
 
 PREFIX = "dlq_"
+CHAIN_CONFLICT = "ChainConflict"  # the error class of chain conflicts (consumers/chain.py)
 MAX_MESSAGE = 2000  # bytes of the error message kept in a header
 
 
@@ -234,11 +235,12 @@ class RedriveReport:
     applied: list[tuple[str, int, int]] = field(default_factory=list)
     already: list[tuple[str, int, int]] = field(default_factory=list)
     superseded: list[tuple[str, int, int]] = field(default_factory=list)  # letters of an older generation
+    refused: list[tuple[str, int, int]] = field(default_factory=list)  # chain conflicts: evidence, not events
     failed: list[tuple[tuple[str, int, int], str]] = field(default_factory=list)  # (origin, error class)
 
     def as_dict(self) -> dict:
         return {"applied": len(self.applied), "already_redriven": len(self.already),
-                "superseded": len(self.superseded),
+                "superseded": len(self.superseded), "chain_conflicts_not_redriven": len(self.refused),
                 "still_failing": [{"origin": list(o), "error_class": e} for o, e in self.failed]}
 
 
@@ -255,6 +257,13 @@ def redrive(conn, schema: str, projection: Projection, decode: Callable[[Any], A
     report = RedriveReport()
     for letter in unique_by_origin([d for d in letters if d.projection == projection.name]):
         origin = letter.origin
+        if letter.error_class == CHAIN_CONFLICT:
+            # Not the stream's next event (a forgery, a version reused after a deletion): applying it
+            # would put into the read model what the chain check kept out. It stays as evidence.
+            report.refused.append(origin)
+            log.warning("dead_letter_chain_conflict_not_redriven", origin_topic=origin[0],
+                        origin_partition=origin[1], origin_offset=origin[2], reason=letter.reason)
+            continue
         try:
             with conn:
                 with conn.cursor() as cur:

@@ -43,6 +43,7 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, Topic
 from kafka.errors import KafkaError
 
 from consumers.batch import Decode, in_order, write_batch
+from consumers.chain import ChainCheck, ChainConflict
 from consumers.dead_letter import send_dead_letters
 from projections import tablesets
 from projections.engine import Projection
@@ -94,7 +95,7 @@ class ProjectionRunner:
                  connect_pg: Callable[[], Any], make_consumer: Callable[..., KafkaConsumer],
                  make_producer: Callable[[], KafkaProducer], dead_letter_topic: str,
                  batch_size: int = 500, poll_timeout_ms: int = 500, group_id: str | None = None,
-                 log=None) -> None:
+                 log=None, chain: ChainCheck | None = None) -> None:
         self.projection = projection
         self.decode = decode
         self.topics = list(topics)
@@ -103,6 +104,7 @@ class ProjectionRunner:
         self.make_consumer = make_consumer
         self.make_producer = make_producer
         self.dead_letter_topic = dead_letter_topic
+        self.chain = chain  # None: no chain check (consumers/chain.py)
         self.batch_size = batch_size
         self.poll_timeout_ms = poll_timeout_ms
         self.group_id = group_id or f"caseledger-projection.{projection.name}"
@@ -269,7 +271,8 @@ class ProjectionRunner:
                     conn.rollback()
                     self._follow_switch(live)
                     return 0
-                result = write_batch(cur, self.schema, self.projection, self.generation, records, self.decode)
+                result = write_batch(cur, self.schema, self.projection, self.generation, records, self.decode,
+                                     chain=self.chain)
                 if result.failures:
                     # Before the commit: if the DLQ cannot take them, the batch is not committed either.
                     send_dead_letters(self._producer, self.dead_letter_topic, result.failures,
@@ -285,6 +288,16 @@ class ProjectionRunner:
         self.dead_lettered_total += len(result.failures)
         for f in result.failures:
             topic, partition, offset = f.origin
+            if f.error_class == ChainConflict.__name__:
+                # An alert: the topic holds an event that is not its stream's next one (tampering, or a
+                # version reused after a deleted event). Stream ids are UUIDs: no personal data.
+                h = dict(f.record.headers or [])
+                self.log.error("projection_chain_conflict", alert=True, reason=f.reason,
+                               stream_id=h.get("stream_id", b"").decode(), stream_seq=h.get("stream_seq", b"").decode(),
+                               notification_id=h.get("notification_id", b"").decode(), origin_topic=topic,
+                               origin_partition=partition, origin_offset=offset, generation=self.generation,
+                               to_do="not applied; on the dead-letter topic. Run `caseledger verify` to find the altered event")
+                continue
             self.log.warning("projection_event_dead_lettered", origin_topic=topic, origin_partition=partition,
                              origin_offset=offset, reason=f.reason, error_class=f.error_class,
                              generation=self.generation)

@@ -85,7 +85,7 @@ def codec():
     return default_codec()
 
 
-def avro_records(settings: Settings, mapper, codec) -> Callable[[object], Outgoing]:
+def avro_records(settings: Settings, mapper, codec, chains=None) -> Callable[[object], Outgoing]:
     """Stored notification → Kafka record: value = the stored bytes, key = stream id.
 
     The store holds each event's Avro single-object encoding (`infra.persistence.mapper`), validated
@@ -93,6 +93,8 @@ def avro_records(settings: Settings, mapper, codec) -> Callable[[object], Outgoi
     fingerprint (event type) and the leading fields of the envelope, which opens every
     record (event id, occurred-at, recorded-at): only those bytes are read (`Codec.peek`).
     A row stored before the store held Avro (JSON state) is decoded and encoded first.
+    With `chains` (`infra/tamper/chain.py`), each record names its stream's previous leaf (not for
+    such a re-encoded row: its value is not the stored bytes its leaf commits to).
     """
     from schemas.codec import MARKER
 
@@ -107,9 +109,12 @@ def avro_records(settings: Settings, mapper, codec) -> Callable[[object], Outgoi
 
     def make(notification) -> Outgoing:
         value = bytes(notification.state)
-        if value[:2] != MARKER:
+        stored = value[:2] == MARKER
+        if not stored:
             value = codec.encode(mapper.to_domain_event(notification))
         head = codec.peek(value)
+        # The head peeked once serves the leaf too (measured: a second peek was half the chain's cost).
+        previous = chains.link(notification, head)[0] if chains is not None and stored else None
         return outgoing(
             topic_of(head.event_type), notification, value=value,
             event_id=head.event_id,
@@ -117,14 +122,19 @@ def avro_records(settings: Settings, mapper, codec) -> Callable[[object], Outgoi
             fingerprint=head.writer.fingerprint_hex,
             occurred_at=head.occurred_at.isoformat(),
             recorded_at=head.recorded_at.isoformat(),
+            previous_leaf=previous,
         )
 
     return make
 
 
 def relay(settings: Settings, log, batch_size: int = 1000, app=None) -> Relay:
+    from infra.tamper.chain import StreamChains, store_history
+
     app = app or ledger(settings)
-    return Relay(settings, app.recorder, avro_records(settings, app.mapper, codec()), log, batch_size=batch_size)
+    c = codec()
+    chains = StreamChains(store_history(app.recorder), c.peek) if settings.relay_chain_headers else None
+    return Relay(settings, app.recorder, avro_records(settings, app.mapper, c, chains), log, batch_size=batch_size)
 
 
 def recording_ledger(settings: Settings, env: dict | None = None):
@@ -233,6 +243,9 @@ def projection_runner(settings: Settings, projection: Projection, decode: Decode
     """A runner wired to the settings' Kafka, PostgreSQL and dead-letter topic."""
     from consumers.runner import ProjectionRunner
 
+    from infra.tamper.chain import consumer_chain_check
+
+    kwargs.setdefault("chain", consumer_chain_check())
     return ProjectionRunner(projection, decode, topics, schema=schema, connect_pg=pg_connector(settings),
                             make_consumer=consumer_factory(settings), make_producer=producer_factory(settings),
                             dead_letter_topic=settings.dead_letter_topic, **kwargs)

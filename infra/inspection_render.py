@@ -290,6 +290,7 @@ def blocks(report: InspectionReport) -> list[Block]:
 
     out += _activity_blocks(r, ut)
 
+    out.append(Note(checkpoint_line(r.checkpoint)))
     out.append(Note(
         f"Calculado pelo CaseLedger a partir dos modelos de leitura, com a situação no fim do dia {_date(r.on)} "
         "(horário de Cuiabá): contam os registros de fatos ocorridos até essa data, com as retificações que o "
@@ -441,6 +442,17 @@ def _clock_blocks(summary: ClockSummary, breached_label: str) -> list[Block]:
     out.append(Facts(((breached_label, "nenhum" if not summary.breached else
                        "; ".join(f"{cid} (prazo {_date(due)})" for cid, due in summary.breached)),)))
     return out
+
+
+def checkpoint_line(cp) -> str:
+    """The checkpoint the report was computed at (issue 17): what an auditor verifies its facts against."""
+    if cp.checkpoint_size is None:
+        return ("Checkpoint do log de transparência: nenhum checkpoint ainda cobre estes fatos "
+                "(no checkpoint yet covers these facts)"
+                + (f"; modelos de leitura até a notificação {cp.notification_id}." if cp.notification_id else "."))
+    return (f"Checkpoint do log de transparência: tamanho da árvore {cp.checkpoint_size}, raiz {cp.checkpoint_root} "
+            f"(modelos de leitura até a notificação {cp.notification_id}, árvore de tamanho {cp.tree_size}); "
+            "verificável com `caseledger audit bundle` e o verificador independente.")
 
 
 # -- writers -----------------------------------------------------------------------------------

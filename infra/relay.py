@@ -94,6 +94,7 @@ def outgoing(
     fingerprint: str,
     occurred_at: str,
     recorded_at: str,
+    previous_leaf: bytes | None = None,
 ) -> Outgoing:
     """The Kafka record for one notification: key = stream id, headers for subscribers.
 
@@ -103,8 +104,11 @@ def outgoing(
     SHA-256 of the value — the stored bytes the transparency log's leaf commits to — so a
     second, different event at a sequence already seen is a conflict, not a duplicate
     (event ids derive from stream and sequence: a version reused after a deletion keeps its id).
+    With `previous_leaf`, the leaf hash of the stream's previous event (`infra/tamper/chain.py`):
+    subscribers follow the per-case chain as they read (`consumers/chain.py`).
     """
     stream_id = str(notification.originator_id)
+    chain = [("previous_leaf", previous_leaf.hex().encode())] if previous_leaf is not None else []
     return Outgoing(
         topic=topic,
         key=stream_id.encode(),
@@ -119,6 +123,7 @@ def outgoing(
             ("occurred_at", occurred_at.encode()),
             ("recorded_at", recorded_at.encode()),
             ("value_sha256", hashlib.sha256(value).hexdigest().encode()),
+            *chain,
         ],
         notification_id=notification.id,
     )

@@ -69,6 +69,9 @@ class Settings:
     relay_transaction_timeout_ms: int = 60_000
     # How often the relay retries events Kafka refused for what they are (parked; infra/relay.py).
     relay_parked_retry_s: float = 60.0
+    # The relay's `previous_leaf` header (the per-case chain consumers check, infra/tamper/chain.py);
+    # off only to measure what it costs.
+    relay_chain_headers: bool = True
 
     # PostgreSQL: read models and the event store.
     pg_host: str = "127.0.0.1"
@@ -251,6 +254,7 @@ class Settings:
             relay_transaction_timeout_ms=_int(env, "CASELEDGER_RELAY_TRANSACTION_TIMEOUT_MS",
                                               d.relay_transaction_timeout_ms),
             relay_parked_retry_s=_int(env, "CASELEDGER_RELAY_PARKED_RETRY_S", int(d.relay_parked_retry_s)),
+            relay_chain_headers=env.get("CASELEDGER_RELAY_CHAIN_HEADERS", "1") != "0",
             pg_host=env.get("CASELEDGER_PG_HOST", d.pg_host),
             pg_port=_int(env, "CASELEDGER_PG_PORT", d.pg_port),
             pg_user=env.get("CASELEDGER_PG_USER", d.pg_user),

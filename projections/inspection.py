@@ -257,6 +257,20 @@ class Evasions:
 
 
 @dataclass(frozen=True)
+class LogCheckpoint:
+    """The transparency log's checkpoint the report's facts can be proved against (docs/TAMPER-EVIDENCE.md).
+
+    The first signed tree holding the last event the read models applied; no size when no
+    checkpoint covers it yet (or the caller did not look it up).
+    """
+
+    notification_id: int | None = None
+    tree_size: int | None = None
+    checkpoint_size: int | None = None
+    checkpoint_root: str | None = None  # base64, as in the signed note
+
+
+@dataclass(frozen=True)
 class InspectionReport:
     unit_id: str
     on: dt.date
@@ -273,6 +287,7 @@ class InspectionReport:
     residents: tuple[str, ...] = field(default=(), repr=False)  # case ids on the day
     activity: Activity = field(default_factory=Activity)
     staff: Staff = field(default_factory=Staff)
+    checkpoint: LogCheckpoint = field(default_factory=LogCheckpoint)
 
 
 # -- the computation ---------------------------------------------------------------------------
@@ -280,14 +295,14 @@ class InspectionReport:
 
 def inspection(unit_id: str, on: dt.date, occupancy: OccupancyData,
                case_entries: Mapping[str, Sequence[Mapping[str, Any]]],
-               period_start: dt.date | None = None) -> InspectionReport:
+               period_start: dt.date | None = None, checkpoint: LogCheckpoint | None = None) -> InspectionReport:
     """The inspection data of `unit_id` at the end of `on`.
 
     `occupancy` holds the unit's occupancy rows; `case_entries` the audit rows
     (`audit_entries`) of each case that was in the unit, by case id, and may hold
     the unit's own stream under `unit_id` (staff roster, inspections). The period
     (peaks, discipline, evasions) runs from `period_start` (default: two months)
-    to `on`, both included.
+    to `on`, both included. `checkpoint`: the log checkpoint the read models were built from.
     """
     start = period_start or default_period_start(on)
     if start > on:
@@ -325,6 +340,7 @@ def inspection(unit_id: str, on: dt.date, occupancy: OccupancyData,
         residents=tuple(r.case_id for r in residents),
         activity=activity(entries, residents, cases, profile.get("comarca"), (on - start).days + 1),
         staff=staff(unit_rows, start, on),
+        checkpoint=checkpoint or LogCheckpoint(),
     )
 
 

@@ -73,6 +73,34 @@ CREATE_REDRIVEN = """
         PRIMARY KEY (projection, generation, topic, partition, "offset")
     )"""
 
+# What a runner last applied of each stream (consumers/chain.py): the SHA-256 of every applied
+# record's value, first_seq..last_seq, 32 bytes each (an identical redelivery is told from a second,
+# different event at a sequence already applied), and the last applied event's leaf hash, which
+# the next event's `previous_leaf` header must name (NULL: the relay sent no chain headers).
+CREATE_STREAMS = """
+    CREATE TABLE IF NOT EXISTS {schema}.projection_streams (
+        projection   text        NOT NULL,
+        generation   integer     NOT NULL,
+        stream_id    text        NOT NULL,
+        first_seq    bigint      NOT NULL,
+        last_seq     bigint      NOT NULL,
+        digests      bytea       NOT NULL,
+        head_leaf    bytea,
+        PRIMARY KEY (projection, generation, stream_id)
+    )"""
+
+# The highest notification id (the event store's commit order, which the transparency log's
+# leaves follow) among the events a generation applied: `status` and the inspection report
+# turn it into the checkpoint that covers the read model's facts (infra/tamper/coverage.py).
+CREATE_BUILT_FROM = """
+    CREATE TABLE IF NOT EXISTS {schema}.projection_built_from (
+        projection       text        NOT NULL,
+        generation       integer     NOT NULL,
+        notification_id  bigint      NOT NULL,
+        updated_at       timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (projection, generation)
+    )"""
+
 # Two processes creating the catalogue at once would race on IF NOT EXISTS; serialise them.
 LOCK_CATALOGUE = "SELECT pg_advisory_xact_lock(hashtext('caseledger.projections.' || %s))"
 
@@ -106,6 +134,36 @@ UPSERT_CURRENT = """
 DELETE_TABLESET = "DELETE FROM {schema}.projection_tablesets WHERE projection = %s AND generation = %s"
 
 DELETE_OFFSETS = "DELETE FROM {schema}.projection_offsets WHERE projection = %s AND generation = %s"
+
+DELETE_STREAMS = "DELETE FROM {schema}.projection_streams WHERE projection = %s AND generation = %s"
+
+DELETE_BUILT_FROM = "DELETE FROM {schema}.projection_built_from WHERE projection = %s AND generation = %s"
+
+SELECT_STREAM_HEADS = """
+    SELECT stream_id, first_seq, last_seq, head_leaf FROM {schema}.projection_streams
+    WHERE projection = %s AND generation = %s AND stream_id = ANY(%s)"""
+
+SELECT_STREAM_DIGEST = """
+    SELECT substring(digests FROM ((%s - first_seq) * 32 + 1)::integer FOR 32) FROM {schema}.projection_streams
+    WHERE projection = %s AND generation = %s AND stream_id = %s AND %s BETWEEN first_seq AND last_seq"""
+
+UPSERT_STREAM = """
+    INSERT INTO {schema}.projection_streams AS s
+        (projection, generation, stream_id, first_seq, last_seq, digests, head_leaf)
+    VALUES (%s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (projection, generation, stream_id) DO UPDATE
+    SET last_seq = EXCLUDED.last_seq, digests = s.digests || EXCLUDED.digests, head_leaf = EXCLUDED.head_leaf"""
+
+UPSERT_BUILT_FROM = """
+    INSERT INTO {schema}.projection_built_from AS b (projection, generation, notification_id)
+    VALUES (%s, %s, %s)
+    ON CONFLICT (projection, generation) DO UPDATE
+    SET notification_id = GREATEST(b.notification_id, EXCLUDED.notification_id), updated_at = now()"""
+
+SELECT_BUILT_FROM = """
+    SELECT c.projection, b.notification_id, b.updated_at FROM {schema}.projection_current c
+    LEFT JOIN {schema}.projection_built_from b ON b.projection = c.projection AND b.generation = c.generation
+    ORDER BY c.projection"""
 
 # Rows are created first so that FOR UPDATE has something to lock: two runners that briefly
 # own the same partition during a rebalance then take turns, and the second skips what the
@@ -158,7 +216,8 @@ def ensure_catalogue(cur, schema: str) -> None:
     cur.execute(LOCK_CATALOGUE, (schema,))
     # The read models' schema is ours to create: a fresh database needs no set-up step.
     cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-    for statement in (CREATE_TABLESETS, CREATE_CURRENT, CREATE_OFFSETS, CREATE_REDRIVEN):
+    for statement in (CREATE_TABLESETS, CREATE_CURRENT, CREATE_OFFSETS, CREATE_REDRIVEN, CREATE_STREAMS,
+                      CREATE_BUILT_FROM):
         cur.execute(q(statement, schema))
 
 
@@ -212,6 +271,8 @@ def drop_generation(cur, schema: str, projection: Projection, generation: int) -
         cur.execute(sql.SQL("DROP TABLE IF EXISTS {t}").format(
             t=sql.Identifier(schema, versioned(table.name, generation))))
     cur.execute(q(DELETE_OFFSETS, schema), (projection.name, generation))
+    cur.execute(q(DELETE_STREAMS, schema), (projection.name, generation))
+    cur.execute(q(DELETE_BUILT_FROM, schema), (projection.name, generation))
     cur.execute(q(DELETE_TABLESET, schema), (projection.name, generation))
 
 
@@ -276,6 +337,40 @@ def store_offsets(cur, schema: str, projection: str, generation: int,
                   positions: Mapping[tuple[str, int], int]) -> None:
     execute_batch(cur, q(STORE_OFFSET, schema),
                   [(o, projection, generation, t, p) for (t, p), o in sorted(positions.items())])
+
+
+# -- stream chains and the log position built from (consumers/chain.py) -----------------
+
+
+def stream_heads(cur, schema: str, projection: str, generation: int,
+                 streams: Iterable[str]) -> dict[str, tuple[int, int, bytes | None]]:
+    """stream → (first sequence, last sequence, last leaf hash) of what the generation applied."""
+    cur.execute(q(SELECT_STREAM_HEADS, schema), (projection, generation, sorted(set(streams))))
+    return {s: (f, l, bytes(h) if h is not None else None) for s, f, l, h in cur.fetchall()}
+
+
+def stream_digest(cur, schema: str, projection: str, generation: int, stream: str, seq: int) -> bytes | None:
+    """The SHA-256 of the value applied at `seq` of `stream`, if this generation recorded it."""
+    cur.execute(q(SELECT_STREAM_DIGEST, schema), (seq, projection, generation, stream, seq))
+    row = cur.fetchone()
+    return bytes(row[0]) if row and row[0] is not None else None
+
+
+def store_streams(cur, schema: str, projection: str, generation: int,
+                  appended: Mapping[str, tuple[int, int, bytes, bytes | None]]) -> None:
+    """stream → (first new sequence, last sequence, the new digests, the new head leaf)."""
+    execute_batch(cur, q(UPSERT_STREAM, schema),
+                  [(projection, generation, s, f, l, d, h) for s, (f, l, d, h) in sorted(appended.items())])
+
+
+def store_built_from(cur, schema: str, projection: str, generation: int, notification_id: int) -> None:
+    cur.execute(q(UPSERT_BUILT_FROM, schema), (projection, generation, notification_id))
+
+
+def built_from(cur, schema: str) -> dict[str, tuple[int | None, Any]]:
+    """Each projection's live generation: the highest notification id it applied, and when."""
+    cur.execute(q(SELECT_BUILT_FROM, schema))
+    return {p: (n, at) for p, n, at in cur.fetchall()}
 
 
 # -- row changes -------------------------------------------------------------------

@@ -135,7 +135,8 @@ def cmd_redrive(args, settings: Settings) -> int:
         verb = "would apply" if args.dry_run else "applied"
         print(f"{args.projection}: {verb} {len(report.applied)}, already re-driven {len(report.already)}, "
               f"still failing {len(report.failed)}"
-              + (f", superseded by a rebuild {len(report.superseded)}" if report.superseded else ""))
+              + (f", superseded by a rebuild {len(report.superseded)}" if report.superseded else "")
+              + (f", chain conflicts kept as evidence (never re-driven) {len(report.refused)}" if report.refused else ""))
         for (topic, partition, offset), error in report.failed:
             print(f"  still failing: {topic}[{partition}]@{offset}  {error}")
     return 0 if not report.failed else 1

@@ -85,7 +85,9 @@ def cmd_inspection(args, settings: Settings) -> int:
     if args.as_recorded_at is not None:
         # The bitemporal point (--date is the valid day): only the entries recorded by then.
         entries = {k: [r for r in rows if r["recorded_at"] <= args.as_recorded_at] for k, rows in entries.items()}
-    report = inspection(unit_id, args.date, data, entries, args.start)
+    from infra.tamper.service import inspection_checkpoint
+
+    report = inspection(unit_id, args.date, data, entries, args.start, inspection_checkpoint(settings, schema))
     text = to_html(report) if args.format == "html" else to_markdown(report)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as out:

@@ -65,7 +65,10 @@ def projection_rows(settings: Settings) -> list[dict]:
     from kafka import KafkaConsumer, TopicPartition
 
     from consumers.lag import records_behind
+    from infra.tamper.service import covering_checkpoint
     from projections import registry, tablesets
+
+    store_schema = settings.eventsourcing_env().get("POSTGRES_SCHEMA") or None
 
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, isolation_level="read_committed",
                              request_timeout_ms=10000, client_id="caseledger-status")
@@ -82,13 +85,20 @@ def projection_rows(settings: Settings) -> list[dict]:
                 cur.execute("SELECT to_regclass(%s)", (f"{settings.projection_schema}.projection_current",))
                 live = cur.fetchone()[0] and tablesets.current_generation(cur, settings.projection_schema, name)
                 stored = tablesets.read_offsets(cur, settings.projection_schema, name, live) if live else {}
+                built = tablesets.built_from(cur, settings.projection_schema).get(name, (None, None))[0] if live else None
             at = {tp: stored.get((tp.topic, tp.partition), 0) for tp in parts}
             position = sum(at.values())
             todo = {tp: o for tp, o in at.items() if (tp, o) not in counted}
             counted.update({(tp, todo[tp]): n for tp, n in records_behind(consumer, todo).items()})
             behind = sum(counted[(tp, o)] for tp, o in at.items())
+            # The tree size and the checkpoint the read model was built from (issue 17): its facts
+            # can be proved against that signed tree.
+            cov = covering_checkpoint(settings, store_schema, built)
             rows.append({"stage": f"projection {name}" + (f" (v{live})" if live else " (not built)"),
-                         "position": position, "lag": behind})
+                         "position": position, "lag": behind,
+                         "built_from": (f"notification {built}, tree size {cov['tree_size'] or '?'}; {cov['checkpoint']}"
+                                        if built is not None else ""),
+                         "checkpoint": cov})
         dlq = settings.dead_letter_topic
         parts = [TopicPartition(dlq, p) for p in sorted(consumer.partitions_for_topic(dlq) or ())] if dlq in known else []
         size = (sum(consumer.end_offsets(parts).values()) - sum(consumer.beginning_offsets(parts).values())) if parts else 0
@@ -105,5 +115,5 @@ def cmd_status(args, settings: Settings) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        print(render_table(rows, ["stage", "position", "lag"]))
+        print(render_table(rows, ["stage", "position", "lag", "built_from"], ["stage", "position", "lag", "built from (checkpoint)"]))
     return 0

@@ -6,10 +6,12 @@ and a second note for one size must stay visible). Key = tree size, value = the 
 
 from __future__ import annotations
 
+import base64
 import time
 from contextlib import contextmanager
 
 import psycopg2
+import psycopg2.errors
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from infra.settings import Settings
@@ -158,3 +160,66 @@ def log_state(settings: Settings, store_schema: str | None) -> dict | None:
             return {"leaves": leaves, "position": position, "checkpoint": cur.fetchone()[0]}
     finally:
         conn.close()
+
+
+NO_CHECKPOINT = "no checkpoint yet covers these facts"
+
+
+def covering_checkpoint(settings: Settings, store_schema: str | None, notification_id: int | None) -> dict:
+    """What a read model built up to `notification_id` can be proved against.
+
+    The tree size at that event (its leaf's index + 1) and the first checkpoint of at least that
+    size: the smallest signed tree holding every fact the read model shows (docs/TAMPER-EVIDENCE.md).
+    Read models record only the notification id (`projection_built_from`): the checkpoint usually
+    comes after they applied the event, so it is looked up when asked.
+    """
+    out = {"notification_id": notification_id, "tree_size": None, "checkpoint_size": None, "checkpoint_root": None,
+           "checkpoint": NO_CHECKPOINT}
+    if notification_id is None:
+        return out
+    schema = log_schema(store_schema)
+    conn = psycopg2.connect(settings.pg_dsn, connect_timeout=settings.pg_connect_timeout_s)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT to_regclass(%s), to_regclass(%s)", (f'"{schema}".leaves', f'"{schema}".checkpoints'))
+            if None in cur.fetchone():
+                return out
+            cur.execute(f'SELECT idx FROM "{schema}".leaves WHERE notification_id <= %s'
+                        ' ORDER BY notification_id DESC LIMIT 1', (notification_id,))
+            row = cur.fetchone()
+            cur.execute(f'SELECT coalesce(max(notification_id), 0) FROM "{schema}".leaves')
+            if row is None or cur.fetchone()[0] < notification_id:
+                return out  # the log builder has not reached the read model's last event yet
+            out["tree_size"] = row[0] + 1
+            cur.execute(f'SELECT size, root FROM "{schema}".checkpoints WHERE size >= %s ORDER BY size LIMIT 1',
+                        (out["tree_size"],))
+            cp = cur.fetchone()
+            if cp is not None:
+                root = base64.b64encode(bytes(cp[1])).decode()
+                out.update(checkpoint_size=cp[0], checkpoint_root=root, checkpoint=f"tree size {cp[0]}, root {root}")
+    except psycopg2.errors.InsufficientPrivilege:
+        # A role that may read the read models but not the log (database roles): say so, never fail the report.
+        out["checkpoint"] = "unknown: this role cannot read the transparency log"
+    finally:
+        conn.close()
+    return out
+
+
+def inspection_checkpoint(settings: Settings, views_schema: str, store_schema: str | None = None,
+                          projections=("unit_occupancy", "audit_trail")):
+    """The checkpoint the inspection report's read models were built from (the later of the two)."""
+    from projections import tablesets
+    from projections.inspection import LogCheckpoint
+
+    if store_schema is None:
+        store_schema = settings.eventsourcing_env().get("POSTGRES_SCHEMA") or None
+    conn = psycopg2.connect(settings.pg_dsn, connect_timeout=settings.pg_connect_timeout_s)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT to_regclass(%s)", (f'"{views_schema}".projection_built_from',))
+            built = tablesets.built_from(cur, views_schema) if cur.fetchone()[0] else {}
+    finally:
+        conn.close()
+    ids = [built[p][0] for p in projections if p in built and built[p][0] is not None]
+    cov = covering_checkpoint(settings, store_schema, max(ids) if ids else None)
+    return LogCheckpoint(cov["notification_id"], cov["tree_size"], cov["checkpoint_size"], cov["checkpoint_root"])

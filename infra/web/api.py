@@ -348,7 +348,10 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
             entries = {c: queries.stream_entries(cur, settings.projection_schema, c)
                        for c in sorted({m["case_id"] for m in occ.movements})}
             entries[unit_id] = queries.stream_entries(cur, settings.projection_schema, unit_id)
-        report = inspection(unit_id, date, occ, entries, start)
+        from infra.tamper.service import inspection_checkpoint
+
+        report = inspection(unit_id, date, occ, entries, start,
+                            inspection_checkpoint(settings, settings.projection_schema))
         if format == "json":
             return JSONResponse(jsonable(_plain(dataclasses.asdict(report))))
         return Response(to_html(report), media_type="text/html; charset=utf-8")

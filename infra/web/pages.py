@@ -304,7 +304,9 @@ def add_pages(app: FastAPI, settings: Any, cursor: Callable, today: Callable[[],
             occ = queries.occupancy(cur, schema, unit_id)
             entries = {c: queries.stream_entries(cur, schema, c) for c in sorted({m["case_id"] for m in occ.movements})}
             entries[unit_id] = queries.stream_entries(cur, schema, unit_id)
-        return HTMLResponse(to_html(inspection(unit_id, on, occ, entries, None)))
+        from infra.tamper.service import inspection_checkpoint
+
+        return HTMLResponse(to_html(inspection(unit_id, on, occ, entries, None, inspection_checkpoint(settings, schema))))
 
     @app.get("/operacao", response_class=HTMLResponse, include_in_schema=False)
     def operations_page(request: Request, principal: Any = Depends(signed_in)) -> Any:

@@ -567,3 +567,21 @@ def test_checklist_estudos_de_caso_counts_the_interdisciplinary_case_studies_of_
     f = facts(report_of(unit, [case]))
     assert f[label("checklist_case_studies", "internacao")] == \
         "Não — 1 de 2 estudos de caso do período com a equipe interdisciplinar (50%)"
+
+
+def test_the_report_states_the_checkpoint_it_was_computed_at_in_html_markdown_and_json():
+    import dataclasses
+
+    from projections.inspection import LogCheckpoint
+
+    unit = a_unit_of()
+    a_resident(unit)
+    plain = report_of(unit, [])
+    covered = dataclasses.replace(plain, checkpoint=LogCheckpoint(42, 40, 1000, "q83vEjRWeJA="))
+    html, md = to_html(covered), to_markdown(covered)
+    assert "tamanho da árvore 1000, raiz q83vEjRWeJA=" in html and "tamanho da árvore 1000" in md
+    assert "notificação 42, árvore de tamanho 40" in html
+    assert dataclasses.asdict(covered)["checkpoint"] == {"notification_id": 42, "tree_size": 40,
+                                                         "checkpoint_size": 1000, "checkpoint_root": "q83vEjRWeJA="}
+    assert "no checkpoint yet covers these facts" in to_html(plain)
+    assert "no checkpoint yet covers these facts" not in html
