@@ -94,7 +94,8 @@ def authorise(principal: Principal | None, command: Any, arguments: dict[str, An
     check_role(principal, command.name)
     _actor_from(principal, arguments)
     units = _units_touched(command, arguments, ledger)
-    if not any(principal.covers(unit, _comarca(ledger, unit, command, arguments)) for unit in units):
+    if not principal.state and not any(principal.covers(unit, _comarca(ledger, unit, command, arguments))
+                                       for unit in units):
         where = ", ".join(units) or "no unit yet"
         _refuse("A-03", f"{command.name} concerns {where}, outside the scope of {principal.id} ({principal.scope}); "
                         "it is recorded by the staff of the case's unit.")
