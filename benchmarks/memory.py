@@ -44,6 +44,10 @@ def cli_env(settings: Settings) -> dict[str, str]:
     """The environment in which `Settings.from_env` reads back these settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(INHERITED_SETTINGS)}
     env.update({
+        # The stack's own secrets (the program roles' passwords) and the key-encryption key: a
+        # child with another key file would wrap data keys the parent cannot open.
+        "CASELEDGER_STATE_DIR": str(settings.state_dir),
+        "CASELEDGER_KEY_FILE": str(settings.data_key_path),
         "CASELEDGER_KAFKA_BOOTSTRAP": settings.kafka_bootstrap_servers,
         "CASELEDGER_PG_HOST": settings.pg_host,
         "CASELEDGER_PG_PORT": str(settings.pg_port),

@@ -69,6 +69,9 @@ def worker_env(settings, pg_schema: str) -> dict[str, str]:
         "CASELEDGER_KAFKA_BOOTSTRAP": settings.kafka_bootstrap_servers,
         "CASELEDGER_PG_PORT": str(settings.pg_port),
         "CASELEDGER_PG_PASSWORD": settings.pg_password_for(settings.pg_user),
+        # the stack's secrets and key-encryption key: a child with another would wrap keys we cannot open
+        "CASELEDGER_STATE_DIR": str(settings.state_dir),
+        "CASELEDGER_KEY_FILE": str(settings.data_key_path),
         "CASELEDGER_CASE_EVENTS_TOPIC": settings.case_events_topic,
         "CASELEDGER_TOPIC_PARTITIONS": str(settings.topic_partitions),
         "POSTGRES_SCHEMA": pg_schema,

@@ -37,7 +37,8 @@ def drop_schema(settings, schema: str) -> None:
 
 def _env(settings, schema: str) -> dict[str, str]:
     return {"CASELEDGER_PG_PORT": str(settings.pg_port), "POSTGRES_SCHEMA": schema,
-            "CASELEDGER_PG_PASSWORD": settings.pg_password_for(settings.pg_user)}
+            "CASELEDGER_PG_PASSWORD": settings.pg_password_for(settings.pg_user),
+            "CASELEDGER_STATE_DIR": str(settings.state_dir), "CASELEDGER_KEY_FILE": str(settings.data_key_path)}
 
 
 def test_processes_starting_at_once_create_the_tables_without_error(stack_settings):

@@ -280,6 +280,9 @@ def test_project_runs_every_read_model_until_sigterm_and_exits_cleanly(published
         "CASELEDGER_KAFKA_BOOTSTRAP": settings.kafka_bootstrap_servers,
         "CASELEDGER_PG_PORT": str(settings.pg_port),
         "CASELEDGER_PG_PASSWORD": settings.pg_password_for(settings.pg_user),
+        # the stack's secrets and key-encryption key: a child with another would wrap keys we cannot open
+        "CASELEDGER_STATE_DIR": str(settings.state_dir),
+        "CASELEDGER_KEY_FILE": str(settings.data_key_path),
         "CASELEDGER_CASE_EVENTS_TOPIC": settings.case_events_topic,
         "CASELEDGER_UNIT_EVENTS_TOPIC": settings.unit_events_topic,
         "CASELEDGER_DLQ_TOPIC": settings.dead_letter_topic,
