@@ -157,11 +157,13 @@ class PostgresServer:
             # own state folder is opened for traversal (0711, no listing); folders above it are never
             # loosened: if the server user cannot pass one, say so (ECA art. 143: the state holds minors' data).
             state = self.settings.state_dir.resolve()
+            # The repository's own `.stack` (which holds the test stacks' state folders) is the stack's too.
+            own = Path(__file__).resolve().parents[2] / ".stack"
             for parent in path.resolve().parents:
                 info = parent.stat()
                 if info.st_uid == entry.pw_uid or info.st_mode & 0o001:
                     continue
-                if parent == state or state in parent.parents:
+                if parent == state or state in parent.parents or parent == own:
                     os.chmod(parent, stat.S_IMODE(info.st_mode) | 0o001)
                 else:
                     raise StackError(f"the postgres user cannot reach {path} through {parent} (mode "
