@@ -94,7 +94,10 @@ def cluster_settings() -> Settings:
         pytest.fail(f"the test cluster could not start: {exc}", pytrace=False)
     # The cluster's state dir is its own, but PostgreSQL is the session's: its password is there.
     base = test_settings()
-    yield dataclasses.replace(settings, pg_password=base.pg_password_for(base.pg_user))
+    # The key file too: the cluster's ledgers seal into the session database's key store, whose
+    # data keys the session's key-encryption key wrapped.
+    yield dataclasses.replace(settings, pg_password=base.pg_password_for(base.pg_user),
+                              data_key_file=base.data_key_path)
     cluster.stop()
     if started_postgres:
         postgres.stop()

@@ -272,8 +272,10 @@ class _ProcessKeys:
         self.services: list[KeyService] = []
 
     def add(self, service: KeyService) -> None:
-        if service not in self.services:
-            self.services.append(service)
+        """`service` becomes the one that seals (the ledger built last)."""
+        if service in self.services:
+            self.services.remove(service)
+        self.services.append(service)
 
     def seal(self, subject: uuid.UUID, associated_data: bytes, plaintext: bytes) -> dict:
         return self.services[-1].seal(subject, associated_data, plaintext)
@@ -296,7 +298,7 @@ def process_key_service() -> KeyService:
     global _process_keys
     if _process_keys is None:
         _process_keys = ephemeral_key_service()
-        _install(_process_keys)
+    _install(_process_keys)  # the latest ledger's keys seal for the default codec
     return _process_keys
 
 
@@ -307,11 +309,24 @@ def prepare_key_store(connect: Any, writer_role: str | None, schema: str = KEYS_
 
     store = PostgresKeyStore(connect, schema)
     store._cursor_run("SELECT 1")  # creates what is missing
-    if writer_role:
-        for statement in ("GRANT USAGE ON SCHEMA {s} TO {w}", "GRANT SELECT, INSERT ON {t} TO {w}"):
-            store._conn.cursor().execute(SQL(statement).format(s=Identifier(schema), w=Identifier(writer_role),
-                                                               t=Identifier(schema, "data_keys")))
-    store._conn.close()
+    table = f"{schema}.data_keys"
+    try:
+        granted = "SELECT has_schema_privilege(%s, %s, 'USAGE') AND has_table_privilege(%s, %s, 'SELECT') " \
+                  "AND has_table_privilege(%s, %s, 'INSERT')"
+        if writer_role and not store._cursor_run(granted, (writer_role, schema, writer_role, table,
+                                                           writer_role, table))[0][0]:
+            # Processes starting at once would race on the catalogue row ("tuple concurrently
+            # updated"): one grants under a lock, the others find it granted.
+            conn = store._conn
+            conn.autocommit = False
+            with conn.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"caseledger.grant.{schema}",))
+                for statement in ("GRANT USAGE ON SCHEMA {s} TO {w}", "GRANT SELECT, INSERT ON {t} TO {w}"):
+                    cur.execute(SQL(statement).format(s=Identifier(schema), w=Identifier(writer_role),
+                                                      t=Identifier(schema, "data_keys")))
+            conn.commit()
+    finally:
+        store._conn.close()
 
 
 def key_service_from_env(env: Any) -> KeyService:
@@ -338,6 +353,7 @@ def key_service_from_env(env: Any) -> KeyService:
                                 application_name="caseledger-keys")
 
     if key_file in _by_key_file:
+        _install(_by_key_file[key_file])  # the latest ledger's keys seal for the default codec
         return _by_key_file[key_file]
     FileKeyEncryptionKey.create(key_file)  # `stack up` makes it; a first start on a bare database too
     service = KeyService(FileKeyEncryptionKey.load(key_file), PostgresKeyStore(connect),

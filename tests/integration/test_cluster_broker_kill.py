@@ -96,6 +96,7 @@ def cli_env(settings) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "CASELEDGER_STATE_DIR": str(settings.state_dir),
+        "CASELEDGER_KEY_FILE": str(settings.data_key_path),
         "CASELEDGER_KAFKA_BROKERS": str(settings.kafka_brokers),
         "CASELEDGER_KAFKA_BOOTSTRAP": settings.kafka_bootstrap_servers,
         "CASELEDGER_KAFKA_CONTROLLER_PORT": str(settings.kafka_controller_port),

@@ -60,7 +60,8 @@ def test_the_socket_and_secrets_are_closed_to_other_os_users(stack_settings):
     server = PostgresServer(stack_settings)
     assert stat.S_IMODE(server.home.stat().st_mode) == 0o700
     sockets = list(server.home.glob(".s.PGSQL.*"))
-    assert sockets and all(stat.S_IMODE(p.stat().st_mode) == 0o700 for p in sockets if p.is_socket())
+    # No group or other permission (PostgreSQL leaves 0600 or 0700 depending on how it was restarted).
+    assert sockets and all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in sockets)
     folder = stack_settings.state_dir / SECRETS_DIR
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     files = list(folder.iterdir())
