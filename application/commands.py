@@ -254,6 +254,8 @@ COMMANDS: dict[str, Command] = _table(
     Command("record_egress_follow_up", Case.record_egress_follow_up, CASE),
     # M. alerts
     Command("acknowledge_alert", Case.acknowledge_alert, CASE),
+    # N. data protection
+    Command("erase_personal_data", Case.erase_personal_data, CASE, handlers.erasing, supplied={"retention_years"}),
     # L. corrections
     Command("correct_case_entry", Case.correct_entry, CASE),
     Command("void_case_entry", Case.void_entry, CASE),

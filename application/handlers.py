@@ -114,6 +114,17 @@ def transfer(ledger, method, arguments: dict[str, Any]) -> Any:
     return result
 
 
+def erasing(ledger, method, arguments: dict[str, Any]) -> Any:
+    """The erasure of a case's personal data, under the deployment's retention period (D-19).
+
+    Only the event is recorded here; the data key is destroyed right after by whoever holds the
+    key store's owner rights (`caseledger erase`), so a writer can never destroy keys."""
+    case = ledger.case(arguments.pop("case_id"))
+    result = method(case, retention_years=ledger.retention_years, **arguments)
+    ledger.save(case)
+    return result
+
+
 def release(ledger, method, arguments: dict[str, Any]) -> Any:
     """The end of the measure: the case, and the unit if the youth is inside one, in one save."""
     case = ledger.case(arguments.pop("case_id"))

@@ -62,6 +62,13 @@ class CaseLedger(Application):
         repository.cache = library.cache  # sized from AGGREGATE_CACHE_MAXSIZE, as the library reads it
         return repository
 
+    @property
+    def retention_years(self) -> int:
+        """Years a released case's personal data are kept (D-19): CASELEDGER_RETENTION_YEARS."""
+        from domain.case.erasure import DEFAULT_RETENTION_YEARS
+
+        return int(self.env.get("CASELEDGER_RETENTION_YEARS") or DEFAULT_RETENTION_YEARS)
+
     @staticmethod
     def clock() -> datetime:
         """The recording moment (transaction time); tests replace it to record in another year."""

@@ -60,6 +60,12 @@ OWN_ACTS: dict[str, tuple[frozenset, str]] = {
     "record_pia_challenge": (frozenset({MP, DEFENSORIA}), "the PIA challenged by the MP or the defence (SINASE 41 §2)"),
     "file_disciplinary_appeal": (frozenset({DEFENSORIA}), "the defence appeals a sanction (SINASE 48–49; Reg. art. 97)"),
 }
+# Acts of the gerente in person, never transcribed from paper: an erasure destroys data now.
+IN_PERSON: dict[str, str] = {
+    "erase_personal_data": "the gerente keeps the unit's records and acts on them on a documented, authorised "
+                           "request (Reg. art. 14 XV); the erasure follows the controller's decision (LGPD arts. "
+                           "16, 18 VI; D-19)",
+}
 # Operations of the unit that only its gerente records (Reg. art. 10, 14: the unit from its Portaria).
 GERENTE_ONLY: dict[str, str] = {
     "define_unit": "the unit is defined from its Portaria by its gerente (Reg. arts. 10, 14)",
@@ -72,6 +78,8 @@ def row(name: str) -> tuple[frozenset, str]:
 
     Every command not named above is a unit operation, recorded by the unit's staff.
     """
+    if name in IN_PERSON:
+        return frozenset({Role.GERENTE}), IN_PERSON[name]
     if name in GERENTE_ONLY:
         return frozenset({Role.GERENTE}) | TRANSCRIBED, GERENTE_ONLY[name]
     if name in OWN_ACTS:

@@ -94,6 +94,7 @@ EVENT_CATALOGUE: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("E67", "EntryCorrected", ("Case.EntryCorrected", "Unit.EntryCorrected")),
     ("E68", "EntryVoided", ("Case.EntryVoided", "Unit.EntryVoided")),
     ("E69", "AlertAcknowledged", ("Case.AlertAcknowledged",)),
+    ("E70", "SubjectDataErased", ("Case.SubjectDataErased",)),
 )
 
 # Partial models, said plainly.
@@ -114,6 +115,7 @@ NOTES: dict[str, str] = {
     "E64": "references only (access log entry, source document); the frozen InspectionSnapshot is not modelled",
     "E65": "a month=null report is the annual report",
     "E69": "the ledger's own, not in §2: the unit's direction acknowledges a recorded exception or a deadline met late (D-18)",
+    "E70": "the ledger's own, not in §2: the gerente records the erasure of a released youth's personal data, decided by the controller, after the retention period; the data key is destroyed (D-19)",
 }
 
 

@@ -218,6 +218,8 @@ RULES: dict[str, Rule] = dict(
               'data integrity: a command is recorded once (a client that retries after a timeout must not duplicate a fact)', Check.HARD),
         _rule('D-18', "An alert (a recorded exception, a deadline met late) is acknowledged by the unit's direction — gerente or líder — naming it and why, once",
               'Reg. art. 14 (the gerente directs the unit), 21 (the líder answers for the shift); docs/DOMAIN-DECISIONS.md §3 (ALERT)', Check.HARD),
+        _rule('D-19', "A youth's personal data are erased only after the release and the retention period, recorded by the gerente with the legal basis and the controller's decision; an erased case accepts no entry",
+              'LGPD arts. 16 I, 18 VI, 41; Lei 8.159/1991 art. 9 (public records eliminated per the retention table); Reg. art. 14 XV; ECA 143', Check.HARD),
     ]
 )
 

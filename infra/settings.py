@@ -95,6 +95,9 @@ class Settings:
     # Attempts at one command when another process wrote the same case or unit first (each
     # attempt reloads the aggregates and checks the rules again), or the connection was lost.
     write_attempts: int = 5
+    # Years a released case's personal data are kept before they may be erased (D-19): from the
+    # retention table the state archive approved (Lei 8.159/1991 art. 9; LGPD art. 16 I).
+    retention_years: int = 5
 
     # Limits of `caseledger record`, checked before anything is stored (infra/command_input.py).
     # One command's JSON: 64 KiB holds the largest real command (a PIA or a report with its free
@@ -206,6 +209,7 @@ class Settings:
             "AGGREGATE_CACHE_MAXSIZE": "20000",
             "AGGREGATE_CACHE_FASTFORWARD": "y",
             "CASELEDGER_KEY_FILE": str(self.data_key_path),
+            "CASELEDGER_RETENTION_YEARS": str(self.retention_years),
         }
         env.update(self.eventsourcing_overrides)
         env.update(extra)
@@ -270,6 +274,7 @@ class Settings:
                                                    d.pg_idle_in_transaction_timeout_ms),
             pg_connect_timeout_s=_int(env, "CASELEDGER_PG_CONNECT_TIMEOUT", d.pg_connect_timeout_s),
             write_attempts=_int(env, "CASELEDGER_WRITE_ATTEMPTS", d.write_attempts),
+            retention_years=_int(env, "CASELEDGER_RETENTION_YEARS", d.retention_years),
             tlog_key_file=Path(env["CASELEDGER_LOG_KEY_FILE"]) if env.get("CASELEDGER_LOG_KEY_FILE") else None,
             tlog_origin=env.get("CASELEDGER_LOG_ORIGIN", d.tlog_origin),
             data_key_file=Path(env["CASELEDGER_KEY_FILE"]) if env.get("CASELEDGER_KEY_FILE") else None,

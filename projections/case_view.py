@@ -35,7 +35,7 @@ from domain.clocks import family_leave_from_day, reassessment_due_on
 from domain.corrections import corrected_values
 from domain.values import LeaveKind
 from projections.decoding import LedgerEvent
-from projections.engine import Change, Table, Upsert
+from projections.engine import Change, Delete, Table, Upsert
 
 CREATE_CASE_FACTS = """
     CREATE TABLE {table} (
@@ -216,6 +216,8 @@ def facts_of(name: str, data: Mapping[str, Any], occurred_at: dt.datetime, unit_
     elif name == "Released":
         f.update(status="desligado", released_at=_text(occurred_at), release_basis=_text(data.get("basis")),
                  room=CLEARED, away=CLEARED, unit_id=CLEARED, released_from_unit_id=unit_id)
+    elif name == "SubjectDataErased":
+        f["erased_on"] = day
     elif name == "AlertAcknowledged":
         # Keyed like the alert it answers: "<rule>@<entry version>" or "<clock>@".
         f[f"acknowledged:{_text(data.get('alert'))}@{data.get('target_version') or ''}"] = day
@@ -256,12 +258,26 @@ class CaseViewProjection:
         if event.name == "EntryVoided":
             return [Upsert("case_voids", {"case_id": case, "version": int(event.data["target_version"])},
                            {"voided_by": event.sequence, "recorded_at": event.recorded_at})]
+        if event.name == "SubjectDataErased":
+            return self._erased(event)
         facts = facts_of(event.name, event.data, event.occurred_at, event.unit_id, event.sequence)
         if facts:
             facts[ENTRY] = json.dumps(entry_inputs(event.name, event.data, event.occurred_at, event.unit_id))
         return [Upsert("case_facts", {"case_id": case, "fact": fact, "version": event.sequence},
                        {"value": value, "recorded_at": event.recorded_at})
                 for fact, value in facts.items()]
+
+
+    def _erased(self, event: LedgerEvent) -> list[Change]:
+        """D-19: the registration's personal facts (always version 1, the stream's first event) are
+        cleared with the key, and the erasure itself becomes a fact of the case."""
+        case, cleared = event.stream_id, {"value": CLEARED, "recorded_at": event.recorded_at}
+        return [Upsert("case_facts", {"case_id": case, "fact": "birth_date", "version": 1}, cleared),
+                Upsert("case_facts", {"case_id": case, "fact": "sex", "version": 1}, cleared),
+                # The registration's kept inputs hold them too (read only to re-derive a correction).
+                Delete("case_facts", {"case_id": case, "fact": ENTRY, "version": 1}),
+                Upsert("case_facts", {"case_id": case, "fact": "erased_on", "version": event.sequence},
+                       {"value": _day(event.occurred_at), "recorded_at": event.recorded_at})]
 
 
 # What an entry's facts are derived from, kept beside them so that a correction recorded later

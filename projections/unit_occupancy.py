@@ -184,6 +184,9 @@ class UnitOccupancy:
         if event.name == "AdolescentRegistered":
             return [Upsert("occupancy_profiles", {"case_id": sid}, {"birth_date": _as_date(d.get("birth_date")),
                                                                     "sex": d.get("sex")})]
+        if event.name == "SubjectDataErased":
+            # D-19: the youth's birth date and sex go with the key; past counts show them as unknown.
+            return [Upsert("occupancy_profiles", {"case_id": sid}, {"birth_date": None, "sex": None})]
         if event.name == "IntakeRecorded":
             return [Upsert("occupancy_modalities", {"case_id": sid, "version": seq},
                            {"modality": d.get("modality"), "effective_on": day})]

@@ -439,7 +439,9 @@ def _decoder(hint: Any) -> Any:
 
 @functools.lru_cache(maxsize=None)
 def _enum_decoder(cls: type[enum.Enum]) -> Any:
-    return {enum_symbol(str(m.value)): m for m in cls}.__getitem__
+    members = {enum_symbol(str(m.value)): m for m in cls}
+    # None: a personal value whose key was destroyed (schemas.sealing.erased_value) is unknown.
+    return lambda symbol: None if symbol is None else members[symbol]
 
 
 @functools.lru_cache(maxsize=None)

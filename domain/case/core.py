@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 
@@ -137,6 +138,13 @@ class CaseCore(Correctable):
 
     def _envelope_unit_id(self) -> str:
         return self.unit_id or ""
+
+    def _record(self, event_class: type, **fields: Any) -> None:
+        erased_on = getattr(self, "erased_on", None)
+        if erased_on is not None:
+            # D-19: a new entry would seal new personal data under a new key of an erased youth.
+            refuse("D-19", f"The case's personal data were erased on {erased_on.isoformat()}; it accepts no entry.")
+        super()._record(event_class, **fields)
 
     # --- queries --------------------------------------------------------------------------
 

@@ -159,6 +159,7 @@ class ReleaseStage(CaseCore):
             if case.status is CaseStatus.ATIVO:
                 case._close_stay(self.occurred_at, DepartureReason.DESLIGAMENTO)
             case.status = CaseStatus.DESLIGADO
+            case.released_at = self.occurred_at
             case.release_basis = self.basis
             case.unit_id = None
             case.away = None

@@ -117,6 +117,7 @@ def cmd_demo(args, settings: Settings) -> int:
     ok = publish(settings) and ok
     ok = project_and_check(settings, plan, who) and ok
     ok = prove_a_case(settings, who) and ok
+    ok = erase_a_case(settings, plan, who) and ok
     heading("10. the web app on the demo's data")
     corrected, _ = CORRECTION_RECORDED[0]
     token = who.promotor_token
@@ -142,6 +143,7 @@ class DemoPrincipals:
     promotor_token: str
     manager: object  # state manager: aggregates only (SISPETI profiles, seed 002)
     manager_token: str
+    staff_tokens: dict = dataclasses.field(default_factory=dict)  # token -> Principal, of the staff above
 
 
 def demo_principals(settings: Settings, plan) -> DemoPrincipals:
@@ -163,15 +165,16 @@ def demo_principals(settings: Settings, plan) -> DemoPrincipals:
         return Principal(**store.by_token(token)), token
 
     prefixes = sorted(((u.code.lower() + "-", u.code) for u in UNITS), key=lambda p: -len(p[0]))
-    staff = {}
+    staff, staff_tokens = {}, {}
     for actor in sorted({(c.command["actor"]["id"], c.command["actor"]["role"]) for c in plan}):
         unit = next(code for prefix, code in prefixes if actor[0].startswith(prefix))
-        staff[actor[0]], _ = issue(actor[0], f"demo: {actor[1]} of {unit}", actor[1], units=(unit,))
+        staff[actor[0]], token = issue(actor[0], f"demo: {actor[1]} of {unit}", actor[1], units=(unit,))
+        staff_tokens[token] = staff[actor[0]]
     promotor, promotor_token = issue("demo-mp-cuiaba", "demo: promotor de justiça de Cuiabá", "ministerio_publico",
                                      comarca="Cuiabá")
     manager, manager_token = issue("demo-gestor-estadual", "demo: gestor estadual (SESP/MT)", "gestor_estadual",
                                    state=True)
-    return DemoPrincipals(staff, promotor, promotor_token, manager, manager_token)
+    return DemoPrincipals(staff, promotor, promotor_token, manager, manager_token, staff_tokens)
 
 
 def record_year(settings: Settings, seed: int, scale: float) -> bool:
@@ -388,4 +391,45 @@ def prove_a_case(settings: Settings, who: DemoPrincipals) -> bool:
     ok = ok and offline(altered) == 1
     say("the bundle proves the case complete and unaltered; the altered copy is refused" if ok
         else "the tamper-evidence check did NOT behave as expected")
+    return ok
+
+
+def erase_a_case(settings: Settings, plan, who: DemoPrincipals) -> bool:
+    """Erase the first youth released in the year (D-19) as the gerente of the unit, then read the history."""
+    from uuid import UUID
+
+    from infra import bootstrap
+    from infra.cli import build_parser
+    from schemas.sealing import ERASED
+
+    heading("9b. erasure of a released youth's personal data (LGPD arts. 16, 18 VI; D-19)")
+    # The demo's year is 2025: a retention of 1 year (CASELEDGER_RETENTION_YEARS; 5 by default) has passed.
+    settings = dataclasses.replace(settings, retention_years=1)
+    case = next(c.command["case_id"] for c in plan if c.command["command"] == "release")
+    ledger = bootstrap.ledger(settings)
+    try:
+        unit = ledger.unit(UUID(ledger.case(UUID(case)).stays[-1].unit_id)).unit_code
+    finally:
+        ledger.close()
+    token = next(t for t, p in who.staff_tokens.items() if p.role.value == "gerente" and p.units == (unit,))
+
+    def run(*argv: str) -> int:
+        say(f"$ caseledger {' '.join(argv)}")
+        args = build_parser().parse_args(list(argv))
+        with acting_as(token, purpose="eliminação: conferência do histórico"):
+            code = args.func(args, settings)
+        sys.stdout.flush()
+        return code
+
+    ok = run("erase", case, "--basis", "LGPD art. 16; prazo de guarda cumprido", "--decision", "SEJUS-DEMO-1") == 0
+    ok = ok and run("relay", "--once") == 0 and run("project", "--until-caught-up") == 0
+    ok = ok and run("history", case, "--as-of", "2026-12-31") == 0
+    ledger = bootstrap.ledger(settings)
+    try:
+        registration = ledger.mapper.to_domain_event(ledger.recorder.select_events(UUID(case), limit=1)[0])
+    finally:
+        ledger.close()
+    ok = ok and registration.name == ERASED
+    say(f"the stored registration's name now reads {registration.name!r}: the key is gone, the bytes are the same"
+        if ok else "the erasure did NOT behave as expected")
     return ok

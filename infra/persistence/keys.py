@@ -167,6 +167,8 @@ class PostgresKeyStore:
                 cur.execute(f"""CREATE TABLE IF NOT EXISTS {self._schema}.data_keys (
                     subject uuid PRIMARY KEY, version int NOT NULL, kek_id text NOT NULL,
                     wrapped bytea NOT NULL, created_at timestamptz NOT NULL DEFAULT now())""")
+                # ANALYZE would copy sampled wrapped keys into pg_statistic, out of reach of an erasure.
+                cur.execute(f"ALTER TABLE {self._schema}.data_keys ALTER COLUMN wrapped SET STATISTICS 0")
             finally:
                 cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", (f"caseledger.create.{self._schema}",))
 
@@ -327,6 +329,43 @@ def prepare_key_store(connect: Any, writer_role: str | None, schema: str = KEYS_
             conn.commit()
     finally:
         store._conn.close()
+
+
+def destroy_subject_key(connect: Any, subject: uuid.UUID, schema: str = KEYS_SCHEMA) -> bool:
+    """As the database owner: destroy a subject's data key (an erasure, D-19) — the row deleted and the
+    table rewritten (VACUUM FULL), so the wrapped key's bytes leave the table's data files; and this
+    process's cached copies dropped. Other processes drop theirs within their cache's time bound.
+    True if there was a key to destroy (False: destroyed already, or the subject never had one)."""
+    store = PostgresKeyStore(connect, schema)
+    try:
+        removed = bool(store.delete(subject))
+        store._cursor_run("VACUUM FULL {schema}.data_keys")
+        _purge_statistics(store)
+    finally:
+        if store._conn is not None:
+            store._conn.close()
+    for service in (*_all_keys.services, *_by_key_file.values()):
+        with service._lock:
+            service._cache.pop(subject, None)
+    return removed
+
+
+def _purge_statistics(store: PostgresKeyStore) -> None:
+    """ANALYZE samples column values into pg_statistic — wrapped keys included, where a destroyed key
+    would survive its row. The key table keeps no statistics (SET STATISTICS 0; a table of one row per
+    subject needs none), and what an earlier ANALYZE sampled is removed and the catalogue rewritten.
+    Needs a superuser (the local stack's owner is one); otherwise says what is left to do."""
+    table = f"{store._schema}.data_keys"
+    try:
+        store._cursor_run("ALTER TABLE {schema}.data_keys ALTER COLUMN wrapped SET STATISTICS 0")
+        store._cursor_run("DELETE FROM pg_catalog.pg_statistic WHERE starelid = %s::regclass", (table,))
+        store._cursor_run("VACUUM FULL pg_catalog.pg_statistic")
+    except Exception as exc:  # psycopg2.Error: a non-superuser owner
+        import structlog
+
+        structlog.get_logger("keys").warning("key_statistics_not_purged", table=table, error_class=type(exc).__name__,
+                                   next_step="as a superuser: DELETE FROM pg_statistic WHERE starelid = "
+                                             f"'{table}'::regclass; VACUUM FULL pg_statistic")
 
 
 def key_service_from_env(env: Any) -> KeyService:

@@ -153,6 +153,9 @@ VIOLATIONS: dict[str, Violation] = {
         a_unit(L, unit_code="SL-ONCE") if L.once("c-1") else a_unit(L, unit_code="SL-OTHER"))),
     "D-18": Violation(admitted, lambda L, c: L.acknowledge_alert(
         case_id=c["case"], alert="K-ACOLH3", reason="Visto", occurred_at=on_day(8), actor=AGENTE)),
+    # An active case: its personal data are kept while the measure runs (LGPD art. 16 I).
+    "D-19": Violation(admitted, lambda L, c: L.erase_personal_data(
+        case_id=c["case"], basis="LGPD art. 16", decision_protocol="SEJUS-1", occurred_at=on_day(30), actor=GERENTE)),
     "R-01": Violation(lambda L, u: admitted(L, u) | {"destination": a_unit(L)},
                       lambda L, c: execution._transfer(L, c["case"], c["destination"], court_order=None),
                       omit=("court_order",)),
