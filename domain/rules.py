@@ -218,6 +218,11 @@ RULES: dict[str, Rule] = dict(
               'data integrity: a command is recorded once (a client that retries after a timeout must not duplicate a fact)', Check.HARD),
         _rule('D-18', "An alert (a recorded exception, a deadline met late) is acknowledged by the unit's direction — gerente or líder — naming it and why, once",
               'Reg. art. 14 (the gerente directs the unit), 21 (the líder answers for the shift); docs/DOMAIN-DECISIONS.md §3 (ALERT)', Check.HARD),
+        # Schooling and activities (E54).
+        _rule('D-30', 'Monthly attendance is recorded once per activity and month (YYYY-MM), for a month begun and an activity the youth is enrolled in; days present plus justified absences never exceed the days expected; a month is closed once it has ended',
+              'SISPETI [seed 002] (monthly frequency, 85 % minimum, closed months); Reg. art. 17 III, 52 XXIV, 53 XI; ECA 120 §1', Check.HARD),
+        _rule('D-31', 'An enrolment names its kind (school, vocational course, work, sport, culture) and its institution; it starts no later than it is recorded and ends once, not before it started',
+              'ECA 120 §1; Reg. art. 17 I–IV, 32 par. único, 53 VII', Check.HARD),
     ]
 )
 

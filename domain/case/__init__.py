@@ -26,6 +26,7 @@ from domain.case.intake import IntakeStage
 from domain.case.movement import MovementStage
 from domain.case.plan import PlanStage
 from domain.case.release import ReleaseStage
+from domain.case.schooling import SchoolingStage
 from domain.case.security import SecurityStage
 from domain.corrections import EntryRef
 from domain.rules import refuse
@@ -56,6 +57,7 @@ class Case(
     ContactStage,
     ReleaseStage,
     AlertStage,
+    SchoolingStage,
 ):
     """One adolescent's execution of one measure (*execução da medida socioeducativa*)."""
 
