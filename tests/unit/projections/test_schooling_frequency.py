@@ -112,3 +112,39 @@ def test_a_youth_enrolled_in_school_raises_no_schooling_alert_but_one_in_sport_o
     _enrol(ledger, in_school)
     _enrol(ledger, in_sport, kind=ActivityKind.ESPORTE, institution="Clube Fictício")
     assert [a.case_id for a in _alerts(ledger, unit, dt.date(2026, 3, 20))] == [str(in_sport)]
+
+
+def _inspection_of(ledger, unit, on):
+    from projections.audit_trail import AuditTrail
+    from projections.inspection import inspection
+
+    events = subscriber_events(ledger)
+    t = MemoryTables(UnitOccupancy()).apply_events(events).rows
+    occupancy = OccupancyData.from_rows(str(unit), t["unit_capacity"].values(), t["unit_movements"].values(),
+                                        t["occupancy_profiles"].values(), t["occupancy_modalities"].values())
+    entries: dict[str, list] = {}
+    for row in MemoryTables(AuditTrail()).apply_events(events).rows["audit_entries"].values():
+        entries.setdefault(row["stream_id"], []).append(row)
+    schooling = SchoolingData.from_tables(MemoryTables(SchoolingFrequency()).apply_events(events).rows)
+    return inspection(str(unit), on, occupancy, entries, schooling=schooling)
+
+
+def test_inspection_answers_the_checklist_schooling_and_vocational_items_from_the_read_model():
+    from infra.inspection_render import Facts, blocks
+    from projections.form_items import label
+
+    ledger = new_ledger()
+    unit = a_unit(ledger)
+    in_school, without = an_admitted_youth(ledger, unit), an_admitted_youth(ledger, unit)
+    activity = _enrol(ledger, in_school)
+    _enrol(ledger, in_school, kind=ActivityKind.CURSO_PROFISSIONALIZANTE, institution="Curso Fictício")
+    _attendance(ledger, in_school, activity, days_present=10, justified_absences=0)
+    report = _inspection_of(ledger, unit, dt.date(2026, 4, 15))
+    s = report.schooling
+    assert (s.residents, s.in_school, s.in_course_or_work, s.month) == (2, 1, 1, "2026-03")
+    assert (s.youths_with_frequency, s.youths_below_minimum, s.alerts) == (1, 1, (str(without),))
+    facts = {k: v for b in blocks(report) if isinstance(b, Facts) for k, v in b.rows}
+    school = facts[label("schooling_offered", "semiliberdade")]
+    assert school.startswith("Não — 1 de 2 adolescentes do dia matriculados em escola")
+    assert "1 de 1 adolescente(s) abaixo de 85 %" in school and str(without) in school
+    assert facts[label("vocational_offered", "semiliberdade")].startswith("Não — 1 de 2")
