@@ -252,6 +252,12 @@ COMMANDS: dict[str, Command] = _table(
     Command("release", Case.release, CASE, handlers.release, supplied={"unit"}),
     Command("report_reintegration", Case.report_reintegration, CASE),
     Command("record_egress_follow_up", Case.record_egress_follow_up, CASE),
+    # G. schooling and activities (E54)
+    Command("record_enrolment", Case.record_enrolment, CASE),
+    Command("end_enrolment", Case.end_enrolment, CASE),
+    Command("record_attendance", Case.record_attendance, CASE, handlers.checked_against_current_unit,
+            supplied={"unit"}),
+    Command("close_attendance_month", Unit.close_attendance_month, UNIT),
     # M. alerts
     Command("acknowledge_alert", Case.acknowledge_alert, CASE),
     # N. data protection

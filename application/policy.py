@@ -70,6 +70,8 @@ IN_PERSON: dict[str, str] = {
 GERENTE_ONLY: dict[str, str] = {
     "define_unit": "the unit is defined from its Portaria by its gerente (Reg. arts. 10, 14)",
     "redefine_unit_capacity": "capacity follows a new Portaria, kept by the gerente (Reg. art. 14 IX)",
+    "close_attendance_month": "the gerente closes the unit's month of attendance, as its monthly report "
+                              "(Reg. art. 14 VI; SISPETI closed months [seed 002])",
 }
 
 

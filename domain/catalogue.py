@@ -78,7 +78,8 @@ EVENT_CATALOGUE: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("E51", "SevereMentalDisorderFlagged", ()),
     ("E52", "NotifiableDiseaseReported", ()),
     ("E53", "DeathRecorded", ()),
-    ("E54", "EnrollmentRecorded / ActivityAttendance", ()),
+    ("E54", "EnrollmentRecorded / ActivityAttendance", ("Case.EnrollmentRecorded", "Case.EnrollmentEnded",
+                                                        "Case.AttendanceRecorded", "Unit.AttendanceMonthClosed")),
     ("E55", "OccurrenceLogged / ShiftHandover / PoliceReportFiled / RebellionRecorded", ()),
     ("E56", "PetitionFiled", ("Case.PetitionFiled",)),
     ("E57", "PetitionForwarded / PetitionAnswered", ("Case.PetitionAnswered",)),
@@ -114,6 +115,8 @@ NOTES: dict[str, str] = {
     "E47": "logged at exit with entry and exit times",
     "E64": "references only (access log entry, source document); the frozen InspectionSnapshot is not modelled",
     "E65": "a month=null report is the annual report",
+    "E54": "monthly attendance per activity; a month closed by the unit takes no new record, and a correction "
+           "of it flags the month's report for reissue (projections/schooling.py)",
     "E69": "the ledger's own, not in §2: the unit's direction acknowledges a recorded exception or a deadline met late (D-18)",
     "E70": "the ledger's own, not in §2: the gerente records the erasure of a released youth's personal data, decided by the controller, after the retention period; the data key is destroyed (D-19)",
 }

@@ -220,6 +220,11 @@ RULES: dict[str, Rule] = dict(
               'Reg. art. 14 (the gerente directs the unit), 21 (the líder answers for the shift); docs/DOMAIN-DECISIONS.md §3 (ALERT)', Check.HARD),
         _rule('D-19', "A youth's personal data are erased only after the release and the retention period, recorded by the gerente with the legal basis and the controller's decision; an erased case accepts no entry",
               'LGPD arts. 16 I, 18 VI, 41; Lei 8.159/1991 art. 9 (public records eliminated per the retention table); Reg. art. 14 XV; ECA 143', Check.HARD),
+        # Schooling and activities (E54).
+        _rule('D-30', 'Monthly attendance is recorded once per activity and month (YYYY-MM), for a month begun and an activity the youth is enrolled in; days present plus justified absences never exceed the days expected; a month is closed once it has ended',
+              'SISPETI [seed 002] (monthly frequency, 85 % minimum, closed months); Reg. art. 17 III, 52 XXIV, 53 XI; ECA 120 §1', Check.HARD),
+        _rule('D-31', 'An enrolment names its kind (school, vocational course, work, sport, culture) and its institution; it starts no later than it is recorded and ends once, not before it started',
+              'ECA 120 §1; Reg. art. 17 I–IV, 32 par. único, 53 VII', Check.HARD),
     ]
 )
 

@@ -322,7 +322,7 @@ ACTIVITY_KEYS = ("staff_changed", "staff_roster", "checklist_team", "checklist_p
                  "family_proximity", "family_proximity_count", "non_lethal", "hearing_team", "execution_defender",
                  "legal_assistance", "legal_frequency", "legal_defensoria", "legal_frequency_defensoria", "legal_lawyer",
                  "legal_frequency_lawyer", "egress_follow_up", "egress_school", "egress_course", "egress_network",
-                 "external_exits")
+                 "external_exits", "schooling_offered", "vocational_offered")
 
 
 def _activity_blocks(r: InspectionReport, ut: str | None) -> list[Block]:
@@ -394,6 +394,7 @@ def _activity_blocks(r: InspectionReport, ut: str | None) -> list[Block]:
         "external_exits": (f"Sim — {a.exits} saída(s) no período (" + "; ".join(
             f"{k}: {n}" for k, n in sorted(a.exit_purposes.items())) + ")") if a.exits else f"Não — {none}",
     }
+    values.update(_schooling_values(r))
     asked = [k for k in ACTIVITY_KEYS if form_items.items_for(k, ut)]
     order = {i.ref: n for n, i in enumerate(form_items.catalogue())}
     asked.sort(key=lambda k: order[form_items.items_for(k, ut)[0].ref])  # the forms' order
@@ -403,6 +404,25 @@ def _activity_blocks(r: InspectionReport, ut: str | None) -> list[Block]:
         "proximidade da família: comarca da família comparada com a da unidade (se outra unidade é a mais "
         "próxima é juízo do inspetor); frequência: intervalo médio entre os dias de atendimento no período")),
         Facts(rows)]
+
+
+def _schooling_values(r: InspectionReport) -> dict[str, str]:
+    """The checklist's Escolarização and Profissionalização/Trabalho rows from the monthly frequency read model
+    (E54): the residents enrolled on the day, the previous month's frequency against SISPETI's 85 % (seed 002)
+    and, in semiliberdade, who has no school after the triage (ECA 120 §1). Whether the curriculum and the
+    courses' certification are adequate stays the inspector's judgement."""
+    s = r.schooling
+    if not s.recorded:
+        return {"schooling_offered": f"Não — nenhuma matrícula registrada para os {s.residents} adolescentes do dia",
+                "vocational_offered": f"Não — nenhuma matrícula registrada para os {s.residents} adolescentes do dia"}
+    frequency = (f"; frequência de {s.month}: {s.youths_below_minimum} de {s.youths_with_frequency} adolescente(s) "
+                 "abaixo de 85 % (SISPETI)") if s.youths_with_frequency else f"; frequência de {s.month}: sem registro"
+    alert = (f"; sem escola após a triagem (ECA art. 120 §1): {_cases(s.alerts)}") if s.alerts else ""
+    return {
+        "schooling_offered": _of(s.in_school, s.residents, "adolescentes do dia matriculados em escola") + frequency + alert,
+        "vocational_offered": _of(s.in_course_or_work, s.residents,
+                                  "adolescentes do dia em curso profissionalizante ou trabalho"),
+    }
 
 
 def _of(part: int, whole: int, what: str) -> str:

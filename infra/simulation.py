@@ -131,6 +131,7 @@ class YearSimulation:
 
     def __init__(self, seed: int = 2025, scale: float = 1.0, year: int = YEAR, copies: int = 1) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         # `copies` > 1 repeats the eight units under new codes: a larger system (benchmarks).
         self.units = UNITS if copies == 1 else tuple(
             dataclasses.replace(u, code=f"{u.code}-{k:03d}", name=f"{u.name} #{k}") for k in range(copies) for u in UNITS)
@@ -166,6 +167,7 @@ class YearSimulation:
                         self._plan_case(unit, day)
             day += timedelta(days=1)
         self._plan_unit_corrections()
+        self._plan_attendance_closings()
         return sorted(self.plan)
 
     def _poisson(self, lam: float) -> int:
@@ -198,6 +200,16 @@ class YearSimulation:
             "reason": "comarca transcrita de forma incompleta", "authorised_by": actor(u, "gerente"),
             "occurred_at": iso(when), "actor": actor(u, "assistente_administrativo"),
         })
+
+    def _plan_attendance_closings(self) -> None:
+        # SISPETI closes each month's frequency collection (seed 002); the gerente closes the unit's
+        # month on the 10th of the next, once the team has recorded it (E54; Reg. art. 14 VI).
+        for u in self.units:
+            for month in range(1, 12):
+                when = at(date(self.year, month + 1, 10), 16)
+                self.add(when, {"command": "close_attendance_month", "unit_id": unit_id(u.code),
+                                "month": f"{self.year:04d}-{month:02d}", "occurred_at": iso(when),
+                                "actor": actor(u, "gerente")})
 
     # -- one youth's measure -----------------------------------------------------
     def _plan_case(self, unit: UnitPlan, day: date) -> None:
@@ -349,6 +361,7 @@ class CaseTimeline:
             self._reassessment()
             if self.unit.unit_type == "semiliberdade":
                 self._family_leave()
+            self._schooling()
         if self.unit.unit_type == "internacao" and self.unit.sex == "masculino" and rng.random() < 0.05:
             self._transfer()
         if rng.random() < 0.03:
@@ -474,6 +487,44 @@ class CaseTimeline:
             if late:
                 ret["delay_justification"] = "ônibus intermunicipal atrasou"
             self.add(back, ret)
+
+    def _schooling(self) -> None:
+        """School and courses after the 8 days of triage (ECA 120 §1; Reg. arts. 17, 32 par. único), and each
+        full month's attendance recorded early the next month (SISPETI, seed 002). Its own random stream, drawn
+        from the case, so the rest of the year draws what it drew before."""
+        rng = random.Random(f"{self.sim.seed}/{self.cid}/schooling")
+        semi = self.unit.unit_type == "semiliberdade"
+        plan = []
+        if rng.random() < 0.9:
+            plan.append(("escola", f"Escola Estadual Fictícia {self.unit.city} {rng.randint(1, 4)}", 0.85))
+        if rng.random() < (0.5 if semi else 0.3):
+            plan.append(("curso_profissionalizante", f"Curso Profissionalizante Fictício {rng.randint(1, 3)}", 0.8))
+        for j, (kind, institution, assiduous) in enumerate(plan):
+            start = self.day(9 + rng.randint(0, 4) + 2 * j)
+            if self.is_away(start) or start > self.last_day:
+                continue
+            aid = sid(self.cid, "activity", j)
+            if not self.add(at(start, 14), {"command": "record_enrolment", "kind": kind, "institution": institution,
+                                            "started_on": iso(start), "activity_id": aid, "actor": self.pedag}):
+                continue
+            regular = rng.random() < assiduous  # most attend above SISPETI's 85 %; the others below
+            first = start
+            while True:
+                last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+                record = last + timedelta(days=rng.randint(2, 6))
+                if record > self.last_day or record.year > self.sim.year:
+                    break
+                expected = sum(1 for k in range((last - first).days + 1)
+                               if (first + timedelta(days=k)).weekday() < 5 and not self.is_away(first + timedelta(days=k)))
+                if expected and not self.is_away(record):
+                    justified = min(expected, rng.choice([0, 0, 0, 1, 1, 2]))
+                    rate = rng.uniform(0.88, 1.0) if regular else rng.uniform(0.55, 0.84)
+                    present = min(expected - justified, round((expected - justified) * rate))
+                    self.add(at(record, 10), {"command": "record_attendance", "activity_id": aid,
+                                              "month": f"{first.year:04d}-{first.month:02d}",
+                                              "days_expected": expected, "days_present": present,
+                                              "justified_absences": justified, "actor": self.pedag})
+                first = last + timedelta(days=1)
 
     def _discipline(self) -> None:
         rng = self.rng

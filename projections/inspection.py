@@ -55,6 +55,8 @@ from projections.inspection_activity import local_day as _local
 from projections.inspection_activity import moment as _moment
 from projections.inspection_activity import plain as _plain
 from projections.legal_clocks import clocks_for
+from projections.schooling import SchoolingData, SchoolingSummary, admissions
+from projections.schooling import summary as schooling_summary
 from projections.unit_occupancy import OccupancyData, Resident, summarise
 
 # CNMP67 Annex I 1.5 / Annex III "Número de internos por modalidade de internação".
@@ -288,6 +290,7 @@ class InspectionReport:
     activity: Activity = field(default_factory=Activity)
     staff: Staff = field(default_factory=Staff)
     checkpoint: LogCheckpoint = field(default_factory=LogCheckpoint)
+    schooling: SchoolingSummary = field(default_factory=SchoolingSummary)  # E54 (projections/schooling.py)
 
 
 # -- the computation ---------------------------------------------------------------------------
@@ -295,7 +298,8 @@ class InspectionReport:
 
 def inspection(unit_id: str, on: dt.date, occupancy: OccupancyData,
                case_entries: Mapping[str, Sequence[Mapping[str, Any]]],
-               period_start: dt.date | None = None, checkpoint: LogCheckpoint | None = None) -> InspectionReport:
+               period_start: dt.date | None = None, checkpoint: LogCheckpoint | None = None,
+               schooling: SchoolingData | None = None) -> InspectionReport:
     """The inspection data of `unit_id` at the end of `on`.
 
     `occupancy` holds the unit's occupancy rows; `case_entries` the audit rows
@@ -303,6 +307,8 @@ def inspection(unit_id: str, on: dt.date, occupancy: OccupancyData,
     the unit's own stream under `unit_id` (staff roster, inspections). The period
     (peaks, discipline, evasions) runs from `period_start` (default: two months)
     to `on`, both included. `checkpoint`: the log checkpoint the read models were built from.
+    `schooling`: the unit's rows of the monthly frequency read model (E54), for the checklist's
+    Escolarização and Profissionalização items.
     """
     start = period_start or default_period_start(on)
     if start > on:
@@ -341,6 +347,8 @@ def inspection(unit_id: str, on: dt.date, occupancy: OccupancyData,
         activity=activity(entries, residents, cases, profile.get("comarca"), (on - start).days + 1),
         staff=staff(unit_rows, start, on),
         checkpoint=checkpoint or LogCheckpoint(),
+        schooling=SchoolingSummary() if schooling is None else schooling_summary(
+            schooling, unit_id, residents, admissions(occupancy.movements, on), on),
     )
 
 

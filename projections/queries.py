@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 from psycopg2 import sql
 
-from projections import audit_trail, case_view, history as history_module, unit_occupancy
+from projections import audit_trail, case_view, history as history_module, schooling, unit_occupancy
 from projections.case_view import CaseView
 
 
@@ -160,3 +160,26 @@ def occupancy(cur, schema: str, unit_id: str, as_recorded_at: dt.datetime | None
     corrections = _rows(cur, unit_occupancy.SELECT_UNIT_ENTRY_CORRECTIONS, (unit_id,), **t)
     return unit_occupancy.OccupancyData.recorded_by(unit_id, as_recorded_at, capacity, movements, profiles,
                                                     modalities, vacancies, corrections)
+
+
+# -- schooling frequency ---------------------------------------------------------------------------
+
+
+def _schooling_tables(schema: str) -> dict[str, sql.Identifier]:
+    return {"enrolments": _ident(schema, "schooling_enrolments"), "ends": _ident(schema, "schooling_enrolment_ends"),
+            "attendance": _ident(schema, "schooling_attendance"), "corrections": _ident(schema, "schooling_corrections"),
+            "voids": _ident(schema, "schooling_voids"), "closed": _ident(schema, "schooling_closed_months")}
+
+
+def schooling_data(cur, schema: str, unit_id: str, case_ids: list[str] | tuple[str, ...] = ()) -> schooling.SchoolingData:
+    """The schooling rows of a unit: its attendance and closed months, and the enrolments, corrections and voids
+    of the youths it names and of ``case_ids`` (the unit's residents, for the compulsory-schooling alert)."""
+    t = _schooling_tables(schema)
+    attendance = _rows(cur, schooling.SELECT_ATTENDANCE_OF_UNIT, (unit_id,), **t)
+    cases = sorted({a["case_id"] for a in attendance} | set(case_ids))
+    return schooling.SchoolingData(
+        enrolments=_rows(cur, schooling.SELECT_ENROLMENTS_OF, (cases,), **t),
+        ends=_rows(cur, schooling.SELECT_ENDS_OF, (cases,), **t), attendance=attendance,
+        corrections=_rows(cur, schooling.SELECT_CORRECTIONS_OF, (cases,), **t),
+        voids=_rows(cur, schooling.SELECT_VOIDS_OF, (cases,), **t),
+        closed=_rows(cur, schooling.SELECT_CLOSED_OF_UNIT, (unit_id,), **t))

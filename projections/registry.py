@@ -58,3 +58,4 @@ def _read_model(module: str, cls: str) -> Factory:
 register("audit_trail", _read_model("projections.audit_trail", "AuditTrail"))
 register("case_view", _read_model("projections.case_view", "CaseViewProjection"))
 register("unit_occupancy", _read_model("projections.unit_occupancy", "UnitOccupancy"))
+register("schooling_frequency", _read_model("projections.schooling", "SchoolingFrequency"))

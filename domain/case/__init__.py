@@ -27,6 +27,7 @@ from domain.case.intake import IntakeStage
 from domain.case.movement import MovementStage
 from domain.case.plan import PlanStage
 from domain.case.release import ReleaseStage
+from domain.case.schooling import SchoolingStage
 from domain.case.security import SecurityStage
 from domain.corrections import EntryRef
 from domain.rules import refuse
@@ -58,6 +59,7 @@ class Case(
     ReleaseStage,
     AlertStage,
     ErasureStage,
+    SchoolingStage,
 ):
     """One adolescent's execution of one measure (*execução da medida socioeducativa*)."""
 

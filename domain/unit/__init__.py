@@ -24,6 +24,7 @@ from domain.unit.core import (
 )
 from domain.unit.oversight import OversightStage
 from domain.unit.residents import ResidentsStage
+from domain.unit.schooling import SchoolingMonthsStage
 from domain.unit.security import SecurityStage
 from domain.values import (
     DEFAULT_INTAKE_DOCUMENTS,
@@ -41,7 +42,7 @@ from domain.values import (
 __all__ = ["Resident", "Unit", "inspection_report_due_on", "unit_id_for"]
 
 
-class Unit(CapacityStage, ResidentsStage, SecurityStage, OversightStage):
+class Unit(CapacityStage, ResidentsStage, SecurityStage, OversightStage, SchoolingMonthsStage):
     """A socio-educational unit, with the capacity and profile its Portaria sets (Reg. art. 10)."""
 
     class UnitCapacityDefined(Aggregate.Created, UnitCore.Event):

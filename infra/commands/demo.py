@@ -332,6 +332,8 @@ def project_and_check(settings: Settings, plan, who: DemoPrincipals) -> bool:
     show("7. legal clocks breached or due in Cuiabá, as of 31 December", "clocks", "--alert", "--as-of", "2025-12-31")
     show("7b. the MP inspection report of the Cuiabá internação unit as of 30 June (CNMP Res. 67)",
          "inspection", "MT-CGB-INT-M", "--date", "2025-06-30")
+    show("7c. the monthly frequency of school and courses at the Cuiabá semiliberdade unit, June (SISPETI 85 %)",
+         "unit", "frequency", "MT-CGB-SL", "--month", "2025-06")
 
     heading("8. checking every read model against the fold of the event store")
     checks = verify_projections(settings)

@@ -82,12 +82,17 @@ def cmd_inspection(args, settings: Settings) -> int:
         case_ids = sorted({m["case_id"] for m in data.movements})
         entries = {case_id: queries.stream_entries(cur, schema, case_id) for case_id in case_ids}
         entries[unit_id] = queries.stream_entries(cur, schema, unit_id)  # roster and inspections (CNMP67 2.1)
+        try:  # E54: the checklist's schooling items; a stack whose schooling model has not run yet omits them
+            schooling = queries.schooling_data(cur, schema, unit_id, case_ids)
+        except queries.NotProjectedYet:
+            schooling = None
     if args.as_recorded_at is not None:
         # The bitemporal point (--date is the valid day): only the entries recorded by then.
         entries = {k: [r for r in rows if r["recorded_at"] <= args.as_recorded_at] for k, rows in entries.items()}
     from infra.tamper.service import inspection_checkpoint
 
-    report = inspection(unit_id, args.date, data, entries, args.start, inspection_checkpoint(settings, schema))
+    report = inspection(unit_id, args.date, data, entries, args.start, inspection_checkpoint(settings, schema),
+                        schooling)
     text = to_html(report) if args.format == "html" else to_markdown(report)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as out:

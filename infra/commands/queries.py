@@ -1,6 +1,6 @@
 """The auditors' queries of the read models: history, case show | list, unit occupancy, clocks, audit export.
 
-`caseledger history | case show | case list | unit occupancy | clocks | audit export`.
+`caseledger history | case show | case list | unit occupancy | unit frequency | clocks | audit export`.
 Output is a table for people by default and JSON with `--json`. No command
 prints personal data: cases are shown by their opaque id, people by staff id
 and role, and ages rather than birth dates.
@@ -155,7 +155,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_reader_args(p, personal=True)
     p.set_defaults(func=fail(cmd_case_list))
 
-    unit = add_parser(sub, "unit", "unit read models (occupancy)", "Unit read models.",
+    unit = add_parser(sub, "unit", "unit read models (occupancy, frequency)", "Unit read models.",
                       "  caseledger unit occupancy SL-CBA\n")
     us = unit.add_subparsers(dest="unit_command", metavar="ACTION", required=True)
     p = add_parser(us, "occupancy", "population against capacity, by modality × age band × sex",
@@ -177,6 +177,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     add_reader_args(p, personal=False)
     p.set_defaults(func=fail(cmd_unit_occupancy))
+    p = add_parser(us, "frequency", "the monthly frequency of schooling and activities, per youth (E54)",
+                   "The monthly frequency table of UNIT: each youth's attendance of each activity (school, "
+                   "vocational course, work, sport, culture) in MONTH — days expected, present, justified — and the "
+                   "frequency, present / (expected − justified); below SISPETI's 85 % minimum is flagged. A month the "
+                   "unit closed shows the figure as closed beside the current one, and is flagged TO REISSUE when a "
+                   "correction came after the closing (R-66). In semiliberdade, the youths inside at the end of the "
+                   "month with no school after the 8 days of triage are listed (ECA art. 120 §1). Youths by case id "
+                   "only. UNIT is the unit id or its code.",
+                   "  caseledger unit frequency MT-CGB-SL --month 2025-06\n"
+                   "  caseledger unit frequency MT-CGB-SL --month 2025-06 --json\n")
+    p.add_argument("unit", metavar="UNIT")
+    p.add_argument("--month", type=_month, metavar="YYYY-MM", help="the reference month (default: last month)")
+    p.add_argument("--schema", default=None, help=SCHEMA_HELP)
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    add_reader_args(p, personal=False)
+    p.set_defaults(func=fail(cmd_unit_frequency))
 
     p = add_parser(sub, "clocks", "legal deadlines of the cases, with breach state as of a day",
                    "Every legal clock of the cases in custody (PIA 45 days, reassessment 6 months, acolhimento "
@@ -377,6 +393,70 @@ def cmd_unit_occupancy(args, settings: Settings) -> int:
     print(render_table(breakdown, ["modality", "age_band", "sex", "count"]) if breakdown else "(nobody inside)")
     print(f"\ndaily series {start} .. {end}")
     print(render_table(daily, ["day", "population", "reserved", "capacity", "occupancy_rate", "over_capacity"]))
+    return 0
+
+
+def _month(text: str) -> str:
+    import re
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month; write it YYYY-MM, e.g. 2025-06")
+    return text.strip()
+
+
+def cmd_unit_frequency(args, settings: Settings) -> int:
+    """The unit's monthly frequency table (E54; SISPETI 85 %), closed figure and reissue flag, schooling alerts."""
+    from projections import queries
+    from projections.schooling import admissions, compulsory_schooling_alerts
+
+    schema = schema_of(args, settings)
+    if args.month:
+        month = args.month
+    else:
+        previous = _today().replace(day=1) - dt.timedelta(days=1)
+        month = f"{previous.year:04d}-{previous.month:02d}"
+    year, number = int(month[:4]), int(month[5:])
+    last = (dt.date(year + number // 12, number % 12 + 1, 1) - dt.timedelta(days=1))
+    on = min(last, _today())
+    with _as_reader(args, settings, schema, purpose=False) as (principal, _, _reading), \
+            read_cursor(settings, schema) as cur:
+        authorise_aggregates(principal)  # case ids and counts, no personal data (R-61)
+        unit_id = known_unit(cur, schema, args.unit)
+        occupancy = queries.occupancy(cur, schema, unit_id)
+        residents = occupancy.on(on).residents
+        data = queries.schooling_data(cur, schema, unit_id, [r.case_id for r in residents])
+    table = data.monthly(unit_id, month)
+    alerts = compulsory_schooling_alerts(data, residents, admissions(occupancy.movements, on), on)
+
+    def pct(figure) -> float | None:
+        return None if figure is None else figure.frequency
+
+    rows = [{"case_id": r.case_id, "kind": r.kind, "institution": r.institution,
+             "expected": r.figure.days_expected if r.figure else None,
+             "present": r.figure.days_present if r.figure else None,
+             "justified": r.figure.justified_absences if r.figure else None,
+             "frequency": pct(r.figure), "below_85": r.below_minimum,
+             "as_closed": pct(r.as_closed) if r.closed else None, "to_reissue": r.to_reissue,
+             **({"voided": True} if r.figure is None else {})} for r in table.rows]
+    head = {"unit_id": unit_id, "unit_code": occupancy.profile().get("unit_code"), "month": month,
+            "closed_at": table.closed_at, "to_reissue": table.to_reissue, "youths": table.youths,
+            "below_85": len(table.youths_below_minimum)}
+    alert_rows = [{"case_id": a.case_id, "admitted_on": a.admitted_on, "days_in_unit": a.days_in_unit}
+                  for a in alerts]
+    if args.json:
+        print_json({"unit": head, "rows": rows, "without_school": alert_rows, "on": on})
+        return 0
+    print(render_table([head], list(head)))
+    if table.to_reissue:
+        print("\nTO REISSUE: a figure of this closed month changed after the closing (R-66); "
+              "as_closed is what was reported")
+    print(f"\nattendance in {month} (frequency = present / (expected − justified); SISPETI minimum 85 %)")
+    columns = ["case_id", "kind", "institution", "expected", "present", "justified", "frequency", "below_85",
+               "as_closed", "to_reissue"]
+    print(render_table(rows, columns) if rows else "(no attendance recorded)")
+    if occupancy.profile().get("unit_type") == "semiliberdade":
+        print(f"\nin the unit on {on}, past the triage, without school (ECA art. 120 §1)")
+        print(render_table(alert_rows, ["case_id", "admitted_on", "days_in_unit"]) if alert_rows else "(none)")
     return 0
 
 

@@ -23,6 +23,36 @@ from tests.e2e.cli import run
 STORY_COMMANDS = 400  # 2025-01-01 .. 2025-01-07: eight units, ~40 intakes, rooms, acolhimento, visits
 DAY = "2025-01-07"
 UNIT = "MT-CGB-INT-M"
+SL_UNIT = "MT-CGB-SL"
+
+
+def record_schooling(settings, env, commands) -> str:
+    """A youth of the semiliberdade unit enrolled in school with January's attendance (3 of 5 days, 1 justified:
+    75 %), the month closed by the gerente on 10 February, then corrected to 4 days: flagged to reissue (R-66)."""
+    from infra.simulation import actor, unit_id, UNITS
+
+    plan = next(u for u in UNITS if u.code == SL_UNIT)
+    case = next(c["case_id"] for c in commands if c["command"] == "record_intake" and c["unit_id"] == unit_id(SL_UNIT))
+    pedagogue, manager = actor(plan, "pedagogo"), actor(plan, "gerente")
+    first = [{"command": "record_enrolment", "case_id": case, "kind": "escola", "institution": "Escola Estadual Fictícia",
+              "started_on": "2025-01-06", "occurred_at": "2025-01-07T15:00:00-04:00", "actor": pedagogue},
+             {"command": "record_attendance", "case_id": case, "activity_id": None, "month": "2025-01",
+              "days_expected": 5, "days_present": 3, "justified_absences": 1,
+              "occurred_at": "2025-01-07T16:00:00-04:00", "actor": pedagogue}]
+    enrolled = run(settings, "record", "-", "--json", input=json.dumps(first[0]), **env)
+    assert enrolled.returncode == 0, enrolled.stderr[-2000:]
+    first[1]["activity_id"] = json.loads(enrolled.stdout.splitlines()[0])["result"]
+    attended = run(settings, "record", "-", "--json", input=json.dumps(first[1]), **env)
+    assert attended.returncode == 0, attended.stderr[-2000:]
+    version = json.loads(attended.stdout.splitlines()[0])["events"][0]["version"]
+    later = [{"command": "close_attendance_month", "unit_id": unit_id(SL_UNIT), "month": "2025-01",
+              "occurred_at": "2025-02-10T16:00:00-04:00", "actor": manager},
+             {"command": "correct_case_entry", "case_id": case, "target_version": version,
+              "corrections": [{"field": "days_present", "value": "4"}], "reason": "diário da escola",
+              "authorised_by": manager, "occurred_at": "2025-02-12T10:00:00-04:00", "actor": pedagogue}]
+    closed = run(settings, "record", "-", input="\n".join(json.dumps(c) for c in later), **env)
+    assert closed.returncode == 0, closed.stderr[-2000:] + closed.stdout[-2000:]
+    return case
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +61,7 @@ class Story:
     env: dict[str, str]
     events: int
     case_id: str  # a youth inside UNIT on DAY
+    schooled: str = ""  # a youth of SL_UNIT with a school enrolment and a corrected attendance of a closed month
 
     def run(self, *args: str, **kw):
         return run(self.settings, *args, **{**self.env, **kw})
@@ -54,6 +85,7 @@ def story(stack_settings):
         recorded = run(settings, "record", "-", input="\n".join(json.dumps(c, ensure_ascii=False) for c in commands),
                        **env)
         assert recorded.returncode == 0, recorded.stderr[-2000:]
+        schooled = record_schooling(settings, env, commands)
         relayed = run(settings, "relay", "--once", **env)
         assert relayed.returncode == 0, relayed.stderr[-2000:]
         events = json.loads(run(settings, "status", "--json", **env).stdout)[0]["position"]
@@ -62,7 +94,7 @@ def story(stack_settings):
         listed = json.loads(run(settings, "case", "list", "--unit", UNIT, "--status", "ativo", "--as-of", DAY,
                                 "--json", **env).stdout)
         assert listed, "the story has nobody in the Cuiabá internação unit"
-        yield Story(settings, env, events, listed[0]["case_id"])
+        yield Story(settings, env, events, listed[0]["case_id"], schooled)
     finally:
         with conn.cursor() as cur:
             cur.execute(f'DROP SCHEMA IF EXISTS "{store}" CASCADE')
@@ -73,7 +105,8 @@ def story(stack_settings):
 def test_project_again_is_harmless_and_lists_the_read_models(story):
     again = story.run("project", "--until-caught-up")
     assert again.returncode == 0, again.stderr[-2000:]
-    assert story.run("project", "--list").stdout.split() == ["audit_trail", "case_view", "unit_occupancy"]
+    assert story.run("project", "--list").stdout.split() == ["audit_trail", "case_view", "schooling_frequency",
+                                                             "unit_occupancy"]
 
 
 def test_replay_dry_run_finds_the_rebuilt_case_view_identical_and_switches_nothing(story):
@@ -89,7 +122,7 @@ def test_replay_of_every_read_model_in_one_pass_switches_each_to_an_identical_ge
     result = story.run("replay", "--json")
     assert result.returncode == 0, result.stderr[-2000:]
     reports = json.loads(result.stdout)
-    assert [r["projection"] for r in reports] == ["audit_trail", "case_view", "unit_occupancy"]
+    assert [r["projection"] for r in reports] == ["audit_trail", "case_view", "schooling_frequency", "unit_occupancy"]
     for r in reports:
         assert r["switched"] is True and r["identical"] is True, r
         assert r["generation"] == r["previous"] + 1
@@ -141,6 +174,23 @@ def test_unit_occupancy_counts_the_active_cases_of_the_unit(story):
                                   "--json").stdout)
     assert occupancy["unit"]["population"] == len(active) == sum(b["count"] for b in occupancy["breakdown"])
     assert occupancy["unit"]["capacity"] == 40 and len(occupancy["series"]) == 7
+
+
+def test_unit_frequency_gives_the_months_figures_and_flags_a_closed_month_corrected_later(story):
+    shown = story.run("unit", "frequency", SL_UNIT, "--month", "2025-01", "--json")
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    table = json.loads(shown.stdout)
+    assert table["unit"]["month"] == "2025-01" and table["unit"]["to_reissue"] is True
+    row, = [r for r in table["rows"] if r["case_id"] == story.schooled]
+    assert (row["expected"], row["present"], row["justified"]) == (5, 4, 1)
+    assert (row["frequency"], row["as_closed"], row["below_85"], row["to_reissue"]) == (100.0, 75.0, False, True)
+    people = story.run("unit", "frequency", SL_UNIT, "--month", "2025-01")
+    assert people.returncode == 0 and "TO REISSUE" in people.stdout and "Escola Estadual Fictícia" in people.stdout
+
+
+def test_unit_frequency_of_a_month_written_otherwise_says_how_to_write_it(story):
+    wrong = story.run("unit", "frequency", SL_UNIT, "--month", "01/2025")
+    assert wrong.returncode != 0 and "YYYY-MM" in wrong.stderr and "Traceback" not in wrong.stderr
 
 
 def test_unit_occupancy_plot_writes_a_png(story, tmp_path):

@@ -22,7 +22,7 @@ def test_demo_records_publishes_and_checks_a_year_end_to_end(stack_settings):
     # The auditor's views, and the final check of every read model against the event store.
     assert "as recorded at" in out and "corrected" in out
     assert "population by modality × age band (completed years) × sex" in out
-    for model in ("audit_trail", "case_view", "unit_occupancy"):
+    for model in ("audit_trail", "case_view", "schooling_frequency", "unit_occupancy"):
         assert re.search(rf"{model}\s+[\d,]+ rows\s+equal", out), model
     assert "every projection equals the fold of the event store" in out
     # Tamper evidence: the case's bundle verifies offline, the altered copy does not.

@@ -49,6 +49,7 @@ from infra.recording import apply_command
 from tests.unit.domain import test_discipline_rules as discipline
 from tests.unit.domain import test_execution_rules as execution
 from tests.unit.domain import test_pia_stages_contacts_oversight as oversight
+from tests.unit.domain import test_schooling_rules as schooling
 from tests.unit.domain import test_visits_release_corrections as visits
 from tests.unit.domain.builders import (
     ADMIN,
@@ -151,6 +152,9 @@ VIOLATIONS: dict[str, Violation] = {
     "D-16": Violation(nothing, lambda L, c: a_unit(L, min_age=15, max_age=13)),
     "D-17": Violation(nothing, lambda L, c: (
         a_unit(L, unit_code="SL-ONCE") if L.once("c-1") else a_unit(L, unit_code="SL-OTHER"))),
+    "D-30": Violation(lambda L, u: admitted(L, u) | {"activity": schooling._enrol(L, L.last_case)},
+                      lambda L, c: schooling._attendance(L, c["case"], c["activity"], days_present=16)),
+    "D-31": Violation(admitted, lambda L, c: schooling._enrol(L, c["case"], institution=" ")),
     "D-18": Violation(admitted, lambda L, c: L.acknowledge_alert(
         case_id=c["case"], alert="K-ACOLH3", reason="Visto", occurred_at=on_day(8), actor=AGENTE)),
     # An active case: its personal data are kept while the measure runs (LGPD art. 16 I).
