@@ -116,16 +116,33 @@ def _schema(args, settings: Settings) -> str:
 # -- run -----------------------------------------------------------------------------------------
 
 
-def feed_runner(settings: Settings, schema: str | None = None, **kwargs):
+def feed_runner(settings: Settings, schema: str | None = None, decode=None, **kwargs):
     """The feed on the projection runner: its own group and schema, the settings' Kafka and PostgreSQL."""
     from consumers.sipia import GROUP_ID, make_feed
     from infra.bootstrap import projection_runner
     from projections.registry import topics_for
 
-    feed, decode = make_feed()
+    feed, own_decode = make_feed()
     kwargs.setdefault("group_id", GROUP_ID)
-    return projection_runner(settings, feed, decode, topics_for(feed, settings),
-                             schema=schema or settings.sipia_schema, **kwargs)
+    runner = projection_runner(settings, feed, decode or own_decode, topics_for(feed, settings),
+                               schema=schema or settings.sipia_schema, **kwargs)
+    runner.make_consumer = _with_metadata(runner.make_consumer)
+    return runner
+
+
+def _with_metadata(make):
+    """Consumers that know every topic's partitions before they subscribe.
+
+    A group joined before the client's metadata lists the subscribed topics was seen to be assigned
+    no partition at all and to stay so (kafka-python's range assignor: "No partition metadata"):
+    the feed, subscribed to two topics, then waited forever. Fetching the topics first avoids it.
+    """
+    def make_consumer(**kwargs):
+        consumer = make(**kwargs)
+        consumer.topics()
+        return consumer
+
+    return make_consumer
 
 
 def cmd_run(args, settings: Settings) -> int:

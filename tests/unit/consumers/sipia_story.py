@@ -8,20 +8,22 @@ from __future__ import annotations
 
 from datetime import date
 
-from domain.values import DocumentKind, EvasionKind, ReleaseBasis
+from domain.values import DocumentKind, EvasionKind, Modality, ReleaseBasis
 from tests.unit.domain.builders import (
-    ADMIN, GERENTE, LIDER, AGENTE, a_court_order, a_pia, a_unit, an_admitted_youth, at, new_ledger, on_day,
+    ADMIN, GERENTE, LIDER, AGENTE, a_court_order, a_pia, a_unit, an_admitted_youth, an_internacao_unit, at, new_ledger, on_day,
 )
 
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 APRIL = (date(2026, 4, 1), date(2026, 4, 30))
 
 
-def recorded_month():
+def recorded_month(extra: int = 0):
     """(ledger, ids): unit `a` and `b`; youths `first` (SIPIA id and guia recorded; released on day 20),
-    `second` (no SIPIA id; evades on day 10, back on day 12; a PIA), `third` (transferred to `b` on day 15)."""
+    `second` (no SIPIA id; evades on day 10, back on day 12; a PIA), `third` (transferred to `b` on day 15); with `extra` (at most 40), as many more youths admitted
+    to an internação unit `c` over the month, every second one released, every third evading and back."""
     ledger = new_ledger()
     a, b = a_unit(ledger), a_unit(ledger)
+    c = an_internacao_unit(ledger) if extra else None
     first = an_admitted_youth(ledger, a, registration={"sipia_id": "SIPIA-0001", "guia_number": "GUIA-0001/2026"})
     second = an_admitted_youth(ledger, a, occurred_at=on_day(3))
     third = an_admitted_youth(ledger, a, occurred_at=on_day(5))
@@ -36,7 +38,21 @@ def recorded_month():
                                  court_order=a_court_order(DocumentKind.MANDADO_LIBERACAO, "ML-1"))
     ledger.release(case_id=first, basis=ReleaseBasis.CUMPRIMENTO, documents_delivered=True, belongings_returned=True,
                    termo_de_desligamento_signed=True, family_present=True, occurred_at=on_day(20, 14), actor=GERENTE)
-    return ledger, {"a": str(a), "b": str(b), "first": str(first), "second": str(second), "third": str(third)}
+    for i in range(extra):
+        youth = an_admitted_youth(ledger, c, modality=Modality.INTERNACAO, occurred_at=on_day(1 + i % 20, 11))
+        if i % 2:
+            ledger.receive_release_order(case_id=youth, protocol_number=f"LIB-X{i}", occurred_at=on_day(22, 9),
+                                         actor=GERENTE, court_order=a_court_order(DocumentKind.MANDADO_LIBERACAO,
+                                                                                  f"ML-X{i}"))
+            ledger.release(case_id=youth, basis=ReleaseBasis.CUMPRIMENTO, documents_delivered=True,
+                           belongings_returned=True, termo_de_desligamento_signed=True, family_present=True,
+                           occurred_at=on_day(23, 14), actor=GERENTE)
+        elif i % 3 == 0:
+            ledger.record_evasion(case_id=youth, kind=EvasionKind.DURANTE_ATIVIDADE_EXTERNA, court_notified=True,
+                                  superintendencia_notified=True, occurred_at=on_day(24, 15), actor=LIDER)
+            ledger.return_from_evasion(case_id=youth, unit_id=c, occurred_at=on_day(26), actor=AGENTE,
+                                       court_order=a_court_order(DocumentKind.MANDADO, f"BA-X{i}"))
+    return ledger, {"a": str(a), "b": str(b), "c": str(c), "first": str(first), "second": str(second), "third": str(third)}
 
 
 def export_march(ledger, unit_id: str, digest: str | None = None, counts=(2, 3, 1)) -> None:
