@@ -15,7 +15,7 @@ from infra.settings import Settings
 
 # Modules under infra/commands/, in the order they appear in --help.
 COMMAND_MODULES = ("stack", "record", "relay", "status", "schemas", "dlq", "demo", "project", "replay", "queries",
-                   "inspection", "tamper", "users", "access_log", "serve", "erase")
+                   "inspection", "tamper", "users", "access_log", "serve", "erase", "sipia")
 
 EPILOG = """\
 examples:

@@ -81,6 +81,8 @@ class Settings:
     pg_database: str = "caseledger"
     # PostgreSQL schema of the read models (the event store keeps the library's tables).
     projection_schema: str = "projections"
+    # PostgreSQL schema of the SIPIA/SINASE feed (a downstream subscriber: its own schema; docs/SIPIA.md).
+    sipia_schema: str = "sipia"
     # Writes never wait forever. A write to the event store holds the event table's lock (the
     # library's way of keeping notification ids in commit order), so every other writer waits
     # for it: a write waits at most `pg_lock_timeout_ms` for that lock (a normal insert holds it
@@ -265,6 +267,7 @@ class Settings:
             pg_password=env.get("CASELEDGER_PG_PASSWORD", d.pg_password),
             pg_database=env.get("CASELEDGER_PG_DATABASE", d.pg_database),
             projection_schema=env.get("CASELEDGER_PROJECTION_SCHEMA", d.projection_schema),
+            sipia_schema=env.get("CASELEDGER_SIPIA_SCHEMA", d.sipia_schema),
             max_command_bytes=_int(env, "CASELEDGER_MAX_COMMAND_BYTES", d.max_command_bytes),
             max_text_bytes=_int(env, "CASELEDGER_MAX_TEXT_BYTES", d.max_text_bytes),
             max_input_bytes=_int(env, "CASELEDGER_MAX_INPUT_BYTES", d.max_input_bytes),

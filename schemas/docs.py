@@ -419,6 +419,7 @@ FIELD_DOCS: dict[str, str] = {
     "SIPIAExportSubmitted.entries_count": "Entries (admissions, transfers in, returns) in the period.",
     "SIPIAExportSubmitted.exits_count": "Exits (releases, transfers out, evasions) in the period.",
     "SIPIAExportSubmitted.receipt_number": "Receipt number SIPIA/SINASE returned for the export.",
+    "SIPIAExportSubmitted.report_digest": "SHA-256 (hex) of the report sent, as `caseledger sipia report` printed it; null if not given.",
 }
 
 TYPE_DOCS: dict[str, str] = {}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -22,6 +23,10 @@ from domain.values import (
     StaffMember,
     StaffStatus,
 )
+
+
+# The SHA-256 hex digest of a SIPIA report (consumers/sipia.py `digest`).
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class OversightStage(UnitCore):
@@ -205,8 +210,13 @@ class OversightStage(UnitCore):
         receipt_number: str,
         occurred_at: datetime,
         actor: Actor,
+        report_digest: str | None = None,
     ) -> None:
-        """Record a reconciliation export sent to SIPIA/SINASE for a period (E66; SINASE 3 IV)."""
+        """Record a reconciliation export sent to SIPIA/SINASE for a period (E66; SINASE 3 IV).
+
+        `report_digest` names the report sent (`caseledger sipia report` prints it): the next report
+        says what differs from this export against that body.
+        """
         on = local_date(occurred_at)
         # The administrative sector feeds the systems (Reg. art. 22; docs/DOMAIN-DECISIONS.md §5.1, SIPIA operator).
         if actor.role not in (Role.ADMINISTRATIVO, Role.GERENTE):
@@ -217,6 +227,8 @@ class OversightStage(UnitCore):
             refuse("D-04", "Counts cannot be negative.")
         if not receipt_number.strip():
             refuse("D-04", "Give the receipt number SIPIA returned.")
+        if report_digest is not None and not _SHA256.fullmatch(report_digest):
+            refuse("D-04", "The report digest is the 64 hexadecimal digits `caseledger sipia report` prints.")
         self._record(
             self.SIPIAExportSubmitted,
             occurred_at=occurred_at,
@@ -227,6 +239,7 @@ class OversightStage(UnitCore):
             entries_count=entries_count,
             exits_count=exits_count,
             receipt_number=receipt_number,
+            report_digest=report_digest,
         )
 
     class SIPIAExportSubmitted(UnitCore.Event):
@@ -238,6 +251,7 @@ class OversightStage(UnitCore):
         entries_count: int
         exits_count: int
         receipt_number: str
+        report_digest: str | None = None
 
         def apply(self, unit: UnitCore) -> None:
             unit.sipia_exports.append((self.period_start, self.period_end))

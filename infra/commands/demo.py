@@ -48,6 +48,7 @@ def demo_settings(settings: Settings) -> Settings:
         unit_events_topic="caseledger.demo.unit-events",
         dead_letter_topic="caseledger.demo.dead-letter",
         projection_schema="demo_projections",
+        sipia_schema="demo_sipia",
         eventsourcing_overrides={**settings.eventsourcing_overrides, "POSTGRES_SCHEMA": "demo"},
     )
 
@@ -63,7 +64,7 @@ def reset(settings: Settings) -> None:
     conn = psycopg2.connect(settings.pg_dsn)
     conn.autocommit = True
     with conn.cursor() as cur:
-        for schema in ("demo", settings.projection_schema, "demo_tlog"):
+        for schema in ("demo", settings.projection_schema, "demo_tlog", settings.sipia_schema):
             cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         cur.execute('CREATE SCHEMA "demo"')
     conn.close()
@@ -129,6 +130,7 @@ def cmd_demo(args, settings: Settings) -> int:
     say(f"  http://127.0.0.1:8400/casos/{corrected}?data=31/12/2025   the corrected case above")
     say("  http://127.0.0.1:8400/unidades/MT-CGB-INT-M/inspecao?data=30/06/2025   the inspection report")
     say("  http://127.0.0.1:8400/docs                             the HTTP API for downstream systems")
+    ok = sipia_reconciliation(settings, who) and ok
     heading("done")
     say(f"the demo took {time.monotonic() - started:.0f} s")
     return 0 if ok else 1
@@ -226,13 +228,14 @@ def record_year(settings: Settings, seed: int, scale: float) -> bool:
     return plan, who, not unexpected
 
 
-def publish(settings: Settings) -> bool:
+def publish(settings: Settings, quiet: bool = False) -> bool:
     from infra import bootstrap, logs
     from infra.progress import Progress
     from infra.relay import lag
     from infra.topics import ensure_topics
 
-    heading("2. publishing every event to Kafka (relay, exactly once)")
+    if not quiet:
+        heading("2. publishing every event to Kafka (relay, exactly once)")
     ensure_topics(settings)
     app = bootstrap.ledger(settings)
     relay = bootstrap.relay(settings, logs.get_logger("relay"), batch_size=2000, app=app)
@@ -346,6 +349,54 @@ def project_and_check(settings: Settings, plan, who: DemoPrincipals) -> bool:
     ok = all(c.equal for c in checks) and code == 0
     say("every projection equals the fold of the event store" if ok
         else "the read models do NOT match the event store: see the differences above")
+    return ok
+
+
+SIPIA_UNIT = "MT-CGB-INT-M"
+
+
+def sipia_reconciliation(settings: Settings, who: DemoPrincipals) -> bool:
+    """The SIPIA/SINASE feed (docs/SIPIA.md): one unit's November report, its export recorded by the
+    unit's administrative sector, then December's report saying what differs from that export."""
+    import tempfile
+    from datetime import timedelta
+
+    from consumers.runner import supervise
+    from infra.bootstrap import pg_connector
+    from infra.cli import build_parser
+    from infra.commands.sipia import feed_runner
+    from infra.persistence.principals import PrincipalStore
+
+    heading(f"11. the SIPIA/SINASE reconciliation feed: unit {SIPIA_UNIT} (a downstream consumer, no key)")
+    out = tempfile.mkdtemp(prefix="caseledger-demo-sipia-")
+
+    def feed() -> int:
+        return supervise(feed_runner(settings), until_caught_up=True)
+
+    def run(token: str, *argv: str) -> int:
+        say(f"$ caseledger {' '.join(argv)}")
+        args = build_parser().parse_args(list(argv))
+        with acting_as(token, "envio mensal ao SIPIA/SINASE"):
+            code = args.func(args, settings)
+        sys.stdout.flush()
+        return code
+
+    # The export is the administrative sector's (Reg. art. 22): the unit's assistente administrativo.
+    clerk = next((pid for pid, p in sorted(who.staff.items()) if p.role.value == "assistente_administrativo"
+                  and SIPIA_UNIT in p.units), None)
+    clerk_token = PrincipalStore(pg_connector(settings, "caseledger-demo")).reissue(clerk, timedelta(days=1)) \
+        if clerk else None
+    ok = feed() == 0
+    ok = ok and run(who.promotor_token, "sipia", "report", SIPIA_UNIT, "--period", "2025-11-01..2025-11-30",
+                    "--output-dir", out) == 0
+    if clerk_token:
+        ok = ok and run(clerk_token, "sipia", "submit", SIPIA_UNIT, "--period", "2025-11-01..2025-11-30",
+                        "--receipt", "SIPIA-MT-2025-11-0001", "--at", "2025-12-05T10:00-04:00") == 0
+        ok = ok and publish(settings, quiet=True) and feed() == 0
+    ok = ok and run(who.promotor_token, "sipia", "report", SIPIA_UNIT, "--period", "2025-12-01..2025-12-31",
+                    "--output-dir", out) == 0
+    say("the feed read the published contract with no key; the report opened the ids for the promotor" if ok
+        else "the SIPIA feed did NOT behave as expected")
     return ok
 
 

@@ -77,15 +77,18 @@ def projection_rows(settings: Settings) -> list[dict]:
     counted: dict[tuple[TopicPartition, int], int] = {}  # read models sharing a topic and a position
     try:
         known = consumer.topics()
-        for name in registry.names():
-            projection, _decode = registry.build(name, settings)
+        # The read models, then the SIPIA feed (a downstream subscriber in its own schema, docs/SIPIA.md).
+        from consumers.sipia import SipiaFeed
+
+        models = [(name, registry.build(name, settings)[0], settings.projection_schema) for name in registry.names()]
+        for name, projection, schema in models + [("sipia_feed", SipiaFeed(), settings.sipia_schema)]:
             topics = [t for t in registry.topics_for(projection, settings) if t in known]
             parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
             with conn.cursor() as cur:
-                cur.execute("SELECT to_regclass(%s)", (f"{settings.projection_schema}.projection_current",))
-                live = cur.fetchone()[0] and tablesets.current_generation(cur, settings.projection_schema, name)
-                stored = tablesets.read_offsets(cur, settings.projection_schema, name, live) if live else {}
-                built = tablesets.built_from(cur, settings.projection_schema).get(name, (None, None))[0] if live else None
+                cur.execute("SELECT to_regclass(%s)", (f'"{schema}".projection_current',))
+                live = cur.fetchone()[0] and tablesets.current_generation(cur, schema, name)
+                stored = tablesets.read_offsets(cur, schema, name, live) if live else {}
+                built = tablesets.built_from(cur, schema).get(name, (None, None))[0] if live else None
             at = {tp: stored.get((tp.topic, tp.partition), 0) for tp in parts}
             position = sum(at.values())
             todo = {tp: o for tp, o in at.items() if (tp, o) not in counted}
@@ -94,7 +97,8 @@ def projection_rows(settings: Settings) -> list[dict]:
             # The tree size and the checkpoint the read model was built from (issue 17): its facts
             # can be proved against that signed tree.
             cov = covering_checkpoint(settings, store_schema, built)
-            rows.append({"stage": f"projection {name}" + (f" (v{live})" if live else " (not built)"),
+            stage = "SIPIA feed" if name == "sipia_feed" else f"projection {name}"
+            rows.append({"stage": stage + (f" (v{live})" if live else " (not built)"),
                          "position": position, "lag": behind,
                          "built_from": (f"notification {built}, tree size {cov['tree_size'] or '?'}; {cov['checkpoint']}"
                                         if built is not None else ""),

@@ -29,6 +29,10 @@ def test_demo_records_publishes_and_checks_a_year_end_to_end(stack_settings):
     assert "is complete at checkpoint" in out and "VERIFIED" in out
     assert "NOT VERIFIED" in out and "altered" in out
     assert "the bundle proves the case complete and unaltered; the altered copy is refused" in out
+    # The SIPIA feed: November's report, its export recorded, December's report compared with it.
+    assert "SIPIA reconciliation — unit MT-CGB-INT-M, 2025-12-01 .. 2025-12-31" in out
+    assert "last export: 2025-11-01 .. 2025-11-30, receipt SIPIA-MT-2025-11-0001" in out
+    assert "exported period unchanged" in out
 
 
 def test_demo_is_deterministic_and_starts_from_nothing_each_time(stack_settings):
