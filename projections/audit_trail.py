@@ -158,7 +158,7 @@ _SUMMARIES = {
     "ReleaseOrderReceived": lambda d: "release order received",
     "Released": lambda d: f"released: {d.get('basis')}" + _exc(d),
     "SubjectDataErased": lambda d: f"personal data erased ({d.get('basis')}; decision {d.get('decision_protocol')}; "
-                                   f"kept {d.get('retention_years')} years after the release)",
+                                   f"kept {d.get('retention_years')} year(s) after the release)",
     "AcolhimentoStepCompleted": lambda d: f"acolhimento step: {d.get('step')}",
     "AcolhimentoCompleted": lambda d: "acolhimento completed" + _exc(d),
     "FamilyAcolhimentoHeld": lambda d: f"family acolhimento ({d.get('members_present')} present)",

@@ -149,7 +149,7 @@ def test_erase_destroys_the_released_youths_key_only_and_the_history_still_reads
     history = run(settings, "history", erased, "--as-of", "2026-12-31", "--json", **env)
     assert history.returncode == 0, history.stderr
     shown = history.stdout
-    assert "personal data erased" in shown and "SEJUS-2026-77" in shown, shown[-2000:]
+    assert "personal data erased" in shown and "SEJUS-2026-77" in shown and "kept 1 year(s)" in shown, shown[-2000:]
 
     names = registered_names(settings, store, (erased, other))
     assert names == {erased: ERASED, other: "Outro Jovem (fictício)"}
