@@ -22,6 +22,7 @@ from domain.case.alerts import AlertStage
 from domain.case.contact import ContactStage
 from domain.case.core import CaseCore, CaseStatus, RoomProfile, Stay, case_id_for
 from domain.case.discipline import DisciplineStage
+from domain.case.health import HealthStage
 from domain.case.intake import IntakeStage
 from domain.case.movement import MovementStage
 from domain.case.plan import PlanStage
@@ -54,6 +55,7 @@ class Case(
     DisciplineStage,
     SecurityStage,
     ContactStage,
+    HealthStage,
     ReleaseStage,
     AlertStage,
 ):
