@@ -52,6 +52,8 @@ from projections.history import HistoryEntry
 from projections.inspection_activity import (TECHNICAL_ROLE_NAMES, Activity, Staff, activity, staff)
 from projections.inspection_activity import as_of as _as_of
 from projections.inspection_activity import local_day as _local
+from projections.inspection_health import Health
+from projections.inspection_health import health as _health
 from projections.inspection_activity import moment as _moment
 from projections.inspection_activity import plain as _plain
 from projections.legal_clocks import clocks_for
@@ -288,6 +290,7 @@ class InspectionReport:
     activity: Activity = field(default_factory=Activity)
     staff: Staff = field(default_factory=Staff)
     checkpoint: LogCheckpoint = field(default_factory=LogCheckpoint)
+    health: Health = field(default_factory=Health)  # counts only (LGPD art. 11): projections/inspection_health.py
 
 
 # -- the computation ---------------------------------------------------------------------------
@@ -341,6 +344,7 @@ def inspection(unit_id: str, on: dt.date, occupancy: OccupancyData,
         activity=activity(entries, residents, cases, profile.get("comarca"), (on - start).days + 1),
         staff=staff(unit_rows, start, on),
         checkpoint=checkpoint or LogCheckpoint(),
+        health=_health(entries, residents, cases, on),
     )
 
 
