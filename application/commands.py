@@ -244,6 +244,14 @@ COMMANDS: dict[str, Command] = _table(
     Command("lift_court_visit_suspension", Case.lift_court_visit_suspension, CASE),
     Command("hold_phone_call", Case.hold_phone_call, CASE),
     Command("hold_private_interview", Case.hold_private_interview, CASE),
+    # F. health (E48–E52)
+    Command("refer_to_health_network", Case.refer_to_health_network, CASE),
+    Command("record_health_appointment", Case.record_health_appointment, CASE),
+    Command("start_hospitalisation", Case.start_hospitalisation, CASE),
+    Command("end_hospitalisation", Case.end_hospitalisation, CASE),
+    Command("record_medication", Case.record_medication, CASE),
+    Command("flag_severe_mental_disorder", Case.flag_severe_mental_disorder, CASE),
+    Command("report_notifiable_disease", Case.report_notifiable_disease, CASE),
     # I. petitions
     Command("file_petition", Case.file_petition, CASE),
     Command("answer_petition", Case.answer_petition, CASE),

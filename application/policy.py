@@ -74,6 +74,17 @@ GERENTE_ONLY: dict[str, str] = {
                               "(Reg. art. 14 VI; SISPETI closed months [seed 002])",
 }
 
+# Health (E48–E52): recorded by who cares for the youth — the gerente, the technical team, the agents and the
+# líder who escort and give prescribed medication (Reg. arts. 12, 20 III and §2, 53 VI, 93) — not by the
+# administrative staff nor the disciplinary commission: health data is sensitive (LGPD art. 11), need-to-know.
+HEALTH_CARERS = frozenset({Role.GERENTE, *TECHNICAL_ROLES, Role.AGENTE, Role.LIDER})
+HEALTH_ACTS: dict[str, str] = {
+    name: "those who care for the youth's health (Reg. arts. 12, 20, 53 VI, 93; LGPD art. 11: need-to-know)"
+    for name in ("refer_to_health_network", "record_health_appointment", "start_hospitalisation",
+                 "end_hospitalisation", "record_medication", "flag_severe_mental_disorder",
+                 "report_notifiable_disease")
+}
+
 
 def row(name: str) -> tuple[frozenset, str]:
     """THE table's row of command ``name``: (the roles that may record it, why).
@@ -84,6 +95,8 @@ def row(name: str) -> tuple[frozenset, str]:
         return frozenset({Role.GERENTE}), IN_PERSON[name]
     if name in GERENTE_ONLY:
         return frozenset({Role.GERENTE}) | TRANSCRIBED, GERENTE_ONLY[name]
+    if name in HEALTH_ACTS:
+        return HEALTH_CARERS | TRANSCRIBED, HEALTH_ACTS[name]
     if name in OWN_ACTS:
         roles, why = OWN_ACTS[name]
         return UNIT_STAFF | roles | TRANSCRIBED, "the unit's staff; " + why

@@ -10,7 +10,7 @@ every query of the HTTP service and the web app before any personal row is retur
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
 from application.policy import UNIT_STAFF
 from application.principals import Consulting, Principal, Service
@@ -45,6 +45,38 @@ QUERIES: dict[str, tuple[str, str]] = {
     "inspection report": (AGGREGATES, "`inspection`, GET /api/units/U/inspection"),
     "access log": (READS_LOG, "`access-log CASE`: who read a record, when and why"),
 }
+
+
+# Health entries (E48–E52, domain/case/health.py): clinical detail is sensitive (LGPD art. 11) and sealed, so no
+# read model holds it; what the entries keep in clear (the kind of service — a CAPSad says drugs —, whether the
+# youth is in a health facility) is still health data. Their fields are shown only to the technical team's
+# health professionals: the psychologist (Reg. art. 93 II, VI: psychological care, mental health) and the
+# social worker, who refer the youth to the SUS network (Reg. art. 53 VI; both health professions, CNS Res.
+# 218/1997). Everyone else who reads the record sees the entry — its date, who recorded it, its summary —
+# and the counts of the inspection report, not its fields (DOMAIN.md §5.2 V5: others read summaries/aggregates).
+# The unit has no role of its own for doctors or nurses: the Role enum is in every event's envelope and a new
+# symbol breaks the contract for readers of v1 (schemas/compatibility.py), so that waits for its own change.
+HEALTH_READERS = frozenset({Role.PSICOLOGO, Role.ASSISTENTE_SOCIAL})
+HEALTH_EVENTS = frozenset({"HealthReferralMade", "HealthAppointmentAttended", "HospitalizationStarted",
+                           "HospitalizationEnded", "MedicationAdministered", "SevereMentalDisorderFlagged",
+                           "NotifiableDiseaseReported"})
+HEALTH_RESTRICTED = "(health: shown to health staff only — LGPD art. 11)"
+
+
+def may_read_health(principal: Principal) -> bool:
+    """Whether the principal reads the fields of the health entries of the records it may read."""
+    return principal.role in HEALTH_READERS
+
+
+def health_filtered(principal: Principal, event_type: str, data: Any) -> Any:
+    """The payload of an entry as this principal may see it: a health entry's fields replaced for
+    principals outside ``HEALTH_READERS``; any other entry unchanged."""
+    if event_type.rsplit(".", 1)[-1] not in HEALTH_EVENTS or may_read_health(principal):
+        return data
+    if isinstance(data, str):  # the audit export's payload column is JSON text
+        return HEALTH_RESTRICTED
+    # The recorded exceptions stay: an alert (R-72, family not told) reaches the unit's direction.
+    return {key: value if key == "exceptions" else HEALTH_RESTRICTED for key, value in (data or {}).items()}
 
 
 def _refuse(code: str, message: str) -> None:

@@ -181,6 +181,15 @@ RULES: dict[str, Rule] = dict(
           'Reg. art. 11', Check.IND),
     _rule('R-68', "Death or accident: family informed by the gerente; the youth is told immediately of a relative's death",
           'Reg. art. 14 XXII, 51 XXIV', Check.ALERT),
+    # Health (E48–E52; issue 20): numbered from R-71 so other new rows keep their own numbers.
+    _rule('R-71', 'Health care through referrals to the SUS network: the technical team or the gerente refers (agents only in an emergency), with the reason; the appointment answers a recorded referral, after it',
+          'Reg. art. 51 XVII, 53 VI, 89 par. único, 93; ECA 94 IX', Check.HARD),
+    _rule('R-72', 'Hospitalisation: the family told and staying as companion, else the agent stays; a discharge ends a recorded admission, after it',
+          'Reg. art. 20 §2, 59, 88 IX', Check.HARD, Check.ALERT),
+    _rule('R-73', 'Severe mental disorder: individual, specialised treatment in a suitable place; flagged on a medical report, with the reason the youth is not in a health facility as the CNMP form asks',
+          'ECA 112 §3; CNMP67 Annex I 3.12–3.12.2, II 3.11–3.11.2, III 3.22, IV 3.19; Reg. art. 93 VI', Check.HARD, Check.IND),
+    _rule('R-74', 'A disease of compulsory notification is reported to the health surveillance, with the notification number',
+          'Lei 6.259/1975 arts. 7–8; Reg. art. 93 VII', Check.HARD),
         # Data-integrity codes of the ledger itself (not in the Regimento).
         _rule('D-01', 'Business time (occurred-at) must be timezone-aware; dates are read in America/Cuiaba',
               'docs/DOMAIN-DECISIONS.md Decision 9 (bitemporal ledger)', Check.HARD),

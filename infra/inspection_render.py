@@ -289,6 +289,7 @@ def blocks(report: InspectionReport) -> list[Block]:
     )))
 
     out += _activity_blocks(r, ut)
+    out += _health_blocks(r, ut)
 
     out.append(Note(checkpoint_line(r.checkpoint)))
     out.append(Note(
@@ -423,6 +424,58 @@ def _schooling_values(r: InspectionReport) -> dict[str, str]:
         "vocational_offered": _of(s.in_course_or_work, s.residents,
                                   "adolescentes do dia em curso profissionalizante ou trabalho"),
     }
+HEALTH_KEYS = ("mental_disorder", "mental_disorder_count", "mental_disorder_reason", "checklist_health_emergency",
+               "checklist_health_scheduled", "checklist_health_referrals", "checklist_health_capsad",
+               "checklist_health_ist")
+DESTINATION_LABELS = {"ubs_aps": "UBS / atenção primária", "upa_pronto_atendimento": "UPA / pronto atendimento",
+                      "hospital": "hospital", "ambulatorio_especializado": "ambulatório especializado", "caps": "CAPS",
+                      "capsi": "CAPSi", "capsad": "CAPSad", "saude_bucal": "saúde bucal", "ist_aids": "IST/AIDS (CTA/SAE)",
+                      "imunizacao": "imunização", "outro": "outro"}
+REASON_LABELS = {"sem_nucleo_de_saude_mental": "Inexistência de núcleo de saúde mental na Unidade",
+                 "profissionais_insuficientes": "Profissionais do núcleo de saúde mental em número insuficiente",
+                 "outro": "Outros"}
+
+
+def _health_blocks(r: InspectionReport, ut: str | None) -> list[Block]:
+    """Section 11: the health items (ECA art. 112 §3; Reg. art. 53 VI, 93), counts only (LGPD art. 11)."""
+    from projections.inspection_health import MENTAL_HEALTH, SPECIALISED
+
+    h = r.health
+    none = "nenhum registro no período"
+
+    def referred(kinds: frozenset[str] | set[str], what: str) -> str:
+        n = h.referrals_to(kinds)
+        return f"Sim — {n} encaminhamento(s) {what} no período" if n else f"Não — {none}"
+
+    by_kind = "; ".join(f"{DESTINATION_LABELS.get(k, k)}: {n}" for k, n in sorted(h.referrals.items()))
+    reasons = "; ".join(f"{REASON_LABELS.get(k, k)}: {n}" for k, n in sorted(h.not_in_facility_reasons.items()))
+    values = {
+        "mental_disorder": _yes(h.mental_disorder > 0) if h.residents else NOT_APPLICABLE,
+        "mental_disorder_count": str(h.mental_disorder) + (
+            f" ({h.in_health_facility} em unidade de saúde)" if h.mental_disorder else ""),
+        "mental_disorder_reason": (REASON_LABELS[h.main_reason] + f" — {reasons}") if h.main_reason else
+        NOT_APPLICABLE + (" (todos em unidade de saúde)" if h.mental_disorder else ""),
+        "checklist_health_emergency": (f"{h.urgent_referrals} encaminhamento(s) de urgência no período"
+                                       if h.urgent_referrals else f"{none} de urgência")
+        + " (a existência do plantão é juízo do inspetor)",
+        "checklist_health_scheduled": (f"{h.appointments_attended} atendimento(s) realizado(s), "
+                                       f"{h.appointments_missed} não realizado(s); {h.youths_referred} adolescente(s) "
+                                       "encaminhado(s) no período") if h.total_referrals else f"Não — {none}",
+        "checklist_health_referrals": (referred(SPECIALISED, "a serviços especializados") if ut != "semiliberdade" else
+                                       referred(set(h.referrals), "à rede de saúde"))
+        + (f" ({by_kind})" if by_kind else ""),
+        "checklist_health_capsad": referred({"capsad"}, "ao CAPSad"),
+        "checklist_health_ist": referred({"ist_aids"}, "a serviços de IST/AIDS"),
+    }
+    asked = [k for k in HEALTH_KEYS if form_items.items_for(k, ut)]
+    rows = [(form_items.label(k, ut), values[k]) for k in asked]
+    rows += [("Encaminhamentos à saúde mental (CAPS, CAPSi, CAPSad) no período", str(h.referrals_to(MENTAL_HEALTH))),
+             ("Internações hospitalares / medicações registradas / notificações compulsórias no período",
+              f"{h.hospitalisations} / {h.medications} / {h.notifications}")]
+    return [Heading("11. Saúde (art. 112 §3º do ECA; Reg. arts. 53 VI, 89 par. único, 93)", _cite(asked, ut)),
+            Facts(tuple(rows)),
+            Note("Somente contagens: o dado clínico é sensível (art. 11 da LGPD), cifrado no livro e visível só à "
+                 "equipe de saúde; os adolescentes não são identificados nesta seção.")]
 
 
 def _of(part: int, whole: int, what: str) -> str:

@@ -370,6 +370,7 @@ class CaseTimeline:
             self._discipline()
         if rng.random() < 0.10:
             self._petition()
+        self._health()
         self._release(provisional)
 
     def unit_on(self, d: date) -> UnitPlan:
@@ -640,6 +641,67 @@ class CaseTimeline:
         self.add(at(back, 11), {"command": "return_from_evasion", "unit_id": unit_id(self.unit.code), "actor": self.agent,
                                 "court_order": doc("mandado_judicial", f"MBA-{self.n:05d}", self.process, self.court)})
         self.add(at(back, 11, 30), {"command": "assign_room", "room": "A1", "reason": "rotina", "actor": self.manager})
+
+    def _health(self) -> None:
+        """Health (E48–E52) from its own seeded generator, so the rest of the year stays as it was: an intake
+        check-up at the UBS for most, dentistry, the RAPS for some (mental health is SES-MT's priority line,
+        seed 003), an emergency now and then that ends in hospital, prescribed medicine, a few severe mental
+        disorders (ECA 112 §3) and rarely a notifiable disease. Nothing while evaded (no care recorded then)."""
+        hrng = random.Random(f"health/{self.cid}")
+        free = lambda k, span=0: all(not self.is_away(self.day(k + j)) for j in range(span + 1))  # noqa: E731
+        referrals = []
+        if hrng.random() < 0.6:
+            referrals.append((hrng.randint(3, 10), "ubs_aps", "avaliação clínica de ingresso", self.social))
+        if hrng.random() < 0.2:
+            referrals.append((hrng.randint(15, 60), "saude_bucal", "dor de dente", self.social))
+        if hrng.random() < 0.15:
+            kind = hrng.choice(["caps", "capsi", "capsad", "capsad"])
+            referrals.append((hrng.randint(10, 50), kind, "acompanhamento psicossocial", self.psych))
+        if hrng.random() < 0.05:
+            referrals.append((hrng.randint(20, 70), "ist_aids", "testagem e aconselhamento", self.social))
+        for j, (k, destination, reason, who) in enumerate(referrals):
+            gap = hrng.randint(2, 14)
+            if not free(k, gap):
+                continue
+            rid = sid(self.cid, "health", j)
+            if not self.add(at(self.day(k), 9, 15), {"command": "refer_to_health_network", "referral_id": rid,
+                                                     "destination": destination, "reason": reason, "actor": who}):
+                continue
+            attended = hrng.random() < 0.9
+            done = {"command": "record_health_appointment", "referral_id": rid, "attended": attended, "actor": self.social,
+                    "result": "orientações e retorno agendado" if attended else "não houve escolta disponível no dia"}
+            self.add(at(self.day(k + gap), 16), done)
+        if hrng.random() < 0.25 and free(5, 7):
+            for d in range(hrng.randint(1, 3)):  # a short course on a prescription, before any leave (Reg. art. 52 XXIII)
+                self.add(at(self.day(5 + d), 6, 30), {"command": "record_medication", "medication": "amoxicilina",
+                                                      "dose": "500 mg de 8 em 8 h", "prescription_reference":
+                                                      f"REC-{self.n:05d}", "actor": self.agent})
+        k, stay = hrng.randint(15, 40), hrng.randint(2, 6)
+        if hrng.random() < 0.03 and free(k, stay) and self.day(k + stay) < self.last_day:
+            self.add(at(self.day(k), 8), {"command": "refer_to_health_network", "referral_id": sid(self.cid, "health", "urg"),
+                                          "destination": "upa_pronto_atendimento", "reason": "febre alta e dor abdominal",
+                                          "urgent": True, "actor": self.leader})
+            told = hrng.random() < 0.9
+            hid = sid(self.cid, "hospital")
+            self.add(at(self.day(k), 13), {"command": "start_hospitalisation", "hospitalisation_id": hid,
+                                           "hospital": f"Hospital Municipal de {self.unit.city}",
+                                           "companion": "familia" if told else "agente_socioeducativo",
+                                           "family_notified": told, "actor": self.agent})
+            self.add(at(self.day(k + stay), 10), {"command": "end_hospitalisation", "hospitalisation_id": hid,
+                                                  "discharge_summary": "alta com orientações", "actor": self.agent})
+        k = hrng.randint(10, 30)
+        if hrng.random() < 0.04 and free(k):
+            reason = hrng.choices(["sem_nucleo_de_saude_mental", "profissionais_insuficientes", "outro"], [50, 35, 15])[0]
+            flag = {"command": "flag_severe_mental_disorder", "medical_report_reference": f"LAUDO-{self.n:05d}",
+                    "in_health_facility": False, "not_in_facility_reason": reason, "actor": self.psych}
+            if reason == "outro":
+                flag["reason_detail"] = "aguarda vaga no CAPSi do município"
+            self.add(at(self.day(k), 15), flag)
+        k = hrng.randint(10, 60)
+        if hrng.random() < 0.01 and free(k):
+            self.add(at(self.day(k), 11), {"command": "report_notifiable_disease", "disease": "tuberculose",
+                                           "reported_to": "vigilancia_municipal",
+                                           "notification_number": f"SINAN-{self.n:05d}", "actor": self.manager})
 
     def _release(self, provisional: bool) -> None:
         if self.release_day > self.sim.end:

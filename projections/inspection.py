@@ -52,6 +52,8 @@ from projections.history import HistoryEntry
 from projections.inspection_activity import (TECHNICAL_ROLE_NAMES, Activity, Staff, activity, staff)
 from projections.inspection_activity import as_of as _as_of
 from projections.inspection_activity import local_day as _local
+from projections.inspection_health import Health
+from projections.inspection_health import health as _health
 from projections.inspection_activity import moment as _moment
 from projections.inspection_activity import plain as _plain
 from projections.legal_clocks import clocks_for
@@ -291,6 +293,7 @@ class InspectionReport:
     staff: Staff = field(default_factory=Staff)
     checkpoint: LogCheckpoint = field(default_factory=LogCheckpoint)
     schooling: SchoolingSummary = field(default_factory=SchoolingSummary)  # E54 (projections/schooling.py)
+    health: Health = field(default_factory=Health)  # counts only (LGPD art. 11): projections/inspection_health.py
 
 
 # -- the computation ---------------------------------------------------------------------------
@@ -349,6 +352,7 @@ def inspection(unit_id: str, on: dt.date, occupancy: OccupancyData,
         checkpoint=checkpoint or LogCheckpoint(),
         schooling=SchoolingSummary() if schooling is None else schooling_summary(
             schooling, unit_id, residents, admissions(occupancy.movements, on), on),
+        health=_health(entries, residents, cases, on),
     )
 
 

@@ -23,6 +23,7 @@ from domain.case.erasure import ErasureStage
 from domain.case.contact import ContactStage
 from domain.case.core import CaseCore, CaseStatus, RoomProfile, Stay, case_id_for
 from domain.case.discipline import DisciplineStage
+from domain.case.health import HealthStage
 from domain.case.intake import IntakeStage
 from domain.case.movement import MovementStage
 from domain.case.plan import PlanStage
@@ -56,6 +57,7 @@ class Case(
     DisciplineStage,
     SecurityStage,
     ContactStage,
+    HealthStage,
     ReleaseStage,
     AlertStage,
     ErasureStage,

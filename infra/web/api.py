@@ -33,7 +33,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from domain.rules import RuleViolation
 from infra.command_input import CommandInputError, decode_input, parse_commands
 from infra.commands.common import jsonable
-from application.read_policy import authorise_aggregates, authorise_case_read
+from application.read_policy import authorise_aggregates, authorise_case_read, health_filtered
 from infra.reading import PurposeRequired, Reading
 from infra.settings import Settings
 from infra.web import SESSION_COOKIE
@@ -287,7 +287,7 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
             h = queries.case_history(cur, settings.projection_schema, case_id, as_of=as_of if as_recorded_at is None else None,
                                      as_recorded_at=as_recorded_at)
         return jsonable({"case_id": case_id, "axis": h.axis, "at": h.at,
-                         "entries": [_entry(e) for e in h.entries]})
+                         "entries": [_entry(e, principal) for e in h.entries]})
 
     @app.get("/api/clocks", tags=["queries"], summary="Legal clocks of every case, as of a day")
     def clocks(unit: str | None = None, alert: bool = False, as_of: dt.date | None = None,
@@ -377,6 +377,7 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
                     writer.writeheader()
                 for row in queries.all_entries(cur, settings.projection_schema):
                     row = {k: jsonable(v) for k, v in row.items()}
+                    row["payload"] = health_filtered(principal, row.get("event_type") or "", row.get("payload"))
                     if format == "csv":
                         writer.writerow(row)
                         yield buffer.getvalue().encode()
@@ -498,8 +499,9 @@ def _unit_or_none(cur, schema: str, unit: str | None) -> str | None:
         return unit
 
 
-def _entry(e: Any) -> dict:
+def _entry(e: Any, principal: Any) -> dict:
     return {"sequence": e.sequence, "event": e.event_type, "occurred_at": e.occurred_at, "recorded_at": e.recorded_at,
             "actor_id": e.actor_id, "actor_role": e.actor_role, "summary": e.summary, "status": e.status,
             "amended_by": list(e.amended_by), "corrected_fields": list(e.corrected_fields),
-            "source_document": e.source_document, "unit_id": e.unit_id, "data": e.data}
+            "source_document": e.source_document, "unit_id": e.unit_id,
+            "data": health_filtered(principal, e.event_type, e.data)}

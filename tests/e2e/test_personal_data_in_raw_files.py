@@ -11,7 +11,9 @@ from tests.e2e.cli import run
 
 # What the simulated year writes into personal fields (infra/simulation.py): civil documents, names,
 # visitors, escorts.
-NEEDLES = [b"RG-FICT-", "(fictício)".encode(), "Visitante fictício".encode(), "Policial fictício".encode()]
+NEEDLES = [b"RG-FICT-", "(fictício)".encode(), "Visitante fictício".encode(), "Policial fictício".encode(),
+           # … and the clinical detail of the health entries (LGPD art. 11): medicine, reason, medical report.
+           b"amoxicilina", "acompanhamento psicossocial".encode(), b"LAUDO-", "avaliação clínica de ingresso".encode()]
 
 
 def _files(root):

@@ -144,3 +144,16 @@ def test_the_policy_names_only_commands_of_the_table():
 def test_docs_access_md_is_current():
     assert (ROOT / "docs" / "ACCESS.md").read_text(encoding="utf-8") == render(), \
         "docs/ACCESS.md is stale: run python -m application.access > docs/ACCESS.md"
+
+
+def test_the_administrative_staff_and_the_commission_do_not_record_health_facts(world):
+    # LGPD art. 11: health data is need-to-know; those who care for the youth record it (Reg. arts. 20, 53 VI, 93).
+    ledger, home, _, case_id = world
+    for role in (Role.ADMINISTRATIVO, Role.COMISSAO):
+        with pytest.raises(RuleViolation) as info:
+            authorise(_principal(role.value), COMMANDS["record_medication"], _arguments("record_medication", home,
+                                                                                         case_id), ledger)
+        assert info.value.code == "A-02"
+    arguments = _arguments("record_medication", home, case_id)
+    authorise(_principal(Role.AGENTE.value), COMMANDS["record_medication"], arguments, ledger)
+    assert arguments["actor"].role is Role.AGENTE

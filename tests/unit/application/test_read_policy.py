@@ -69,3 +69,42 @@ def test_a_state_manager_and_the_councils_read_no_record_even_state_wide():
 def test_every_query_of_the_table_is_of_a_kind_the_policy_answers():
     assert {kind for kind, _ in QUERIES.values()} == {RECORD, ALL_RECORDS, AGGREGATES, READS_LOG}
     assert {"case view", "history", "audit export", "occupancy", "inspection report", "access log"} <= set(QUERIES)
+
+
+# --- health entries (E48–E52): fields for health staff only (LGPD art. 11) ------------------------------------
+
+def test_the_health_events_of_the_read_policy_are_the_domains_health_events():
+    from domain.case.health import HealthStage
+    from application.read_policy import HEALTH_EVENTS
+
+    declared = {name for name, value in vars(HealthStage).items() if isinstance(value, type)
+                and issubclass(value, HealthStage.Event) and name not in ("Event", "Created", "EntryCorrected",
+                                                                          "EntryVoided")}
+    assert HEALTH_EVENTS == declared
+
+
+def test_the_psychologist_reads_the_fields_of_a_health_entry():
+    from application.read_policy import health_filtered
+
+    data = {"referral_id": "r-1", "destination": "capsad", "reason": "(withheld: personal data)"}
+    assert health_filtered(_principal(ROLES["psicologo"]), "Case.HealthReferralMade", data) == data
+
+
+@pytest.mark.parametrize("role", ["agente_socioeducativo", "gerente", "ministerio_publico", "defensor", "juiz",
+                                  "servico_de_transcricao"])
+def test_others_who_read_the_record_see_a_health_entry_without_its_fields(role):
+    from application.read_policy import HEALTH_RESTRICTED, health_filtered
+
+    data = {"destination": "capsad", "in_health_facility": False,
+            "exceptions": [{"rule_code": "R-72", "alert": True}]}
+    shown = health_filtered(_principal(ROLES[role]), "Case.SevereMentalDisorderFlagged", data)
+    assert shown["destination"] == shown["in_health_facility"] == HEALTH_RESTRICTED
+    assert shown["exceptions"] == data["exceptions"]  # the alert still reaches the unit's direction
+    assert health_filtered(_principal(ROLES[role]), "Case.SevereMentalDisorderFlagged", '{"x": 1}') == HEALTH_RESTRICTED
+
+
+def test_entries_other_than_health_are_shown_unchanged_to_everyone_who_reads_the_record():
+    from application.read_policy import health_filtered
+
+    data = {"modality": "semiliberdade"}
+    assert health_filtered(_principal(ROLES["agente_socioeducativo"]), "Case.IntakeRecorded", data) is data

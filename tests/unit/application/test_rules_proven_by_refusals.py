@@ -254,6 +254,18 @@ VIOLATIONS: dict[str, Violation] = {
     "R-66": Violation(admitted, lambda L, c: L.void_case_entry(
         case_id=c["case"], target_version=2, reason="erro", authorised_by=GERENTE, occurred_at=on_day(5), actor=ADMIN,
         source_document=a_court_order())),
+    # Health (E48–E52).
+    "R-71": Violation(admitted, lambda L, c: L.refer_to_health_network(
+        case_id=c["case"], destination="capsi", reason="acompanhamento", occurred_at=on_day(10), actor=AGENTE)),
+    "R-72": Violation(admitted, lambda L, c: L.start_hospitalisation(
+        case_id=c["case"], hospital="Hospital Municipal", companion="familia", family_notified=False,
+        occurred_at=on_day(12), actor=AGENTE)),
+    "R-73": Violation(admitted, lambda L, c: L.flag_severe_mental_disorder(
+        case_id=c["case"], medical_report_reference="LAUDO-1", in_health_facility=False, occurred_at=on_day(20),
+        actor=GERENTE)),
+    "R-74": Violation(admitted, lambda L, c: L.report_notifiable_disease(
+        case_id=c["case"], disease="tuberculose", reported_to="vigilancia_municipal", notification_number=" ",
+        occurred_at=on_day(18), actor=GERENTE)),
 }
 
 # Refusals of reads, not of commands (application.read_policy): the violating read, not a command.
