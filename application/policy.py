@@ -64,6 +64,12 @@ OWN_ACTS: dict[str, tuple[frozenset, str]] = {
 GERENTE_ONLY: dict[str, str] = {
     "define_unit": "the unit is defined from its Portaria by its gerente (Reg. arts. 10, 14)",
     "redefine_unit_capacity": "capacity follows a new Portaria, kept by the gerente (Reg. art. 14 IX)",
+    "record_death": "the gerente records a youth's death and informs the family (Reg. art. 14 XXII; R-68)",
+    "inform_family_of_death": "the gerente informs the family of a youth's death (Reg. art. 14 XXII; R-68)",
+}
+# Operations of the shift that only its líder de equipe records (Reg. art. 21).
+LIDER_ONLY: dict[str, str] = {
+    "hand_over_shift": "the líder gives faith to the shift's occurrence records and hands over (Reg. art. 21 XII, XXI; R-59)",
 }
 
 
@@ -74,6 +80,8 @@ def row(name: str) -> tuple[frozenset, str]:
     """
     if name in GERENTE_ONLY:
         return frozenset({Role.GERENTE}) | TRANSCRIBED, GERENTE_ONLY[name]
+    if name in LIDER_ONLY:
+        return frozenset({Role.LIDER}) | TRANSCRIBED, LIDER_ONLY[name]
     if name in OWN_ACTS:
         roles, why = OWN_ACTS[name]
         return UNIT_STAFF | roles | TRANSCRIBED, "the unit's staff; " + why

@@ -20,6 +20,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.calendar import age_on, local_date
 from domain.case.alerts import AlertStage
 from domain.case.contact import ContactStage
+from domain.case.death import DeathStage
 from domain.case.core import CaseCore, CaseStatus, RoomProfile, Stay, case_id_for
 from domain.case.discipline import DisciplineStage
 from domain.case.intake import IntakeStage
@@ -56,6 +57,7 @@ class Case(
     ContactStage,
     ReleaseStage,
     AlertStage,
+    DeathStage,
 ):
     """One adolescent's execution of one measure (*execução da medida socioeducativa*)."""
 
