@@ -52,6 +52,7 @@ from projections.history import HistoryEntry
 from projections.inspection_activity import (TECHNICAL_ROLE_NAMES, Activity, Staff, activity, staff)
 from projections.inspection_activity import as_of as _as_of
 from projections.inspection_activity import local_day as _local
+from projections.inspection_safety import Safety, safety
 from projections.inspection_activity import moment as _moment
 from projections.inspection_activity import plain as _plain
 from projections.legal_clocks import clocks_for
@@ -287,6 +288,7 @@ class InspectionReport:
     residents: tuple[str, ...] = field(default=(), repr=False)  # case ids on the day
     activity: Activity = field(default_factory=Activity)
     staff: Staff = field(default_factory=Staff)
+    safety: Safety = field(default_factory=Safety)  # rebellions, police reports, deaths, the occurrence book
     checkpoint: LogCheckpoint = field(default_factory=LogCheckpoint)
 
 
@@ -340,6 +342,7 @@ def inspection(unit_id: str, on: dt.date, occupancy: OccupancyData,
         residents=tuple(r.case_id for r in residents),
         activity=activity(entries, residents, cases, profile.get("comarca"), (on - start).days + 1),
         staff=staff(unit_rows, start, on),
+        safety=safety(unit_rows, entries, start, on),
         checkpoint=checkpoint or LogCheckpoint(),
     )
 
