@@ -214,6 +214,7 @@ class YearSimulation:
                 shift, closes = at(day, 7), at(day + timedelta(days=1), 6, 30)
                 book = {
                     "command": "log_occurrence", "unit_id": uid, "shift_started_at": iso(shift),
+                    "occurrence_id": sid(u.code, "book", iso(shift)),
                     "team_on_duty": f"Líder {leader['id']}; agentes {agent['id']} (portaria) e "
                                     f"{actor(u, 'agente_socioeducativo', 2)['id']} (alojamentos)",
                     "location_map_attached": True,
@@ -227,8 +228,8 @@ class YearSimulation:
                 }
                 if u is self.units[0] and day.month == 4 and day.day <= 7:
                     # A record without items VI–VIII is refused naming them; it is then written whole.
-                    slip = {k: v for k, v in book.items()} | {"structural_problems": "", "unusual_facts": "",
-                                                               "monitoring_or_police_calls": ""}
+                    slip = book | {"occurrence_id": sid(u.code, "book-slip", iso(shift)), "structural_problems": "",
+                                   "unusual_facts": "", "monitoring_or_police_calls": ""}
                     self.add(closes - timedelta(minutes=10), slip, expect_refusal="R-59")
                 self.add(closes, book)
                 if rng.random() < 0.97:
@@ -243,6 +244,7 @@ class YearSimulation:
                 for _ in range(self._poisson_with(rng, 0.25)):  # Reg. art. 14 XII, 20 XIV, 21 XVIII
                     when = at(month + timedelta(days=rng.randint(0, 27)), rng.randint(8, 20))
                     self.add(when, {"command": "file_police_report", "unit_id": uid,
+                                    "report_id": sid(u.code, "bo", iso(when)),
                                     "police_station": f"Delegacia Especializada do Adolescente de {u.city}",
                                     "report_number": f"BO-FICT-{u.code}-{when:%m%d%H}",
                                     "reason": rng.choice(["dano_pelo_adolescente", "intercorrencia_entre_adolescentes",
@@ -254,6 +256,7 @@ class YearSimulation:
         started = at(date(self.year, 8, 14), 21)
         self.add(started + timedelta(hours=5), {
             "command": "record_rebellion", "unit_id": unit_id(u.code), "started_at": iso(started),
+            "rebellion_id": sid(u.code, "rebellion", iso(started)),
             "ended_at": iso(started + timedelta(hours=3)), "youths_involved": 8, "bodily_injuries": True, "deaths": 0,
             "harm_by_staff_or_police": False, "motives": ["superlotacao", "falta_de_dialogo_com_a_direcao"],
             "detailed_report": "relatório pormenorizado do líder de plantão (fictício)", "court_informed": True,
