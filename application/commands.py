@@ -182,6 +182,11 @@ COMMANDS: dict[str, Command] = _table(
     Command("record_inspection", Unit.record_inspection, UNIT),
     Command("submit_monthly_report", Unit.submit_monthly_report, UNIT),
     Command("submit_sipia_export", Unit.submit_sipia_export, UNIT),
+    # H. occurrence book and safety (E55)
+    Command("log_occurrence", Unit.log_occurrence, UNIT),
+    Command("hand_over_shift", Unit.hand_over_shift, UNIT),
+    Command("file_police_report", Unit.file_police_report, UNIT),
+    Command("record_rebellion", Unit.record_rebellion, UNIT),
     # A. registration and intake
     Command("register_adolescent", Case.register, UNIT, handlers.register_adolescent),
     Command("record_intake", Case.record_intake, ("case_id", "unit_id"), handlers.in_named_unit,
@@ -266,6 +271,10 @@ COMMANDS: dict[str, Command] = _table(
     Command("record_attendance", Case.record_attendance, CASE, handlers.checked_against_current_unit,
             supplied={"unit"}),
     Command("close_attendance_month", Unit.close_attendance_month, UNIT),
+    # F. death (E53) and deaths in the family; a death ends the stay like a release
+    Command("record_death", Case.record_death, CASE, handlers.release, supplied={"unit"}),
+    Command("inform_family_of_death", Case.inform_family_of_death, CASE),
+    Command("inform_of_relative_death", Case.inform_of_relative_death, CASE),
     # M. alerts
     Command("acknowledge_alert", Case.acknowledge_alert, CASE),
     # N. data protection

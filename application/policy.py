@@ -72,6 +72,8 @@ GERENTE_ONLY: dict[str, str] = {
     "redefine_unit_capacity": "capacity follows a new Portaria, kept by the gerente (Reg. art. 14 IX)",
     "close_attendance_month": "the gerente closes the unit's month of attendance, as its monthly report "
                               "(Reg. art. 14 VI; SISPETI closed months [seed 002])",
+    "record_death": "the gerente records a youth's death and informs the family (Reg. art. 14 XXII; R-68)",
+    "inform_family_of_death": "the gerente informs the family of a youth's death (Reg. art. 14 XXII; R-68)",
 }
 
 # Health (E48–E52): recorded by who cares for the youth — the gerente, the technical team, the agents and the
@@ -83,6 +85,10 @@ HEALTH_ACTS: dict[str, str] = {
     for name in ("refer_to_health_network", "record_health_appointment", "start_hospitalisation",
                  "end_hospitalisation", "record_medication", "flag_severe_mental_disorder",
                  "report_notifiable_disease")
+}
+# Operations of the shift that only its líder de equipe records (Reg. art. 21).
+LIDER_ONLY: dict[str, str] = {
+    "hand_over_shift": "the líder gives faith to the shift's occurrence records and hands over (Reg. art. 21 XII, XXI; R-59)",
 }
 
 
@@ -97,6 +103,8 @@ def row(name: str) -> tuple[frozenset, str]:
         return frozenset({Role.GERENTE}) | TRANSCRIBED, GERENTE_ONLY[name]
     if name in HEALTH_ACTS:
         return HEALTH_CARERS | TRANSCRIBED, HEALTH_ACTS[name]
+    if name in LIDER_ONLY:
+        return frozenset({Role.LIDER}) | TRANSCRIBED, LIDER_ONLY[name]
     if name in OWN_ACTS:
         roles, why = OWN_ACTS[name]
         return UNIT_STAFF | roles | TRANSCRIBED, "the unit's staff; " + why

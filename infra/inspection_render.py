@@ -288,6 +288,7 @@ def blocks(report: InspectionReport) -> list[Block]:
         ("Retornos registrados no período", str(e.returns)),
     )))
 
+    out += _safety_blocks(r, ut)
     out += _activity_blocks(r, ut)
     out += _health_blocks(r, ut)
 
@@ -476,6 +477,49 @@ def _health_blocks(r: InspectionReport, ut: str | None) -> list[Block]:
             Facts(tuple(rows)),
             Note("Somente contagens: o dado clínico é sensível (art. 11 da LGPD), cifrado no livro e visível só à "
                  "equipe de saúde; os adolescentes não são identificados nesta seção.")]
+# CNMP67 Annex I 2.4.5 / III 2.15.5: the form's options for the motives (domain.unit.occurrences.RebellionMotive).
+MOTIVE_LABELS = {"falta_de_infraestrutura": "Falta de infraestrutura adequada",
+                 "falta_de_dialogo_com_a_direcao": "Falta de diálogo com a Diretoria da instituição",
+                 "guerra_entre_faccoes": "Guerra entre facções rivais",
+                 "excessos_de_profissionais": "Excessos cometidos por profissionais da entidade",
+                 "fuga_em_massa": "Realização de fuga em massa", "superlotacao": "Superlotação", "outro": "Outros"}
+SAFETY_KEYS = ("rebellions", "rebellions_count", "rebellion_injuries", "rebellion_deaths", "rebellion_deaths_count",
+               "rebellion_harm_by_staff", "rebellion_motives", "police_reports", "checklist_occurrence_records")
+
+
+def _safety_blocks(r: InspectionReport, ut: str | None) -> list[Block]:
+    """Section 9-A: rebellions, police reports, deaths and the occurrence book (R-53, R-59, R-64, R-68)."""
+    s = r.safety
+    none = "nenhum registro no período"
+    some = s.rebellions > 0
+    values = {
+        "rebellions": _yes(some) if s.recorded else NA,
+        "rebellions_count": str(s.rebellions) if s.recorded else NA,
+        "rebellion_injuries": (_yes(s.rebellions_with_injuries > 0) if some else NOT_APPLICABLE) if s.recorded else NA,
+        "rebellion_deaths": (_yes(s.rebellion_deaths > 0) if some else NOT_APPLICABLE) if s.recorded else NA,
+        "rebellion_deaths_count": (str(s.rebellion_deaths) if some else NOT_APPLICABLE) if s.recorded else NA,
+        "rebellion_harm_by_staff": (_yes(s.rebellions_harm_by_staff_or_police > 0) if some else NOT_APPLICABLE)
+        if s.recorded else NA,
+        "rebellion_motives": ("; ".join(f"{MOTIVE_LABELS.get(m, m)}: {n}" for m, n in sorted(s.rebellion_motives.items()))
+                              if some else NOT_APPLICABLE) if s.recorded else NA,
+        "police_reports": ((f"Sim — {s.police_reports} boletim(ns) de ocorrência (" + "; ".join(
+            f"{k}: {n}" for k, n in sorted(s.police_report_reasons.items())) + ")") if s.police_reports
+            else f"Não — {none}") if s.recorded else NA,
+        "checklist_occurrence_records": ((f"Sim — {s.occurrences_logged} registro(s) no livro de ocorrências no período, "
+                                          f"{s.shifts_handed_over} plantão(ões) validado(s) pelo líder")
+                                         if s.occurrences_logged else f"Não — {none}") if s.recorded else NA,
+    }
+    asked = [k for k in SAFETY_KEYS if form_items.items_for(k, ut)]
+    rows = [(form_items.label(k, ut), values[k]) for k in asked]
+    rows += [
+        ("Óbitos de adolescentes da unidade no período (E53; art. 46 I do SINASE)", _cases(s.deaths)),
+        ("Registros do livro de plantões ainda não validados pelo líder (R-59; Reg. art. 21 XII)",
+         str(s.occurrences_not_validated) if s.recorded else NA),
+        ("Sem rebelião nos últimos 6 meses (condição de dispensa, art. 2-A §1 da Res. CNMP 67; R-64)",
+         _yes(s.rebellion_free_6_months)),
+    ]
+    return [Heading("9-A. Rebeliões, ocorrências policiais, óbitos e livro de ocorrências", _cite(
+        asked, ut, "arts. 58–59 da Res. CONANDA 252; Reg. arts. 14 XXII, 21 XII e XX")), Facts(tuple(rows))]
 
 
 def _of(part: int, whole: int, what: str) -> str:

@@ -168,6 +168,7 @@ class YearSimulation:
             day += timedelta(days=1)
         self._plan_unit_corrections()
         self._plan_attendance_closings()
+        self._plan_occurrence_book(random.Random(self.rng.random()))
         return sorted(self.plan)
 
     def _poisson(self, lam: float) -> int:
@@ -210,6 +211,77 @@ class YearSimulation:
                 self.add(when, {"command": "close_attendance_month", "unit_id": unit_id(u.code),
                                 "month": f"{self.year:04d}-{month:02d}", "occurred_at": iso(when),
                                 "actor": actor(u, "gerente")})
+    def _plan_occurrence_book(self, rng: random.Random) -> None:
+        """The units' occurrence books (E55; CONANDA 252 arts. 58–59), sampled to keep the demo fast: one
+        24-hour plantão a week per unit with its record and the líder's handover (Reg. art. 21 XII), a few
+        handovers forgotten (R-59 alert), a record missing art. 59 items (refused), rare police reports
+        and one rebellion. Its own random stream (drawn once, after the year), so the youths' stories stay
+        the same."""
+        nothing = "nada a registrar"
+        for u in self.units:
+            uid, agent, leader = unit_id(u.code), actor(u, "agente_socioeducativo"), actor(u, "lider_de_equipe")
+            day = self.start + timedelta(days=(7 - self.start.weekday()) % 7)  # Mondays
+            while day <= self.end - timedelta(days=1):
+                shift, closes = at(day, 7), at(day + timedelta(days=1), 6, 30)
+                book = {
+                    "command": "log_occurrence", "unit_id": uid, "shift_started_at": iso(shift),
+                    "occurrence_id": sid(u.code, "book", iso(shift)),
+                    "team_on_duty": f"Líder {leader['id']}; agentes {agent['id']} (portaria) e "
+                                    f"{actor(u, 'agente_socioeducativo', 2)['id']} (alojamentos)",
+                    "location_map_attached": True,
+                    "occurrences_and_measures": rng.choice([nothing, nothing, "discussão entre adolescentes no "
+                                                            "refeitório; mediada pela equipe"]),
+                    "movements": rng.choice(["saídas para a escola e retorno no horário", "nenhuma movimentação"]),
+                    "administrative_occurrences": rng.choice([nothing, "atraso de um agente (30 min)"]),
+                    "structural_problems": rng.choice([nothing, nothing, "lâmpada queimada no pátio"]),
+                    "unusual_facts": nothing, "monitoring_or_police_calls": "nenhum acionamento",
+                    "occurred_at": iso(closes), "actor": agent,
+                }
+                if u is self.units[0] and day.month == 4 and day.day <= 7:
+                    # A record without items VI–VIII is refused naming them (R-59); it is then written whole.
+                    slip = book | {"occurrence_id": sid(u.code, "book-slip", iso(shift)), "structural_problems": "",
+                                   "unusual_facts": "", "monitoring_or_police_calls": ""}
+                    self.add(closes - timedelta(minutes=10), slip, expect_refusal="R-59")
+                self.add(closes, book)
+                if rng.random() < 0.97:
+                    handover = at(day + timedelta(days=1), 7)
+                    self.add(handover, {"command": "hand_over_shift", "unit_id": uid, "shift_started_at": iso(shift),
+                                        "incoming_leader": actor(u, "lider_de_equipe", 2)["id"],
+                                        "pending_matters": rng.choice(["nada pendente", "manutenção solicitada"]),
+                                        "occurred_at": iso(handover), "actor": leader})
+                day += timedelta(days=7)
+            month = date(self.year, 1, 1)
+            while month <= self.end:
+                for _ in range(self._poisson_with(rng, 0.25)):  # Reg. art. 14 XII, 20 XIV, 21 XVIII
+                    when = at(month + timedelta(days=rng.randint(0, 27)), rng.randint(8, 20))
+                    self.add(when, {"command": "file_police_report", "unit_id": uid,
+                                    "report_id": sid(u.code, "bo", iso(when)),
+                                    "police_station": f"Delegacia Especializada do Adolescente de {u.city}",
+                                    "report_number": f"BO-FICT-{u.code}-{when:%m%d%H}",
+                                    "reason": rng.choice(["dano_pelo_adolescente", "intercorrencia_entre_adolescentes",
+                                                          "visitante_com_material_ilicito"]),
+                                    "summary": "fato registrado na delegacia (fictício)",
+                                    "occurred_at": iso(when), "actor": leader})
+                month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        u = self.units[0]  # one rebellion in the year, in the largest internação (CNMP67 Annex I 2.4)
+        started = at(date(self.year, 8, 14), 21)
+        self.add(started + timedelta(hours=5), {
+            "command": "record_rebellion", "unit_id": unit_id(u.code), "started_at": iso(started),
+            "rebellion_id": sid(u.code, "rebellion", iso(started)),
+            "ended_at": iso(started + timedelta(hours=3)), "youths_involved": 8, "bodily_injuries": True, "deaths": 0,
+            "harm_by_staff_or_police": False, "motives": ["superlotacao", "falta_de_dialogo_com_a_direcao"],
+            "detailed_report": "relatório pormenorizado do líder de plantão (fictício)", "court_informed": True,
+            "superintendencia_informed": False, "exception_justification": "Superintendência comunicada na manhã seguinte",
+            "occurred_at": iso(started + timedelta(hours=5)), "actor": actor(u, "lider_de_equipe")})
+
+    @staticmethod
+    def _poisson_with(rng: random.Random, lam: float) -> int:
+        limit, k, p = pow(2.718281828459045, -lam), 0, 1.0
+        while True:
+            p *= rng.random()
+            if p <= limit:
+                return k
+            k += 1
 
     # -- one youth's measure -----------------------------------------------------
     def _plan_case(self, unit: UnitPlan, day: date) -> None:

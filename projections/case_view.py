@@ -218,6 +218,13 @@ def facts_of(name: str, data: Mapping[str, Any], occurred_at: dt.datetime, unit_
                  room=CLEARED, away=CLEARED, unit_id=CLEARED, released_from_unit_id=unit_id)
     elif name == "SubjectDataErased":
         f["erased_on"] = day
+    elif name == "DeathRecorded":
+        # E53; SINASE art. 46 I: the measure is extinguished and the stay ends; no clock runs after it.
+        f.update(status="falecido", died_at=_text(data.get("died_at") or occurred_at), room=CLEARED, away=CLEARED,
+                 unit_id=CLEARED, released_from_unit_id=unit_id)
+    elif name == "FamilyInformedOfDeath":
+        # Reg. art. 14 XXII: the family informed by the gerente answers the death's R-68 alert.
+        f[f"acknowledged:R-68@{data.get('death_version')}"] = day
     elif name == "AlertAcknowledged":
         # Keyed like the alert it answers: "<rule>@<entry version>" or "<clock>@".
         f[f"acknowledged:{_text(data.get('alert'))}@{data.get('target_version') or ''}"] = day
@@ -459,6 +466,7 @@ class CaseView:
     released_at: dt.datetime | None = None
     release_basis: str | None = None
     released_from_unit_id: str | None = None
+    died_at: dt.datetime | None = None  # E53: the youth's death ended the measure (SINASE art. 46 I)
     open_procedures: tuple[str, ...] = ()  # "<id> <severity> <offence> <opened on>"
     sanctions: tuple[tuple[str, str, dt.date | None, dt.date | None], ...] = ()  # (procedure, type, start, end)
     open_isolations: tuple[tuple[str, dt.datetime, dt.datetime | None], ...] = ()  # (id, applied, notified)
@@ -511,6 +519,7 @@ class CaseView:
             reintegration_reported_on=_date(v.get("reintegration_reported_on")),
             release_order_at=_moment(v.get("release_order_at")), released_at=_moment(v.get("released_at")),
             release_basis=v.get("release_basis"), released_from_unit_id=v.get("released_from_unit_id"),
+            died_at=_moment(v.get("died_at")),
             open_procedures=tuple(f"{pid} {val}" for pid, val in by_prefix.get("procedure", [])),
             sanctions=tuple(sanctions),
             open_isolations=tuple((iid, _moment(val), _moment(notified.get(iid)))
@@ -535,7 +544,8 @@ class CaseView:
         """Day of the measure (intake day = day 1, Decision 11), until the release."""
         if self.measure_started_on is None:
             return None
-        end = self.released_at.astimezone(CUIABA).date() if self.released_at else on
+        ended = self.released_at or self.died_at  # a death ends the measure too (SINASE art. 46 I)
+        end = ended.astimezone(CUIABA).date() if ended else on
         return day_of_measure(self.measure_started_on, min(on, end))
 
     def day_in_unit(self, on: dt.date) -> int | None:

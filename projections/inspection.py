@@ -54,6 +54,7 @@ from projections.inspection_activity import as_of as _as_of
 from projections.inspection_activity import local_day as _local
 from projections.inspection_health import Health
 from projections.inspection_health import health as _health
+from projections.inspection_safety import Safety, safety
 from projections.inspection_activity import moment as _moment
 from projections.inspection_activity import plain as _plain
 from projections.legal_clocks import clocks_for
@@ -291,6 +292,7 @@ class InspectionReport:
     residents: tuple[str, ...] = field(default=(), repr=False)  # case ids on the day
     activity: Activity = field(default_factory=Activity)
     staff: Staff = field(default_factory=Staff)
+    safety: Safety = field(default_factory=Safety)  # rebellions, police reports, deaths, the occurrence book
     checkpoint: LogCheckpoint = field(default_factory=LogCheckpoint)
     schooling: SchoolingSummary = field(default_factory=SchoolingSummary)  # E54 (projections/schooling.py)
     health: Health = field(default_factory=Health)  # counts only (LGPD art. 11): projections/inspection_health.py
@@ -349,6 +351,7 @@ def inspection(unit_id: str, on: dt.date, occupancy: OccupancyData,
         residents=tuple(r.case_id for r in residents),
         activity=activity(entries, residents, cases, profile.get("comarca"), (on - start).days + 1),
         staff=staff(unit_rows, start, on),
+        safety=safety(unit_rows, entries, start, on),
         checkpoint=checkpoint or LogCheckpoint(),
         schooling=SchoolingSummary() if schooling is None else schooling_summary(
             schooling, unit_id, residents, admissions(occupancy.movements, on), on),

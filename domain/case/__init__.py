@@ -21,6 +21,7 @@ from domain.calendar import age_on, local_date
 from domain.case.alerts import AlertStage
 from domain.case.erasure import ErasureStage
 from domain.case.contact import ContactStage
+from domain.case.death import DeathStage
 from domain.case.core import CaseCore, CaseStatus, RoomProfile, Stay, case_id_for
 from domain.case.discipline import DisciplineStage
 from domain.case.health import HealthStage
@@ -62,6 +63,7 @@ class Case(
     AlertStage,
     ErasureStage,
     SchoolingStage,
+    DeathStage,
 ):
     """One adolescent's execution of one measure (*execução da medida socioeducativa*)."""
 

@@ -46,6 +46,7 @@ class CaseStatus(StrEnum):
     ATIVO = "ativo"
     EVADIDO = "evadido"
     DESLIGADO = "desligado"
+    FALECIDO = "falecido"  # E53: the measure is extinguished by the youth's death (SINASE art. 46 I)
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,9 @@ class CaseCore(Correctable):
         if self.status not in allowed:
             if self.status is CaseStatus.DESLIGADO:
                 refuse("D-02", f"The case is closed by release; it accepts no {doing}. Open a new case for a new measure.")
+            if self.status is CaseStatus.FALECIDO:
+                refuse("D-02", f"The youth died; the measure is extinguished (SINASE art. 46 I) and the case "
+                               f"accepts no {doing}. Only corrections of its entries and alert acknowledgements.")
             refuse("D-02", f"Cannot record {doing} while the case is {self.status.value}.")
 
     def _stay_started_on(self) -> date:

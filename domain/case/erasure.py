@@ -55,7 +55,7 @@ class ErasureStage(CaseCore):
         if not decision_protocol.strip():
             refuse("D-19", "Give the protocol of the controller's decision to erase (Reg. art. 14 XV: records are "
                            "acted on only on a documented, authorised request).")
-        if self.status is not CaseStatus.DESLIGADO:
+        if self.status not in (CaseStatus.DESLIGADO, CaseStatus.FALECIDO):
             refuse("D-19", f"The case is {self.status.value}: personal data are kept while the measure runs and "
                            "for the retention period after the release (Lei 8.159/1991 art. 9; LGPD art. 16 I).")
         released_on = self.released_on()

@@ -22,6 +22,7 @@ from domain.unit.core import (
     inspection_report_due_on,
     unit_id_for,
 )
+from domain.unit.occurrences import OccurrencesStage
 from domain.unit.oversight import OversightStage
 from domain.unit.residents import ResidentsStage
 from domain.unit.schooling import SchoolingMonthsStage
@@ -42,7 +43,7 @@ from domain.values import (
 __all__ = ["Resident", "Unit", "inspection_report_due_on", "unit_id_for"]
 
 
-class Unit(CapacityStage, ResidentsStage, SecurityStage, OversightStage, SchoolingMonthsStage):
+class Unit(CapacityStage, ResidentsStage, SecurityStage, OversightStage, SchoolingMonthsStage, OccurrencesStage):
     """A socio-educational unit, with the capacity and profile its Portaria sets (Reg. art. 10)."""
 
     class UnitCapacityDefined(Aggregate.Created, UnitCore.Event):

@@ -48,6 +48,7 @@ from infra.command_input import RawCommand
 from infra.recording import apply_command
 from tests.unit.domain import test_discipline_rules as discipline
 from tests.unit.domain import test_execution_rules as execution
+from tests.unit.domain import test_occurrence_book_and_death as book
 from tests.unit.domain import test_pia_stages_contacts_oversight as oversight
 from tests.unit.domain import test_schooling_rules as schooling
 from tests.unit.domain import test_visits_release_corrections as visits
@@ -239,6 +240,7 @@ VIOLATIONS: dict[str, Violation] = {
     "R-50": Violation(lambda L, u: admitted(L, u) | {"incentive": discipline._incentive(L, L.last_case)},
                       lambda L, c: L.suspend_incentive(case_id=c["case"], incentive_id=c["incentive"],
                                                        motive="ma_conduta", occurred_at=on_day(26), actor=GERENTE)),
+    "R-51": Violation(nothing, lambda L, c: book._police_report(L, c["unit"], report_number=" ")),
     "R-52": Violation(admitted, lambda L, c: L.record_use_of_force(
         case_id=c["case"], technique="contencao_quimica_medicamentosa", staff=COMMISSION[2:], injuries=False,
         justification="agitação", occurred_at=on_day(20, 12), actor=LIDER)),
@@ -250,7 +252,9 @@ VIOLATIONS: dict[str, Violation] = {
     "R-56": Violation(admitted, lambda L, c: visits._release(L, c["case"])),
     "R-58": Violation(lambda L, u: admitted(L, u) | {"_": visits._order(L, L.last_case)},
                       lambda L, c: visits._release(L, c["case"], documents_delivered=False)),
+    "R-59": Violation(nothing, lambda L, c: book._log(L, c["unit"], movements=" ")),
     "R-60": Violation(nothing, lambda L, c: oversight._access(L, c["unit"], document="")),
+    "R-68": Violation(admitted, lambda L, c: book._death(L, c["case"], actor=LIDER)),
     "R-66": Violation(admitted, lambda L, c: L.void_case_entry(
         case_id=c["case"], target_version=2, reason="erro", authorised_by=GERENTE, occurred_at=on_day(5), actor=ADMIN,
         source_document=a_court_order())),
