@@ -111,6 +111,10 @@ def _date(day: dt.date | None) -> str:
     return "—" if day is None else day.strftime("%d/%m/%Y")
 
 
+def _moment(moment: dt.datetime) -> str:
+    return moment.astimezone(CUIABA).strftime("%d/%m/%Y %H:%M:%S") + " (horário de Cuiabá)"
+
+
 def _item(key: str, unit_type: str | None, fallback: str = "") -> str:
     """The form's number and wording for `key` (projections/cnmp67_items.json), or `fallback` when the
     forms of this unit type do not ask it."""
@@ -127,13 +131,16 @@ def _cite(keys: Sequence[str], unit_type: str | None, extra: str = "") -> str:
     return "; ".join(p for p in (f"{FORM}, {cited}" if cited else "", extra) if p)
 
 
-def blocks(report: InspectionReport) -> list[Block]:
-    """The report as blocks, in the order of the CNMP forms."""
+def blocks(report: InspectionReport, filing=None) -> list[Block]:
+    """The report as blocks, in the order of the CNMP forms; `filing` (infra/inspection_filing.py): the
+    inspector's part of a filed report."""
     r, ident, occ, pop = report, report.identification, report.occupancy, report.population
     ut = ident.unit_type
     period = f"{_date(r.period_start)} a {_date(r.on)}"
     out: list[Block] = [Heading(f"Relatório de inspeção — {ident.unit_name or ident.unit_code or r.unit_id}")]
     out.append(Facts((("Data de referência", f"{_date(r.on)} (fim do dia, horário de Cuiabá)"),
+                      ("Registros considerados", "registrados até " + _moment(r.recorded_as_of)
+                       if r.recorded_as_of else "todos os registros na emissão"),
                       ("Período considerado", period),
                       ("Formulários", " e ".join(f"Anexo {a}" for a in form_items.annexes_for(ut))))))
 
@@ -289,6 +296,10 @@ def blocks(report: InspectionReport) -> list[Block]:
     )))
 
     out += _activity_blocks(r, ut)
+    if filing is not None:
+        from infra.inspection_filing import filing_blocks
+
+        out += filing_blocks(filing, ut)
 
     out.append(Note(checkpoint_line(r.checkpoint)))
     out.append(Note(
@@ -471,9 +482,9 @@ def _numeric(table: Table, column: int) -> bool:
     return column > 0 and all(row[column].isdigit() for row in table.rows)
 
 
-def to_markdown(report: InspectionReport) -> str:
+def to_markdown(report: InspectionReport, filing=None) -> str:
     lines: list[str] = []
-    for b in blocks(report):
+    for b in blocks(report, filing):
         if isinstance(b, Heading):
             first = not lines
             lines += [("# " if first else "## ") + b.text, ""]
@@ -514,10 +525,10 @@ def _html_text(text: str) -> str:
     return escaped
 
 
-def to_html(report: InspectionReport) -> str:
+def to_html(report: InspectionReport, filing=None) -> str:
     body: list[str] = []
     seen_heading = False
-    items = blocks(report)
+    items = blocks(report, filing)
     for i, b in enumerate(items):
         if isinstance(b, Heading):
             tag = "h2" if seen_heading else "h1"

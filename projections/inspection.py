@@ -288,6 +288,8 @@ class InspectionReport:
     activity: Activity = field(default_factory=Activity)
     staff: Staff = field(default_factory=Staff)
     checkpoint: LogCheckpoint = field(default_factory=LogCheckpoint)
+    # The bitemporal point's transaction time: the recording time the entries were read as of (None: all).
+    recorded_as_of: dt.datetime | None = None
 
 
 # -- the computation ---------------------------------------------------------------------------

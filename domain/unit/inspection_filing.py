@@ -15,40 +15,17 @@ domain records them (`application.handlers.record_inspection`). Here: the shape.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from domain.calendar import local_date, require_aware
 from domain.rules import refuse
+from domain.values import FiledReport, InspectorAnswer
+
+__all__ = ["FiledReport", "InspectorAnswer", "check_filing", "snapshot_digest"]
 
 MAX_ANSWERS = 400  # the four forms hold 445 items; a visit answers the two of its unit type
 MAX_TEXT = 500  # "Outros. Especificar", partner institutions (III 3.2.1): a line, never a person's name
 MAX_SNAPSHOT = 512 * 1024
-
-
-@dataclass(frozen=True)
-class InspectorAnswer:
-    """The inspector's answer to one judgement item of the form: "I 3.13 #1" → ("Sim",).
-
-    ``choices`` are among the item's options (several where the form lets more than one be
-    ticked); ``text`` is what the form asks to specify. Institutions and facts, not persons:
-    the text is public in the unit's history (ECA art. 143 keeps youths' names out of it).
-    """
-
-    item: str
-    choices: tuple[str, ...] = ()
-    text: str | None = None
-
-
-@dataclass(frozen=True)
-class FiledReport:
-    """The computed part of a filed report and the bitemporal point it was computed at."""
-
-    facts_on: date  # the day of the facts (valid time)
-    period_start: date  # first day of the period of the peaks, discipline and evasions
-    recorded_as_of: datetime  # the recording time the read models were read as of
-    snapshot: str  # the computed report, canonical JSON (infra/inspection_filing.py)
-    snapshot_sha256: str
 
 
 def snapshot_digest(snapshot: str) -> str:

@@ -48,6 +48,7 @@ from infra.command_input import RawCommand
 from infra.recording import apply_command
 from tests.unit.domain import test_discipline_rules as discipline
 from tests.unit.domain import test_execution_rules as execution
+from tests.unit.domain import test_inspection_filing as filing
 from tests.unit.domain import test_pia_stages_contacts_oversight as oversight
 from tests.unit.domain import test_visits_release_corrections as visits
 from tests.unit.domain.builders import (
@@ -244,6 +245,8 @@ VIOLATIONS: dict[str, Violation] = {
     "R-58": Violation(lambda L, u: admitted(L, u) | {"_": visits._order(L, L.last_case)},
                       lambda L, c: visits._release(L, c["case"], documents_delivered=False)),
     "R-60": Violation(nothing, lambda L, c: oversight._access(L, c["unit"], document="")),
+    "R-63": Violation(nothing, lambda L, c: filing._file(
+        L, c["unit"], [filing.InspectorAnswer("II 9.99", ("Sim",))]), why="an answer to an item the forms do not have"),
     "R-66": Violation(admitted, lambda L, c: L.void_case_entry(
         case_id=c["case"], target_version=2, reason="erro", authorised_by=GERENTE, occurred_at=on_day(5), actor=ADMIN,
         source_document=a_court_order())),
