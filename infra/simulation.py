@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterator
 
+from infra import simulation_form
+
 CUIABA_TZ = timezone(timedelta(hours=-4))  # America/Cuiaba has had no DST since 2019
 NS = uuid.UUID("8d7c1c9a-57f5-4a51-9f0e-3c1c1b6f5a10")  # namespace of the simulation's ids
 
@@ -131,6 +133,7 @@ class YearSimulation:
 
     def __init__(self, seed: int = 2025, scale: float = 1.0, year: int = YEAR, copies: int = 1) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         # `copies` > 1 repeats the eight units under new codes: a larger system (benchmarks).
         self.units = UNITS if copies == 1 else tuple(
             dataclasses.replace(u, code=f"{u.code}-{k:03d}", name=f"{u.name} #{k}") for k in range(copies) for u in UNITS)
@@ -152,6 +155,7 @@ class YearSimulation:
     def commands(self) -> list[Planned]:
         """Every planned command in the order it happened (occurred-at, then plan order)."""
         self._plan_units()
+        simulation_form.plan_units(self)  # roster, inspections: the CNMP form's facts (issue 21)
         day = self.start
         while day <= self.end:
             for unit in self.units:
@@ -357,7 +361,9 @@ class CaseTimeline:
             self._discipline()
         if rng.random() < 0.10:
             self._petition()
+        simulation_form.plan_stay(self)  # interviews, calls, exits, force, case study (issue 21)
         self._release(provisional)
+        simulation_form.plan_egress(self)
 
     def unit_on(self, d: date) -> UnitPlan:
         return self.moved[1] if self.moved and d >= self.moved[0] else self.unit
