@@ -49,7 +49,7 @@ CRITERIA_KEYS = {"offence_type": "sep_offence_type", "age": "sep_age", "modality
                  "build": "sep_build", "sex": "rooms_by_sex"}
 CRITERIA_OUTSIDE = {"seriousness": "Por gravidade do ato (art. 123 do ECA; Reg. art. 40) — não é item do formulário"}
 REPORT_KEYS = ("reports_record", "reports_team", "reports_conclusion", "reports_on_time")
-DISCIPLINE_KEYS = ("disc_procedure", "disc_heard", "disc_defence", "disc_parents", "disc_decided_by", "disc_appeal")
+DISCIPLINE_KEYS = ("disc_procedure", "disc_heard", "disc_defence", "disc_parents", "disc_decided_by", "disc_appeal", "disc_appeal_judged_by")
 CRITERIA_NOTES = {
     "offence_type": "o tipo de infração não é registrado (o Registro de Inserção guarda só a gravidade)",
     "age": "adolescentes (menos de 18) e jovens adultos (18 a 21), arts. 2º, 121 §5º e 123 do ECA; "
@@ -269,6 +269,8 @@ def blocks(report: InspectionReport, filing=None) -> list[Block]:
         (_item("disc_appeal", ut), _of(d.appeal_information_given, d.decisions,
                                        "decisões com informação sobre o recurso")),
         ("… recursos interpostos / decididos", f"{d.appeals_filed} / {d.appeals_decided}"),
+        (_item("disc_appeal_judged_by", ut), "; ".join(f"{k}: {v}" for k, v in sorted(d.appeals_judged_by.items()))
+         or (NOT_APPLICABLE + " (nenhum recurso decidido no período)")),
         ("Sanções suspensas pelo juiz (art. 48)", str(d.sanctions_suspended_by_court)),
         ("Isolamentos (separação do convívio)", str(d.isolations)),
         ("… comunicados em 24 h a defensor, MP e juiz (art. 48 §2º)",
