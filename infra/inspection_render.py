@@ -330,7 +330,7 @@ AUTHORITY_LABELS = {"defensoria_publica": "Defensoria Pública", "advogado_const
 TEAM_CATEGORIES = ("psicologo", "assistente_social", "pedagogo")
 REPORT_KIND_LABELS = {"inicial": "inicial", "acompanhamento": "de acompanhamento", "reavaliacao": "de reavaliação",
                       "conclusivo": "conclusivo"}
-ACTIVITY_KEYS = ("staff_changed", "staff_roster", "checklist_team", "checklist_per_professional",
+ACTIVITY_KEYS = ("execution_process", "staff_changed", "staff_roster", "checklist_team", "checklist_per_professional",
                  "checklist_defence_access", "checklist_reports", "checklist_case_studies", "checklist_pia_homologated",
                  "family_proximity", "family_proximity_count", "non_lethal", "hearing_team", "execution_defender",
                  "legal_assistance", "legal_frequency", "legal_defensoria", "legal_frequency_defensoria", "legal_lawyer",
@@ -364,7 +364,13 @@ def _activity_blocks(r: InspectionReport, ut: str | None) -> list[Block]:
     st = r.staff
     roster = "; ".join(f"{STAFF_LABELS.get(c, 'Outros (' + c + ')')}: {act} ativo(s), {ina} inativo(s), {hours} h/semana"
                        for c, (act, ina, hours) in st.by_category.items())
+    # I/II 3.7, III 3.13, IV 3.12: the ledger opens each case under its own execution process (R-07: one
+    # case per measure), so every youth serving a measure has one; a provisional stay has no execution yet.
+    serving = sum(k for (m, _, _), k in r.population.counts.items() if m != "provisoria")
     values = {
+        "execution_process": (f"Sim — {serving} adolescente(s) em execução de medida, cada um com o seu processo "
+                              "(o caso é aberto pelo número do processo de execução, R-07)") if serving else
+                             f"{NOT_APPLICABLE} (nenhum adolescente em execução de medida na data)",
         "staff_changed": (("Sim" if st.changes else "Não") + f" — {st.changes} alteração(ões) do quadro desde "
                           f"{_date(st.changes_since)}") if st.recorded else NA,
         "staff_roster": (roster + " (nomes omitidos: dado pessoal)") if st.recorded else NA,

@@ -599,3 +599,13 @@ def test_the_report_states_the_checkpoint_it_was_computed_at_in_html_markdown_an
                                                          "checkpoint_size": 1000, "checkpoint_root": "q83vEjRWeJA="}
     assert "no checkpoint yet covers these facts" in to_html(plain)
     assert "no checkpoint yet covers these facts" not in html
+
+
+def test_item_3_7_individual_execution_process_each_case_opened_under_its_own_process_or_nao_se_aplica():
+    unit = a_unit_of(unit_type="internacao_provisoria")
+    provisional = a_resident(unit, modality="internacao_provisoria")
+    key = label("execution_process", "internacao_provisoria")
+    assert key.startswith("I 3.7 / III 3.13 Há processo individualizado de execução")
+    assert facts(report_of(unit, [provisional]))[key].startswith("não se aplica")
+    serving = a_resident(unit, modality="internacao")
+    assert facts(report_of(unit, [provisional, serving]))[key].startswith("Sim — 1 adolescente(s) em execução")
