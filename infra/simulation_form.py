@@ -30,7 +30,7 @@ def _rng(seed: int, *parts: object) -> random.Random:
 
 def plan_units(sim: "YearSimulation") -> None:
     """Per unit: the roster before the year, its changes during it, and the MP's bimonthly inspections."""
-    from infra.simulation import actor, at, iso, unit_id
+    from infra.simulation import actor, at, iso, sid, unit_id
 
     for u in sim.units:
         rng = _rng(sim.seed, u.code)
@@ -63,7 +63,8 @@ def plan_units(sim: "YearSimulation") -> None:
                 day += timedelta(days=1)
             visit = at(day, rng.choice([9, 10, 14]), rng.choice([0, 30]))
             sim.add(visit + timedelta(hours=3), {
-                "command": "record_inspection", "unit_id": uid, "kind": "bimestral", "inspected_at": iso(visit),
+                "command": "record_inspection", "unit_id": uid, "inspection_id": sid(u.code, "inspection", month),
+                "kind": "bimestral", "inspected_at": iso(visit),
                 "promotor_id": promotor["id"], "occurred_at": iso(visit + timedelta(hours=3)), "actor": promotor,
                 "accompanying": [{"staff_id": f"{promotor['id']}-as", "role": "assistente_social"}]})
 
