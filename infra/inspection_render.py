@@ -131,9 +131,9 @@ def _cite(keys: Sequence[str], unit_type: str | None, extra: str = "") -> str:
     return "; ".join(p for p in (f"{FORM}, {cited}" if cited else "", extra) if p)
 
 
-def blocks(report: InspectionReport, filing=None) -> list[Block]:
-    """The report as blocks, in the order of the CNMP forms; `filing` (infra/inspection_filing.py): the
-    inspector's part of a filed report."""
+def blocks(report: InspectionReport, extra: Sequence["Block"] = ()) -> list[Block]:
+    """The report as blocks, in the order of the CNMP forms; `extra`: the inspector's part of a filed
+    report (infra/inspection_filing.py), before the closing notes."""
     r, ident, occ, pop = report, report.identification, report.occupancy, report.population
     ut = ident.unit_type
     period = f"{_date(r.period_start)} a {_date(r.on)}"
@@ -298,10 +298,7 @@ def blocks(report: InspectionReport, filing=None) -> list[Block]:
     )))
 
     out += _activity_blocks(r, ut)
-    if filing is not None:
-        from infra.inspection_filing import filing_blocks
-
-        out += filing_blocks(filing, ut)
+    out += list(extra)
 
     out.append(Note(checkpoint_line(r.checkpoint)))
     out.append(Note(
@@ -490,9 +487,9 @@ def _numeric(table: Table, column: int) -> bool:
     return column > 0 and all(row[column].isdigit() for row in table.rows)
 
 
-def to_markdown(report: InspectionReport, filing=None) -> str:
+def to_markdown(report: InspectionReport, extra: Sequence["Block"] = ()) -> str:
     lines: list[str] = []
-    for b in blocks(report, filing):
+    for b in blocks(report, extra):
         if isinstance(b, Heading):
             first = not lines
             lines += [("# " if first else "## ") + b.text, ""]
@@ -533,10 +530,10 @@ def _html_text(text: str) -> str:
     return escaped
 
 
-def to_html(report: InspectionReport, filing=None) -> str:
+def to_html(report: InspectionReport, extra: Sequence["Block"] = ()) -> str:
     body: list[str] = []
     seen_heading = False
-    items = blocks(report, filing)
+    items = blocks(report, extra)
     for i, b in enumerate(items):
         if isinstance(b, Heading):
             tag = "h2" if seen_heading else "h1"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import types
 import uuid
 import zlib
 from dataclasses import dataclass, field
@@ -155,7 +156,7 @@ class YearSimulation:
     def commands(self) -> list[Planned]:
         """Every planned command in the order it happened (occurred-at, then plan order)."""
         self._plan_units()
-        simulation_form.plan_units(self)  # roster, inspections: the CNMP form's facts (issue 21)
+        simulation_form.plan_units(self, TOOLS)  # roster, inspections: the CNMP form's facts (issue 21)
         day = self.start
         while day <= self.end:
             for unit in self.units:
@@ -361,9 +362,9 @@ class CaseTimeline:
             self._discipline()
         if rng.random() < 0.10:
             self._petition()
-        simulation_form.plan_stay(self)  # interviews, calls, exits, force, case study (issue 21)
+        simulation_form.plan_stay(self, TOOLS)  # interviews, calls, exits, force, case study (issue 21)
         self._release(provisional)
-        simulation_form.plan_egress(self)
+        simulation_form.plan_egress(self, TOOLS)
 
     def unit_on(self, d: date) -> UnitPlan:
         return self.moved[1] if self.moved and d >= self.moved[0] else self.unit
@@ -612,6 +613,10 @@ class CaseTimeline:
         if released_at.hour >= 15 or released_at.hour < 8 or released_at.weekday() > 4:
             cmd["exception_justification"] = "liberado assim que o mandado chegou (ECA art. 235)"
         self.add(released_at, cmd)
+
+
+# The helpers infra/simulation_form.py plans with (passed, so that module imports nothing of this one).
+TOOLS = types.SimpleNamespace(actor=actor, at=at, iso=iso, sid=sid, unit_id=unit_id)
 
 
 def generate(seed: int = 2025, scale: float = 1.0, copies: int = 1) -> list[Planned]:

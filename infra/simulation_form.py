@@ -14,10 +14,7 @@ from __future__ import annotations
 import random
 import zlib
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # the simulation imports this module; only its types are needed here
-    from infra.simulation import CaseTimeline, YearSimulation
+from typing import Any
 
 ROSTER = (("gerente", 1), ("psicologo", 2), ("assistente_social", 2), ("pedagogo", 1), ("educador_social", 2),
           ("nutricionista", 1), ("professor", 2), ("administrativo", 1))
@@ -28,9 +25,10 @@ def _rng(seed: int, *parts: object) -> random.Random:
     return random.Random(zlib.crc32("|".join(map(str, (seed, "form", *parts))).encode()))
 
 
-def plan_units(sim: "YearSimulation") -> None:
-    """Per unit: the roster before the year, its changes during it, and the MP's bimonthly inspections."""
-    from infra.simulation import actor, at, iso, sid, unit_id
+def plan_units(sim: Any, tools: Any) -> None:
+    """Per unit: the roster before the year, its changes during it, and the MP's bimonthly inspections.
+    `tools`: the simulation's helpers (actor, at, iso, sid, unit_id), given so this module imports none of it."""
+    actor, at, iso, sid, unit_id = tools.actor, tools.at, tools.iso, tools.sid, tools.unit_id
 
     for u in sim.units:
         rng = _rng(sim.seed, u.code)
@@ -76,9 +74,9 @@ def _roster(uid, staff_id, category, status, when, manager, rng, iso) -> dict:
             "occurred_at": iso(when), "actor": manager}
 
 
-def plan_stay(c: "CaseTimeline") -> None:
-    """One youth's stay: interviews with the defence, phone calls, exits, force, the case study."""
-    from infra.simulation import at, iso, sid
+def plan_stay(c: Any, tools: Any) -> None:
+    """One youth's stay (a CaseTimeline): interviews with the defence, phone calls, exits, force, the case study."""
+    at, iso, sid = tools.at, tools.iso, tools.sid
 
     rng = _rng(c.sim.seed, c.cid)
     provisional = c.unit.unit_type == "internacao_provisoria"
@@ -137,9 +135,9 @@ def plan_stay(c: "CaseTimeline") -> None:
                               "actor": c.psych})
 
 
-def plan_egress(c: "CaseTimeline") -> None:
+def plan_egress(c: Any, tools: Any) -> None:
     """After a release within the year: one or two follow-ups by the reference team (Reg. arts. 70 II, 71)."""
-    from infra.simulation import actor, at, iso
+    actor, at, iso = tools.actor, tools.at, tools.iso
 
     if c.release_day > c.sim.end:
         return

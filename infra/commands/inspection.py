@@ -256,11 +256,12 @@ def _filed(args, settings: Settings, schema: str) -> int:
 
 
 def _write(args, report, filing) -> None:
-    from infra.inspection_filing import to_json
+    from infra.inspection_filing import filing_blocks, to_json
     from infra.inspection_render import to_html, to_markdown
 
-    text = (to_html(report, filing) if args.format == "html" else to_json(report, filing) if args.format == "json"
-            else to_markdown(report, filing))
+    extra = filing_blocks(filing, report.identification.unit_type) if filing is not None else ()
+    text = (to_html(report, extra) if args.format == "html" else to_json(report, filing) if args.format == "json"
+            else to_markdown(report, extra))
     if args.out:
         with open(args.out, "w", encoding="utf-8") as out:
             out.write(text)
