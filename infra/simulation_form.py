@@ -54,7 +54,7 @@ def plan_units(sim: Any, tools: Any) -> None:
                 staff.append(joining)
                 when = when + timedelta(days=rng.randint(5, 15), hours=1)
                 sim.add(when, _roster(uid, joining[0], joining[1], "ativo", when, manager, rng, iso))
-        promotor = {"id": f"mp-{u.code.lower()}", "role": "ministerio_publico"}
+        promotor = actor(u, "ministerio_publico")  # the unit's prefix: the demo scopes each actor to its unit
         for month in INSPECTION_MONTHS:
             day = date(sim.year, month, rng.randint(8, 20))
             while day.weekday() > 4:
@@ -89,7 +89,7 @@ def plan_stay(c: Any, tools: Any) -> None:
             c.add(at(d, rng.choice([9, 10, 14, 15])), {
                 "command": "hold_private_interview",
                 "authority": "advogado_constituido" if lawyer else "defensoria_publica",
-                "duration_minutes": rng.choice([20, 30, 40]), "actor": {"id": f"def-{c.unit.code.lower()}", "role": "defensor"}})
+                "duration_minutes": rng.choice([20, 30, 40]), "actor": tools.actor(c.unit, "defensor")})
         d += timedelta(days=rng.randint(28, 42))
     # A call to the family about once a month (Reg. art. 51 XXXII).
     d = c.day(rng.randint(10, 25))
