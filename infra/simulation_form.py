@@ -99,7 +99,9 @@ def plan_stay(c: Any, tools: Any) -> None:
                               "duration_minutes": rng.choice([5, 10]), "actor": c.social})
         d += timedelta(days=rng.randint(25, 35))
     # External exits with the team's assessment and a search before and after (Reg. arts. 20 VI, 76).
-    for j in range(rng.choice([0, 0, 0, 1, 1, 2])):
+    # Internação only: a semiliberdade youth goes out daily and home on leave (I 3.11 / III 3.19 ask internação).
+    exits = rng.choice([0, 0, 0, 1, 1, 2]) if c.unit.unit_type != "semiliberdade" else 0
+    for j in range(exits):
         d = c.day(rng.randint(15, 120))
         if d > last or c.is_away(d) or d.weekday() > 4:
             continue
