@@ -179,7 +179,7 @@ COMMANDS: dict[str, Command] = _table(
     Command("void_unit_entry", Unit.void_entry, UNIT),
     Command("log_access", Unit.log_access, UNIT),
     Command("change_staff_roster", Unit.change_staff_roster, UNIT),
-    Command("record_inspection", Unit.record_inspection, UNIT),
+    Command("record_inspection", Unit.record_inspection, UNIT, handlers.record_inspection),
     Command("submit_monthly_report", Unit.submit_monthly_report, UNIT),
     Command("submit_sipia_export", Unit.submit_sipia_export, UNIT),
     # H. occurrence book and safety (E55)

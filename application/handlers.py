@@ -132,3 +132,19 @@ def release(ledger, method, arguments: dict[str, Any]) -> Any:
     result = method(case, unit=unit, **arguments)
     ledger.save(*([case, unit] if unit is not None else [case]))
     return result
+
+
+def record_inspection(ledger, method, arguments: dict[str, Any]) -> Any:
+    """An MP inspection; filed with its report, the inspector's answers are checked against the catalogue
+    of the forms of the unit's type first (CNMP67 Annexes I–IV): nothing is recorded if one is wrong."""
+    from projections.form_items import answer_problems
+
+    unit = ledger.unit(arguments.pop("unit_id"))
+    answers = arguments.get("answers") or ()
+    problems = answer_problems(answers, str(getattr(unit, "unit_type", "") or "") or None)
+    if problems:
+        refuse("R-63", "The inspector's answers do not fit the form (CNMP Res. 67, Annexes I–IV as worded "
+                       "by Res. 84/2012): " + "; ".join(problems) + ".")
+    result = method(unit, **arguments)
+    ledger.save(unit)
+    return result

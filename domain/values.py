@@ -16,7 +16,7 @@ small, looked up by name; splitting it would only scatter the contract of the ev
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -721,3 +721,31 @@ class EgressContactKind(StrEnum):
     CONTATO_TELEFONICO = "contato_telefonico"
     CONTATO_COM_A_REDE = "contato_com_a_rede"
     OUTRO = "outro"
+
+
+# --- the filed inspection report (E64; domain/unit/inspection_filing.py) -----------------------
+
+
+@dataclass(frozen=True)
+class InspectorAnswer:
+    """The inspector's answer to one judgement item of the form: "I 3.13 #1" → ("Sim",).
+
+    ``choices`` are among the item's options (several where the form lets more than one be
+    ticked); ``text`` is what the form asks to specify. Institutions and facts, not persons:
+    the text is public in the unit's history (ECA art. 143 keeps youths' names out of it).
+    """
+
+    item: str
+    choices: tuple[str, ...] = ()
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class FiledReport:
+    """The computed part of a filed report and the bitemporal point it was computed at."""
+
+    facts_on: date  # the day of the facts (valid time)
+    period_start: date  # first day of the period of the peaks, discipline and evasions
+    recorded_as_of: datetime  # the recording time the read models were read as of
+    snapshot: str  # the computed report, canonical JSON (infra/inspection_filing.py)
+    snapshot_sha256: str

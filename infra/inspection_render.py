@@ -49,7 +49,7 @@ CRITERIA_KEYS = {"offence_type": "sep_offence_type", "age": "sep_age", "modality
                  "build": "sep_build", "sex": "rooms_by_sex"}
 CRITERIA_OUTSIDE = {"seriousness": "Por gravidade do ato (art. 123 do ECA; Reg. art. 40) — não é item do formulário"}
 REPORT_KEYS = ("reports_record", "reports_team", "reports_conclusion", "reports_on_time")
-DISCIPLINE_KEYS = ("disc_procedure", "disc_heard", "disc_defence", "disc_parents", "disc_decided_by", "disc_appeal")
+DISCIPLINE_KEYS = ("disc_procedure", "disc_heard", "disc_defence", "disc_parents", "disc_decided_by", "disc_appeal", "disc_appeal_judged_by")
 CRITERIA_NOTES = {
     "offence_type": "o tipo de infração não é registrado (o Registro de Inserção guarda só a gravidade)",
     "age": "adolescentes (menos de 18) e jovens adultos (18 a 21), arts. 2º, 121 §5º e 123 do ECA; "
@@ -111,6 +111,10 @@ def _date(day: dt.date | None) -> str:
     return "—" if day is None else day.strftime("%d/%m/%Y")
 
 
+def _moment(moment: dt.datetime) -> str:
+    return moment.astimezone(CUIABA).strftime("%d/%m/%Y %H:%M:%S") + " (horário de Cuiabá)"
+
+
 def _item(key: str, unit_type: str | None, fallback: str = "") -> str:
     """The form's number and wording for `key` (projections/cnmp67_items.json), or `fallback` when the
     forms of this unit type do not ask it."""
@@ -127,13 +131,16 @@ def _cite(keys: Sequence[str], unit_type: str | None, extra: str = "") -> str:
     return "; ".join(p for p in (f"{FORM}, {cited}" if cited else "", extra) if p)
 
 
-def blocks(report: InspectionReport) -> list[Block]:
-    """The report as blocks, in the order of the CNMP forms."""
+def blocks(report: InspectionReport, extra: Sequence["Block"] = ()) -> list[Block]:
+    """The report as blocks, in the order of the CNMP forms; `extra`: the inspector's part of a filed
+    report (infra/inspection_filing.py), before the closing notes."""
     r, ident, occ, pop = report, report.identification, report.occupancy, report.population
     ut = ident.unit_type
     period = f"{_date(r.period_start)} a {_date(r.on)}"
     out: list[Block] = [Heading(f"Relatório de inspeção — {ident.unit_name or ident.unit_code or r.unit_id}")]
     out.append(Facts((("Data de referência", f"{_date(r.on)} (fim do dia, horário de Cuiabá)"),
+                      ("Registros considerados", "registrados até " + _moment(r.recorded_as_of)
+                       if r.recorded_as_of else "todos os registros na emissão"),
                       ("Período considerado", period),
                       ("Formulários", " e ".join(f"Anexo {a}" for a in form_items.annexes_for(ut))))))
 
@@ -262,6 +269,8 @@ def blocks(report: InspectionReport) -> list[Block]:
         (_item("disc_appeal", ut), _of(d.appeal_information_given, d.decisions,
                                        "decisões com informação sobre o recurso")),
         ("… recursos interpostos / decididos", f"{d.appeals_filed} / {d.appeals_decided}"),
+        (_item("disc_appeal_judged_by", ut), "; ".join(f"{k}: {v}" for k, v in sorted(d.appeals_judged_by.items()))
+         or (NOT_APPLICABLE + " (nenhum recurso decidido no período)")),
         ("Sanções suspensas pelo juiz (art. 48)", str(d.sanctions_suspended_by_court)),
         ("Isolamentos (separação do convívio)", str(d.isolations)),
         ("… comunicados em 24 h a defensor, MP e juiz (art. 48 §2º)",
@@ -291,6 +300,7 @@ def blocks(report: InspectionReport) -> list[Block]:
     out += _safety_blocks(r, ut)
     out += _activity_blocks(r, ut)
     out += _health_blocks(r, ut)
+    out += list(extra)
 
     out.append(Note(checkpoint_line(r.checkpoint)))
     out.append(Note(
@@ -319,7 +329,7 @@ AUTHORITY_LABELS = {"defensoria_publica": "Defensoria Pública", "advogado_const
 TEAM_CATEGORIES = ("psicologo", "assistente_social", "pedagogo")
 REPORT_KIND_LABELS = {"inicial": "inicial", "acompanhamento": "de acompanhamento", "reavaliacao": "de reavaliação",
                       "conclusivo": "conclusivo"}
-ACTIVITY_KEYS = ("staff_changed", "staff_roster", "checklist_team", "checklist_per_professional",
+ACTIVITY_KEYS = ("execution_process", "staff_changed", "staff_roster", "checklist_team", "checklist_per_professional",
                  "checklist_defence_access", "checklist_reports", "checklist_case_studies", "checklist_pia_homologated",
                  "family_proximity", "family_proximity_count", "non_lethal", "hearing_team", "execution_defender",
                  "legal_assistance", "legal_frequency", "legal_defensoria", "legal_frequency_defensoria", "legal_lawyer",
@@ -353,7 +363,13 @@ def _activity_blocks(r: InspectionReport, ut: str | None) -> list[Block]:
     st = r.staff
     roster = "; ".join(f"{STAFF_LABELS.get(c, 'Outros (' + c + ')')}: {act} ativo(s), {ina} inativo(s), {hours} h/semana"
                        for c, (act, ina, hours) in st.by_category.items())
+    # I/II 3.7, III 3.13, IV 3.12: the ledger opens each case under its own execution process (R-07: one
+    # case per measure), so every youth serving a measure has one; a provisional stay has no execution yet.
+    serving = sum(k for (m, _, _), k in r.population.counts.items() if m != "provisoria")
     values = {
+        "execution_process": (f"Sim — {serving} adolescente(s) em execução de medida, cada um com o seu processo "
+                              "(o caso é aberto pelo número do processo de execução, R-07)") if serving else
+                             f"{NOT_APPLICABLE} (nenhum adolescente em execução de medida na data)",
         "staff_changed": (("Sim" if st.changes else "Não") + f" — {st.changes} alteração(ões) do quadro desde "
                           f"{_date(st.changes_since)}") if st.recorded else NA,
         "staff_roster": (roster + " (nomes omitidos: dado pessoal)") if st.recorded else NA,
@@ -588,9 +604,9 @@ def _numeric(table: Table, column: int) -> bool:
     return column > 0 and all(row[column].isdigit() for row in table.rows)
 
 
-def to_markdown(report: InspectionReport) -> str:
+def to_markdown(report: InspectionReport, extra: Sequence["Block"] = ()) -> str:
     lines: list[str] = []
-    for b in blocks(report):
+    for b in blocks(report, extra):
         if isinstance(b, Heading):
             first = not lines
             lines += [("# " if first else "## ") + b.text, ""]
@@ -631,10 +647,10 @@ def _html_text(text: str) -> str:
     return escaped
 
 
-def to_html(report: InspectionReport) -> str:
+def to_html(report: InspectionReport, extra: Sequence["Block"] = ()) -> str:
     body: list[str] = []
     seen_heading = False
-    items = blocks(report)
+    items = blocks(report, extra)
     for i, b in enumerate(items):
         if isinstance(b, Heading):
             tag = "h2" if seen_heading else "h1"

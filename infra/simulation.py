@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import types
 import uuid
 import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterator
+
+from infra import simulation_form
 
 CUIABA_TZ = timezone(timedelta(hours=-4))  # America/Cuiaba has had no DST since 2019
 NS = uuid.UUID("8d7c1c9a-57f5-4a51-9f0e-3c1c1b6f5a10")  # namespace of the simulation's ids
@@ -153,6 +156,7 @@ class YearSimulation:
     def commands(self) -> list[Planned]:
         """Every planned command in the order it happened (occurred-at, then plan order)."""
         self._plan_units()
+        simulation_form.plan_units(self, TOOLS)  # roster, inspections: the CNMP form's facts (issue 21)
         day = self.start
         while day <= self.end:
             for unit in self.units:
@@ -443,7 +447,9 @@ class CaseTimeline:
         if rng.random() < 0.10:
             self._petition()
         self._health()
+        simulation_form.plan_stay(self, TOOLS)  # interviews, calls, exits, force, case study (issue 21)
         self._release(provisional)
+        simulation_form.plan_egress(self, TOOLS)
 
     def unit_on(self, d: date) -> UnitPlan:
         return self.moved[1] if self.moved and d >= self.moved[0] else self.unit
@@ -791,6 +797,10 @@ class CaseTimeline:
         if released_at.hour >= 15 or released_at.hour < 8 or released_at.weekday() > 4:
             cmd["exception_justification"] = "liberado assim que o mandado chegou (ECA art. 235)"
         self.add(released_at, cmd)
+
+
+# The helpers infra/simulation_form.py plans with (passed, so that module imports nothing of this one).
+TOOLS = types.SimpleNamespace(actor=actor, at=at, iso=iso, sid=sid, unit_id=unit_id)
 
 
 def generate(seed: int = 2025, scale: float = 1.0, copies: int = 1) -> list[Planned]:

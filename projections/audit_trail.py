@@ -117,6 +117,9 @@ _SUMMARIES = {
     "RoomAssigned": lambda d: f"room {d.get('room')} ({d.get('reason')})" + _exc(d),
     "PIASubmitted": lambda d: f"PIA v{d.get('version')} submitted" + _exc(d),
     "PIAHomologated": lambda d: "PIA homologated" + (" (tacitly)" if d.get("tacit") else ""),
+    "InspectionRecorded": lambda d: f"MP inspection ({d.get('kind')})" + (
+        f"; report filed: facts of {(d['report'] or {}).get('facts_on')}, {len(d.get('answers') or [])} answer(s), "
+        f"sha256 {str((d['report'] or {}).get('snapshot_sha256'))[:12]}" if d.get("report") else "") + _exc(d),
     "PIAImpugned": lambda d: f"PIA challenged by {d.get('challenged_by')}",
     "ProgressReportSubmitted": lambda d: f"{d.get('kind')} report: {d.get('conclusion')}" + _exc(d),
     "ReassessmentRequested": lambda d: f"reassessment requested by {d.get('requester')}",

@@ -125,3 +125,41 @@ def distinct(annexes: tuple[str, ...] = ANNEX_ORDER) -> Counter:
     out = Counter({k: 0 for k in ANSWERS})
     out.update(seen.values())
     return out
+
+
+ANNEX_UNIT_TYPES = {"I": "internação", "II": "semiliberdade", "III": "internação", "IV": "semiliberdade"}
+
+
+def answer_problems(answers, unit_type: str | None) -> list[str]:
+    """What is wrong with an inspector's answers (`InspectorAnswer`s) for a unit of `unit_type`: an item
+    the forms do not have, one of another unit type's forms, one the ledger answers (only the judgement
+    items are the inspector's), a choice that is not among the item's options. Empty when all is well."""
+    by_ref = {i.ref: i for i in catalogue()}
+    annexes = annexes_for(unit_type)
+    forms = " and ".join(f"Anexo {a}" for a in annexes)
+    problems = []
+    for a in answers:
+        item = by_ref.get(a.item)
+        if item is None:
+            problems.append(f"item {a.item!r} is not an item of the CNMP 67 forms (annex and number as "
+                            f"\"I 3.13 #1\"; `caseledger inspection --items` lists them)")
+        elif item.annex not in annexes:
+            problems.append(f"item {a.item} is of Anexo {item.annex} ({ANNEX_UNIT_TYPES[item.annex]}); "
+                            f"this unit answers {forms}")
+        elif item.answer != "inspector":
+            what = {"computed": "the report computes it", "missing": "it asks for data the ledger does not record",
+                    "group": "it is a heading answered by its sub-items"}[item.answer]
+            problems.append(f"item {a.item} is not the inspector's judgement ({what}); only judgement items "
+                            f"are answered by the inspector")
+        elif not item.options and a.choices:
+            problems.append(f"item {a.item} has no options; give its text")
+        else:
+            wrong = [c for c in a.choices if c not in item.options]
+            if wrong:
+                problems.append(f"item {a.item}: {', '.join(map(repr, wrong))} not among its options "
+                                f"({' | '.join(item.options)})")
+            elif set(item.options) == {"Sim", "Não"} and len(a.choices) != 1:
+                problems.append(f"item {a.item}: answer Sim or Não")
+            elif a.text and item.options and not any(c.startswith("Outr") or "specif" in c for c in a.choices):
+                problems.append(f"item {a.item}: a text goes with its \"Outros\" option")
+    return problems

@@ -217,6 +217,10 @@ class ReportsSummary(ClockSummary):
         return not self.breached and not self.late
 
 
+# III/IV 2.11.1: who judges a disciplinary appeal, by the role that recorded the decision.
+APPEAL_JUDGES = {"gerente": "Direção da Unidade", "juiz": "Juiz"}
+
+
 @dataclass(frozen=True)
 class Discipline:
     """Due-process indicators of the period, from the entries recorded at this unit."""
@@ -235,6 +239,7 @@ class Discipline:
     appeal_information_given: int = 0
     appeals_filed: int = 0
     appeals_decided: int = 0
+    appeals_judged_by: Mapping[str, int] = field(default_factory=dict)  # III/IV 2.11.1 option -> appeals decided
     sanctions_suspended_by_court: int = 0
     isolations: int = 0
     isolation_notices_on_time: int = 0
@@ -296,6 +301,8 @@ class InspectionReport:
     checkpoint: LogCheckpoint = field(default_factory=LogCheckpoint)
     schooling: SchoolingSummary = field(default_factory=SchoolingSummary)  # E54 (projections/schooling.py)
     health: Health = field(default_factory=Health)  # counts only (LGPD art. 11): projections/inspection_health.py
+    # The bitemporal point's transaction time: the recording time the entries were read as of (None: all).
+    recorded_as_of: dt.datetime | None = None
 
 
 # -- the computation ---------------------------------------------------------------------------
@@ -487,6 +494,7 @@ def _discipline(entries: Sequence[tuple[str, HistoryEntry]], on: dt.date) -> Dis
     """SINASE arts. 48, 49, 71; Reg. disciplinary procedure: counts over the period's entries."""
     n: Counter = Counter()
     deciders: Counter = Counter()
+    judges: Counter = Counter()
     applied: dict[str, tuple[str, dt.datetime]] = {}  # isolation id -> (case id, applied at)
     notified: dict[str, dt.datetime | None] = {}
     for case_id, e in entries:
@@ -511,6 +519,9 @@ def _discipline(entries: Sequence[tuple[str, HistoryEntry]], on: dt.date) -> Dis
             n["appeals_filed"] += 1
         elif name == "AppealDecided":
             n["appeals_decided"] += 1
+            # III/IV 2.11.1 asks who judges the appeal: the role that recorded the decision (unit staff
+            # record the direção's decision; a judge's, through the court's document, reads "Juiz").
+            judges[APPEAL_JUDGES.get(e.actor_role, "Outros")] += 1
         elif name == "SanctionSuspendedByCourt":
             n["suspended"] += 1
         elif name == "IsolationApplied":
@@ -537,7 +548,7 @@ def _discipline(entries: Sequence[tuple[str, HistoryEntry]], on: dt.date) -> Dis
         hearings_with_parents=n["with_parents"], decided_by=dict(deciders),
         decisions=n["decisions"], sanctions=n["sanctions"], sanctions_with_fixed_duration=n["fixed"],
         appeal_information_given=n["appeal_info"], appeals_filed=n["appeals_filed"],
-        appeals_decided=n["appeals_decided"], sanctions_suspended_by_court=n["suspended"],
+        appeals_decided=n["appeals_decided"], appeals_judged_by=dict(judges), sanctions_suspended_by_court=n["suspended"],
         isolations=len(applied), isolation_notices_on_time=on_time, isolation_notices_late=late,
         isolations_without_notice=tuple(sorted(overdue)), isolations_notice_pending=pending)
 

@@ -409,6 +409,19 @@ FIELD_DOCS: dict[str, str] = {
     "if logged (CNMP67 art. 1).",
     "InspectionRecorded.exceptions": "Rules the inspection breaks, recorded anyway (R-63: a semiannual inspection "
     "outside March or September).",
+    "InspectionRecorded.answers": "The promotor's answers to the form's judgement items, filed with the report "
+    "(empty when the inspection is recorded without its report; CNMP67 Annexes I-IV).",
+    "InspectionRecorded.report": "The filed report's computed part: the snapshot and the bitemporal point it was "
+    "computed at (absent when the inspection is recorded without its report).",
+    "InspectorAnswer.item": "The form item answered, by annex and number as the catalogue numbers it (\"I 3.13 #1\").",
+    "InspectorAnswer.choices": "The options ticked, among the item's own (several where the form allows).",
+    "InspectorAnswer.text": "What the item asks to specify (institutions, facts; never a person's name).",
+    "FiledReport.facts_on": "The day of the facts the report states (valid time).",
+    "FiledReport.period_start": "First day of the report's period (peaks, discipline, evasions).",
+    "FiledReport.recorded_as_of": "The recording time the read models were read as of (transaction time): "
+    "computing the report again as recorded at this time reproduces the snapshot.",
+    "FiledReport.snapshot": "The computed report as canonical JSON (case ids only, no personal data).",
+    "FiledReport.snapshot_sha256": "SHA-256 of the snapshot, hex.",
     "MonthlyReportSubmitted.year": "Year of the period reported.",
     "MonthlyReportSubmitted.month": "Month of the period reported (1-12); null for the annual report.",
     "MonthlyReportSubmitted.protocol_number": "Protocol number of the report sent to the Superintendência "

@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 from domain.calendar import DEFAULT_CALENDAR, BusinessCalendar, local_date, require_aware
 from domain.rules import coerce_choice, refuse
 from domain.unit.core import UnitCore, inspection_report_due_on
+from domain.unit.inspection_filing import FiledReport, InspectorAnswer, check_filing
 from domain.values import (
     AccessCategory,
     Actor,
@@ -93,14 +94,17 @@ class OversightStage(UnitCore):
         accompanying: tuple[StaffMember, ...] = (),
         access_id: UUID | None = None,
         source_document: SourceDocument | None = None,
+        answers: tuple[InspectorAnswer, ...] = (),
+        report: FiledReport | None = None,
         calendar: BusinessCalendar = DEFAULT_CALENDAR,
     ) -> UUID:
         """Record an MP inspection of the unit (*inspeção*, E64; CNMP67 arts. 1, 2).
 
         The report is due by the 15th of the following month, rolled to the next business day
         (CNMP67 art. 2 §2–3). A semiannual inspection outside March or September is recorded with
-        an R-63 alert. Only references are kept (the access log entry, the form); the frozen
-        inspection snapshot is a later step.
+        an R-63 alert. Filed with its report, the event also holds the inspector's answers to the
+        form's judgement items and the snapshot of the computed figures with the bitemporal point
+        they were computed at (domain/unit/inspection_filing.py): `caseledger inspection --file`.
         """
         inspection_id = uuid4() if inspection_id is None else inspection_id
         on = local_date(inspected_at)
@@ -115,6 +119,7 @@ class OversightStage(UnitCore):
         # CNMP67 art. 1: the MP's presence is recorded in the unit's access book.
         if access_id is not None and self.accesses.get(access_id) is not AccessCategory.MINISTERIO_PUBLICO:
             refuse("D-04", "The access log entry named is not an MP access of this unit.")
+        answers = check_filing(answers, report, inspected_at, occurred_at)
         exceptions = []
         # CNMP67 art. 2-A §3: semiannual inspections are held in March and September.
         if kind is InspectionKind.SEMESTRAL and on.month not in (3, 9):
@@ -132,11 +137,14 @@ class OversightStage(UnitCore):
             report_due_on=inspection_report_due_on(on, calendar),
             access_id=access_id,
             exceptions=tuple(exceptions),
+            answers=answers,
+            report=report,
         )
         return inspection_id
 
     class InspectionRecorded(UnitCore.Event):
-        """*Inspeção do Ministério Público* (E64; CNMP67 arts. 1, 2). References only; no snapshot yet."""
+        """*Inspeção do Ministério Público* (E64; CNMP67 arts. 1, 2); with the filed report when the
+        promotor files it: the answers to the judgement items and the computed snapshot."""
 
         inspection_id: UUID
         kind: InspectionKind
@@ -146,6 +154,8 @@ class OversightStage(UnitCore):
         report_due_on: date
         access_id: UUID | None
         exceptions: tuple[RecordedException, ...]
+        answers: tuple[InspectorAnswer, ...] = ()
+        report: FiledReport | None = None
 
         def apply(self, unit: UnitCore) -> None:
             unit.inspections[self.inspection_id] = self.report_due_on

@@ -388,7 +388,88 @@ def test_unit_occupancy_takes_as_of_and_as_recorded_at_together(story):
 def test_inspection_takes_as_of_and_as_recorded_at_together(story):
     later = story.run("inspection", UNIT, "--as-of", DAY, "--as-recorded-at", "2099-01-01T00:00")
     assert later.returncode == 0, later.stderr[-2000:]
-    assert later.stdout == story.run("inspection", UNIT, "--date", DAY).stdout
+    # Every report states the recording time it was read as of (issue 21): the same but for that line.
+    def figures(text):
+        return [line for line in text.splitlines() if "Registros considerados" not in line]
+
+    assert figures(later.stdout) == figures(story.run("inspection", UNIT, "--date", DAY).stdout)
+    assert "registrados até 01/01/2099 00:00:00 (horário de Cuiabá)" in later.stdout
     before = story.run("inspection", UNIT, "--as-of", DAY, "--as-recorded-at", "2000-01-01T00:00")
     assert before.returncode == 0, before.stderr[-2000:]
     assert "**I 1.4 / III 1.7 Número atual de internos:** 0" in before.stdout
+
+
+# -- the inspector's part: answers filed with the computed report as one event of the unit (issue 21) --------
+
+
+def _answers(tmp_path, answers):
+    path = tmp_path / "respostas.json"
+    path.write_text(json.dumps({"kind": "bimestral", "inspected_at": f"{DAY}T10:00:00-04:00", "promotor_id": "mp-cgb-1",
+                                "answers": answers}, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+def _caught_up(story):
+    for argv in (("relay", "--once"), ("project", "--until-caught-up")):
+        done = story.run(*argv)
+        assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_inspectors_answers_are_filed_with_the_report_and_reissued_exactly_as_filed(story, tmp_path):
+    _, promotor = _token(story, "--role", "ministerio_publico", "--comarca", "Cuiabá")
+    answers = {"I 3.13 #1": "Sim", "I 1.3.5": ["Espaço físico insuficiente"], "III 3.2.1": {"text": "CREAS Cuiabá"}}
+    filed = story.run("inspection", UNIT, "--date", DAY, "--answers", _answers(tmp_path, answers), "--file",
+                      "--format", "json", CASELEDGER_TOKEN=promotor)
+    assert filed.returncode == 0, filed.stderr[-2000:]
+    inspection_id = filed.stderr.split("inspection report filed: inspection ")[1].split(",")[0]
+    at_filing = json.loads(filed.stdout)
+    _caught_up(story)
+    listed = story.run("inspection", UNIT, "--filings", CASELEDGER_TOKEN=promotor)
+    assert inspection_id in listed.stdout, listed.stdout  # in the unit's history
+    reissued = story.run("inspection", UNIT, "--filed", inspection_id, "--format", "json", CASELEDGER_TOKEN=promotor)
+    assert reissued.returncode == 0, reissued.stderr[-2000:]
+    again = json.loads(reissued.stdout)
+    assert again["report"] == at_filing["report"]
+    assert [(a["item"], a["choices"], a["text"]) for a in again["filing"]["answers"]] == [
+        ("I 3.13 #1", ["Sim"], None), ("I 1.3.5", ["Espaço físico insuficiente"], None), ("III 3.2.1", [], "CREAS Cuiabá")]
+    assert again["filing"]["recorded_as_of"] == at_filing["report"]["recorded_as_of"]
+    page = story.run("inspection", UNIT, "--filed", inspection_id, "--format", "html", CASELEDGER_TOKEN=promotor).stdout
+    assert "11. Parte do inspetor" in page and "<td>I 3.13 #1</td>" in page and "CREAS Cuiabá" in page
+    verified = story.run("inspection", UNIT, "--filed", inspection_id, "--verify", CASELEDGER_TOKEN=promotor)
+    assert verified.returncode == 0 and "the figures are the same" in verified.stdout, verified.stdout
+
+
+def test_an_answer_to_an_item_the_forms_do_not_have_is_refused_and_nothing_is_recorded(story, tmp_path):
+    _, promotor = _token(story, "--role", "ministerio_publico", "--comarca", "Cuiabá")
+    before = story.run("inspection", UNIT, "--filings", CASELEDGER_TOKEN=promotor).stdout
+    for answers, says in (({"I 99.1": "Sim"}, "'I 99.1' is not an item of the CNMP 67 forms"),
+                          ({"I H.1": {"text": "hoje"}}, "item I H.1 is not the inspector's judgement"),
+                          ({"II 3.12 #1": "Sim"}, "item II 3.12 #1 is of Anexo II (semiliberdade)")):
+        refused = story.run("inspection", UNIT, "--date", DAY, "--answers", _answers(tmp_path, answers), "--file",
+                            CASELEDGER_TOKEN=promotor)
+        assert refused.returncode != 0 and says in refused.stderr and "Traceback" not in refused.stderr, refused.stderr
+    _caught_up(story)
+    assert story.run("inspection", UNIT, "--filings", CASELEDGER_TOKEN=promotor).stdout == before
+
+
+def test_a_report_computed_as_recorded_at_an_earlier_time_reproduces_the_earlier_figures(story):
+    import datetime as dt
+
+    def report(*extra):
+        result = story.run("inspection", UNIT, "--date", DAY, "--format", "json", *extra)
+        assert result.returncode == 0, result.stderr[-2000:]
+        return json.loads(result.stdout)["report"]
+
+    earlier = report()
+    point = earlier["recorded_as_of"]
+    # A later entry that changes the day's figures: a staff member joins the roster (I 2.1–2.2).
+    change = {"command": "change_staff_roster", "unit_id": UNIT, "staff_id": "staff-late-1", "name": "Servidora Tardia",
+              "category": "psicologo", "status": "ativo", "weekly_hours": 30,
+              "occurred_at": f"{DAY}T08:00:00-04:00", "actor": {"id": "staff-ger-cgb", "role": "gerente"}}
+    recorded = story.run("record", "-", input=json.dumps(change, ensure_ascii=False))
+    assert recorded.returncode == 0, recorded.stdout + recorded.stderr[-2000:]
+    _caught_up(story)
+    now = report()
+    assert now["staff"] != earlier["staff"]  # the later entry counts now…
+    then = report("--as-recorded-at", dt.datetime.fromisoformat(point).isoformat())
+    assert {k: v for k, v in then.items() if k != "checkpoint"} == {k: v for k, v in earlier.items() if k != "checkpoint"}

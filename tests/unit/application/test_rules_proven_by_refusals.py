@@ -49,6 +49,7 @@ from infra.recording import apply_command
 from tests.unit.domain import test_discipline_rules as discipline
 from tests.unit.domain import test_execution_rules as execution
 from tests.unit.domain import test_occurrence_book_and_death as book
+from tests.unit.domain import test_inspection_filing as filing
 from tests.unit.domain import test_pia_stages_contacts_oversight as oversight
 from tests.unit.domain import test_schooling_rules as schooling
 from tests.unit.domain import test_visits_release_corrections as visits
@@ -255,6 +256,8 @@ VIOLATIONS: dict[str, Violation] = {
     "R-59": Violation(nothing, lambda L, c: book._log(L, c["unit"], movements=" ")),
     "R-60": Violation(nothing, lambda L, c: oversight._access(L, c["unit"], document="")),
     "R-68": Violation(admitted, lambda L, c: book._death(L, c["case"], actor=LIDER)),
+    "R-63": Violation(nothing, lambda L, c: filing._file(
+        L, c["unit"], [filing.InspectorAnswer("II 9.99", ("Sim",))]), why="an answer to an item the forms do not have"),
     "R-66": Violation(admitted, lambda L, c: L.void_case_entry(
         case_id=c["case"], target_version=2, reason="erro", authorised_by=GERENTE, occurred_at=on_day(5), actor=ADMIN,
         source_document=a_court_order())),

@@ -362,7 +362,21 @@ def test_item_2_10_who_applies_the_sanction_follows_decided_by():
 def test_section_7_cites_exactly_the_items_it_fills():
     unit = a_unit_of()
     source = sources(report_of(unit, [a_resident(unit)]))["7. Procedimento disciplinar — devido processo"]
-    assert "Anexo III 2.7, 2.8, 2.8.1, 2.9, 2.10 e 2.11;" in source and "2.5–2.13" not in source
+    # 2.11.1 since issue 21: who judges the appeal, from the role that recorded its decision.
+    assert "Anexo III 2.7, 2.8, 2.8.1, 2.9, 2.10, 2.11 e 2.11.1;" in source and "2.5–2.13" not in source
+
+
+def test_item_2_11_1_who_judges_the_appeal_is_the_role_that_recorded_its_decision():
+    unit = a_unit_of()
+    case = disciplinary_case(unit, TEAM)
+    assert facts(report_of(unit, [case]))[label("disc_appeal_judged_by", "internacao")].startswith("não se aplica")
+    case.add("AppealFiled", on="2026-06-05", procedure_id="p-1", filed_by="defensor")
+    case.add("AppealDecided", on="2026-06-08", procedure_id="p-1", outcome="mantida", new_ends_on=None,
+             actor_role="gerente")
+    report = report_of(unit, [case])
+    assert report.discipline.appeals_judged_by == {"Direção da Unidade": 1}
+    assert label("disc_appeal_judged_by", "semiliberdade").startswith("IV 2.11.1 ")
+    assert facts(report)[label("disc_appeal_judged_by", "internacao")] == "Direção da Unidade: 1"
 
 
 def test_items_1_5_population_tables_show_every_modality_and_the_feminino_column_with_zeros():
@@ -585,3 +599,13 @@ def test_the_report_states_the_checkpoint_it_was_computed_at_in_html_markdown_an
                                                          "checkpoint_size": 1000, "checkpoint_root": "q83vEjRWeJA="}
     assert "no checkpoint yet covers these facts" in to_html(plain)
     assert "no checkpoint yet covers these facts" not in html
+
+
+def test_item_3_7_individual_execution_process_each_case_opened_under_its_own_process_or_nao_se_aplica():
+    unit = a_unit_of(unit_type="internacao_provisoria")
+    provisional = a_resident(unit, modality="internacao_provisoria")
+    key = label("execution_process", "internacao_provisoria")
+    assert key.startswith("I 3.7 / III 3.13 Há processo individualizado de execução")
+    assert facts(report_of(unit, [provisional]))[key].startswith("não se aplica")
+    serving = a_resident(unit, modality="internacao")
+    assert facts(report_of(unit, [provisional, serving]))[key].startswith("Sim — 1 adolescente(s) em execução")
