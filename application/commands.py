@@ -255,6 +255,6 @@ COMMANDS: dict[str, Command] = _table(
     # M. alerts
     Command("acknowledge_alert", Case.acknowledge_alert, CASE),
     # L. corrections
-    Command("correct_case_entry", Case.correct_entry, CASE),
+    Command("correct_case_entry", Case.correct_entry, CASE, handlers.correcting_case_entry),
     Command("void_case_entry", Case.void_entry, CASE),
 )

@@ -121,3 +121,21 @@ def release(ledger, method, arguments: dict[str, Any]) -> Any:
     result = method(case, unit=unit, **arguments)
     ledger.save(*([case, unit] if unit is not None else [case]))
     return result
+
+
+def correcting_case_entry(ledger, method, arguments: dict[str, Any]) -> Any:
+    """A correction of a case entry; when it names the unit of a stay (the youth recorded in the wrong
+    unit), the stay moves in both units too: the case and both units in one save (E67)."""
+    from domain.case.stay_units import correct_stay_unit, stay_unit_change
+
+    case = ledger.case(arguments.pop("case_id"))
+    change = stay_unit_change(case, arguments["target_version"], arguments.get("corrections") or ())
+    if change is None:
+        result = method(case, **arguments)
+        ledger.save(case)
+        return result
+    origin, destination = ledger.unit(UUID(change.from_unit_id)), ledger.unit(UUID(change.to_unit_id))
+    result = correct_stay_unit(case, origin=origin, destination=destination, change=change, correct=method,
+                               **arguments)
+    ledger.save(case, origin, destination)
+    return result

@@ -10,6 +10,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 
 from domain.calendar import age_on, calendar_deadline, day_of_measure
+from domain.case.stay_units import check_stay_unit_fields
 from domain.clocks import reassessment_due_on
 from domain.corrections import Correctable
 from domain.rules import refuse
@@ -137,6 +138,11 @@ class CaseCore(Correctable):
 
     def _envelope_unit_id(self) -> str:
         return self.unit_id or ""
+
+    def _check_own_fields(self, entry, corrections) -> None:
+        """A stay's unit is corrected with its units following (``domain.case.stay_units``, E67)."""
+        check_stay_unit_fields(self, entry, corrections)
+        super()._check_own_fields(entry, corrections)
 
     # --- queries --------------------------------------------------------------------------
 
