@@ -180,3 +180,24 @@ def test_an_evasion_return_to_the_wrong_unit_is_moved_with_its_own_stay_only():
     assert occupancy(ledger, first).on(nth_day(INTAKE_DAY, 3)).population == 1
     assert occupancy(ledger, right).on(nth_day(INTAKE_DAY, 9)).population == 1
     assert at(INTAKE_DAY)  # the builders' moments are Cuiabá wall-clock times
+
+
+def test_the_inspection_report_counts_the_youth_in_the_corrected_unit_only():
+    # CNMP Res. 67 Annex I 1.5.1: the inspected unit's population on the day of the inspection.
+    from projections.audit_trail import AuditTrail
+    from projections.inspection import inspection
+
+    ledger = new_ledger()
+    wrong, right = two_units(ledger)
+    youth = a_registration(ledger, wrong)
+    an_intake(ledger, youth, wrong)
+    correct_unit(ledger, youth, 2, "SL-RIGHT")
+    trail = MemoryTables(AuditTrail()).apply_events(subscriber_events(ledger)).table("audit_entries").values()
+    day = nth_day(INTAKE_DAY, 25)
+    reports = {}
+    for unit in (wrong, right):
+        data = occupancy(ledger, unit)
+        cases = {m["case_id"] for m in data.movements}
+        entries = {c: [r for r in trail if r["stream_id"] == c] for c in cases}
+        reports[unit] = inspection(str(unit), day, data, entries)
+    assert (reports[wrong].occupancy.population, reports[right].occupancy.population) == (0, 1)
