@@ -139,3 +139,15 @@ def correcting_case_entry(ledger, method, arguments: dict[str, Any]) -> Any:
                                **arguments)
     ledger.save(case, origin, destination)
     return result
+
+
+def in_the_units_calendar(ledger, method, arguments: dict[str, Any]) -> Any:
+    """A command on one case whose deadline counts business days where the youth is (Reg. arts. 32, 39:
+    the acolhimento's three *dias úteis*): the case's unit's calendar, from its comarca, is supplied."""
+    from domain.calendar import calendar_for
+
+    case = ledger.case(arguments.pop("case_id"))
+    comarca = ledger.current_unit(case).comarca if case.unit_id else None
+    result = method(case, calendar=calendar_for(comarca), **arguments)
+    ledger.save(case)
+    return result

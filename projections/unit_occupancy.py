@@ -117,6 +117,7 @@ SELECT_UNIT_ENTRY_CORRECTIONS = "SELECT * FROM {corrections} WHERE unit_id = %s 
 SELECT_PROFILES_OF = "SELECT * FROM {profiles} WHERE case_id = ANY(%s)"
 SELECT_MODALITIES_OF = "SELECT * FROM {modalities} WHERE case_id = ANY(%s) ORDER BY case_id, version"
 SELECT_UNITS = "SELECT DISTINCT unit_id FROM {capacity} ORDER BY unit_id"
+SELECT_UNIT_COMARCAS = "SELECT unit_id, version, comarca, voided FROM {capacity} ORDER BY unit_id, version"
 SELECT_UNIT_BY_CODE = "SELECT unit_id FROM {capacity} WHERE unit_code = %s OR unit_id = %s LIMIT 1"
 
 MOVEMENTS = {"ResidentAdmitted": "admitted", "ResidentDeparted": "departed", "ResidentMoved": "moved"}
@@ -425,6 +426,15 @@ def _unit_of(fixes: list[tuple[str, Any]] | None, unit_id: str) -> str:
 
 def _local(moment: dt.datetime) -> dt.date:
     return moment.astimezone(CUIABA).date()
+
+
+def comarcas_of(capacity: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """unit id -> comarca, from the capacity rows (the Portaria's, as corrected; voided rows skipped)."""
+    out: dict[str, str] = {}
+    for row in sorted(capacity, key=lambda r: (r["unit_id"], r["version"])):
+        if row.get("comarca") and not row.get("voided"):
+            out[row["unit_id"]] = row["comarca"]
+    return out
 
 
 def summarise(series: list[DayCount]) -> dict[str, Any]:
