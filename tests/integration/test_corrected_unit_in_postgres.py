@@ -40,3 +40,47 @@ def test_a_corrected_intake_unit_moves_the_youth_in_the_postgres_occupancy_and_c
     day = nth_day(INTAKE_DAY, 10)
     assert (counts[wrong].on(day).population, counts[right].on(day).population) == (0, 1)
     assert [r.case_id for r in counts[right].on(INTAKE_DAY).residents] == [str(youth)]
+
+
+def test_the_postgres_case_view_counts_the_acolhimento_in_the_new_comarca_after_a_unit_correction(
+        stack_settings, unique_topic, pg_schema):
+    """Reg. arts. 32, 39 (three *dias úteis*): intake on Friday 11 September 2026 recorded in a Cuiabá unit,
+    corrected to the Sinop unit, whose 14 September holiday moves the due day from the 16th to the 17th."""
+    import datetime as dt
+
+    from tests.unit.domain.builders import at
+
+    settings = make_topics(stack_settings, unique_topic)
+    ledger = new_ledger()
+    cuiaba = a_unit(ledger, unit_code="PG-CGB", comarca="Cuiabá")
+    sinop = a_unit(ledger, unit_code="PG-SNP", comarca="Sinop")
+    friday = dt.date(2026, 9, 11)
+    youth = a_registration(ledger, sinop)
+    an_intake(ledger, youth, cuiaba,
+              occurred_at=at(friday, 10))
+    values = publish(settings, stored_events(ledger))
+    for name in ("case_view", "unit_occupancy"):
+        run(settings, pg_schema, name)
+    due = _acolhimento_due(settings, pg_schema, youth, friday)
+    assert due == (dt.date(2026, 9, 16), "Cuiabá")
+    ledger.correct_case_entry(case_id=youth, target_version=2, corrections=(FieldCorrection("unit_id", "PG-SNP"),),
+                              reason="unidade registrada por engano", authorised_by=GERENTE,
+                              occurred_at=at(dt.date(2026, 9, 12), 9), actor=LIDER,
+                              source_document=a_court_order(DocumentKind.DECISAO_JUDICIAL, "RET-U"))
+    publish(settings, stored_events(ledger)[len(values):])
+    for name in ("case_view", "unit_occupancy"):
+        run(settings, pg_schema, name)
+    assert _acolhimento_due(settings, pg_schema, youth, friday) == (dt.date(2026, 9, 17), "Sinop")
+
+
+def _acolhimento_due(settings, schema, youth, on):
+    from projections.legal_clocks import clocks_for
+
+    conn = psycopg2.connect(settings.pg_dsn)
+    try:
+        with conn.cursor() as cur:
+            view = queries.case(cur, schema, str(youth))
+            assert queries.cases(cur, schema)[str(youth)].comarca == view.comarca
+    finally:
+        conn.close()
+    return {c.clock: c.due_on for c in clocks_for(view, on)}["K-ACOLH3"], view.comarca
