@@ -117,9 +117,17 @@ def correct_stay_unit(case: Any, *, origin: Unit, destination: Unit, change: Sta
                        "the case's — ask the administrator to check the unit's stream.")
     others = tuple(c for c in arguments.pop("corrections") if c.field not in UNIT_FIELDS)
     corrections = others + tuple(FieldCorrection(f, right) for f in change.fields)
+    ending = _ending_entry(case, arguments["target_version"])
     case._units_follow = True
     try:
         result = correct(case, corrections=corrections, **arguments)
+        if ending is not None:
+            # The movement that ended the stay left the right unit too (the release's unit, the transfer's
+            # origin): corrected in the same save, so the case view's released-from unit follows.
+            version, field = ending
+            case._units_follow = True  # the state was rebuilt from the corrected entries
+            correct(case, **{**arguments, "target_version": version,
+                             "corrections": (FieldCorrection(field, right),)})
     finally:
         case.__dict__.pop("_units_follow", None)
     common = dict(reason=arguments["reason"], authorised_by=arguments["authorised_by"],
@@ -132,6 +140,15 @@ def correct_stay_unit(case: Any, *, origin: Unit, destination: Unit, change: Sta
                                           departed_at=now.ended_at, departure_reason=now.departure_reason,
                                           actor=arguments["actor"], source_document=arguments.get("source_document"))
     return result
+
+
+def _ending_entry(case: Any, start_version: int) -> tuple[int, str] | None:
+    """The entry that ended the stay started at ``start_version`` and the field naming the unit it left."""
+    for e in case._log:
+        kind = type(e).__name__
+        if e.originator_version > start_version and kind in FOLLOWING:
+            return e.originator_version, "origin_unit_id" if kind == "TransferCompleted" else "unit_id"
+    return None
 
 
 def _stay_entries(unit: Unit, case_id: UUID) -> list[list[int]]:
