@@ -84,3 +84,41 @@ def _acolhimento_due(settings, schema, youth, on):
     finally:
         conn.close()
     return {c.clock: c.due_on for c in clocks_for(view, on)}["K-ACOLH3"], view.comarca
+
+
+def test_a_corrected_history_projects_into_postgres_as_the_history_recorded_right(stack_settings, unique_topic,
+                                                                                 pg_schema):
+    """The property's story through the real runners: intake unit, transfer destination and release date
+    corrected; PostgreSQL's case view, clocks and occupancy equal the memory fold of the history recorded
+    right the first time (and the runner's rows the memory fold of the same events)."""
+    from tests.unit.projections.test_corrected_history_equals_history_recorded_right import (
+        VIEW_FACTS, correct_release, correct_unit, derived, story, _entry_version,
+    )
+    from projections.legal_clocks import clocks_for
+
+    good, units, youth = story(1, 2, (2, 12), (30, 33))
+    bad, _, _ = story(0, 2, (1, 12), (30, 31))
+    # The transfer first: the intake corrected to unit 1 first would make a transfer from unit 1 to itself (D-04).
+    correct_unit(bad, units, youth, _entry_version(bad, youth, "TransferCompleted"), 2)
+    correct_unit(bad, units, youth, 2, 1)
+    correct_release(bad, youth, 33)
+    settings = make_topics(stack_settings, unique_topic)
+    values = publish(settings, stored_events(bad))
+    for name in ("case_view", "unit_occupancy"):
+        projection = run(settings, pg_schema, name)
+        same_rows(table_rows(settings, pg_schema, projection), expected(projection, values))
+    days = [nth_day(INTAKE_DAY, n) for n in (2, 5, 12, 13, 31, 33, 34, 45)]
+    conn = psycopg2.connect(settings.pg_dsn)
+    try:
+        with conn.cursor() as cur:
+            view = queries.case(cur, pg_schema, str(youth))
+            counts = {u: queries.occupancy(cur, pg_schema, str(u)) for u in units}
+    finally:
+        conn.close()
+    facts, clocks, occupancy, state, unit_now = derived(good, units, youth, days)
+    assert {n: getattr(view, n) for n in VIEW_FACTS} == facts
+    assert {on: sorted((c.clock, c.state, c.started_on, c.due_on, c.stopped_on, c.eligible_on)
+                       for c in clocks_for(view, on) if not c.clock.startswith("EXC ")) for on in days} == clocks
+    assert {u: [(d.day, d.population, tuple(r.case_id for r in d.residents)) for d in map(counts[u].on, days)]
+            for u in units} == occupancy
+    assert (state, unit_now) == derived(bad, units, youth, days)[3:]
