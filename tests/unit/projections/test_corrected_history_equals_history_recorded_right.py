@@ -32,12 +32,13 @@ VIEW_FACTS = ("status", "unit_id", "modality", "stay_started_on", "measure_start
 DOCUMENT = a_court_order(DocumentKind.DECISAO_JUDICIAL, "RET-P")
 
 
-def story(intake_unit: int, intake_day: int, transfer: tuple[int, int] | None, release: tuple[int, int] | None):
+def story(intake_unit: int, intake_day: int, transfer: tuple[int, int] | None, release: tuple[int, int] | None,
+          process_number: str = "EXEC-PROP-0001-2026", codes: str = "PROP"):
     """Three units in three comarcas; one youth: intake, maybe a transfer (unit, day), maybe a release
     (order day, release day). Returns the ledger, the unit ids and the case id."""
     ledger = new_ledger()
-    units = [a_unit(ledger, unit_code=f"PROP-{i}", comarca=c) for i, c in enumerate(COMARCAS)]
-    youth = a_registration(ledger, units[0], process_number="EXEC-PROP-0001-2026")
+    units = [a_unit(ledger, unit_code=f"{codes}-{i}", comarca=c) for i, c in enumerate(COMARCAS)]
+    youth = a_registration(ledger, units[0], process_number=process_number)
     an_intake(ledger, youth, units[intake_unit], occurred_at=on_day(intake_day))
     if transfer is not None:
         ledger.transfer(case_id=youth, destination_unit_id=units[transfer[0]], pia_and_history_sent=True,
@@ -57,7 +58,7 @@ def _entry_version(ledger, youth, kind: str) -> int:
 
 
 def correct_unit(ledger, units, youth, version, unit):
-    ledger.correct_case_entry(case_id=youth, target_version=version, corrections=(FieldCorrection("unit_id", f"PROP-{unit}"),),
+    ledger.correct_case_entry(case_id=youth, target_version=version, corrections=(FieldCorrection("unit_id", str(units[unit])),),
                               reason="unidade registrada por engano", authorised_by=GERENTE, occurred_at=on_day(90),
                               actor=LIDER, source_document=DOCUMENT)
 
