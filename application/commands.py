@@ -195,7 +195,7 @@ COMMANDS: dict[str, Command] = _table(
     Command("report_intake_finding", Case.report_intake_finding, ("case_id", "unit_id"), handlers.at_named_unit),
     Command("acknowledge_orientation", Case.acknowledge_orientation, CASE),
     Command("complete_acolhimento_step", Case.complete_acolhimento_step, CASE),
-    Command("complete_acolhimento", Case.complete_acolhimento, CASE),
+    Command("complete_acolhimento", Case.complete_acolhimento, CASE, handlers.in_the_units_calendar),
     Command("hold_family_acolhimento", Case.hold_family_acolhimento, CASE),
     Command("assign_room", Case.assign_room, CASE, handlers.assign_room, supplied={"unit", "roommates"}),
     # B. PIA and judicial execution
@@ -280,6 +280,6 @@ COMMANDS: dict[str, Command] = _table(
     # N. data protection
     Command("erase_personal_data", Case.erase_personal_data, CASE, handlers.erasing, supplied={"retention_years"}),
     # L. corrections
-    Command("correct_case_entry", Case.correct_entry, CASE),
+    Command("correct_case_entry", Case.correct_entry, CASE, handlers.correcting_case_entry),
     Command("void_case_entry", Case.void_entry, CASE),
 )

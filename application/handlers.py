@@ -147,4 +147,31 @@ def record_inspection(ledger, method, arguments: dict[str, Any]) -> Any:
                        "by Res. 84/2012): " + "; ".join(problems) + ".")
     result = method(unit, **arguments)
     ledger.save(unit)
+def correcting_case_entry(ledger, method, arguments: dict[str, Any]) -> Any:
+    """A correction of a case entry; when it names the unit of a stay (the youth recorded in the wrong
+    unit), the stay moves in both units too: the case and both units in one save (E67)."""
+    from domain.case.stay_units import correct_stay_unit, stay_unit_change
+
+    case = ledger.case(arguments.pop("case_id"))
+    change = stay_unit_change(case, arguments["target_version"], arguments.get("corrections") or ())
+    if change is None:
+        result = method(case, **arguments)
+        ledger.save(case)
+        return result
+    origin, destination = ledger.unit(UUID(change.from_unit_id)), ledger.unit(UUID(change.to_unit_id))
+    result = correct_stay_unit(case, origin=origin, destination=destination, change=change, correct=method,
+                               **arguments)
+    ledger.save(case, origin, destination)
+    return result
+
+
+def in_the_units_calendar(ledger, method, arguments: dict[str, Any]) -> Any:
+    """A command on one case whose deadline counts business days where the youth is (Reg. arts. 32, 39:
+    the acolhimento's three *dias úteis*): the case's unit's calendar, from its comarca, is supplied."""
+    from domain.calendar import calendar_for
+
+    case = ledger.case(arguments.pop("case_id"))
+    comarca = ledger.current_unit(case).comarca if case.unit_id else None
+    result = method(case, calendar=calendar_for(comarca), **arguments)
+    ledger.save(case)
     return result

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from domain.rules import refuse
@@ -97,9 +98,79 @@ class BusinessCalendar:
         return day
 
 
-# Cuiabá's municipal anniversary (8 April); other municipalities configure their own.
-CUIABA_CALENDAR = BusinessCalendar(municipal_holidays=frozenset({(4, 8)}))
+@dataclass(frozen=True)
+class MunicipalHoliday:
+    """A fixed municipal holiday (*feriado municipal*) and where it is declared."""
+
+    month: int
+    day: int
+    name: str
+    source: str
+
+
+# The fixed municipal holidays of the municipalities (comarcas) where Mato Grosso's units are, from
+# each municipality's yearly decree of holidays (which lists the municipal laws it applies). Carnival
+# and Corpus Christi, municipal holidays in some of them, are already off (``BusinessCalendar``).
+# Two dates below are the municipality's anniversary without a decree found that makes it a holiday:
+# marked "to confirm"; a unit's direction confirms them against the municipal law.
+MUNICIPAL_HOLIDAYS: dict[str, tuple[MunicipalHoliday, ...]] = {
+    "cuiaba": (
+        MunicipalHoliday(4, 8, "Fundação de Cuiabá", "Decreto municipal 7.733/2019 art. 1 IV (Leis municipais "
+                         "1.077/1968, 3.991/2000, 5.576/2012); Decreto 9.996/2023"),
+    ),
+    "varzea grande": (
+        MunicipalHoliday(5, 15, "Aniversário de Várzea Grande", "Decreto municipal 81/2015; decreto de feriados de 2026"),
+    ),
+    "sinop": (
+        MunicipalHoliday(6, 13, "Santo Antônio, padroeiro de Sinop", "Decreto municipal 004/2010; decreto de feriados de 2021"),
+        MunicipalHoliday(9, 14, "Fundação de Sinop", "Decreto municipal 004/2010; decreto de feriados de 2021"),
+    ),
+    "caceres": (
+        MunicipalHoliday(6, 25, "Dia Municipal do Padre Geraldo José dos Santos", "decreto de feriados de 2026"),
+        MunicipalHoliday(8, 25, "São Luiz, padroeiro de Cáceres", "Decreto municipal 030/2024 (Leis municipais "
+                         "2.456/2014, 2.625/2017)"),
+        MunicipalHoliday(10, 6, "Aniversário de Cáceres", "Decreto municipal 030/2024 (Leis municipais 2.456/2014, "
+                         "2.625/2017)"),
+    ),
+    "rondonopolis": (
+        # Lei municipal 1.803/1991 also makes Carnival Monday the Dia do Comerciário (already off).
+        MunicipalHoliday(12, 10, "Aniversário de Rondonópolis", "anniversary of the municipality (1953); to confirm"),
+    ),
+    "barra do garcas": (
+        MunicipalHoliday(9, 15, "Aniversário de Barra do Garças", "anniversary of the emancipation (1948); to confirm"),
+    ),
+}
+
+
+def _municipality(comarca: str) -> str:
+    """The key of a comarca's name: no accents, case or qualifier ("Barra do Garças (sede)" → "barra do garcas")."""
+    import unicodedata
+
+    name = comarca.split("(")[0].strip().casefold()
+    for prefix in ("comarca de ", "município de ", "municipio de "):
+        name = name.removeprefix(prefix)
+    name = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
+    return " ".join(name.replace("-", " ").split())
+
+
+# Cuiabá's calendar: the ledger's default where no unit is known (the state capital, Decision 9).
+CUIABA_CALENDAR = BusinessCalendar(municipal_holidays=frozenset((h.month, h.day) for h in MUNICIPAL_HOLIDAYS["cuiaba"]))
 DEFAULT_CALENDAR = CUIABA_CALENDAR
+
+
+def calendar_for(comarca: str | None) -> BusinessCalendar:
+    """The business-day calendar of a unit's comarca: national and Mato Grosso holidays, and that
+    municipality's own (Reg. arts. 25, 32, 39 count *dias úteis* where the unit is). A comarca with no
+    listed holidays gets none; no comarca at all (a case read without its unit) gets Cuiabá's."""
+    if comarca is None or not comarca.strip():
+        return DEFAULT_CALENDAR
+    return _calendar_of(_municipality(comarca))
+
+
+@lru_cache(maxsize=None)
+def _calendar_of(municipality: str) -> BusinessCalendar:
+    days = MUNICIPAL_HOLIDAYS.get(municipality, ())
+    return BusinessCalendar(municipal_holidays=frozenset((h.month, h.day) for h in days))
 
 
 def require_aware(moment: datetime) -> datetime:

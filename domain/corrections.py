@@ -289,6 +289,7 @@ class Correctable(Aggregate):
         if not corrections:
             refuse("R-66", "Name at least one corrected field and its new value.")
         check_corrected_fields(self._entry(target_version), corrections)
+        self._check_own_fields(self._entry(target_version), corrections)
         self._record(
             self.EntryCorrected,
             occurred_at=occurred_at,
@@ -299,6 +300,10 @@ class Correctable(Aggregate):
             reason=reason,
             authorised_by=authorised_by,
         )
+
+    def _check_own_fields(self, entry: Any, corrections: tuple[FieldCorrection, ...]) -> None:
+        """Refuse a correction this aggregate cannot take on its own (a stage overrides it: the unit of a
+        stay, whose units must follow, ``domain.case.stay_units``)."""
 
     def void_entry(
         self,

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from domain.calendar import CUIABA, age_on, day_of_measure
@@ -478,6 +478,9 @@ class CaseView:
     acknowledged_clocks: tuple[str, ...] = ()  # deadlines met late whose alert was acknowledged (K-ACOLH3…)
     corrected: tuple[str, ...] = ()  # facts whose value comes from a correction
     corrected_by: tuple[tuple[str, str], ...] = ()  # (fact, "#<sequence> …"): the link to the corrections
+    # The comarca of the case's unit: no fact of the case, the reader adds it (``with_comarcas``) so the
+    # clocks count business days with that municipality's holidays (``domain.calendar.calendar_for``).
+    comarca: str | None = field(default=None, compare=False)
 
     @classmethod
     def from_facts(cls, case_id: str, facts: Mapping[str, tuple[str, bool]]) -> "CaseView":
@@ -605,3 +608,11 @@ def views_from_rows(rows: Iterable[Mapping[str, Any]], voids: Iterable[Mapping[s
     for r in rows:
         by_case.setdefault(r["case_id"], []).append(r)
     return {case: view_from_rows(case, rs, voided.get(case, ())) for case, rs in by_case.items()}
+
+
+def with_comarcas(views: Mapping[str, CaseView], comarcas: Mapping[str, str]) -> dict[str, CaseView]:
+    """The views with the comarca of each case's unit (its current one, or the one it was released from)."""
+    import dataclasses
+
+    return {case_id: dataclasses.replace(v, comarca=comarcas.get(v.unit_id or v.released_from_unit_id or ""))
+            for case_id, v in views.items()}

@@ -8,7 +8,8 @@ answer; an auditor can ask for any past day.
 
 Counting (Decision 11; ECA art. 152 §2): a deadline "within N days" excludes the
 start day and ends at the end of start + N; *dias úteis* count business days
-with the Cuiabá calendar (Decision 9, `domain/calendar.py`). A clock's
+in Cuiabá time with the holidays of the unit's comarca (Decision 9,
+`domain.calendar.calendar_for`; Cuiabá's when the unit is unknown). A clock's
 `due_on` is the last day on which it is still on time; the day after, it is
 breached.
 
@@ -25,7 +26,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from domain.calendar import CUIABA, DEFAULT_CALENDAR, BusinessCalendar, add_months, add_years, calendar_deadline
+from domain.calendar import CUIABA, BusinessCalendar, add_months, add_years, calendar_deadline, calendar_for
 from domain.rules import RULES
 from projections.case_view import CaseView
 
@@ -82,8 +83,10 @@ def _deadline(view: CaseView, clock: str, source: str, as_of: dt.date, started_o
     return Clock(view.case_id, clock, source, state, started_on, due_on, days_left=left, detail=detail)
 
 
-def clocks_for(view: CaseView, as_of: dt.date, calendar: BusinessCalendar = DEFAULT_CALENDAR) -> list[Clock]:
-    """Every clock of the case that has started by `as_of`, with its state that day."""
+def clocks_for(view: CaseView, as_of: dt.date, calendar: BusinessCalendar | None = None) -> list[Clock]:
+    """Every clock of the case that has started by `as_of`, with its state that day. Business days are
+    counted where the youth is: the calendar of the comarca of the case's unit (``view.comarca``)."""
+    calendar = calendar or calendar_for(view.comarca)
     out: list[Clock | None] = []
     held = view.status in CUSTODY or view.released_at is not None
 

@@ -91,7 +91,7 @@ def cases_at(cur, schema: str, *, as_of: dt.date | None = None,
         state = history_module.history(rows, as_of=as_of, as_recorded_at=as_recorded_at).state
         if state is not None:
             views[stream_id] = with_withheld(state, current.get(stream_id))
-    return views
+    return case_view.with_comarcas(views, unit_comarcas(cur, schema))
 
 
 # Facts the audit trail withholds (personal data) that the clocks need: taken from the case view.
@@ -104,6 +104,9 @@ def with_withheld(state: CaseView, current: CaseView | None) -> CaseView:
     if current is None:
         return state
     missing = {name: getattr(current, name) for name in WITHHELD if getattr(state, name) is None}
+    if state.comarca is None and (state.unit_id or state.released_from_unit_id) == (
+            current.unit_id or current.released_from_unit_id):
+        missing["comarca"] = current.comarca  # the same unit: its comarca, for the clocks' calendar
     return dataclasses.replace(state, **missing) if missing else state
 
 
@@ -119,13 +122,22 @@ def case(cur, schema: str, case_id: str) -> CaseView:
     rows = _rows(cur, case_view.SELECT_CASE_FACTS, (case_id,), **_case_tables(schema))
     if not rows:
         raise KeyError(case_id)
-    return case_view.view_from_rows(case_id, rows)
+    return case_view.with_comarcas({case_id: case_view.view_from_rows(case_id, rows)}, unit_comarcas(cur, schema))[case_id]
 
 
 def cases(cur, schema: str) -> dict[str, CaseView]:
     """Every case's view (a state's cases fit in memory: tens of thousands)."""
     rows = _rows(cur, case_view.SELECT_ALL_CASE_FACTS, (), **_case_tables(schema))
-    return case_view.views_from_rows(rows)
+    return case_view.with_comarcas(case_view.views_from_rows(rows), unit_comarcas(cur, schema))
+
+
+def unit_comarcas(cur, schema: str) -> dict[str, str]:
+    """unit id -> comarca from the occupancy read model; empty while it is not projected yet (the clocks
+    then count with Cuiabá's calendar, ``domain.calendar.calendar_for``)."""
+    cur.execute("SELECT to_regclass(%s)", (sql.Identifier(schema, "unit_capacity").as_string(cur),))
+    if cur.fetchone()[0] is None:
+        return {}
+    return unit_occupancy.comarcas_of(_rows(cur, unit_occupancy.SELECT_UNIT_COMARCAS, (), **_occupancy_tables(schema)))
 
 
 # -- unit occupancy --------------------------------------------------------------------------------

@@ -117,6 +117,7 @@ SELECT_UNIT_ENTRY_CORRECTIONS = "SELECT * FROM {corrections} WHERE unit_id = %s 
 SELECT_PROFILES_OF = "SELECT * FROM {profiles} WHERE case_id = ANY(%s)"
 SELECT_MODALITIES_OF = "SELECT * FROM {modalities} WHERE case_id = ANY(%s) ORDER BY case_id, version"
 SELECT_UNITS = "SELECT DISTINCT unit_id FROM {capacity} ORDER BY unit_id"
+SELECT_UNIT_COMARCAS = "SELECT unit_id, version, comarca, voided FROM {capacity} ORDER BY unit_id, version"
 SELECT_UNIT_BY_CODE = "SELECT unit_id FROM {capacity} WHERE unit_code = %s OR unit_id = %s LIMIT 1"
 
 MOVEMENTS = {"ResidentAdmitted": "admitted", "ResidentDeparted": "departed", "ResidentMoved": "moved"}
@@ -128,7 +129,7 @@ class UnitOccupancy:
     """Projection `unit_occupancy`: capacity and movements of units, age/sex/modality of cases."""
 
     name = "unit_occupancy"
-    version = 2  # 2: corrected times of unit entries (unit_entry_corrections)
+    version = 3  # 2: corrected times of unit entries (unit_entry_corrections); 3: corrected unit of a stay, comarca
     streams = ("Case", "Unit")
     tables = (
         Table("unit_capacity", key=("unit_id", "version"), ddl=(CREATE_UNIT_CAPACITY,)),
@@ -169,7 +170,9 @@ class UnitOccupancy:
                     name, value = str(c.get("field")), c.get("value")
                     if name in CAPACITY_FIELDS and _is_int(value):
                         out.append(Upsert("unit_capacity", {"unit_id": sid, "version": target}, {name: int(value)}))
-                    elif name == "occurred_at":
+                    elif name == "comarca":  # the municipality whose holidays the unit's clocks skip
+                        out.append(Upsert("unit_capacity", {"unit_id": sid, "version": target}, {name: value}))
+                    elif name in ("occurred_at", "unit_id"):  # unit_id: the stay moved to another unit (E67)
                         out.append(Upsert("unit_entry_corrections", {"unit_id": sid, "version": target, "field": name},
                                           {"value": None if value is None else str(value), "corrected_by": seq,
                                            "recorded_at": event.recorded_at}))
@@ -311,14 +314,17 @@ class OccupancyData:
         fixes: dict[int, list[tuple[str, Any]]] = {}
         for c in sorted((c for c in corrections if c["unit_id"] == unit_id), key=lambda c: c["corrected_by"]):
             fixes.setdefault(int(c["version"]), []).append((c["field"], c["value"]))
-        movements = [_corrected(m, "at", fixes.get(int(m["version"]))) for m in movements]
+        # An entry of a stay whose unit a correction changed is the other unit's (domain/case/stay_units.py).
+        movements = [_corrected(m, "at", fixes.get(int(m["version"]))) for m in movements
+                     if _unit_of(fixes.get(int(m["version"])), m["unit_id"]) == m["unit_id"]]
         capacity = [_corrected(c, "effective_at", fixes.get(int(c["version"]))) for c in capacity]
         mods: dict[str, list[Mapping[str, Any]]] = {}
         for m in modalities:
             mods.setdefault(m["case_id"], []).append(m)
         return cls(
             capacity=sorted((c for c in capacity if c["unit_id"] == unit_id), key=lambda r: r["version"]),
-            movements=sorted((m for m in movements if m["unit_id"] == unit_id), key=lambda r: r["version"]),
+            # By time, then version: a stay moved here by a correction is recorded after later facts.
+            movements=sorted((m for m in movements if m["unit_id"] == unit_id), key=lambda r: (r["at"], r["version"])),
             profiles={p["case_id"]: p for p in profiles},
             modalities={k: sorted(v, key=lambda r: r["version"]) for k, v in mods.items()},
             vacancies=[v for v in vacancies if v["unit_id"] == unit_id],
@@ -413,8 +419,25 @@ def _corrected(row: Mapping[str, Any], column: str, fixes: list[tuple[str, Any]]
     return {**row, column: moment}
 
 
+def _unit_of(fixes: list[tuple[str, Any]] | None, unit_id: str) -> str:
+    """The unit an entry belongs to once its corrections apply (the last correction of its unit wins)."""
+    for name, value in fixes or ():
+        if name == "unit_id" and value:
+            unit_id = str(value)
+    return unit_id
+
+
 def _local(moment: dt.datetime) -> dt.date:
     return moment.astimezone(CUIABA).date()
+
+
+def comarcas_of(capacity: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """unit id -> comarca, from the capacity rows (the Portaria's, as corrected; voided rows skipped)."""
+    out: dict[str, str] = {}
+    for row in sorted(capacity, key=lambda r: (r["unit_id"], r["version"])):
+        if row.get("comarca") and not row.get("voided"):
+            out[row["unit_id"]] = row["comarca"]
+    return out
 
 
 def summarise(series: list[DayCount]) -> dict[str, Any]:

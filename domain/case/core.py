@@ -11,6 +11,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 
 from domain.calendar import age_on, calendar_deadline, day_of_measure
+from domain.case.stay_units import check_stay_unit_fields
 from domain.clocks import reassessment_due_on
 from domain.corrections import Correctable
 from domain.rules import refuse
@@ -146,6 +147,10 @@ class CaseCore(Correctable):
             # D-19: a new entry would seal new personal data under a new key of an erased youth.
             refuse("D-19", f"The case's personal data were erased on {erased_on.isoformat()}; it accepts no entry.")
         super()._record(event_class, **fields)
+    def _check_own_fields(self, entry, corrections) -> None:
+        """A stay's unit is corrected with its units following (``domain.case.stay_units``, E67)."""
+        check_stay_unit_fields(self, entry, corrections)
+        super()._check_own_fields(entry, corrections)
 
     # --- queries --------------------------------------------------------------------------
 

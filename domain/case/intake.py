@@ -10,7 +10,8 @@ from typing import Iterable
 from uuid import UUID
 
 
-from domain.calendar import DEFAULT_CALENDAR, BusinessCalendar, local_date, require_aware, within_office_hours
+from domain.calendar import (DEFAULT_CALENDAR, BusinessCalendar, calendar_for, local_date, require_aware,
+                             within_office_hours)
 from domain.case.core import CaseCore, CaseStatus, Stay, _age_band, _require_judicial
 from domain.rules import coerce_choice, refuse
 from domain.unit import Unit
@@ -59,7 +60,7 @@ class IntakeStage(CaseCore):
         court_ordered_over_capacity: bool = False,
         exception_justification: str | None = None,
         vacancy_id: UUID | None = None,
-        calendar: BusinessCalendar = DEFAULT_CALENDAR,
+        calendar: BusinessCalendar | None = None,
     ) -> None:
         """Record the youth's entry (*registro de Inserção*, E03) and start the stay in ``unit``."""
         on = local_date(occurred_at)
@@ -99,8 +100,9 @@ class IntakeStage(CaseCore):
                 vacancy_id=vacancy_id,
             )
         )
-        # Reg. art. 25 vs ECA 185 §2 (Decision 4): outside 08–15 h on business days is recorded, never refused.
-        if not within_office_hours(occurred_at, calendar=calendar):
+        # Reg. art. 25 vs ECA 185 §2 (Decision 4): outside 08–15 h on business days is recorded, never refused;
+        # business days where the unit is (its comarca's municipal holidays).
+        if not within_office_hours(occurred_at, calendar=calendar or calendar_for(unit.comarca)):
             exceptions.append(
                 RecordedException("R-06", exception_justification or "intake outside 08–15 h on a business day", True)
             )

@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 
 
 from domain.calendar import (
-    DEFAULT_CALENDAR,
     BusinessCalendar,
+    calendar_for,
     add_years,
     calendar_deadline,
     local_date,
@@ -74,7 +74,7 @@ class ReleaseStage(CaseCore):
         actor: Actor,
         source_document: SourceDocument | None = None,
         exception_justification: str | None = None,
-        calendar: BusinessCalendar = DEFAULT_CALENDAR,
+        calendar: BusinessCalendar | None = None,
     ) -> None:
         """Release the youth (*desligamento*, E59): on a court order, or by operation of law.
 
@@ -108,6 +108,8 @@ class ReleaseStage(CaseCore):
                 RecordedException("R-58", exception_justification or "release by law with checklist pending: " + ", ".join(missing), True)
             )
         # Reg. art. 107 vs ECA 235: the 08–15 h Mon–Fri window never holds a youth back.
+        # Business days where the unit is (its comarca's holidays; an evaded youth's release names no unit).
+        calendar = calendar or calendar_for(unit.comarca if unit is not None else None)
         if not within_office_hours(occurred_at, calendar=calendar):
             exceptions.append(RecordedException("R-57", exception_justification or "release outside 08–15 h Mon–Fri", True))
         was_inside = self.status is CaseStatus.ATIVO

@@ -4,7 +4,7 @@ and the checks of its Portaria."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 
@@ -30,6 +30,7 @@ class Resident:
 
     case_id: UUID
     room: str | None
+    admitted_at: datetime | None = None  # when this stay began: a backdated entry does not end a later stay
 
 
 def _check_capacity(unit_type: UnitType, capacity: int) -> None:

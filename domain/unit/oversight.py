@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
 
 
-from domain.calendar import DEFAULT_CALENDAR, BusinessCalendar, local_date, require_aware
+from domain.calendar import BusinessCalendar, calendar_for, local_date, require_aware
 from domain.rules import coerce_choice, refuse
 from domain.unit.core import UnitCore, inspection_report_due_on
 from domain.unit.inspection_filing import FiledReport, InspectorAnswer, check_filing
@@ -96,7 +96,7 @@ class OversightStage(UnitCore):
         source_document: SourceDocument | None = None,
         answers: tuple[InspectorAnswer, ...] = (),
         report: FiledReport | None = None,
-        calendar: BusinessCalendar = DEFAULT_CALENDAR,
+        calendar: BusinessCalendar | None = None,
     ) -> UUID:
         """Record an MP inspection of the unit (*inspeção*, E64; CNMP67 arts. 1, 2).
 
@@ -134,7 +134,7 @@ class OversightStage(UnitCore):
             inspected_at=inspected_at,
             promotor_id=promotor_id,
             accompanying=tuple(accompanying),
-            report_due_on=inspection_report_due_on(on, calendar),
+            report_due_on=inspection_report_due_on(on, calendar or calendar_for(self.comarca)),  # the unit's comarca
             access_id=access_id,
             exceptions=tuple(exceptions),
             answers=answers,
