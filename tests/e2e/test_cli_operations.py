@@ -11,6 +11,7 @@ import time
 import uuid
 
 from infra.topics import ensure_topics
+from projections import registry
 from tests.e2e.cli import env_for, run
 from tests.integration.ledger_events import POISON_ACTOR, a_ledger_event, publish_ledger_events
 
@@ -70,7 +71,7 @@ def test_continuous_project_survives_a_poison_event_in_every_runner(stack_settin
         def caught_up():
             rows = json.loads(run(settings, "status", "--json", **env).stdout)
             models = {r["stage"].split()[1]: r for r in rows if r["stage"].startswith("projection ")}
-            return (len(models) == 3 and all(r["lag"] == 0 and r["position"] > 0 for r in models.values())
+            return (len(models) == len(registry.names()) and all(r["lag"] == 0 and r["position"] > 0 for r in models.values())
                     and rows[-1] == {"stage": "dead letters", "position": 5, "lag": None})
 
         deadline = time.monotonic() + 120
