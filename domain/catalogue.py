@@ -140,6 +140,15 @@ class Use:
 SCANNED = ((DOMAIN_DIR, ""), (ROOT / "application", "application."))
 
 
+# Rules the domain does not refuse or flag at record time but the read side computes, and where:
+# a deadline clock, or an inspection item (each place names the rule's code or its clock).
+COMPUTED_BY_READ_MODELS: dict[str, tuple[str, str]] = {
+    "R-10": ("projections/legal_clocks.py", "K-PROV45"),
+    "R-30": ("projections/legal_clocks.py", "K-MAX3Y, K-SANCAO3M"),
+    "R-64": ("projections/inspection_safety.py", "R-64: its no-rebellion-in-6-months part"),
+}
+
+
 def _kind(node: ast.Call) -> str:
     # ``coerce_choice`` reads a closed list: JSON input outside the list is refused INPUT before the
     # domain, and only an in-process caller giving plain text reaches the code — unless the list is
@@ -210,7 +219,8 @@ def render() -> str:
     for code, rule in RULES.items():
         where = "<br>".join(
             f"`{u.module}.{u.function}` ({u.kind})" for u in uses.get(code, [])
-        ) or "— not enforced by the domain"
+        ) or (f"— computed by `{COMPUTED_BY_READ_MODELS[code][0]}` ({COMPUTED_BY_READ_MODELS[code][1]})"
+              if code in COMPUTED_BY_READ_MODELS else "— not enforced by the domain")
         n = len(tests.get(code, []))
         out.append(
             f"| {code} | {'/'.join(rule.checks)} | {rule.source} | {where} | {n or '—'} | {rule.summary} |"

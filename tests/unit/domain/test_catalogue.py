@@ -31,3 +31,15 @@ def test_event_catalogue_names_real_event_classes_and_covers_them_all():
     named = {m for _, _, modelled in EVENT_CATALOGUE for m in modelled}
     assert named <= classes
     assert classes <= named, f"events missing from the catalogue: {sorted(classes - named)}"
+
+
+def test_a_rule_listed_as_computed_by_the_read_side_is_named_where_it_is_computed():
+    from pathlib import Path
+
+    from domain.catalogue import COMPUTED_BY_READ_MODELS
+
+    root = Path(__file__).resolve().parents[3]
+    for code, (path, names) in COMPUTED_BY_READ_MODELS.items():
+        text = (root / path).read_text()
+        for name in names.split(":")[0].split(", "):
+            assert name in text, f"{code}: {path} does not compute {name}"
