@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from domain.rules import refuse
@@ -107,6 +108,12 @@ class MunicipalHoliday:
     name: str
     source: str
 
+    def __post_init__(self) -> None:
+        date(2024, self.month, self.day)  # a real day of the year (29 February included); ValueError if not
+        if not self.source.strip():
+            raise ValueError(f"the holiday {self.day:02d}/{self.month:02d} ({self.name}) names no source "
+                             "(the municipal law or decree that declares it)")
+
 
 # The fixed municipal holidays of the municipalities (comarcas) where Mato Grosso's units are, from
 # each municipality's yearly decree of holidays (which lists the municipal laws it applies). Carnival
@@ -165,6 +172,17 @@ def calendar_for(comarca: str | None) -> BusinessCalendar:
     if comarca is None or not comarca.strip():
         return DEFAULT_CALENDAR
     return _calendar_of(_municipality(comarca))
+
+
+def declare_municipal_holidays(comarca: str, holidays: Iterable[MunicipalHoliday]) -> None:
+    """Add a municipality's fixed holidays to the ones above (the deployment's holidays file, read by
+    ``infra.holidays``): a date the table lacks or a municipality it does not list. Each names its source."""
+    key = _municipality(comarca)
+    known = {(h.month, h.day): h for h in MUNICIPAL_HOLIDAYS.get(key, ())}
+    for holiday in holidays:
+        known[(holiday.month, holiday.day)] = holiday
+    MUNICIPAL_HOLIDAYS[key] = tuple(sorted(known.values(), key=lambda h: (h.month, h.day)))
+    _calendar_of.cache_clear()
 
 
 @lru_cache(maxsize=None)

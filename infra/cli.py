@@ -56,6 +56,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     settings = Settings.from_env()
+    if settings.holidays_file is not None:  # before anything counts business days
+        from infra.holidays import HolidaysFileError, load_holidays_file
+
+        try:
+            load_holidays_file(settings.holidays_file)
+        except HolidaysFileError as exc:
+            print(f"error: {exc}. Fix CASELEDGER_HOLIDAYS_FILE or unset it.", file=sys.stderr)
+            return 2
     logs.configure(
         args.log_format or settings.log_format,
         settings.log_level,

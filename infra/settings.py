@@ -100,6 +100,8 @@ class Settings:
     # Years a released case's personal data are kept before they may be erased (D-19): from the
     # retention table the state archive approved (Lei 8.159/1991 art. 9; LGPD art. 16 I).
     retention_years: int = 5
+    # Municipal holidays the ledger's table lacks, each with its source (infra/holidays.py).
+    holidays_file: Path | None = None
 
     # Limits of `caseledger record`, checked before anything is stored (infra/command_input.py).
     # One command's JSON: 64 KiB holds the largest real command (a PIA or a report with its free
@@ -278,6 +280,7 @@ class Settings:
             pg_connect_timeout_s=_int(env, "CASELEDGER_PG_CONNECT_TIMEOUT", d.pg_connect_timeout_s),
             write_attempts=_int(env, "CASELEDGER_WRITE_ATTEMPTS", d.write_attempts),
             retention_years=_int(env, "CASELEDGER_RETENTION_YEARS", d.retention_years),
+            holidays_file=Path(env["CASELEDGER_HOLIDAYS_FILE"]) if env.get("CASELEDGER_HOLIDAYS_FILE") else None,
             tlog_key_file=Path(env["CASELEDGER_LOG_KEY_FILE"]) if env.get("CASELEDGER_LOG_KEY_FILE") else None,
             tlog_origin=env.get("CASELEDGER_LOG_ORIGIN", d.tlog_origin),
             data_key_file=Path(env["CASELEDGER_KEY_FILE"]) if env.get("CASELEDGER_KEY_FILE") else None,
