@@ -100,6 +100,12 @@ class IntakeStage(CaseCore):
                 vacancy_id=vacancy_id,
             )
         )
+        # ECA 185 §2: where no unit can receive the youth, the wait in a police station (apart from adults)
+        # lasts at most five days. A longer wait has already happened: recorded with an alert, never refused.
+        if days_in_police_custody > 5:
+            exceptions.append(RecordedException(
+                "R-11", f"{days_in_police_custody} days in police custody before the intake (ECA 185 §2: at most 5)",
+                True))
         # Reg. art. 25 vs ECA 185 §2 (Decision 4): outside 08–15 h on business days is recorded, never refused;
         # business days where the unit is (its comarca's municipal holidays).
         if not within_office_hours(occurred_at, calendar=calendar or calendar_for(unit.comarca)):

@@ -15,6 +15,7 @@ from domain.values import (
     BuildClass,
     DocumentKind,
     IntakeDocument,
+    IntakeOrigin,
     IntakeRefusalDestination,
     IntakeRefusalReason,
     Modality,
@@ -170,6 +171,21 @@ def test_intake_on_good_friday_is_recorded_with_exception_R06(ledger, unit):
     case_id = a_registration(ledger, unit)
     an_intake(ledger, case_id, unit, occurred_at=at(date(2026, 4, 3), 10))
     assert [e.rule_code for e in last_event(ledger, "IntakeRecorded").exceptions] == ["R-06"]
+
+
+def test_more_than_five_days_in_a_police_station_is_recorded_with_an_alert_R11(ledger, unit):
+    # ECA 185 §2: the wait in a police station for a vacancy lasts at most five days.
+    case_id = a_registration(ledger, unit)
+    an_intake(ledger, case_id, unit, origin=IntakeOrigin.DELEGACIA, days_in_police_custody=6)
+    (exception,) = last_event(ledger, "IntakeRecorded").exceptions
+    assert exception.rule_code == "R-11" and exception.alert
+    assert "6 days" in exception.justification
+
+
+def test_five_days_in_a_police_station_are_within_the_limit_R11(ledger, unit):
+    case_id = a_registration(ledger, unit)
+    an_intake(ledger, case_id, unit, origin=IntakeOrigin.DELEGACIA, days_in_police_custody=5)
+    assert last_event(ledger, "IntakeRecorded").exceptions == ()
 
 
 def test_second_registration_of_the_same_process_is_refused_R07(ledger, unit, refused):
