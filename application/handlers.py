@@ -147,6 +147,9 @@ def record_inspection(ledger, method, arguments: dict[str, Any]) -> Any:
                        "by Res. 84/2012): " + "; ".join(problems) + ".")
     result = method(unit, **arguments)
     ledger.save(unit)
+    return result
+
+
 def correcting_case_entry(ledger, method, arguments: dict[str, Any]) -> Any:
     """A correction of a case entry; when it names the unit of a stay (the youth recorded in the wrong
     unit), the stay moves in both units too: the case and both units in one save (E67)."""
