@@ -79,6 +79,41 @@ def health_filtered(principal: Principal, event_type: str, data: Any) -> Any:
     return {key: value if key == "exceptions" else HEALTH_RESTRICTED for key, value in (data or {}).items()}
 
 
+# The PIA (E13–E15, domain/case/plan.py), R-62: "o acesso ao plano individual será restrito aos servidores do
+# respectivo programa de atendimento, ao adolescente e a seus pais ou responsável, ao Ministério Público e ao
+# defensor, exceto expressa autorização judicial" (SINASE art. 59). The programme's staff are the unit's staff
+# (a record is read only by the staff of a unit the youth is or was in); the court homologates the PIA (SINASE
+# art. 41) and it is the court that authorises others. A service account transcribing paper books is none of
+# these: it reads the entry — date, author, summary —, not the plan's fields. A court's authorisation for some
+# other reader is not recorded by the ledger yet, so no other role reads them.
+PIA_READERS = UNIT_STAFF | {Role.ADOLESCENTE, Role.FAMILIA, Role.MINISTERIO_PUBLICO, Role.DEFENSOR, Consulting.JUIZ}
+PIA_EVENTS = frozenset({"PIASubmitted", "PIAHomologated", "PIAImpugned", "PIAUpdated"})
+PIA_RESTRICTED = ("(PIA: shown to the programme's staff, the youth, the family, the MP, the defender and the court "
+                  "only — R-62, SINASE art. 59)")
+
+
+def may_read_pia(principal: Principal) -> bool:
+    """Whether the principal reads the fields of the PIA entries of the records it may read (R-62)."""
+    return principal.role in PIA_READERS
+
+
+def pia_filtered(principal: Principal, event_type: str, data: Any) -> Any:
+    """The payload of an entry as this principal may see it: a PIA entry's fields replaced for principals
+    outside ``PIA_READERS`` (R-62, SINASE art. 59); any other entry unchanged."""
+    if event_type.rsplit(".", 1)[-1] not in PIA_EVENTS or may_read_pia(principal):
+        return data
+    if isinstance(data, str):  # the audit export's payload column is JSON text
+        return PIA_RESTRICTED
+    # A recorded exception (a PIA sent late, R-22) is the unit's alert, not the plan's content: it stays.
+    return {key: value if key == "exceptions" else PIA_RESTRICTED for key, value in (data or {}).items()}
+
+
+def entry_filtered(principal: Principal, event_type: str, data: Any) -> Any:
+    """The payload of an entry of a record as this principal may see it: health (LGPD art. 11) and PIA
+    (R-62) fields withheld from those who may not read them. Every history and export goes through here."""
+    return pia_filtered(principal, event_type, health_filtered(principal, event_type, data))
+
+
 def _refuse(code: str, message: str) -> None:
     raise RuleViolation(code, message, SOURCE)
 

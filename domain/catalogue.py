@@ -146,6 +146,9 @@ COMPUTED_BY_READ_MODELS: dict[str, tuple[str, str]] = {
     "R-10": ("projections/legal_clocks.py", "K-PROV45"),
     "R-30": ("projections/legal_clocks.py", "K-MAX3Y, K-SANCAO3M"),
     "R-64": ("projections/inspection_safety.py", "R-64: its no-rebellion-in-6-months part"),
+    "R-62": ("application/read_policy.py", "PIA_READERS, pia_filtered: the PIA's fields withheld from other readers"),
+    "R-65": ("projections/inspection_unit_reports.py",
+             "months_missing, annual_sent: the reports to the Superintendência; the staff meeting is not recorded"),
 }
 
 

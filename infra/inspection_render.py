@@ -298,6 +298,7 @@ def blocks(report: InspectionReport, extra: Sequence["Block"] = ()) -> list[Bloc
     )))
 
     out += _safety_blocks(r, ut)
+    out += _unit_reports_blocks(r)
     out += _activity_blocks(r, ut)
     out += _health_blocks(r, ut)
     out += list(extra)
@@ -536,6 +537,24 @@ def _safety_blocks(r: InspectionReport, ut: str | None) -> list[Block]:
     ]
     return [Heading("9-A. Rebeliões, ocorrências policiais, óbitos e livro de ocorrências", _cite(
         asked, ut, "arts. 58–59 da Res. CONANDA 252; Reg. arts. 14 XXII, 21 XII e XX")), Facts(tuple(rows))]
+
+
+def _unit_reports_blocks(r: InspectionReport) -> list[Block]:
+    """Section 9-B: the unit's monthly and annual reports to the Superintendência (R-65; Reg. art. 14 XIV)."""
+    u = r.unit_reports
+    months = ", ".join(u.months_due) or "nenhum mês encerrado no período"
+    if not u.recorded:
+        monthly = annual = NA
+    else:
+        monthly = ("Sim — todos enviados" if not u.months_missing else
+                   "Não — sem relatório: " + ", ".join(u.months_missing)) if u.months_due else NOT_APPLICABLE
+        annual = _yes(u.annual_sent)
+    return [Heading("9-B. Relatórios à Superintendência e reuniões da equipe", "R-65; Reg. art. 14 VI e XIV"),
+            Facts((
+                (f"Relatórios mensais dos meses encerrados no período ({months}) enviados?", monthly),
+                (f"Relatório anual de {u.annual_year} enviado?", annual),
+                ("Reunião mensal da equipe (Reg. art. 14 VI)", "sem registro — o livro não registra as reuniões"),
+            ))]
 
 
 def _of(part: int, whole: int, what: str) -> str:

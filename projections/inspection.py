@@ -55,6 +55,7 @@ from projections.inspection_activity import local_day as _local
 from projections.inspection_health import Health
 from projections.inspection_health import health as _health
 from projections.inspection_safety import Safety, safety
+from projections.inspection_unit_reports import UnitReports, unit_reports
 from projections.inspection_activity import moment as _moment
 from projections.inspection_activity import plain as _plain
 from projections.legal_clocks import clocks_for
@@ -301,6 +302,7 @@ class InspectionReport:
     checkpoint: LogCheckpoint = field(default_factory=LogCheckpoint)
     schooling: SchoolingSummary = field(default_factory=SchoolingSummary)  # E54 (projections/schooling.py)
     health: Health = field(default_factory=Health)  # counts only (LGPD art. 11): projections/inspection_health.py
+    unit_reports: UnitReports = field(default_factory=UnitReports)  # projections/inspection_unit_reports.py
     # The bitemporal point's transaction time: the recording time the entries were read as of (None: all).
     recorded_as_of: dt.datetime | None = None
 
@@ -363,6 +365,7 @@ def inspection(unit_id: str, on: dt.date, occupancy: OccupancyData,
         schooling=SchoolingSummary() if schooling is None else schooling_summary(
             schooling, unit_id, residents, admissions(occupancy.movements, on), on),
         health=_health(entries, residents, cases, on),
+        unit_reports=unit_reports(unit_rows, start, on),
     )
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from infra.commands.tamper import register_audit
 from infra.commands.common import SCHEMA_HELP, CommandError, add_parser, date_arg, fail, jsonable, known_unit, \
     print_json, read_cursor, schema_of
-from application.read_policy import authorise_aggregates, health_filtered
+from application.read_policy import authorise_aggregates, entry_filtered
 from infra.commands.users import add_reader_args, authenticate, purpose_of, refused
 from infra.settings import Settings
 from infra.tables import printable, render_table
@@ -516,7 +516,7 @@ def cmd_audit_export(args, settings: Settings) -> int:
                 writer.writeheader()
             for row in queries.all_entries(cur, schema):
                 row = {k: jsonable(v) for k, v in row.items()}
-                row["payload"] = health_filtered(principal, row.get("event_type") or "", row.get("payload"))
+                row["payload"] = entry_filtered(principal, row.get("event_type") or "", row.get("payload"))
                 if writer is not None:
                     writer.writerow(row)
                 else:

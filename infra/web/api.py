@@ -33,7 +33,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from domain.rules import RuleViolation
 from infra.command_input import CommandInputError, decode_input, parse_commands
 from infra.commands.common import jsonable
-from application.read_policy import authorise_aggregates, authorise_case_read, health_filtered
+from application.read_policy import authorise_aggregates, authorise_case_read, entry_filtered
 from infra.reading import PurposeRequired, Reading
 from infra.settings import Settings
 from infra.web import SESSION_COOKIE
@@ -377,7 +377,7 @@ def create_app(settings: Settings, ledger: Any = None) -> FastAPI:
                     writer.writeheader()
                 for row in queries.all_entries(cur, settings.projection_schema):
                     row = {k: jsonable(v) for k, v in row.items()}
-                    row["payload"] = health_filtered(principal, row.get("event_type") or "", row.get("payload"))
+                    row["payload"] = entry_filtered(principal, row.get("event_type") or "", row.get("payload"))
                     if format == "csv":
                         writer.writerow(row)
                         yield buffer.getvalue().encode()
@@ -504,4 +504,4 @@ def _entry(e: Any, principal: Any) -> dict:
             "actor_id": e.actor_id, "actor_role": e.actor_role, "summary": e.summary, "status": e.status,
             "amended_by": list(e.amended_by), "corrected_fields": list(e.corrected_fields),
             "source_document": e.source_document, "unit_id": e.unit_id,
-            "data": health_filtered(principal, e.event_type, e.data)}
+            "data": entry_filtered(principal, e.event_type, e.data)}

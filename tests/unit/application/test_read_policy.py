@@ -108,3 +108,54 @@ def test_entries_other_than_health_are_shown_unchanged_to_everyone_who_reads_the
 
     data = {"modality": "semiliberdade"}
     assert health_filtered(_principal(ROLES["agente_socioeducativo"]), "Case.IntakeRecorded", data) is data
+
+
+# R-62, SINASE art. 59: "o acesso ao plano individual será restrito aos servidores do respectivo programa de
+# atendimento, ao adolescente e a seus pais ou responsável, ao Ministério Público e ao defensor, exceto expressa
+# autorização judicial" — and the court, which homologates the plan (SINASE art. 41).
+PIA_DATA = {"version": 1, "sections": ["escolarizacao", "saude"], "youth_participated": True,
+            "protocol_number": "P-1", "exceptions": [{"rule_code": "R-22", "alert": True}]}
+
+
+@pytest.mark.parametrize("role", sorted(r.value for r in UNIT_STAFF) + ["ministerio_publico", "defensor", "juiz"])
+def test_the_programme_staff_the_mp_the_defender_and_the_court_read_the_pia_R62(role):
+    from application.read_policy import entry_filtered
+
+    for event in ("Case.PIASubmitted", "Case.PIAUpdated", "Case.PIAHomologated", "Case.PIAImpugned"):
+        assert entry_filtered(_principal(ROLES[role]), event, PIA_DATA) == PIA_DATA
+
+
+def test_a_reader_outside_the_programme_sees_a_pia_entry_without_the_plan_R62():
+    from application.read_policy import PIA_RESTRICTED, entry_filtered
+
+    service = _principal(ROLES["servico_de_transcricao"], state=True)
+    shown = entry_filtered(service, "Case.PIASubmitted", PIA_DATA)
+    assert shown["sections"] == shown["protocol_number"] == shown["version"] == PIA_RESTRICTED
+    assert shown["exceptions"] == PIA_DATA["exceptions"]  # the late-PIA alert is the unit's, not the plan
+    assert "R-62" in PIA_RESTRICTED and "SINASE art. 59" in PIA_RESTRICTED
+    updated = entry_filtered(service, "Case.PIAUpdated", {"changes": "(withheld: personal data)", "reason": "x"})
+    assert set(updated.values()) == {PIA_RESTRICTED}
+    assert entry_filtered(service, "Case.PIAImpugned", '{"challenged_by": "defensor"}') == PIA_RESTRICTED
+
+
+def test_only_the_readers_sinase_art_59_names_read_the_pia_R62():
+    from application.read_policy import CASE_READERS_BY_COMARCA, CASE_READERS_BY_UNIT, PIA_READERS
+
+    # Of those who read a record at all, only the transcription service is outside the plan's readers.
+    assert (CASE_READERS_BY_UNIT | CASE_READERS_BY_COMARCA) - PIA_READERS == {ROLES["servico_de_transcricao"]}
+    assert not PIA_READERS & OVERSIGHT - {ROLES["juiz"]}
+
+
+def test_the_pia_events_withheld_are_the_plan_events_the_domain_declares_R62():
+    from application.read_policy import PIA_EVENTS
+    from domain.case.plan import PlanStage
+
+    declared = {name for name, value in vars(PlanStage).items() if name.startswith("PIA") and isinstance(value, type)}
+    assert PIA_EVENTS == declared
+
+
+def test_a_health_entry_stays_withheld_after_the_pia_filter():
+    from application.read_policy import HEALTH_RESTRICTED, entry_filtered
+
+    shown = entry_filtered(_principal(ROLES["juiz"]), "Case.HealthReferralMade", {"destination": "capsad"})
+    assert shown == {"destination": HEALTH_RESTRICTED}
