@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import subprocess
 import sys
 
@@ -34,7 +35,7 @@ def test_verify_names_an_event_changed_by_sql_and_the_bundle_fails_offline(ledge
     assert run(settings, "log", "key", **env).stdout.strip() in key.stdout  # the key beside the contract
     ok = run(settings, "verify", **env)  # the key record on the checkpoint topic is not a checkpoint
     assert ok.returncode == 0 and "store, log, checkpoints and Kafka agree" in ok.stdout, ok.stdout + ok.stderr
-    assert "0 Kafka records" not in ok.stdout
+    assert not re.search(r"(?<!\d)0 Kafka records", ok.stdout)  # some were read ("40 Kafka records" is fine)
     status = run(settings, "status", "--json", **env)
     row = next(r for r in json.loads(status.stdout) if r["stage"].startswith("transparency log"))
     assert row["lag"] == 0 and "checkpoint" in row["stage"], row
