@@ -28,6 +28,8 @@ def test_chaos_short_run_loses_nothing_and_doubles_nothing(stack_settings, tmp_p
     assert end["passed"] and result["writers_finished"]
     assert summary["lost"] == 0 and summary["doubled"] == 0 and summary["left_behind"] == 0
     assert end["topics"]["stored"] == end["topics"]["published"] == end["writers"]["events_stored"] > 0
-    assert all(m["equal"] and m["rows"] > 0 for m in end["read_models"].values())
+    assert all(m["equal"] for m in end["read_models"].values())
+    # The models every command feeds have rows (300 commands of January hold no schooling month yet).
+    assert all(end["read_models"][name]["rows"] > 0 for name in ("audit_trail", "case_view", "unit_occupancy"))
     assert summary["commands"] == 300 == summary["accepted"] + summary["refused"]
     assert summary["accepted"] > 250  # the year's commands are valid: refusals are the law's few
