@@ -49,7 +49,7 @@ def test_library_runner_applies_every_stored_event_once_into_tables_equal_to_the
     settings, values, last = recorded
     result = library_projection.measure(settings)
     assert result["events"] == len(values) > 100
-    assert result["read_models"] == len(registry.names()) == 3
+    assert result["read_models"] == len(registry.names()) >= 3
     assert result["events_per_s"] > 0
 
     schema = result["schema"]
