@@ -265,6 +265,12 @@ def run(settings: Settings, rate: float = 20.0, seconds: float = 60.0, relay_bat
     projection, decoder = registry.build("case_view", target)
     ensure_topics(target)
     ledger = bootstrap.recording_ledger(target)  # creates the store's tables before the relay reads them
+    # The year opens with the units and their staff rosters (unit-only commands): recorded untimed first,
+    # so the timed commands are the youths' (what the case view shows).
+    opening = next(i for i, p in enumerate(plan) if p.command["command"] not in ("define_unit", "change_staff_roster"))
+    for i, planned in enumerate(plan[:opening]):
+        apply_command(ledger, RawCommand(i + 1, planned.command))
+    plan = plan[opening:]
     index = OffsetIndex(target)
     watch = VisibilityWatch(pg_connector(target, "caseledger-bench-latency"), target.projection_schema, index,
                             poll_interval)

@@ -27,10 +27,11 @@ DEFAULTS = {"corrected": False, "voided": False}
 
 @pytest.fixture
 def recorded(stack_settings, pg_schema):
-    """A store holding the first 100 commands of the simulated year; the Kafka values of its events."""
+    """A store holding the first 400 commands of the simulated year (past the units' opening rosters); the
+    Kafka values of its events."""
     settings = dataclasses.replace(stack_settings, eventsourcing_overrides={"POSTGRES_SCHEMA": pg_schema})
     ledger = bootstrap.recording_ledger(settings)
-    for i, planned in enumerate(generate(seed=2025)[:100], start=1):
+    for i, planned in enumerate(generate(seed=2025)[:400], start=1):
         apply_command(ledger, RawCommand(i, planned.command))
     to_record = bootstrap.avro_records(settings, ledger.mapper, bootstrap.codec())
     values = [to_record(n).value for n in ledger.recorder.select_notifications(start=1, limit=1_000_000)]
