@@ -65,7 +65,8 @@ def test_library_runner_applies_every_stored_event_once_into_tables_equal_to_the
                     sql.Identifier(schema, f"library_{name}_tracking")))
                 assert cur.fetchone() == (last,), name
                 reference = MemoryTables(read_model).apply_events(events).rows
-                assert any(reference.values()), name
+                if name in ("audit_trail", "case_view", "unit_occupancy"):  # fed by every first command (not
+                    assert any(reference.values()), name                    # January's schooling, yet)
                 for table in read_model.tables:
                     actual = tablesets.read_rows(cur, schema, table)
                     expected = reference[table.name]
