@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Iterable
+from typing import Annotated
 from uuid import UUID, uuid4
 
 from domain.calendar import local_date, require_aware
@@ -248,35 +248,13 @@ class SchoolingStage(CaseCore):
             case._attendance()[(self.activity_id, self.month)] = self.originator_version
             super().apply(case)
 
-    def correct_entry(
-        self,
-        *,
-        target_version: int,
-        corrections: Iterable[FieldCorrection],
-        reason: str,
-        authorised_by: Actor,
-        occurred_at: datetime,
-        actor: Actor,
-        source_document: SourceDocument | None = None,
-    ) -> None:
-        """Correct fields of an earlier entry (*retificação*, E67); the original stays in history.
-
-        A corrected attendance must still fit its month (D-30); a correction of a month the unit has
+    def _check_own_fields(self, entry, corrections: tuple[FieldCorrection, ...]) -> None:
+        """A corrected attendance must still fit its month (D-30); a correction of a month the unit has
         closed is accepted and flags the month's report for reissue (R-66, in the read model).
         """
-        corrections = tuple(corrections)
-        entry = self._log_entry(target_version)
         if isinstance(entry, SchoolingStage.AttendanceRecorded):
-            self._check_corrected_attendance(target_version, entry, corrections)
-        super().correct_entry(target_version=target_version, corrections=corrections, reason=reason,
-                              authorised_by=authorised_by, occurred_at=occurred_at, actor=actor,
-                              source_document=source_document)
-
-    def _log_entry(self, version: int):
-        try:
-            return self._entry(version)
-        except StopIteration:
-            return None  # the base refuses an unknown version (D-04)
+            self._check_corrected_attendance(entry.originator_version, entry, corrections)
+        super()._check_own_fields(entry, corrections)
 
     def _check_corrected_attendance(self, version: int, entry, corrections: tuple[FieldCorrection, ...]) -> None:
         figures = {name: getattr(entry, name) for name in ATTENDANCE_FIGURES}
