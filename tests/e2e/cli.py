@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 
 def env_for(settings, **extra: str) -> dict[str, str]:
@@ -54,3 +56,39 @@ def harness_token(settings) -> str:
 def run(settings, *args: str, input: str | None = None, timeout: float = 300, **extra_env: str):
     return subprocess.run([sys.executable, "-m", "infra.cli", *args], env=env_for(settings, **extra_env),
                           input=input, capture_output=True, text=True, timeout=timeout)
+
+
+@contextmanager
+def a_fresh_ledger(stack_settings, **extra_env: str) -> Iterator[tuple[Any, str, dict[str, str]]]:
+    """A story's own topics, event-store schema and read-model schemas on the test stack, dropped afterwards.
+
+    Yields (settings, the store's schema, the environment the CLI runs with: POSTGRES_SCHEMA,
+    CASELEDGER_PROJECTION_SCHEMA, CASELEDGER_DLQ_TOPIC and `extra_env`); every `*_SCHEMA` of the
+    environment is dropped at the end."""
+    import dataclasses
+    import uuid
+
+    import psycopg2
+
+    from infra.topics import ensure_topics
+
+    tag = uuid.uuid4().hex[:12]
+    store = f"t_{tag}"
+    settings = dataclasses.replace(stack_settings, case_events_topic=f"case.{tag}", unit_events_topic=f"unit.{tag}",
+                                   dead_letter_topic=f"dlq.{tag}")
+    ensure_topics(settings)
+    env = {"POSTGRES_SCHEMA": store, "CASELEDGER_PROJECTION_SCHEMA": f"{store}_proj",
+           "CASELEDGER_DLQ_TOPIC": settings.dead_letter_topic,
+           **{k: v.format(tag=store) for k, v in extra_env.items()}}
+    conn = psycopg2.connect(stack_settings.pg_dsn)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE SCHEMA "{store}"')
+        yield settings, store, env
+    finally:
+        with conn.cursor() as cur:
+            for key, schema in env.items():
+                if key.endswith("_SCHEMA"):
+                    cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        conn.close()

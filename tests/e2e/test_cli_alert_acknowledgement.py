@@ -4,15 +4,11 @@ and projected by the real commands."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import uuid
 
-import psycopg2
 import pytest
 
-from infra.topics import ensure_topics
-from tests.e2e.cli import run
+from tests.e2e.cli import a_fresh_ledger, run
 from tests.e2e.test_cli_concurrent_writes import a_youth_registered
 
 GERENTE = {"id": "mt-cgb-prov-gerente-01", "role": "gerente"}
@@ -21,23 +17,8 @@ AS_OF = "2025-01-15"
 
 @pytest.fixture
 def env(stack_settings):
-    tag = uuid.uuid4().hex[:12]
-    store, projections = f"t_{tag}", f"t_{tag}_proj"
-    settings = dataclasses.replace(stack_settings, case_events_topic=f"case.{tag}", unit_events_topic=f"unit.{tag}",
-                                   dead_letter_topic=f"dlq.{tag}")
-    ensure_topics(settings)
-    conn = psycopg2.connect(stack_settings.pg_dsn)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE SCHEMA "{store}"')
-    try:
-        yield settings, {"POSTGRES_SCHEMA": store, "CASELEDGER_PROJECTION_SCHEMA": projections,
-                         "CASELEDGER_DLQ_TOPIC": settings.dead_letter_topic}
-    finally:
-        with conn.cursor() as cur:
-            cur.execute(f'DROP SCHEMA IF EXISTS "{store}" CASCADE')
-            cur.execute(f'DROP SCHEMA IF EXISTS "{projections}" CASCADE')
-        conn.close()
+    with a_fresh_ledger(stack_settings) as (settings, _, env):
+        yield settings, env
 
 
 def recorded(settings, env, commands: list[dict]) -> list[dict]:

@@ -15,8 +15,7 @@ from psycopg2 import sql
 from infra.simulation import case_id as case_id_for
 from schemas.sealing import ERASED
 from infra.stack import PostgresServer
-from infra.topics import ensure_topics
-from tests.e2e.cli import run
+from tests.e2e.cli import a_fresh_ledger, run
 from tests.e2e.test_cli_concurrent_writes import a_youth_registered
 
 GERENTE = {"id": "mt-cgb-prov-gerente-01", "role": "gerente"}
@@ -26,24 +25,9 @@ ORDER = {"kind": "mandado_de_liberacao", "number": "ML-2025-1", "process_number"
 
 @pytest.fixture
 def env(stack_settings):
-    tag = uuid.uuid4().hex[:12]
-    store, projections = f"t_{tag}", f"t_{tag}_proj"
-    settings = dataclasses.replace(stack_settings, case_events_topic=f"case.{tag}", unit_events_topic=f"unit.{tag}",
-                                   dead_letter_topic=f"dlq.{tag}")
-    ensure_topics(settings)
-    conn = psycopg2.connect(stack_settings.pg_dsn)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE SCHEMA "{store}"')
-    try:
-        # A year's retention, so that a release of January 2025 may be erased today.
-        yield settings, store, {"POSTGRES_SCHEMA": store, "CASELEDGER_PROJECTION_SCHEMA": projections,
-                                "CASELEDGER_DLQ_TOPIC": settings.dead_letter_topic, "CASELEDGER_RETENTION_YEARS": "1"}
-    finally:
-        with conn.cursor() as cur:
-            cur.execute(f'DROP SCHEMA IF EXISTS "{store}" CASCADE')
-            cur.execute(f'DROP SCHEMA IF EXISTS "{projections}" CASCADE')
-        conn.close()
+    # A year's retention, so that a release of January 2025 may be erased today.
+    with a_fresh_ledger(stack_settings, CASELEDGER_RETENTION_YEARS="1") as fresh:
+        yield fresh
 
 
 def two_released_youths() -> tuple[list[dict], str, str]:

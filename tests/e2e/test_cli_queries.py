@@ -12,13 +12,11 @@ import io
 import json
 import uuid
 
-import psycopg2
 import pytest
 
 from infra.commands.queries import EXPORT_COLUMNS
 from infra.simulation import generate
-from infra.topics import ensure_topics
-from tests.e2e.cli import run
+from tests.e2e.cli import a_fresh_ledger, run
 
 STORY_COMMANDS = 400  # 2025-01-01 .. 2025-01-07: eight units, ~40 intakes, rooms, acolhimento, visits
 DAY = "2025-01-07"
@@ -69,18 +67,7 @@ class Story:
 
 @pytest.fixture(scope="module")
 def story(stack_settings):
-    tag = uuid.uuid4().hex[:12]
-    store, projections = f"t_{tag}", f"t_{tag}_proj"
-    settings = dataclasses.replace(stack_settings, case_events_topic=f"case.{tag}", unit_events_topic=f"unit.{tag}",
-                                   dead_letter_topic=f"dlq.{tag}")
-    ensure_topics(settings)
-    conn = psycopg2.connect(stack_settings.pg_dsn)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE SCHEMA "{store}"')
-    env = {"POSTGRES_SCHEMA": store, "CASELEDGER_PROJECTION_SCHEMA": projections,
-           "CASELEDGER_DLQ_TOPIC": settings.dead_letter_topic}
-    try:
+    with a_fresh_ledger(stack_settings) as (settings, _, env):
         commands = [p.command for p in generate(seed=2025)[:STORY_COMMANDS] if not p.expect_refusal]
         recorded = run(settings, "record", "-", input="\n".join(json.dumps(c, ensure_ascii=False) for c in commands),
                        **env)
@@ -95,11 +82,6 @@ def story(stack_settings):
                                 "--json", **env).stdout)
         assert listed, "the story has nobody in the Cuiabá internação unit"
         yield Story(settings, env, events, listed[0]["case_id"], schooled)
-    finally:
-        with conn.cursor() as cur:
-            cur.execute(f'DROP SCHEMA IF EXISTS "{store}" CASCADE')
-            cur.execute(f'DROP SCHEMA IF EXISTS "{projections}" CASCADE')
-        conn.close()
 
 
 def test_project_again_is_harmless_and_lists_the_read_models(story):

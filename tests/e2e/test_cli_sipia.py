@@ -10,14 +10,12 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
-import uuid
 
 import psycopg2
 import pytest
 
 from infra.simulation import generate
-from infra.topics import ensure_topics
-from tests.e2e.cli import run
+from tests.e2e.cli import a_fresh_ledger, run
 from tests.e2e.test_cli_access import token
 
 STORY_COMMANDS = 400  # 2025-01-01 .. 2025-01-07: eight units, ~40 intakes
@@ -44,32 +42,16 @@ class Story:
 
 @pytest.fixture(scope="module")
 def story(stack_settings):
-    tag = uuid.uuid4().hex[:12]
-    store, projections, feed = f"t_{tag}", f"t_{tag}_proj", f"t_{tag}_sipia"
-    settings = dataclasses.replace(stack_settings, case_events_topic=f"case.{tag}", unit_events_topic=f"unit.{tag}",
-                                   dead_letter_topic=f"dlq.{tag}")
-    ensure_topics(settings)
-    conn = psycopg2.connect(stack_settings.pg_dsn)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE SCHEMA "{store}"')
-    env = {"POSTGRES_SCHEMA": store, "CASELEDGER_PROJECTION_SCHEMA": projections, "CASELEDGER_SIPIA_SCHEMA": feed,
-           "CASELEDGER_DLQ_TOPIC": settings.dead_letter_topic}
-    try:
+    with a_fresh_ledger(stack_settings, CASELEDGER_SIPIA_SCHEMA="{tag}_sipia") as (settings, _, env):
         commands = [p.command for p in generate(seed=2025)[:STORY_COMMANDS] if not p.expect_refusal]
         recorded = run(settings, "record", "-", input="\n".join(json.dumps(c, ensure_ascii=False) for c in commands),
                        **env)
         assert recorded.returncode == 0, recorded.stderr[-2000:]
         relayed = run(settings, "relay", "--once", **env)
         assert relayed.returncode == 0, relayed.stderr[-2000:]
-        s = Story(settings, env, feed)
+        s = Story(settings, env, env["CASELEDGER_SIPIA_SCHEMA"])
         s.feed()
         yield s
-    finally:
-        with conn.cursor() as cur:
-            for schema in (store, projections, feed):
-                cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        conn.close()
 
 
 def _report(story, tmp_path, period=FIRST, *extra, **env):

@@ -7,15 +7,13 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from contextlib import contextmanager
 from typing import Iterator
 
 import httpx
 import psycopg2
 
-from infra.topics import ensure_topics
-from tests.e2e.cli import env_for, harness_token, run
+from tests.e2e.cli import a_fresh_ledger, env_for, harness_token, run
 
 
 def _free_port() -> int:
@@ -54,43 +52,30 @@ class Server:
 
 @contextmanager
 def serving(stack_settings) -> Iterator[Server]:
-    tag = uuid.uuid4().hex[:12]
-    store, projections = f"t_{tag}", f"t_{tag}_proj"
-    settings = dataclasses.replace(stack_settings, case_events_topic=f"case.{tag}", unit_events_topic=f"unit.{tag}",
-                                   dead_letter_topic=f"dlq.{tag}")
-    ensure_topics(settings)
-    conn = psycopg2.connect(stack_settings.pg_dsn)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE SCHEMA "{store}"')
-    env = {"POSTGRES_SCHEMA": store, "CASELEDGER_PROJECTION_SCHEMA": projections,
-           "CASELEDGER_DLQ_TOPIC": settings.dead_letter_topic}
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "infra.cli", "serve", "--port", str(port)],
-                               env=env_for(settings, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.stderr.read()
-            assert time.monotonic() < deadline, "caseledger serve did not answer within 30 s"
-            time.sleep(0.2)
-        yield Server(url, settings, env, store, harness_token(settings))
-    finally:
-        process.terminate()
+    with a_fresh_ledger(stack_settings) as (settings, store, env):
+        port = _free_port()
+        process = subprocess.Popen([sys.executable, "-m", "infra.cli", "serve", "--port", str(port)],
+                                   env=env_for(settings, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True)
+        url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        with conn.cursor() as cur:
-            cur.execute(f'DROP SCHEMA IF EXISTS "{store}" CASCADE')
-            cur.execute(f'DROP SCHEMA IF EXISTS "{projections}" CASCADE')
-        conn.close()
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert process.poll() is None, process.stderr.read()
+                assert time.monotonic() < deadline, "caseledger serve did not answer within 30 s"
+                time.sleep(0.2)
+            yield Server(url, settings, env, store, harness_token(settings))
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 
