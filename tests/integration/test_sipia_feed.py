@@ -20,14 +20,14 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 
 from consumers import sipia
 from infra.topics import TopicSpec, ensure_topics
 from projections import tablesets
 from projections.engine import MemoryTables
-from schemas.events import domain_events
 from tests.integration.projection_support import wait_for
+from tests.integration.test_read_models import publish
 from tests.unit.consumers.sipia_story import MARCH, export_march, recorded_month, stored_events
 
 WORKER = Path(__file__).with_name("sipia_worker.py")
@@ -50,22 +50,6 @@ def _topics(settings, unique_topic):
     finally:
         consumer.close()
     return s
-
-
-def _publish(settings, events) -> list[bytes]:
-    from schemas.codec import encode
-
-    types = domain_events()
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True)
-    values = []
-    for event in events:
-        value = encode(event)
-        topic = settings.case_events_topic if types.of(event).name.startswith("Case.") else settings.unit_events_topic
-        producer.send(topic, key=str(event.originator_id).encode(), value=value)
-        values.append(value)
-    producer.flush()
-    producer.close()
-    return values
 
 
 def _end_offsets(settings) -> dict:
@@ -151,7 +135,7 @@ def test_feed_killed_mid_batch_gives_the_report_of_an_uninterrupted_run(stack_se
     settings = _topics(stack_settings, unique_topic)
     ledger, ids = recorded_month(extra=40)
     export_march(ledger, ids["a"], "ab" * 32)
-    values = _publish(settings, stored_events(ledger))
+    values = publish(settings, stored_events(ledger))
     end = _end_offsets(settings)
     log = tmp_path / "feed.log"
 
