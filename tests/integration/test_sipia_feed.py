@@ -99,8 +99,24 @@ def _start(settings, schema, group, *args, log: Path) -> subprocess.Popen:
         "CASELEDGER_UNIT_EVENTS_TOPIC": settings.unit_events_topic,
         "CASELEDGER_DLQ_TOPIC": settings.dead_letter_topic,
     })
-    return subprocess.Popen([sys.executable, str(WORKER), "--schema", schema, "--group", group, *args], env=env,
-                            stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+    worker = subprocess.Popen([sys.executable, str(WORKER), "--schema", schema, "--group", group, *args], env=env,
+                              stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+    _STARTED.append(worker)
+    return worker
+
+
+_STARTED: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def no_worker_left_running():
+    """A failed assertion must not leave a worker running for the rest of the suite."""
+    yield
+    while _STARTED:
+        worker = _STARTED.pop()
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=30)
 
 
 def _tables(settings, schema) -> dict:
