@@ -285,9 +285,15 @@ class Relay:
 
         Everything the relay reported as published is already committed, so nothing is lost by
         not waiting longer; seen here: after a broker restart the client's close can hang past its
-        own timeout, which would keep a SIGTERMed relay from exiting. A producer left closing is
-        harmless: the next producer's `init_transactions()` fences it, so the broker refuses
-        anything it still sends.
+        own timeout, which would keep a SIGTERMed relay from exiting.
+
+        A producer that cannot flush is stopped without sending what it still holds. kafka-python's
+        `close()` flushes first and, when the flush times out (the broker is away), raises before it
+        stops its sender thread: that thread then kept retrying the old transaction after the next
+        producer had started, and a record of it landing on the position topic after the abort left
+        a transaction no producer could end (found by the suite: `test_relay_broker_kill.py`, "records
+        expire while the broker is away"). Its records were never acknowledged, so never reported
+        as published: dropping them loses nothing.
         """
         producer, self._producer = self._producer, None
         if producer is None:
@@ -297,7 +303,14 @@ class Relay:
             try:
                 producer.close(timeout=5)
             except Exception:  # closing a producer whose broker is gone must not mask the real outcome
-                pass
+                sender = getattr(producer, "_sender", None)  # no public way to stop it without a flush
+                if sender is not None and sender.is_alive():
+                    sender.force_close()  # aborts the batches it holds; sends nothing more
+                    sender.join(5)
+                try:
+                    producer.close(timeout=0)  # now nothing is pending: marks it closed (no flush at GC)
+                except Exception:
+                    pass
 
         closer = threading.Thread(target=close_quietly, name="relay-producer-close", daemon=True)
         closer.start()
